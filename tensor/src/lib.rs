@@ -1,0 +1,39 @@
+//! `tensor`: ferrograd's n-dimensional array. No gradients live here.
+//!
+//! A [`Tensor`] is an ndarray `ArcArray` (shared, copy-on-write storage with strides)
+//! tagged with a runtime [`DType`]: `F32` for training, `F64` for tight gradient checks.
+//! Cloning a tensor is cheap (a reference count); views (transpose, permute, narrow)
+//! share storage and only change strides.
+//!
+//! Reading order:
+//! 1. [`dtype`] and [`tensor`]: the type itself, its storage and accessors;
+//! 2. [`error`] and [`shape`]: the shape rules every op checks first, and the messages;
+//! 3. [`creation`] and [`random`]: how tensors are made (one seed for everything);
+//! 4. [`elementwise`], [`unary`], [`compare`]: maps and broadcasting zips;
+//! 5. [`reduce`] and [`softmax`]: reductions along a dim, stable softmax;
+//! 6. [`movement`], [`join`], [`index`]: views, concatenation, gathers and scatters;
+//! 7. [`matmul`]: the hot path, on `matrixmultiply`'s SIMD kernels;
+//! 8. [`parallel`] (the one rayon policy) and [`display`].
+
+pub mod compare;
+pub mod creation;
+pub mod display;
+pub mod dtype;
+pub mod elementwise;
+pub mod error;
+pub mod index;
+pub mod join;
+pub mod matmul;
+pub mod movement;
+pub mod parallel;
+pub mod random;
+pub mod reduce;
+pub mod shape;
+pub mod softmax;
+pub mod tensor;
+pub mod unary;
+
+pub use dtype::{DType, Element};
+pub use error::{ErrorKind, ShapeError};
+pub use random::manual_seed;
+pub use tensor::Tensor;

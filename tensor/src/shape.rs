@@ -1,0 +1,185 @@
+//! Pure shape rules, checked before any data is touched: negative dims, NumPy
+//! broadcasting, element counts. Each returns `Result<_, ShapeError>` naming the op.
+//!
+//! ```text
+//! broadcasting (NumPy / PyTorch): align shapes on the right; each pair of sizes
+//! must be equal or one of them 1; the result takes the larger.
+//!     [4, 1, 3]
+//!        [5, 1]
+//!     ---------
+//!     [4, 5, 3]
+//! ```
+//! Read next: [`crate::elementwise`], which applies these rules.
+
+use crate::error::{ErrorKind, ShapeError};
+
+/// Turn a possibly negative `dim` into an index in `0..ndim` (`-1` is the last dim).
+///
+/// # Errors
+/// A [`ErrorKind::Dim`] error naming `op`, the dim and the shape when out of range.
+pub fn normalize_dim(op: &'static str, dim: isize, shape: &[usize]) -> Result<usize, ShapeError> {
+    normalize_dim_for_rank(op, dim, shape.len(), shape)
+}
+
+/// Like [`normalize_dim`] for an op that inserts a dim (`unsqueeze`, `stack`), where
+/// `dim` may also equal `ndim` (or `-(ndim + 1)`).
+///
+/// # Errors
+/// A [`ErrorKind::Dim`] error when `dim` is outside `-(ndim+1)..=ndim`.
+pub fn normalize_insert_dim(
+    op: &'static str,
+    dim: isize,
+    shape: &[usize],
+) -> Result<usize, ShapeError> {
+    normalize_dim_for_rank(op, dim, shape.len() + 1, shape)
+}
+
+fn normalize_dim_for_rank(
+    op: &'static str,
+    dim: isize,
+    rank: usize,
+    shape: &[usize],
+) -> Result<usize, ShapeError> {
+    let rank_i = rank as isize;
+    let index = if dim < 0 { dim + rank_i } else { dim };
+    if rank == 0 || index < 0 || index >= rank_i {
+        let valid = if rank == 0 {
+            "a 0-d tensor has no dims".to_string()
+        } else {
+            format!("valid dims are {}..={}", -rank_i, rank_i - 1)
+        };
+        return Err(ShapeError::new(
+            op,
+            ErrorKind::Dim,
+            format!("dim {dim} is out of range for shape {shape:?} ({valid})"),
+        ));
+    }
+    Ok(index as usize)
+}
+
+/// Normalize a list of dims and check they are distinct.
+///
+/// # Errors
+/// A [`ErrorKind::Dim`] error for an out-of-range or repeated dim.
+pub fn normalize_dims(
+    op: &'static str,
+    dims: &[isize],
+    shape: &[usize],
+) -> Result<Vec<usize>, ShapeError> {
+    let mut out = Vec::with_capacity(dims.len());
+    for &d in dims {
+        let n = normalize_dim(op, d, shape)?;
+        if out.contains(&n) {
+            return Err(ShapeError::new(
+                op,
+                ErrorKind::Dim,
+                format!("dim {d} appears more than once in {dims:?} (shape {shape:?})"),
+            ));
+        }
+        out.push(n);
+    }
+    Ok(out)
+}
+
+/// The shape two operands broadcast to, following NumPy's rules.
+///
+/// # Errors
+/// A [`ErrorKind::Shape`] error naming both shapes and the first incompatible dim.
+pub fn broadcast_shapes(
+    op: &'static str,
+    lhs: &[usize],
+    rhs: &[usize],
+) -> Result<Vec<usize>, ShapeError> {
+    let rank = lhs.len().max(rhs.len());
+    let mut out = vec![0; rank];
+    for i in 0..rank {
+        // Walk from the right: i-th dim from the end, 1 where a shape is shorter.
+        let l = if i < lhs.len() { lhs[lhs.len() - 1 - i] } else { 1 };
+        let r = if i < rhs.len() { rhs[rhs.len() - 1 - i] } else { 1 };
+        out[rank - 1 - i] = match (l, r) {
+            (a, b) if a == b => a,
+            (1, b) => b,
+            (a, 1) => a,
+            (a, b) => {
+                return Err(ShapeError::new(
+                    op,
+                    ErrorKind::Shape,
+                    format!(
+                        "shapes {lhs:?} and {rhs:?} cannot be broadcast: \
+                         dim {} from the end has sizes {a} and {b}",
+                        i + 1
+                    ),
+                )
+                .with_hint("sizes must be equal or one of them 1; use unsqueeze to add a dim"));
+            }
+        };
+    }
+    Ok(out)
+}
+
+/// Check that `shape` can be broadcast *to* `target` (one-sided: only `shape`'s
+/// size-1 or missing dims may grow).
+///
+/// # Errors
+/// A [`ErrorKind::Shape`] error naming both shapes.
+pub fn check_broadcast_to(
+    op: &'static str,
+    shape: &[usize],
+    target: &[usize],
+) -> Result<(), ShapeError> {
+    let fits = shape.len() <= target.len()
+        && shape
+            .iter()
+            .rev()
+            .zip(target.iter().rev())
+            .all(|(&s, &t)| s == t || s == 1);
+    if fits {
+        Ok(())
+    } else {
+        Err(ShapeError::new(
+            op,
+            ErrorKind::Shape,
+            format!("cannot broadcast shape {shape:?} to {target:?}"),
+        )
+        .with_hint("each dim must equal the target's or be 1, aligned from the right"))
+    }
+}
+
+/// Number of elements of a shape (1 for a 0-d scalar).
+pub fn numel(shape: &[usize]) -> usize {
+    shape.iter().product()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negative_dims_count_from_the_end() {
+        assert_eq!(normalize_dim("t", -1, &[2, 3, 4]).unwrap(), 2);
+        assert_eq!(normalize_dim("t", -3, &[2, 3, 4]).unwrap(), 0);
+        assert_eq!(normalize_insert_dim("t", -1, &[2, 3]).unwrap(), 2);
+        let e = normalize_dim("sum", 3, &[2, 3, 4]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "sum: dim 3 is out of range for shape [2, 3, 4] (valid dims are -3..=2)"
+        );
+        assert!(normalize_dim("sum", 0, &[]).is_err());
+    }
+
+    #[test]
+    fn broadcast_follows_numpy() {
+        assert_eq!(broadcast_shapes("add", &[4, 1, 3], &[5, 1]).unwrap(), vec![4, 5, 3]);
+        assert_eq!(broadcast_shapes("add", &[], &[2]).unwrap(), vec![2]);
+        let e = broadcast_shapes("add", &[2, 3], &[4]).unwrap_err();
+        assert!(e.to_string().contains("[2, 3] and [4]"), "{e}");
+        assert!(check_broadcast_to("expand", &[3, 1], &[2, 3, 5]).is_ok());
+        assert!(check_broadcast_to("expand", &[3, 2], &[3, 5]).is_err());
+    }
+
+    #[test]
+    fn repeated_dims_are_rejected() {
+        assert!(normalize_dims("permute", &[0, -2], &[2, 3]).is_err());
+        assert_eq!(normalize_dims("permute", &[1, 0], &[2, 3]).unwrap(), vec![1, 0]);
+    }
+}

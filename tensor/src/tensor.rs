@@ -1,0 +1,221 @@
+//! The [`Tensor`] type: runtime-typed, reference-counted n-d storage.
+//!
+//! ```text
+//! Tensor { storage: F32(ArcArray<f32, IxDyn>) | F64(ArcArray<f64, IxDyn>) }
+//!          └ shape [2, 3], strides [3, 1], data shared by clones and views
+//! ```
+//! Clones share the buffer (an `Arc`); a write makes a private copy first
+//! (copy-on-write), so a tensor a learner holds never changes under them.
+//! Read next: [`crate::creation`] to make tensors, [`crate::shape`] for the rules.
+
+use ndarray::{ArcArray, ArrayD, IxDyn};
+
+use crate::dtype::{DType, Element};
+use crate::error::{ErrorKind, OrRaise, ShapeError};
+
+/// The array behind a tensor, one variant per dtype.
+#[derive(Clone)]
+pub enum Storage {
+    /// 32-bit floats.
+    F32(ArcArray<f32, IxDyn>),
+    /// 64-bit floats.
+    F64(ArcArray<f64, IxDyn>),
+}
+
+/// An n-dimensional array of `f32` (default) or `f64`, with NumPy-style broadcasting.
+///
+/// Cheap to clone (shared storage). Views such as [`Tensor::transpose`] change strides
+/// only; [`Tensor::contiguous`] makes a row-major copy when a kernel needs one.
+///
+/// # Examples
+/// ```
+/// use tensor::Tensor;
+/// let a = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
+/// let b = Tensor::ones(&[3]);
+/// let c = &a + &b; // [2, 3] + [3] broadcasts to [2, 3]
+/// assert_eq!(c.to_vec::<f32>(), vec![2.0, 3.0, 4.0, 5.0, 6.0, 7.0]);
+/// ```
+#[derive(Clone)]
+pub struct Tensor {
+    pub(crate) storage: Storage,
+}
+
+impl Tensor {
+    /// Wrap a storage value.
+    pub fn from_storage(storage: Storage) -> Tensor {
+        Tensor { storage }
+    }
+
+    /// The storage (for kernels outside this crate that need the raw array).
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    /// Build a tensor from an ndarray array of either float type.
+    pub fn from_array<T: Element>(array: ArrayD<T>) -> Tensor {
+        T::into_tensor(array.into_shared())
+    }
+
+    /// The array behind this tensor, if its dtype is `T`.
+    ///
+    /// # Panics
+    /// If the dtype is not `T`'s, naming both.
+    #[track_caller]
+    pub fn array<T: Element>(&self) -> &ArcArray<T, IxDyn> {
+        T::array_of(self).unwrap_or_else(|| {
+            ShapeError::new(
+                "array",
+                ErrorKind::DType,
+                format!("asked for {} elements of a {} tensor", T::DTYPE, self.dtype()),
+            )
+            .with_hint("convert first with .to_dtype(..)")
+            .raise()
+        })
+    }
+
+    /// The shape, e.g. `[2, 3]` (`[]` for a scalar).
+    pub fn shape(&self) -> &[usize] {
+        match &self.storage {
+            Storage::F32(a) => a.shape(),
+            Storage::F64(a) => a.shape(),
+        }
+    }
+
+    /// Strides in elements, one per dim (0 on a broadcast dim).
+    pub fn strides(&self) -> &[isize] {
+        match &self.storage {
+            Storage::F32(a) => a.strides(),
+            Storage::F64(a) => a.strides(),
+        }
+    }
+
+    /// Number of dims (PyTorch's `dim()`); 0 for a scalar.
+    pub fn dims(&self) -> usize {
+        self.shape().len()
+    }
+
+    /// Number of elements.
+    pub fn numel(&self) -> usize {
+        self.shape().iter().product()
+    }
+
+    /// The element type.
+    pub fn dtype(&self) -> DType {
+        match &self.storage {
+            Storage::F32(_) => DType::F32,
+            Storage::F64(_) => DType::F64,
+        }
+    }
+
+    /// Size of `dim` (negative counts from the end).
+    ///
+    /// # Panics
+    /// If `dim` is out of range.
+    #[track_caller]
+    pub fn size(&self, dim: isize) -> usize {
+        let d = crate::shape::normalize_dim("size", dim, self.shape()).or_raise();
+        self.shape()[d]
+    }
+
+    /// Whether the elements are laid out row-major without gaps (C order).
+    pub fn is_contiguous(&self) -> bool {
+        match &self.storage {
+            Storage::F32(a) => a.is_standard_layout(),
+            Storage::F64(a) => a.is_standard_layout(),
+        }
+    }
+
+    /// A row-major copy if the layout is not already row-major, else a cheap clone.
+    pub fn contiguous(&self) -> Tensor {
+        fn standard<T: Element>(a: &ArcArray<T, IxDyn>) -> ArcArray<T, IxDyn> {
+            if a.is_standard_layout() {
+                a.clone()
+            } else {
+                a.as_standard_layout().into_owned().into_shared()
+            }
+        }
+        match &self.storage {
+            Storage::F32(a) => Storage::F32(standard(a)).into(),
+            Storage::F64(a) => Storage::F64(standard(a)).into(),
+        }
+    }
+
+    /// Convert to `dtype` (a cheap clone when it already is).
+    pub fn to_dtype(&self, dtype: DType) -> Tensor {
+        match (&self.storage, dtype) {
+            (Storage::F32(a), DType::F64) => Storage::F64(a.mapv(f64::from).into_shared()).into(),
+            (Storage::F64(a), DType::F32) => Storage::F32(a.mapv(|x| x as f32).into_shared()).into(),
+            _ => self.clone(),
+        }
+    }
+
+    /// The elements in row-major order, converted to `T`.
+    ///
+    /// ```
+    /// # use tensor::Tensor;
+    /// let v: Vec<f32> = Tensor::arange(0.0, 3.0, 1.0).to_vec();
+    /// assert_eq!(v, vec![0.0, 1.0, 2.0]);
+    /// ```
+    pub fn to_vec<T: Element>(&self) -> Vec<T> {
+        match &self.storage {
+            Storage::F32(a) => a.iter().map(|&x| T::of(f64::from(x))).collect(),
+            Storage::F64(a) => a.iter().map(|&x| T::of(x)).collect(),
+        }
+    }
+
+    /// The single value of a one-element tensor, as `f64` (exact for both dtypes).
+    ///
+    /// # Panics
+    /// If the tensor has more than one element.
+    #[track_caller]
+    pub fn item(&self) -> f64 {
+        if self.numel() != 1 {
+            ShapeError::new(
+                "item",
+                ErrorKind::Shape,
+                format!("only one-element tensors have an item; shape is {:?}", self.shape()),
+            )
+            .with_hint("reduce first, e.g. .sum() or .mean()")
+            .raise();
+        }
+        self.to_vec::<f64>()[0]
+    }
+
+    /// Whether both tensors share the same buffer (a view or clone of the other).
+    pub fn shares_storage_with(&self, other: &Tensor) -> bool {
+        match (&self.storage, &other.storage) {
+            (Storage::F32(a), Storage::F32(b)) => a.as_ptr() == b.as_ptr(),
+            (Storage::F64(a), Storage::F64(b)) => a.as_ptr() == b.as_ptr(),
+            _ => false,
+        }
+    }
+}
+
+impl From<Storage> for Tensor {
+    fn from(storage: Storage) -> Tensor {
+        Tensor { storage }
+    }
+}
+
+/// Check that two operands have the same dtype (ops do not promote silently).
+///
+/// # Errors
+/// A [`ErrorKind::DType`] error naming the op and both dtypes.
+pub fn check_same_dtype(op: &'static str, lhs: &Tensor, rhs: &Tensor) -> Result<(), ShapeError> {
+    if lhs.dtype() == rhs.dtype() {
+        Ok(())
+    } else {
+        Err(ShapeError::new(
+            op,
+            ErrorKind::DType,
+            format!(
+                "operands have different dtypes: {} {:?} and {} {:?}",
+                lhs.dtype(),
+                lhs.shape(),
+                rhs.dtype(),
+                rhs.shape()
+            ),
+        )
+        .with_hint("convert one with .to_dtype(..); ferrograd never promotes silently"))
+    }
+}
