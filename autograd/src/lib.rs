@@ -1,1 +1,29 @@
-//! (being written)
+//! `autograd`: reverse-mode automatic differentiation on top of [`tensor`].
+//!
+//! Read it in this order, in one sitting:
+//! 1. [`var`]: a [`Var`] is a tensor value, an optional gradient, and the op that made it;
+//! 2. [`function`]: the [`Function`] trait (one `backward` per op) and [`function::record`],
+//!    which adds a node to the graph when gradients are wanted;
+//! 3. [`backward`]: topological order once, reverse sweep, gradients accumulated (`+=`);
+//! 4. [`ops`]: one primitive per file, its forward directly above its backward;
+//! 5. [`composite`]: ops built from primitives with no handwritten backward;
+//! 6. tools: [`no_grad`], [`gradcheck`], [`graphviz`] (the graph picture), [`anomaly`].
+
+pub mod anomaly;
+pub mod backward;
+pub mod composite;
+pub mod function;
+pub mod gradcheck;
+pub mod gradient;
+pub mod graphviz;
+pub mod no_grad;
+pub mod operators;
+pub mod ops;
+pub mod var;
+
+pub use anomaly::{detect_anomaly, is_anomaly_enabled, set_detect_anomaly};
+pub use function::Function;
+pub use gradcheck::{GradcheckReport, gradcheck};
+pub use gradient::{Gradient, RowGradient};
+pub use no_grad::{is_grad_enabled, no_grad};
+pub use var::{Var, live_nodes};

@@ -1,0 +1,91 @@
+//! What `backward` stores on a leaf: a dense gradient, or the sparse rows of an
+//! embedding table that a step actually touched.
+//!
+//! ```text
+//! Embedding weight W: [V, C]; a batch looks up rows i₁..iₙ.
+//! ∂L/∂W is zero except in those rows, so it is stored as
+//!     RowGradient { indices: [i₁..iₙ], rows: [n, C], num_rows: V }
+//! and an optimizer updates n rows instead of V (V = 50k, n = 6k for word2vec).
+//! Repeated indices are allowed; their rows add up (a scatter-add).
+//! ```
+//! Read next: [`crate::backward`], which accumulates these.
+
+use tensor::Tensor;
+
+/// A sparse gradient for a 2-D table: the rows that received gradient.
+#[derive(Clone, Debug)]
+pub struct RowGradient {
+    /// Row indices (may repeat; repeated rows add).
+    pub indices: Vec<usize>,
+    /// One gradient row per index: shape `[indices.len(), C]`.
+    pub rows: Tensor,
+    /// Number of rows of the full table (`V`).
+    pub num_rows: usize,
+}
+
+impl RowGradient {
+    /// The same gradient as a dense `[V, C]` tensor (rows scatter-added).
+    pub fn to_dense(&self) -> Tensor {
+        let dim = self.rows.shape()[1];
+        let zeros = Tensor::full_dtype(&[self.num_rows, dim], 0.0, self.rows.dtype());
+        zeros.index_add(0, &self.index_tensor(), &self.rows)
+    }
+
+    /// The indices as an index tensor (for `index_add` / `index_select`).
+    pub fn index_tensor(&self) -> Tensor {
+        let idx = self.indices.iter().map(|&i| i as f64).collect();
+        Tensor::from_vec_f64(idx, &[self.indices.len()])
+    }
+
+    /// Sum duplicate indices so each touched row appears once, sorted by index.
+    pub fn coalesce(&self) -> RowGradient {
+        let mut unique = self.indices.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        let position: std::collections::HashMap<usize, usize> =
+            unique.iter().enumerate().map(|(p, &i)| (i, p)).collect();
+        let slots: Vec<f64> = self.indices.iter().map(|i| position[i] as f64).collect();
+        let dim = self.rows.shape()[1];
+        let zeros = Tensor::full_dtype(&[unique.len(), dim], 0.0, self.rows.dtype());
+        let rows = zeros.index_add(0, &Tensor::from_vec_f64(slots, &[self.indices.len()]), &self.rows);
+        RowGradient {
+            indices: unique,
+            rows,
+            num_rows: self.num_rows,
+        }
+    }
+}
+
+/// A gradient as accumulated by `backward`.
+#[derive(Clone, Debug)]
+pub enum Gradient {
+    /// A full tensor of the variable's shape.
+    Dense(Tensor),
+    /// Only some rows of a 2-D table (from an embedding lookup with sparse gradients).
+    Rows(RowGradient),
+}
+
+impl Gradient {
+    /// The gradient as a dense tensor of the variable's shape.
+    pub fn to_dense(&self) -> Tensor {
+        match self {
+            Gradient::Dense(t) => t.clone(),
+            Gradient::Rows(r) => r.to_dense(),
+        }
+    }
+
+    /// `self + other`, staying sparse when both are sparse (rows are concatenated).
+    pub fn accumulate(self, other: Gradient) -> Gradient {
+        match (self, other) {
+            (Gradient::Dense(a), Gradient::Dense(b)) => Gradient::Dense(&a + &b),
+            (Gradient::Rows(mut a), Gradient::Rows(b)) => {
+                a.indices.extend(b.indices);
+                a.rows = Tensor::cat(&[a.rows, b.rows], 0);
+                Gradient::Rows(a)
+            }
+            (Gradient::Dense(d), Gradient::Rows(r)) | (Gradient::Rows(r), Gradient::Dense(d)) => {
+                Gradient::Dense(d.index_add(0, &r.index_tensor(), &r.rows))
+            }
+        }
+    }
+}
