@@ -200,6 +200,27 @@ impl Var {
         *slot = value;
     }
 
+    /// Convert a leaf's value to `dtype` in place, dropping its gradient
+    /// (`module.to_dtype(F64)` before a gradcheck).
+    ///
+    /// # Panics
+    /// If `self` is not a leaf.
+    #[track_caller]
+    pub fn cast_leaf(&self, dtype: DType) {
+        if !self.node.is_leaf {
+            ShapeError::new(
+                "cast_leaf",
+                ErrorKind::Value,
+                format!("the output of `{}` is not a leaf", self.op_name()),
+            )
+            .raise();
+        }
+        let mut slot = self.node.value.write().unwrap_or_else(|p| p.into_inner());
+        *slot = slot.to_dtype(dtype);
+        drop(slot);
+        self.zero_grad();
+    }
+
     /// The accumulated gradient as a dense tensor, if `backward` reached this `Var`.
     ///
     /// Leaves keep their gradient (and accumulate over several `backward` calls until

@@ -1,1 +1,409 @@
-//! (being written)
+//! Indexing with index tensors: `index_select` / `index_add`, `gather` /
+//! `scatter_add`, and `one_hot`. Each pair is adjoint (the second is the backward of
+//! the first in autograd), which is why repeated indices *accumulate*.
+//!
+//! ```text
+//! index_select(dim 0, idx):  out[i, j]    = x[idx[i], j]
+//! index_add(dim 0, idx, s):  out          = x;  out[idx[i], j] += s[i, j]   for every i
+//! gather(dim 1, idx):        out[i, j, k] = x[i, idx[i, j, k], k]           (out shape = idx shape)
+//! scatter_add(dim 1, idx, s): out = x;  out[i, idx[i, j, k], k] += s[i, j, k]
+//! one_hot(idx, C):           out[.., c]   = 1 if idx[..] == c else 0
+//!
+//! adjointness: ⟨index_select(x), y⟩ = ⟨x, index_add(0, idx, y)⟩,
+//!              ⟨gather(x), y⟩       = ⟨x, scatter_add(0, idx, y)⟩
+//! ```
+//! Index tensors are float tensors holding whole numbers (like PyTorch's long
+//! tensors; `argmax` returns one). Every value is checked to be a whole number in
+//! range before any element is read, and errors name the op, the value and the size.
+//! Read next: [`crate::matmul`].
+
+use ndarray::{ArrayD, Axis, Dimension, IxDyn};
+
+use crate::dtype::{DType, Element};
+use crate::error::{ErrorKind, OrRaise, ShapeError};
+use crate::shape::normalize_dim;
+use crate::tensor::{Storage, Tensor, check_same_dtype};
+
+/// The values of `index` in row-major order as `usize`, each a whole number in
+/// `0..size`. `range` says what the size is (e.g. "dim 0 of size 3"), `shapes` the
+/// shapes involved; both go into the error message.
+fn index_values(
+    op: &'static str,
+    index: &Tensor,
+    size: usize,
+    range: &dyn Fn() -> String,
+    shapes: &dyn Fn() -> String,
+) -> Result<Vec<usize>, ShapeError> {
+    index
+        .to_vec::<f64>()
+        .into_iter()
+        .map(|v| {
+            if v.fract() != 0.0 || !v.is_finite() {
+                Err(ShapeError::new(
+                    op,
+                    ErrorKind::Index,
+                    format!("index {v} is not a whole number ({})", shapes()),
+                ))
+            } else if v < 0.0 || v >= size as f64 {
+                Err(ShapeError::new(
+                    op,
+                    ErrorKind::Index,
+                    format!("index {v} is out of range for {} ({})", range(), shapes()),
+                )
+                .with_hint(format!("valid indices are whole numbers in 0..{size}")))
+            } else {
+                Ok(v as usize)
+            }
+        })
+        .collect()
+}
+
+/// Check an index tensor is 0-d or 1-D (for `index_select`, `index_add`).
+fn check_index_1d(op: &'static str, index: &Tensor, x: &Tensor) -> Result<(), ShapeError> {
+    if index.dims() > 1 {
+        return Err(ShapeError::new(
+            op,
+            ErrorKind::Shape,
+            format!(
+                "index must be 1-D, got shape {:?} (input shape {:?})",
+                index.shape(),
+                x.shape()
+            ),
+        )
+        .with_hint("flatten the index, or use gather for an index per element"));
+    }
+    Ok(())
+}
+
+/// Check `gather` / `scatter_add` shapes: equal ranks, and `index` no larger than
+/// `bound` in every dim (except `skip`, the indexed dim of the input).
+fn check_index_fits(
+    op: &'static str,
+    index: &Tensor,
+    bound: (&str, &Tensor),
+    skip: Option<usize>,
+) -> Result<(), ShapeError> {
+    let (name, t) = bound;
+    if index.dims() != t.dims() {
+        return Err(ShapeError::new(
+            op,
+            ErrorKind::Shape,
+            format!(
+                "index has {} dims (shape {:?}) but {name} has {} (shape {:?}); they must match",
+                index.dims(),
+                index.shape(),
+                t.dims(),
+                t.shape()
+            ),
+        )
+        .with_hint("unsqueeze the index so it has one dim per input dim"));
+    }
+    for (d, (&i, &s)) in index.shape().iter().zip(t.shape()).enumerate() {
+        if Some(d) != skip && i > s {
+            return Err(ShapeError::new(
+                op,
+                ErrorKind::Shape,
+                format!(
+                    "index shape {:?} exceeds {name} shape {:?} in dim {d} ({i} > {s})",
+                    index.shape(),
+                    t.shape()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `out = x; out[.., idx[i], ..] += s[.., i, ..]` along `axis`.
+fn index_add_array<T: Element>(x: &Tensor, axis: usize, idx: &[usize], s: &Tensor) -> Tensor {
+    let (a, s) = (x.array::<T>(), s.array::<T>());
+    let mut out = a.to_owned();
+    for (i, &k) in idx.iter().enumerate() {
+        let mut row = out.index_axis_mut(Axis(axis), k);
+        row.zip_mut_with(&s.index_axis(Axis(axis), i), |o, &v| *o = *o + v);
+    }
+    T::into_tensor(out.into_shared())
+}
+
+/// `out[pos] = x[pos with pos[axis] = idx[pos]]`, shaped like `idx`.
+fn gather_array<T: Element>(x: &Tensor, axis: usize, idx: &ArrayD<usize>) -> Tensor {
+    let a = x.array::<T>();
+    let out = ArrayD::from_shape_fn(idx.raw_dim(), |mut pos: IxDyn| {
+        let k = idx[pos.slice()];
+        pos[axis] = k;
+        a[pos.slice()]
+    });
+    T::into_tensor(out.into_shared())
+}
+
+/// `out = x; out[pos with pos[axis] = idx[pos]] += s[pos]` for every `pos` of `idx`.
+fn scatter_add_array<T: Element>(
+    x: &Tensor,
+    axis: usize,
+    idx: &ArrayD<usize>,
+    s: &Tensor,
+) -> Tensor {
+    let (a, s) = (x.array::<T>(), s.array::<T>());
+    let mut out = a.to_owned();
+    for (mut pos, &k) in idx.indexed_iter() {
+        let v = s[pos.slice()];
+        pos[axis] = k;
+        out[pos.slice()] = out[pos.slice()] + v;
+    }
+    T::into_tensor(out.into_shared())
+}
+
+impl Tensor {
+    /// The entries at positions `index` along `dim`, copied (`torch.index_select`).
+    /// An index may repeat; a 0-d index counts as a 1-element list.
+    ///
+    /// # Errors
+    /// A bad dim, an index with more than one dim ([`ErrorKind::Shape`]), or an index
+    /// value that is not a whole number in `0..size(dim)` ([`ErrorKind::Index`]).
+    pub fn try_index_select(&self, dim: isize, index: &Tensor) -> Result<Tensor, ShapeError> {
+        let axis = normalize_dim("index_select", dim, self.shape())?;
+        check_index_1d("index_select", index, self)?;
+        let size = self.shape()[axis];
+        let idx = index_values(
+            "index_select",
+            index,
+            size,
+            &|| format!("dim {dim} of size {size}"),
+            &|| {
+                format!(
+                    "input shape {:?}, index shape {:?}",
+                    self.shape(),
+                    index.shape()
+                )
+            },
+        )?;
+        Ok(match &self.storage {
+            Storage::F32(a) => Storage::F32(a.select(Axis(axis), &idx).into_shared()).into(),
+            Storage::F64(a) => Storage::F64(a.select(Axis(axis), &idx).into_shared()).into(),
+        })
+    }
+
+    /// [`Tensor::try_index_select`], panicking on bad input. The lookup behind an
+    /// embedding layer: `weight.index_select(0, &token_ids)`.
+    ///
+    /// # Shapes
+    /// `self: [V, C]`, `index: [N]`, dim 0 → `[N, C]`.
+    ///
+    /// # Panics
+    /// On a bad dim, a multi-dim index, or an index value out of range.
+    ///
+    /// # Examples
+    /// ```
+    /// # use tensor::Tensor;
+    /// let x = Tensor::from_vec(vec![0., 1., 10., 11., 20., 21.], &[3, 2]);
+    /// let rows = x.index_select(0, &Tensor::from_vec(vec![2., 0., 2.], &[3]));
+    /// assert_eq!(rows.to_vec::<f32>(), vec![20., 21., 0., 1., 20., 21.]);
+    /// ```
+    #[track_caller]
+    pub fn index_select(&self, dim: isize, index: &Tensor) -> Tensor {
+        self.try_index_select(dim, index).or_raise()
+    }
+
+    /// `self` with slice `i` of `source` added at position `index[i]` along `dim`;
+    /// repeated indices accumulate. The adjoint (backward) of
+    /// [`Tensor::index_select`].
+    ///
+    /// # Shapes
+    /// `self: [V, C]`, `index: [N]`, `source: [N, C]`, dim 0 → `[V, C]`.
+    ///
+    /// # Panics
+    /// On a bad dim, a multi-dim index, an index value out of range, a dtype
+    /// mismatch, or a `source` whose shape is not `self`'s with `size(dim) = N`.
+    ///
+    /// # Examples
+    /// ```
+    /// # use tensor::Tensor;
+    /// let idx = Tensor::from_vec(vec![1., 1., 0.], &[3]);
+    /// let src = Tensor::from_vec(vec![1., 2., 3.], &[3]);
+    /// // out[1] = 1 + 2, out[0] = 3
+    /// assert_eq!(Tensor::zeros(&[2]).index_add(0, &idx, &src).to_vec::<f32>(), vec![3., 3.]);
+    /// ```
+    #[track_caller]
+    pub fn index_add(&self, dim: isize, index: &Tensor, source: &Tensor) -> Tensor {
+        let axis = normalize_dim("index_add", dim, self.shape()).or_raise();
+        check_same_dtype("index_add", self, source).or_raise();
+        check_index_1d("index_add", index, self).or_raise();
+        let mut expected = self.shape().to_vec();
+        expected[axis] = index.numel();
+        if source.shape() != expected {
+            ShapeError::new(
+                "index_add",
+                ErrorKind::Shape,
+                format!(
+                    "source has shape {:?} but input {:?} with {} indices along dim {dim} needs {expected:?}",
+                    source.shape(),
+                    self.shape(),
+                    index.numel()
+                ),
+            )
+            .raise();
+        }
+        let size = self.shape()[axis];
+        let idx = index_values(
+            "index_add",
+            index,
+            size,
+            &|| format!("dim {dim} of size {size}"),
+            &|| {
+                format!(
+                    "input shape {:?}, index shape {:?}",
+                    self.shape(),
+                    index.shape()
+                )
+            },
+        )
+        .or_raise();
+        match self.dtype() {
+            DType::F32 => index_add_array::<f32>(self, axis, &idx, source),
+            DType::F64 => index_add_array::<f64>(self, axis, &idx, source),
+        }
+    }
+
+    /// Pick one entry along `dim` per index position (`torch.gather`):
+    /// `out[i][j][k] = self[index[i][j][k]][j][k]` for dim 0 (likewise for other dims).
+    ///
+    /// # Errors
+    /// A bad dim; an index whose rank differs from `self`'s or that is larger than
+    /// `self` in a dim other than `dim` ([`ErrorKind::Shape`]); an index value that is
+    /// not a whole number in `0..size(dim)` ([`ErrorKind::Index`]).
+    pub fn try_gather(&self, dim: isize, index: &Tensor) -> Result<Tensor, ShapeError> {
+        let axis = normalize_dim("gather", dim, self.shape())?;
+        check_index_fits("gather", index, ("input", self), Some(axis))?;
+        let size = self.shape()[axis];
+        let values = index_values(
+            "gather",
+            index,
+            size,
+            &|| format!("dim {dim} of size {size}"),
+            &|| {
+                format!(
+                    "input shape {:?}, index shape {:?}",
+                    self.shape(),
+                    index.shape()
+                )
+            },
+        )?;
+        let idx = ArrayD::from_shape_vec(IxDyn(index.shape()), values)
+            .expect("internal error: one value per index element; this is a bug");
+        Ok(match self.dtype() {
+            DType::F32 => gather_array::<f32>(self, axis, &idx),
+            DType::F64 => gather_array::<f64>(self, axis, &idx),
+        })
+    }
+
+    /// [`Tensor::try_gather`], panicking on bad input. Picks the logit of each target
+    /// class in cross-entropy: `logp.gather(1, &targets.unsqueeze(1))`.
+    ///
+    /// # Shapes
+    /// `self: [B, C]`, `index: [B, K]` (K ≤ C allowed), dim 1 → `[B, K]`.
+    ///
+    /// # Panics
+    /// On the errors listed for [`Tensor::try_gather`].
+    ///
+    /// # Examples
+    /// ```
+    /// # use tensor::Tensor;
+    /// let x = Tensor::from_vec(vec![1., 2., 3., 4.], &[2, 2]);
+    /// let idx = Tensor::from_vec(vec![1., 0.], &[2, 1]);
+    /// // out[i][0] = x[i][idx[i][0]]: x[0][1] = 2, x[1][0] = 3
+    /// assert_eq!(x.gather(1, &idx).to_vec::<f32>(), vec![2., 3.]);
+    /// ```
+    #[track_caller]
+    pub fn gather(&self, dim: isize, index: &Tensor) -> Tensor {
+        self.try_gather(dim, index).or_raise()
+    }
+
+    /// A copy of `self` with each `src[pos]` added at `pos` with `pos[dim]` replaced by
+    /// `index[pos]` (`torch.scatter_add`); repeated targets accumulate. The adjoint
+    /// (backward) of [`Tensor::gather`].
+    ///
+    /// # Shapes
+    /// `self: S`, `index` and `src` of the same rank as `S`, `index` no larger than
+    /// `src` in any dim and no larger than `S` outside `dim` → `S`.
+    ///
+    /// # Panics
+    /// On a bad dim, mismatched ranks or sizes, a dtype mismatch between `self` and
+    /// `src`, or an index value that is not a whole number in `0..size(dim)`.
+    ///
+    /// # Examples
+    /// ```
+    /// # use tensor::Tensor;
+    /// let idx = Tensor::from_vec(vec![0., 2., 0.], &[3]);
+    /// let src = Tensor::from_vec(vec![1., 2., 3.], &[3]);
+    /// // out[0] = 1 + 3, out[2] = 2
+    /// let out = Tensor::zeros(&[3]).scatter_add(0, &idx, &src);
+    /// assert_eq!(out.to_vec::<f32>(), vec![4., 0., 2.]);
+    /// ```
+    #[track_caller]
+    pub fn scatter_add(&self, dim: isize, index: &Tensor, src: &Tensor) -> Tensor {
+        let axis = normalize_dim("scatter_add", dim, self.shape()).or_raise();
+        check_same_dtype("scatter_add", self, src).or_raise();
+        check_index_fits("scatter_add", index, ("src", src), None).or_raise();
+        check_index_fits("scatter_add", index, ("input", self), Some(axis)).or_raise();
+        let size = self.shape()[axis];
+        let values = index_values(
+            "scatter_add",
+            index,
+            size,
+            &|| format!("dim {dim} of size {size}"),
+            &|| {
+                format!(
+                    "input shape {:?}, index shape {:?}",
+                    self.shape(),
+                    index.shape()
+                )
+            },
+        )
+        .or_raise();
+        let idx = ArrayD::from_shape_vec(IxDyn(index.shape()), values)
+            .expect("internal error: one value per index element; this is a bug");
+        match self.dtype() {
+            DType::F32 => scatter_add_array::<f32>(self, axis, &idx, src),
+            DType::F64 => scatter_add_array::<f64>(self, axis, &idx, src),
+        }
+    }
+
+    /// One-hot encoding: an f32 tensor with a trailing dim of `num_classes`, holding
+    /// 1 at each index's class and 0 elsewhere (`torch.nn.functional.one_hot`, as
+    /// floats).
+    ///
+    /// # Shapes
+    /// `index: [..]` → `[.., num_classes]`; a 0-d index gives `[num_classes]`.
+    ///
+    /// # Panics
+    /// If an index value is not a whole number in `0..num_classes`.
+    ///
+    /// # Examples
+    /// ```
+    /// # use tensor::Tensor;
+    /// let y = Tensor::one_hot(&Tensor::from_vec(vec![2., 0.], &[2]), 3);
+    /// assert_eq!(y.shape(), &[2, 3]);
+    /// assert_eq!(y.to_vec::<f32>(), vec![0., 0., 1., 1., 0., 0.]);
+    /// ```
+    #[track_caller]
+    pub fn one_hot(index: &Tensor, num_classes: usize) -> Tensor {
+        let classes = index_values(
+            "one_hot",
+            index,
+            num_classes,
+            &|| format!("num_classes {num_classes}"),
+            &|| format!("index shape {:?}", index.shape()),
+        )
+        .or_raise();
+        let mut data = vec![0.0f32; classes.len() * num_classes];
+        for (row, &c) in classes.iter().enumerate() {
+            data[row * num_classes + c] = 1.0;
+        }
+        let shape: Vec<usize> = [index.shape(), &[num_classes]].concat();
+        Tensor::from_vec(data, &shape)
+    }
+}
+
+// Unit tests live in index/tests.rs to keep this file short.
+#[cfg(test)]
+mod tests;

@@ -20,16 +20,15 @@
 //! into cache-sized buffers in the order its SIMD micro-kernel wants. So:
 //!
 //! ```text
-//! b.t()          strides [1, n] instead of [n, 1]  → passed as is, no copy
-//! batch dim of size 1 broadcast to 5: stride 0    → the same matrix read 5 times
-//! C              a fresh row-major [.., m, n] buffer: row stride n, column stride 1
+//! B = w.t(), w a row-major [n, k]: strides [1, k], not [n, 1] → passed as is, no copy
+//! a batch dim of size 1 broadcast to 5: stride 0          → one matrix read 5 times
+//! C: a fresh row-major [.., m, n] buffer: strides [.., n, 1]
 //! ```
 //!
 //! Parallelism (rayon; `matrixmultiply`'s own threading feature stays off, so there is
 //! one pool): many small products run one per task across the batch; one large
 //! product (≥ [`PARALLEL_FLOPS`]) is cut into one block of output rows (or columns,
-//! when the output is wide) per thread, each block a smaller gemm. Tiny products skip
-//! the kernel's packing and use a plain triple loop ([`SMALL_FLOPS`]).
+//! when the output is wide) per thread, each block a smaller gemm.
 //!
 //! Read next: [`crate::display`] to print the result, or `benches/matmul.rs` for speed.
 
@@ -48,10 +47,6 @@ use crate::tensor::{Storage, Tensor, check_same_dtype};
 /// Measured on a 2-core machine (`cargo bench --bench matmul`): a 128³ product
 /// (4.2 MFLOP, ~0.1 ms) already gains from two threads; 64³ (0.5 MFLOP) does not.
 pub const PARALLEL_FLOPS: usize = 1 << 21;
-
-/// Flops below which a product uses a plain triple loop instead of the packing
-/// kernel: for a 4×4×4 product, packing costs more than the arithmetic.
-pub const SMALL_FLOPS: usize = 2 * 8 * 8 * 8;
 
 /// The shapes of one matmul, worked out before touching data.
 #[derive(Debug, PartialEq)]
@@ -268,7 +263,7 @@ fn split_gemm<T: Element>(
     }
 }
 
-/// `c = a · b` for one matrix each, on `matrixmultiply` (or a plain loop when tiny).
+/// `c = a · b` for one matrix each, on `matrixmultiply`.
 /// Every view is passed as `(pointer, row stride, column stride)`, so any layout
 /// (transposed, broadcast with stride 0, sliced) is read in place.
 fn gemm<T: Element>(a: ArrayView2<T>, b: ArrayView2<T>, mut c: ArrayViewMut2<T>) {
@@ -278,13 +273,6 @@ fn gemm<T: Element>(a: ArrayView2<T>, b: ArrayView2<T>, mut c: ArrayViewMut2<T>)
         k == k2 && c.dim() == (m, n),
         "internal error: gemm shapes; this is a bug"
     );
-    if 2 * m * k * n < SMALL_FLOPS {
-        // Tiny: C[i, j] = Σ_p A[i, p]·B[p, j], no packing.
-        for ((i, j), cij) in c.indexed_iter_mut() {
-            *cij = (0..k).fold(T::zero(), |acc, p| acc + a[[i, p]] * b[[p, j]]);
-        }
-        return;
-    }
     let [rsa, csa] = [a.strides()[0], a.strides()[1]];
     let [rsb, csb] = [b.strides()[0], b.strides()[1]];
     let [rsc, csc] = [c.strides()[0], c.strides()[1]];
@@ -340,8 +328,8 @@ mod tests {
     }
 
     #[test]
-    fn kernel_path_matches_small_path() {
-        // 16×16 identity times arange goes through sgemm (above SMALL_FLOPS).
+    fn identity_leaves_a_matrix_unchanged() {
+        // 16×16 identity times arange: exact, as every sum has one nonzero term.
         let x = Tensor::arange(0.0, 256.0, 1.0);
         let x = Tensor::from_vec(x.to_vec(), &[16, 16]);
         assert_eq!(
@@ -386,9 +374,10 @@ mod tests {
         assert_eq!(c.shape(), &[2, 5, 3, 6]);
         assert!(c.is_contiguous());
         // c[1, 4, 2, 5] = Σ_p a[1, 0, 2, p] · b[4, p, 5], with a[1,0,2,p] = 20 + p and
-        // b[4, p, 5] = 96 + 6p + 5: Σ (20+p)(101+6p) for p = 0..4 = 8906
+        // b[4, p, 5] = 96 + 6p + 5: Σ (20+p)(101+6p) for p = 0..4
+        // = 2020 + 2247 + 2486 + 2737 = 9490
         let flat = c.to_vec::<f32>();
-        assert_eq!(flat[((4 * 3) + 2) * 6 + 5 + 5 * 3 * 6], 8906.0);
+        assert_eq!(flat[((5 + 4) * 3 + 2) * 6 + 5], 9490.0);
     }
 
     #[test]
@@ -403,7 +392,7 @@ mod tests {
             c.to_vec::<f32>(),
             a.matmul(&bt.contiguous()).to_vec::<f32>()
         );
-        // a transposed lhs, large enough for the kernel path
+        // a transposed lhs
         let at = transposed(16, 9);
         let want = at.contiguous().matmul(&Tensor::ones(&[9, 5]));
         assert_eq!(

@@ -1,0 +1,22 @@
+//! Composite ops: built from the primitives in [`crate::ops`], with no handwritten
+//! backward. Their gradients come for free from the primitives' backward passes,
+//! so each one here is only a formula — and a gradcheck proves the composition right.
+//!
+//! ```text
+//! reduce:      mean = Σx / N     var = Σ(x − mean)² / (N − c)     std = √var
+//!              max = max_dim of the flattened x     min = −max(−x)
+//!              logsumexp = m + ln Σ exp(x − m)      (m = max, detached)
+//! activation:  softmax = exp(log_softmax)     silu = x·σ(x)     minimum = −max(−a, −b)
+//!              dropout = x ⊙ mask / (1 − p)
+//! movement:    flatten, unsqueeze, squeeze, select = reshape (and narrow)
+//!              transpose, t = permute
+//! join:        stack = unsqueeze + cat      split, chunk = narrow
+//! ```
+//! Read [`reduce`] first (mean and var show the pattern), then [`activation`],
+//! [`movement`] and [`join`]. Next after this module: the tools, [`crate::no_grad`](mod@crate::no_grad) and
+//! [`crate::gradcheck`](mod@crate::gradcheck).
+
+pub mod activation;
+pub mod join;
+pub mod movement;
+pub mod reduce;

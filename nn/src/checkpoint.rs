@@ -1,0 +1,218 @@
+//! State dicts and safetensors checkpoints, as PyTorch's `state_dict()` /
+//! `load_state_dict()` and `safetensors.torch.save_file` / `load_file`.
+//!
+//! ```text
+//! state_dict: { "0.weight": Tensor [8, 4], "0.bias": [8], "bn.running_mean": [8], ... }
+//!             parameters and buffers, under their dotted PyTorch names
+//! file:       safetensors = 8-byte header length, JSON header (names, dtypes,
+//!             shapes, offsets), raw little-endian data: readable by Python's
+//!             `safetensors.torch.load_file` and so by PyTorch.
+//! ```
+//! Loading is strict by default: missing names, unexpected names and shape mismatches
+//! are all collected and reported together. Writing is atomic: the file is written
+//! next to its destination under a temporary name, then renamed.
+//! Read next: [`crate::layers`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use tensor::{DType, Tensor};
+
+use crate::module::Module;
+
+/// Names → tensors: every parameter and buffer of a module.
+pub type StateDict = BTreeMap<String, Tensor>;
+
+/// Why a state dict does not fit a module (every problem at once).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LoadError {
+    /// Names the module has but the state dict lacks.
+    pub missing: Vec<String>,
+    /// Names the state dict has but the module lacks.
+    pub unexpected: Vec<String>,
+    /// `(name, module's shape, state dict's shape)` for each mismatch.
+    pub shape_mismatches: Vec<(String, Vec<usize>, Vec<usize>)>,
+}
+
+impl LoadError {
+    fn is_empty(&self) -> bool {
+        self.missing.is_empty() && self.unexpected.is_empty() && self.shape_mismatches.is_empty()
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "load_state_dict: the state dict does not fit the module")?;
+        if !self.missing.is_empty() {
+            write!(f, "; missing: {}", self.missing.join(", "))?;
+        }
+        if !self.unexpected.is_empty() {
+            write!(f, "; unexpected: {}", self.unexpected.join(", "))?;
+        }
+        for (name, want, got) in &self.shape_mismatches {
+            write!(f, "; {name}: module has shape {want:?}, state dict has {got:?}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// A checkpoint file that could not be written or read, naming the file.
+#[derive(Debug)]
+pub struct CheckpointError {
+    /// The file involved.
+    pub path: PathBuf,
+    /// What went wrong (names the tensor when one is at fault).
+    pub problem: String,
+}
+
+impl fmt::Display for CheckpointError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "checkpoint {}: {}", self.path.display(), self.problem)
+    }
+}
+
+impl std::error::Error for CheckpointError {}
+
+fn error(path: &Path, problem: impl Into<String>) -> CheckpointError {
+    CheckpointError {
+        path: path.to_path_buf(),
+        problem: problem.into(),
+    }
+}
+
+/// Every parameter and buffer of `module` under its dotted name.
+pub fn state_dict(module: &(impl Module + ?Sized)) -> StateDict {
+    let mut out = StateDict::new();
+    module.visit_params("", &mut |name, p| {
+        out.insert(name.to_string(), p.value());
+    });
+    module.visit_buffers("", &mut |name, b| {
+        out.insert(name.to_string(), b.value());
+    });
+    out
+}
+
+/// Copy `state` into `module`'s parameters and buffers (converted to their dtype).
+///
+/// With `strict`, names must match exactly; without it, missing and unexpected names
+/// are ignored (shape mismatches are always errors). Nothing is changed on error.
+///
+/// # Errors
+/// A [`LoadError`] listing every missing name, unexpected name and shape mismatch.
+pub fn load_state_dict(
+    module: &(impl Module + ?Sized),
+    state: &StateDict,
+    strict: bool,
+) -> Result<(), LoadError> {
+    let mut problems = LoadError::default();
+    let mut targets = Vec::new();
+    let mut check = |name: &str, v: &autograd::Var| match state.get(name) {
+        None => problems.missing.push(name.to_string()),
+        Some(t) if t.shape() != v.shape().as_slice() => {
+            problems
+                .shape_mismatches
+                .push((name.to_string(), v.shape(), t.shape().to_vec()))
+        }
+        Some(t) => targets.push((v.clone(), t.to_dtype(v.dtype()))),
+    };
+    module.visit_params("", &mut check);
+    module.visit_buffers("", &mut check);
+    let known: std::collections::HashSet<String> = state_dict(module).into_keys().collect();
+    problems.unexpected = state.keys().filter(|k| !known.contains(*k)).cloned().collect();
+    if !strict {
+        problems.missing.clear();
+        problems.unexpected.clear();
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    for (var, value) in targets {
+        var.set_value(value);
+    }
+    Ok(())
+}
+
+/// Write `state` to a safetensors file, atomically (temporary file, then rename).
+///
+/// # Errors
+/// If the file cannot be written.
+pub fn save_state_dict(state: &StateDict, path: impl AsRef<Path>) -> Result<(), CheckpointError> {
+    let path = path.as_ref();
+    let bytes: Vec<(String, Dtype, Vec<usize>, Vec<u8>)> = state
+        .iter()
+        .map(|(name, t)| {
+            let (dtype, data) = match t.dtype() {
+                DType::F32 => (Dtype::F32, t.to_vec::<f32>().iter().flat_map(|v| v.to_le_bytes()).collect()),
+                DType::F64 => (Dtype::F64, t.to_vec::<f64>().iter().flat_map(|v| v.to_le_bytes()).collect()),
+            };
+            (name.clone(), dtype, t.shape().to_vec(), data)
+        })
+        .collect();
+    let views = bytes
+        .iter()
+        .map(|(name, dtype, shape, data)| {
+            TensorView::new(*dtype, shape.clone(), data)
+                .map(|v| (name.clone(), v))
+                .map_err(|e| error(path, format!("tensor {name}: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let serialized = safetensors::serialize(views, &None).map_err(|e| error(path, e.to_string()))?;
+    let tmp = path.with_extension("safetensors.tmp");
+    std::fs::write(&tmp, serialized).map_err(|e| error(path, format!("cannot write: {e}")))?;
+    std::fs::rename(&tmp, path).map_err(|e| error(path, format!("cannot rename into place: {e}")))
+}
+
+/// Read every tensor of a safetensors file (f32 and f64 tensors; any other dtype is
+/// reported as an error naming the tensor).
+///
+/// # Errors
+/// If the file is missing, truncated, not safetensors, or holds an unsupported dtype.
+pub fn load_file(path: impl AsRef<Path>) -> Result<StateDict, CheckpointError> {
+    let path = path.as_ref();
+    let bytes = std::fs::read(path).map_err(|e| error(path, format!("cannot read: {e}")))?;
+    let file = SafeTensors::deserialize(&bytes)
+        .map_err(|e| error(path, format!("not a valid safetensors file: {e}")))?;
+    let mut out = StateDict::new();
+    for (name, view) in file.tensors() {
+        let shape = view.shape().to_vec();
+        let data = view.data();
+        let tensor = match view.dtype() {
+            Dtype::F32 => Tensor::from_vec(
+                data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
+                &shape,
+            ),
+            Dtype::F64 => Tensor::from_vec_f64(
+                data.chunks_exact(8)
+                    .map(|b| f64::from_le_bytes(b.try_into().expect("chunks of 8 bytes")))
+                    .collect(),
+                &shape,
+            ),
+            other => return Err(error(path, format!("tensor {name} has dtype {other:?}; only F32 and F64 are supported"))),
+        };
+        out.insert(name, tensor);
+    }
+    Ok(out)
+}
+
+/// Save a module's state dict to `path` (safetensors).
+///
+/// # Errors
+/// If the file cannot be written.
+pub fn save(module: &(impl Module + ?Sized), path: impl AsRef<Path>) -> Result<(), CheckpointError> {
+    save_state_dict(&state_dict(module), path)
+}
+
+/// Load a safetensors file into a module, strictly.
+///
+/// # Errors
+/// If the file cannot be read, or its names or shapes do not fit the module (the
+/// message names the file and lists every problem).
+pub fn load(module: &(impl Module + ?Sized), path: impl AsRef<Path>) -> Result<(), CheckpointError> {
+    let path = path.as_ref();
+    let state = load_file(path)?;
+    load_state_dict(module, &state, true).map_err(|e| error(path, e.to_string()))
+}

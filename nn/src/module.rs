@@ -1,0 +1,132 @@
+//! The [`Module`] trait: every layer lists its parameters by name, by hand.
+//!
+//! ```text
+//! Linear            visit_params("",   f) → f("weight", W), f("bias", b)
+//! Sequential        visit_params("",   f) → layer 0 with prefix "0." → f("0.weight", ..)
+//! TransformerLayer  visit_params("",   f) → self_attn with prefix "self_attn." → ...
+//! ```
+//! Names are PyTorch's `state_dict()` names, so checkpoints move both ways and outputs
+//! can be compared with PyTorch on identical weights. There is no derive macro: the
+//! traversal is ordinary code a learner can read in each layer's file, and
+//! `tests/params_get_grads.rs` catches a parameter someone forgot to visit.
+//!
+//! Buffers (BatchNorm's running statistics) are constant `Var`s (no gradient) listed
+//! by [`Module::visit_buffers`]; they are saved in checkpoints but not trained.
+//! Read next: [`crate::init`], then [`crate::layers::linear`].
+
+use autograd::Var;
+use tensor::DType;
+
+/// A layer or model: something with named parameters and a train/eval mode.
+///
+/// Each layer has its own inherent `forward` with the signature that fits it (LSTM
+/// takes and returns state, attention takes q, k, v and masks); single-input layers
+/// also implement [`Forward`] so they can go in a [`crate::Sequential`].
+pub trait Module {
+    /// Call `f(name, parameter)` for every parameter, names prefixed with `prefix`
+    /// (e.g. `"encoder.layers.0."`).
+    fn visit_params(&self, prefix: &str, f: &mut dyn FnMut(&str, &Var));
+
+    /// Call `f(name, buffer)` for every buffer (non-trained state saved in
+    /// checkpoints, such as BatchNorm's running mean). Most layers have none.
+    fn visit_buffers(&self, _prefix: &str, _f: &mut dyn FnMut(&str, &Var)) {}
+
+    /// Switch training behaviour (dropout, batch-norm statistics) on or off, in this
+    /// module and its children. Layers without such behaviour ignore it.
+    fn set_training(&mut self, _training: bool) {}
+
+    /// Every parameter, in visiting order.
+    fn parameters(&self) -> Vec<Var> {
+        let mut out = Vec::new();
+        self.visit_params("", &mut |_, p| out.push(p.clone()));
+        out
+    }
+
+    /// Every parameter with its dotted PyTorch-style name.
+    fn named_parameters(&self) -> Vec<(String, Var)> {
+        let mut out = Vec::new();
+        self.visit_params("", &mut |name, p| out.push((name.to_string(), p.clone())));
+        out
+    }
+
+    /// Every buffer with its dotted name.
+    fn named_buffers(&self) -> Vec<(String, Var)> {
+        let mut out = Vec::new();
+        self.visit_buffers("", &mut |name, b| out.push((name.to_string(), b.clone())));
+        out
+    }
+
+    /// Total number of scalar parameters (PyTorch's `sum(p.numel() for p in m.parameters())`).
+    fn num_parameters(&self) -> usize {
+        let mut n = 0;
+        self.visit_params("", &mut |_, p| n += p.numel());
+        n
+    }
+
+    /// Forget every parameter's gradient.
+    fn zero_grad(&self) {
+        self.visit_params("", &mut |_, p| p.zero_grad());
+    }
+
+    /// Training mode: dropout drops, batch norm uses and updates batch statistics.
+    fn train(&mut self) {
+        self.set_training(true);
+    }
+
+    /// Evaluation mode: dropout is the identity, batch norm uses running statistics.
+    fn eval(&mut self) {
+        self.set_training(false);
+    }
+
+    /// Parameters and buffers under their dotted names (PyTorch's `state_dict()`).
+    fn state_dict(&self) -> crate::StateDict {
+        crate::checkpoint::state_dict(self)
+    }
+
+    /// Copy a state dict into this module; see [`crate::checkpoint::load_state_dict`].
+    ///
+    /// # Errors
+    /// Every missing name, unexpected name and shape mismatch, at once.
+    fn load_state_dict(&self, state: &crate::StateDict, strict: bool) -> Result<(), crate::LoadError> {
+        crate::checkpoint::load_state_dict(self, state, strict)
+    }
+
+    /// Save parameters and buffers to a safetensors file, atomically.
+    ///
+    /// # Errors
+    /// If the file cannot be written.
+    fn save(&self, path: impl AsRef<std::path::Path>) -> Result<(), crate::CheckpointError>
+    where
+        Self: Sized,
+    {
+        crate::checkpoint::save(self, path)
+    }
+
+    /// Load parameters and buffers from a safetensors file (strict).
+    ///
+    /// # Errors
+    /// If the file cannot be read or does not fit this module.
+    fn load(&self, path: impl AsRef<std::path::Path>) -> Result<(), crate::CheckpointError>
+    where
+        Self: Sized,
+    {
+        crate::checkpoint::load(self, path)
+    }
+
+    /// Convert every parameter and buffer to `dtype` in place (`F64` for gradchecks).
+    fn to_dtype(&self, dtype: DType) {
+        self.visit_params("", &mut |_, p| p.cast_leaf(dtype));
+        self.visit_buffers("", &mut |_, b| b.cast_leaf(dtype));
+    }
+}
+
+/// A module with one input and one output, so it can be chained in a `Sequential`.
+pub trait Forward: Module {
+    /// The layer applied to `x`.
+    fn forward(&self, x: &Var) -> Var;
+}
+
+/// `prefix + name`, the dotted name of a child's parameter.
+pub fn child_prefix(prefix: &str, child: &str) -> String {
+    format!("{prefix}{child}.")
+}
