@@ -1,12 +1,22 @@
 //! ferrograd: a deep-learning framework written from scratch for people who learn by
-//! reading it. This facade re-exports the crates and a [`prelude`].
+//! reading it.
+//!
+//! This facade re-exports the four crates, bottom to top:
+//! - [`tensor`]: the n-d array (no gradients);
+//! - [`autograd`]: `Var`, `backward`, one file per differentiable op, `gradcheck`;
+//! - [`nn`]: modules, layers, losses, metrics;
+//! - [`optim`]: optimizers, learning-rate schedules, gradient clipping;
+//!
+//! and a [`prelude`] for notebooks, examples and tests: `use ferrograd::prelude::*;`.
 
 pub use autograd;
 pub use nn;
 pub use optim;
 pub use tensor;
 
-/// Everything a notebook or example usually needs: `use ferrograd::prelude::*;`.
+/// Everything a notebook or example usually needs.
 pub mod prelude {
+    pub use autograd::{Var, gradcheck, no_grad};
+    pub use nn::{Forward, Module};
     pub use tensor::{DType, Tensor, manual_seed};
 }

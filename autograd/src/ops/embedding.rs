@@ -231,10 +231,12 @@ mod tests {
     }
 
     #[test]
-    fn gradcheck_dense() {
+    fn gradcheck_dense_and_sparse() {
         let idx = Tensor::from_vec(vec![2.0, 0.0, 2.0, 1.0], &[2, 2]);
-        let w = Tensor::randn(&[3, 4]);
-        gradcheck(|v| Var::embedding(&v[0], &idx, false), &[w]).assert_passed();
+        for sparse in [false, true] {
+            let w = Tensor::randn(&[3, 4]);
+            gradcheck(|v| Var::embedding(&v[0], &idx, sparse), &[w]).assert_passed();
+        }
     }
 
     #[test]
