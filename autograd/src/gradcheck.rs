@@ -32,7 +32,7 @@ pub const FULL_CHECK_LIMIT: usize = 256;
 /// One element whose analytic and numeric gradients disagree.
 #[derive(Clone, Debug)]
 pub struct Mismatch {
-    /// Which input (position in the `inputs` slice).
+    /// Which input (position in `inputs`, then `params` continuing the count).
     pub input: usize,
     /// The element's multi-dimensional index.
     pub index: Vec<usize>,
@@ -105,21 +105,43 @@ impl fmt::Display for GradcheckReport {
 /// assert!(report.passed(), "{report}");
 /// ```
 pub fn gradcheck(f: impl Fn(&[Var]) -> Var, inputs: &[Tensor]) -> GradcheckReport {
+    gradcheck_with_params(f, inputs, &[])
+}
+
+/// [`gradcheck`] with respect to the inputs *and* to existing leaf parameters, such
+/// as a layer's weights (`module.parameters()`). The parameters must already be f64
+/// (`module.to_dtype(DType::F64)`); they are perturbed in place with `set_value` and
+/// restored afterwards. Inputs are numbered first, then parameters.
+///
+/// # Panics
+/// If a parameter is not an f64 leaf.
+#[track_caller]
+pub fn gradcheck_with_params(
+    f: impl Fn(&[Var]) -> Var,
+    inputs: &[Tensor],
+    params: &[Var],
+) -> GradcheckReport {
+    for p in params {
+        assert!(
+            p.is_leaf() && p.dtype() == DType::F64,
+            "gradcheck: parameters must be f64 leaves (got {} {:?}, op {}); call module.to_dtype(DType::F64)",
+            p.dtype(),
+            p.shape(),
+            p.op_name()
+        );
+        p.zero_grad();
+    }
     let inputs: Vec<Tensor> = inputs.iter().map(|t| t.to_dtype(DType::F64)).collect();
-    let params: Vec<Var> = inputs.iter().map(|t| Var::param(t.clone())).collect();
-    let output = f(&params);
+    let input_vars: Vec<Var> = inputs.iter().map(|t| Var::param(t.clone())).collect();
+    let output = f(&input_vars);
     let op = output.op_name();
     let weights = projection_weights(&output.shape());
     output.backward_with(&weights);
 
-    // L(x) with one input replaced, evaluated without recording a graph.
-    let loss_with = |which: usize, replaced: Tensor| -> f64 {
+    // L with the inputs given, evaluated without recording a graph.
+    let loss_of = |values: &[Tensor]| -> f64 {
         no_grad(|| {
-            let vars: Vec<Var> = inputs
-                .iter()
-                .enumerate()
-                .map(|(i, t)| Var::new(if i == which { replaced.clone() } else { t.clone() }))
-                .collect();
+            let vars: Vec<Var> = values.iter().cloned().map(Var::new).collect();
             (&f(&vars).value() * &weights).sum().item()
         })
     };
@@ -130,32 +152,51 @@ pub fn gradcheck(f: impl Fn(&[Var]) -> Var, inputs: &[Tensor]) -> GradcheckRepor
         max_abs_error: 0.0,
         failures: Vec::new(),
     };
-    for (i, (x, param)) in inputs.iter().zip(&params).enumerate() {
-        let analytic: Vec<f64> = match param.grad() {
-            Some(g) => g.to_vec(),
-            None => vec![0.0; x.numel()],
-        };
+    // Every checked tensor: its analytic gradient and a way to evaluate L with it replaced.
+    let leaves: Vec<(Tensor, Option<Tensor>)> = inputs
+        .iter()
+        .zip(&input_vars)
+        .map(|(x, v)| (x.clone(), v.grad()))
+        .chain(params.iter().map(|p| (p.value(), p.grad())))
+        .collect();
+    for (which, (x, grad)) in leaves.iter().enumerate() {
+        let analytic: Vec<f64> = grad.as_ref().map_or(vec![0.0; x.numel()], |g| g.to_vec());
         let base: Vec<f64> = x.to_vec();
+        let loss_with = |replaced: Vec<f64>| -> f64 {
+            let replaced = Tensor::from_vec_f64(replaced, x.shape());
+            if which < inputs.len() {
+                let mut values = inputs.clone();
+                values[which] = replaced;
+                loss_of(&values)
+            } else {
+                let param = &params[which - inputs.len()];
+                param.set_value(replaced);
+                let loss = loss_of(&inputs);
+                param.set_value(x.clone());
+                loss
+            }
+        };
         for j in positions_to_check(x.numel()) {
             let mut plus = base.clone();
             plus[j] += EPS;
             let mut minus = base.clone();
             minus[j] -= EPS;
-            let numeric = (loss_with(i, Tensor::from_vec_f64(plus, x.shape()))
-                - loss_with(i, Tensor::from_vec_f64(minus, x.shape())))
-                / (2.0 * EPS);
+            let numeric = (loss_with(plus) - loss_with(minus)) / (2.0 * EPS);
             let error = (analytic[j] - numeric).abs();
             report.checked += 1;
             report.max_abs_error = report.max_abs_error.max(error);
             if error > ATOL + RTOL * numeric.abs() || !analytic[j].is_finite() {
                 report.failures.push(Mismatch {
-                    input: i,
+                    input: which,
                     index: unravel(j, x.shape()),
                     analytic: analytic[j],
                     numeric,
                 });
             }
         }
+    }
+    for p in params {
+        p.zero_grad();
     }
     report
 }

@@ -23,7 +23,7 @@ pub mod var;
 
 pub use anomaly::{detect_anomaly, is_anomaly_enabled, set_detect_anomaly};
 pub use function::Function;
-pub use gradcheck::{GradcheckReport, gradcheck};
+pub use gradcheck::{GradcheckReport, gradcheck, gradcheck_with_params};
 pub use gradient::{Gradient, RowGradient};
 pub use no_grad::{is_grad_enabled, no_grad};
 pub use var::{Var, live_nodes};
