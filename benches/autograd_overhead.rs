@@ -6,6 +6,8 @@
 //! gradient map. The same chain is also timed on plain tensors (no graph) and under
 //! `no_grad`; the difference is the autograd overhead.
 
+#![allow(missing_docs)] // criterion_group! generates undocumented functions
+
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -18,7 +20,11 @@ fn chain(x: &Var) -> Var {
     let mut y = x.clone();
     for i in 0..OPS {
         // alternate two cheap ops so the chain is not a single repeated node type
-        y = if i % 2 == 0 { &y * 1.0001 } else { &y + &y.tanh() };
+        y = if i % 2 == 0 {
+            &y * 1.0001
+        } else {
+            &y + &y.tanh()
+        };
     }
     y.sum()
 }
@@ -26,7 +32,11 @@ fn chain(x: &Var) -> Var {
 fn tensor_chain(x: &Tensor) -> Tensor {
     let mut y = x.clone();
     for i in 0..OPS {
-        y = if i % 2 == 0 { y.mul_scalar(1.0001) } else { &y + &y.tanh() };
+        y = if i % 2 == 0 {
+            y.mul_scalar(1.0001)
+        } else {
+            &y + &y.tanh()
+        };
     }
     y
 }

@@ -17,5 +17,11 @@ fn every_layer_passes_gradcheck_in_f64() {
             failures.push(format!("[{}] {report}", case.name));
         }
     }
-    assert!(failures.is_empty(), "{} of {} layers failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} layers failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }

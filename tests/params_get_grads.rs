@@ -12,15 +12,24 @@ use ferrograd::prelude::*;
 fn every_parameter_of_every_layer_gets_a_finite_nonzero_gradient() {
     let mut problems = Vec::new();
     for case in layer_cases::all() {
-        let inputs: Vec<Var> = case.inputs.iter().map(|t| Var::new(t.to_dtype(DType::F32))).collect();
+        let inputs: Vec<Var> = case
+            .inputs
+            .iter()
+            .map(|t| Var::new(t.to_dtype(DType::F32)))
+            .collect();
         let out = (case.forward)(&inputs);
         // weight the outputs so that normalisation layers (whose plain sum is constant) still pass gradient
-        let weights = Tensor::arange(1.0, 1.0 + out.numel() as f64, 1.0).reshape(&out.shape()).sin();
+        let weights = Tensor::arange(1.0, 1.0 + out.numel() as f64, 1.0)
+            .reshape(&out.shape())
+            .sin();
         (&out * &Var::new(weights)).sum().backward();
         let mut names = HashSet::new();
         for (name, p) in case.module.named_parameters() {
             if !names.insert(name.clone()) {
-                problems.push(format!("[{}] parameter name {name} is listed twice", case.name));
+                problems.push(format!(
+                    "[{}] parameter name {name} is listed twice",
+                    case.name
+                ));
             }
             match p.grad() {
                 None => problems.push(format!("[{}] {name} received no gradient", case.name)),

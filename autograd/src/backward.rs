@@ -74,7 +74,10 @@ impl Var {
             ShapeError::new(
                 "backward",
                 ErrorKind::Shape,
-                format!("expected a scalar loss (shape []), got shape {:?}", self.shape()),
+                format!(
+                    "expected a scalar loss (shape []), got shape {:?}",
+                    self.shape()
+                ),
             )
             .with_hint("call .sum() or .mean() first, or use backward_with(grad)")
             .raise();
@@ -89,7 +92,9 @@ impl Var {
                 ErrorKind::Value,
                 "this value does not depend on any Var that wants a gradient".to_string(),
             )
-            .with_hint("create parameters with Var::param(..), and don't compute the loss inside no_grad")
+            .with_hint(
+                "create parameters with Var::param(..), and don't compute the loss inside no_grad",
+            )
             .raise();
         }
         let order = topological_order(self);
@@ -200,7 +205,10 @@ fn check_input_grads(var: &Var, inputs: &[Var], grads: &[Option<Gradient>], grad
         }
     }
     if anomaly::is_anomaly_enabled() {
-        let dense: Vec<Option<Tensor>> = grads.iter().map(|g| g.as_ref().map(Gradient::to_dense)).collect();
+        let dense: Vec<Option<Tensor>> = grads
+            .iter()
+            .map(|g| g.as_ref().map(Gradient::to_dense))
+            .collect();
         anomaly::check_backward(name, grad_out, &dense);
     }
 }

@@ -208,7 +208,9 @@ fn projection_weights(shape: &[usize]) -> Tensor {
     let mut state: u64 = 0x2545_F491_4F6C_DD1D;
     let w = (0..n)
         .map(|k| {
-            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
             let u = (state >> 11) as f64 / (1u64 << 53) as f64;
             let sign = if k % 2 == 0 { 1.0 } else { -1.0 };
             sign * (0.5 + u)

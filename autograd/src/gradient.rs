@@ -47,7 +47,11 @@ impl RowGradient {
         let slots: Vec<f64> = self.indices.iter().map(|i| position[i] as f64).collect();
         let dim = self.rows.shape()[1];
         let zeros = Tensor::full_dtype(&[unique.len(), dim], 0.0, self.rows.dtype());
-        let rows = zeros.index_add(0, &Tensor::from_vec_f64(slots, &[self.indices.len()]), &self.rows);
+        let rows = zeros.index_add(
+            0,
+            &Tensor::from_vec_f64(slots, &[self.indices.len()]),
+            &self.rows,
+        );
         RowGradient {
             indices: unique,
             rows,

@@ -83,7 +83,12 @@ macro_rules! forward_scalar_operator {
 forward_scalar_operator!(Add, add, |x, s| x.affine(1.0, s), x.affine(1.0, s));
 forward_scalar_operator!(Sub, sub, |x, s| x.affine(1.0, -s), x.affine(-1.0, s));
 forward_scalar_operator!(Mul, mul, |x, s| x.affine(s, 0.0), x.affine(s, 0.0));
-forward_scalar_operator!(Div, div, |x, s| x.affine(1.0 / s, 0.0), x.powf(-1.0).affine(s, 0.0));
+forward_scalar_operator!(
+    Div,
+    div,
+    |x, s| x.affine(1.0 / s, 0.0),
+    x.powf(-1.0).affine(s, 0.0)
+);
 
 impl Neg for &Var {
     type Output = Var;

@@ -189,7 +189,11 @@ impl Var {
                     "cannot replace a {} {:?} {} with a {} {:?}",
                     slot.dtype(),
                     slot.shape(),
-                    if self.node.is_leaf { "leaf" } else { "op output" },
+                    if self.node.is_leaf {
+                        "leaf"
+                    } else {
+                        "op output"
+                    },
                     value.dtype(),
                     value.shape()
                 ),

@@ -52,7 +52,10 @@ impl fmt::Display for LoadError {
             write!(f, "; unexpected: {}", self.unexpected.join(", "))?;
         }
         for (name, want, got) in &self.shape_mismatches {
-            write!(f, "; {name}: module has shape {want:?}, state dict has {got:?}")?;
+            write!(
+                f,
+                "; {name}: module has shape {want:?}, state dict has {got:?}"
+            )?;
         }
         Ok(())
     }
@@ -122,7 +125,11 @@ pub fn load_state_dict(
     module.visit_params("", &mut check);
     module.visit_buffers("", &mut check);
     let known: std::collections::HashSet<String> = state_dict(module).into_keys().collect();
-    problems.unexpected = state.keys().filter(|k| !known.contains(*k)).cloned().collect();
+    problems.unexpected = state
+        .keys()
+        .filter(|k| !known.contains(*k))
+        .cloned()
+        .collect();
     if !strict {
         problems.missing.clear();
         problems.unexpected.clear();
@@ -146,8 +153,20 @@ pub fn save_state_dict(state: &StateDict, path: impl AsRef<Path>) -> Result<(), 
         .iter()
         .map(|(name, t)| {
             let (dtype, data) = match t.dtype() {
-                DType::F32 => (Dtype::F32, t.to_vec::<f32>().iter().flat_map(|v| v.to_le_bytes()).collect()),
-                DType::F64 => (Dtype::F64, t.to_vec::<f64>().iter().flat_map(|v| v.to_le_bytes()).collect()),
+                DType::F32 => (
+                    Dtype::F32,
+                    t.to_vec::<f32>()
+                        .iter()
+                        .flat_map(|v| v.to_le_bytes())
+                        .collect(),
+                ),
+                DType::F64 => (
+                    Dtype::F64,
+                    t.to_vec::<f64>()
+                        .iter()
+                        .flat_map(|v| v.to_le_bytes())
+                        .collect(),
+                ),
             };
             (name.clone(), dtype, t.shape().to_vec(), data)
         })
@@ -160,7 +179,8 @@ pub fn save_state_dict(state: &StateDict, path: impl AsRef<Path>) -> Result<(), 
                 .map_err(|e| error(path, format!("tensor {name}: {e}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let serialized = safetensors::serialize(views, &None).map_err(|e| error(path, e.to_string()))?;
+    let serialized =
+        safetensors::serialize(views, &None).map_err(|e| error(path, e.to_string()))?;
     let tmp = path.with_extension("safetensors.tmp");
     std::fs::write(&tmp, serialized).map_err(|e| error(path, format!("cannot write: {e}")))?;
     std::fs::rename(&tmp, path).map_err(|e| error(path, format!("cannot rename into place: {e}")))
@@ -182,7 +202,9 @@ pub fn load_file(path: impl AsRef<Path>) -> Result<StateDict, CheckpointError> {
         let data = view.data();
         let tensor = match view.dtype() {
             Dtype::F32 => Tensor::from_vec(
-                data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
+                data.chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    .collect(),
                 &shape,
             ),
             Dtype::F64 => Tensor::from_vec_f64(
@@ -191,7 +213,12 @@ pub fn load_file(path: impl AsRef<Path>) -> Result<StateDict, CheckpointError> {
                     .collect(),
                 &shape,
             ),
-            other => return Err(error(path, format!("tensor {name} has dtype {other:?}; only F32 and F64 are supported"))),
+            other => {
+                return Err(error(
+                    path,
+                    format!("tensor {name} has dtype {other:?}; only F32 and F64 are supported"),
+                ));
+            }
         };
         out.insert(name, tensor);
     }
@@ -202,7 +229,10 @@ pub fn load_file(path: impl AsRef<Path>) -> Result<StateDict, CheckpointError> {
 ///
 /// # Errors
 /// If the file cannot be written.
-pub fn save(module: &(impl Module + ?Sized), path: impl AsRef<Path>) -> Result<(), CheckpointError> {
+pub fn save(
+    module: &(impl Module + ?Sized),
+    path: impl AsRef<Path>,
+) -> Result<(), CheckpointError> {
     save_state_dict(&state_dict(module), path)
 }
 
@@ -211,7 +241,10 @@ pub fn save(module: &(impl Module + ?Sized), path: impl AsRef<Path>) -> Result<(
 /// # Errors
 /// If the file cannot be read, or its names or shapes do not fit the module (the
 /// message names the file and lists every problem).
-pub fn load(module: &(impl Module + ?Sized), path: impl AsRef<Path>) -> Result<(), CheckpointError> {
+pub fn load(
+    module: &(impl Module + ?Sized),
+    path: impl AsRef<Path>,
+) -> Result<(), CheckpointError> {
     let path = path.as_ref();
     let state = load_file(path)?;
     load_state_dict(module, &state, true).map_err(|e| error(path, e.to_string()))

@@ -138,19 +138,28 @@ pub fn kaiming_normal(shape: &[usize], nonlinearity: Nonlinearity, mode: FanMode
 pub fn orthogonal(shape: &[usize], gain: f64) -> Tensor {
     let rows = shape.first().copied().unwrap_or(0);
     if shape.len() < 2 {
-        ShapeError::new("orthogonal", ErrorKind::Shape, format!("needs at least 2 dims, got {shape:?}")).raise();
+        ShapeError::new(
+            "orthogonal",
+            ErrorKind::Shape,
+            format!("needs at least 2 dims, got {shape:?}"),
+        )
+        .raise();
     }
     let cols: usize = shape[1..].iter().product();
     // Work on the tall orientation: n vectors of length m, n ≤ m.
-    let (m, n) = if rows < cols { (cols, rows) } else { (rows, cols) };
+    let (m, n) = if rows < cols {
+        (cols, rows)
+    } else {
+        (rows, cols)
+    };
     let gaussian: Vec<f64> = Tensor::normal(&[n, m], 0.0, 1.0).to_vec();
     let mut q: Vec<Vec<f64>> = gaussian.chunks(m).map(<[f64]>::to_vec).collect();
     for j in 0..n {
         for k in 0..j {
-            let dot: f64 = (0..m).map(|i| q[j][i] * q[k][i]).sum();
-            for i in 0..m {
-                q[j][i] -= dot * q[k][i];
-            }
+            let (done, rest) = q.split_at_mut(j);
+            let (basis, v) = (&done[k], &mut rest[0]);
+            let dot: f64 = v.iter().zip(basis).map(|(a, b)| a * b).sum();
+            v.iter_mut().zip(basis).for_each(|(a, b)| *a -= dot * b);
         }
         let norm = q[j].iter().map(|v| v * v).sum::<f64>().sqrt();
         // R's diagonal entry is `norm` > 0 here, so the sign fix is already applied.
@@ -160,7 +169,10 @@ pub fn orthogonal(shape: &[usize], gain: f64) -> Tensor {
     let data: Vec<f32> = if rows < cols {
         q.iter().flatten().map(|&v| v as f32).collect()
     } else {
-        (0..rows).flat_map(|r| (0..cols).map(move |c| (r, c))).map(|(r, c)| q[c][r] as f32).collect()
+        (0..rows)
+            .flat_map(|r| (0..cols).map(move |c| (r, c)))
+            .map(|(r, c)| q[c][r] as f32)
+            .collect()
     };
     Tensor::from_vec(data, shape)
 }
@@ -177,7 +189,12 @@ mod tests {
 
     #[test]
     fn bounds_and_spreads_match_the_formulas() {
-        let w: Vec<f64> = kaiming_uniform(&[64, 100], Nonlinearity::LeakyRelu(5f64.sqrt()), FanMode::FanIn).to_vec();
+        let w: Vec<f64> = kaiming_uniform(
+            &[64, 100],
+            Nonlinearity::LeakyRelu(5f64.sqrt()),
+            FanMode::FanIn,
+        )
+        .to_vec();
         // gain √(2/6) · √(3/100) = 1/√100 = 0.1: Linear's default bound
         assert!(w.iter().all(|v| v.abs() <= 0.1 + 1e-7));
         assert!(w.iter().any(|v| v.abs() > 0.09));

@@ -10,8 +10,10 @@ pub mod init;
 pub mod layers;
 pub mod module;
 
+pub use checkpoint::{
+    CheckpointError, LoadError, StateDict, load, load_state_dict, save, state_dict,
+};
 pub use layers::activation::{ELU, GELU, LeakyReLU, ReLU, SiLU, Sigmoid, Softmax, Tanh};
 pub use layers::linear::Linear;
 pub use layers::sequential::Sequential;
 pub use module::{Forward, Module};
-pub use checkpoint::{CheckpointError, LoadError, StateDict, load, load_state_dict, save, state_dict};

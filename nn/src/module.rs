@@ -87,7 +87,11 @@ pub trait Module {
     ///
     /// # Errors
     /// Every missing name, unexpected name and shape mismatch, at once.
-    fn load_state_dict(&self, state: &crate::StateDict, strict: bool) -> Result<(), crate::LoadError> {
+    fn load_state_dict(
+        &self,
+        state: &crate::StateDict,
+        strict: bool,
+    ) -> Result<(), crate::LoadError> {
         crate::checkpoint::load_state_dict(self, state, strict)
     }
 

@@ -28,7 +28,9 @@ use autograd::Var;
 use nn::checkpoint::{LoadError, StateDict};
 use tensor::Tensor;
 
-use crate::optimizer::{Optimizer, ParamGroup, ParamGroups, check_eps, check_rate, check_weight_decay};
+use crate::optimizer::{
+    Optimizer, ParamGroup, ParamGroups, check_eps, check_rate, check_weight_decay,
+};
 use crate::state::{self, SlotState, Slots, step_tensor};
 
 /// Adam (see the module doc for the algorithm).
@@ -113,7 +115,12 @@ pub(crate) struct AdamHyper {
 
 /// One Adam update of `theta` with gradient `g` (weight decay already applied):
 /// advances `state` and returns `θ_t` (the loop body of the algorithm box).
-pub(crate) fn adam_update(theta: &Tensor, g: &Tensor, state: &mut AdamState, h: AdamHyper) -> Tensor {
+pub(crate) fn adam_update(
+    theta: &Tensor,
+    g: &Tensor,
+    state: &mut AdamState,
+    h: AdamHyper,
+) -> Tensor {
     let (beta1, beta2) = h.betas;
     state.step += 1;
     let t = state.step as f64;
@@ -218,7 +225,10 @@ impl Optimizer for Adam {
                 if lambda != 0.0 {
                     g = &g + &(&theta * lambda);
                 }
-                let state = self.state.entry(p.id()).or_insert_with(|| AdamState::new(&theta));
+                let state = self
+                    .state
+                    .entry(p.id())
+                    .or_insert_with(|| AdamState::new(&theta));
                 p.set_value(adam_update(&theta, &g, state, hyper));
             }
         }
@@ -255,7 +265,10 @@ mod tests {
             let mut opt = Adam::new(vec![p.clone()], 0.1);
             set_grad(&p, &[3.0, -0.5]);
             opt.step();
-            let expected = [1.0 - 0.1 * 3.0 / (3.0 + 1e-8), 1.0 + 0.1 * 0.5 / (0.5 + 1e-8)];
+            let expected = [
+                1.0 - 0.1 * 3.0 / (3.0 + 1e-8),
+                1.0 + 0.1 * 0.5 / (0.5 + 1e-8),
+            ];
             assert_close(&values(&p), &expected, tol(dtype) * 10.0);
         }
     }
@@ -263,7 +276,10 @@ mod tests {
     #[test]
     fn two_steps_by_hand_with_weight_decay() {
         let p = param(&[1.0], DType::F64);
-        let mut opt = Adam::new(vec![p.clone()], 0.1).betas((0.5, 0.5)).eps(0.0).weight_decay(1.0);
+        let mut opt = Adam::new(vec![p.clone()], 0.1)
+            .betas((0.5, 0.5))
+            .eps(0.0)
+            .weight_decay(1.0);
         set_grad(&p, &[1.0]);
         opt.step(); // g = 1 + 1 = 2: θ = 1 − 0.1·2/2 = 0.9
         assert_close(&values(&p), &[0.9], 1e-15);
@@ -302,7 +318,10 @@ mod tests {
         let err = Adam::new(vec![p], 0.1).load_state_dict(&saved).unwrap_err();
         assert_eq!(err.missing, vec!["state.0.exp_avg".to_string()]);
         assert_eq!(err.unexpected, vec!["state.7.step".to_string()]);
-        assert_eq!(err.shape_mismatches, vec![("state.0.exp_avg_sq".to_string(), vec![2], vec![3])]);
+        assert_eq!(
+            err.shape_mismatches,
+            vec![("state.0.exp_avg_sq".to_string(), vec![2], vec![3])]
+        );
     }
 
     #[test]

@@ -29,7 +29,9 @@ use autograd::Var;
 use nn::checkpoint::{LoadError, StateDict};
 
 use crate::adam::{AdamHyper, AdamState, adam_update};
-use crate::optimizer::{Optimizer, ParamGroup, ParamGroups, check_eps, check_rate, check_weight_decay};
+use crate::optimizer::{
+    Optimizer, ParamGroup, ParamGroups, check_eps, check_rate, check_weight_decay,
+};
 use crate::state;
 
 /// AdamW (see the module doc for the algorithm).
@@ -137,7 +139,10 @@ impl Optimizer for AdamW {
                 let Some(g) = p.grad() else { continue };
                 // θ ← θ − γλθ, written as PyTorch does: θ · (1 − γλ)
                 let theta = &p.value() * (1.0 - gamma * lambda);
-                let state = self.state.entry(p.id()).or_insert_with(|| AdamState::new(&theta));
+                let state = self
+                    .state
+                    .entry(p.id())
+                    .or_insert_with(|| AdamState::new(&theta));
                 p.set_value(adam_update(&theta, &g, state, hyper));
             }
         }
@@ -175,13 +180,21 @@ mod tests {
             let mut opt = AdamW::new(vec![p.clone()], 0.1).weight_decay(0.5);
             set_grad(&p, &[4.0]);
             opt.step();
-            assert_close(&values(&p), &[0.95 - 0.1 * 4.0 / (4.0 + 1e-8)], tol(dtype) * 10.0);
+            assert_close(
+                &values(&p),
+                &[0.95 - 0.1 * 4.0 / (4.0 + 1e-8)],
+                tol(dtype) * 10.0,
+            );
             // Adam with L2: g = 4 + 0.5 = 4.5 goes through m, v: the step is still ≈ −0.1
             let q = param(&[1.0], dtype);
             let mut adam = Adam::new(vec![q.clone()], 0.1).weight_decay(0.5);
             set_grad(&q, &[4.0]);
             adam.step();
-            assert_close(&values(&q), &[1.0 - 0.1 * 4.5 / (4.5 + 1e-8)], tol(dtype) * 10.0);
+            assert_close(
+                &values(&q),
+                &[1.0 - 0.1 * 4.5 / (4.5 + 1e-8)],
+                tol(dtype) * 10.0,
+            );
         }
     }
 
@@ -197,7 +210,10 @@ mod tests {
     #[test]
     fn zero_decay_group_is_not_decayed() {
         let (w, b) = (param(&[1.0], DType::F64), param(&[1.0], DType::F64));
-        let groups = vec![ParamGroup::new(vec![w.clone()]), ParamGroup::new(vec![b.clone()]).weight_decay(0.0)];
+        let groups = vec![
+            ParamGroup::new(vec![w.clone()]),
+            ParamGroup::new(vec![b.clone()]).weight_decay(0.0),
+        ];
         let mut opt = AdamW::with_groups(groups, 1.0);
         set_grad(&w, &[0.0]);
         set_grad(&b, &[0.0]);

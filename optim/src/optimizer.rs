@@ -202,13 +202,19 @@ impl ParamGroups {
                     check(
                         optimizer,
                         p.is_leaf(),
-                        format!("can't optimize a non-leaf Var (the output of `{}`)", p.op_name()),
+                        format!(
+                            "can't optimize a non-leaf Var (the output of `{}`)",
+                            p.op_name()
+                        ),
                         "optimize the leaves made by Var::param",
                     );
                     check(
                         optimizer,
                         seen.insert(p.id()),
-                        format!("a parameter of shape {:?} appears more than once", p.shape()),
+                        format!(
+                            "a parameter of shape {:?} appears more than once",
+                            p.shape()
+                        ),
                         "list each parameter in one group only",
                     );
                 }
@@ -252,24 +258,38 @@ impl ParamGroups {
 
     /// Every parameter, over all groups in order (the positions of the state dict).
     pub fn params(&self) -> Vec<Var> {
-        self.groups.iter().flat_map(|g| g.params.iter().cloned()).collect()
+        self.groups
+            .iter()
+            .flat_map(|g| g.params.iter().cloned())
+            .collect()
     }
 }
 
-/// Panic with `"<optimizer>: <message>. Hint: <hint>"` unless `ok`.
+/// Panic with `"<optimizer>: <message>. Hint: <hint>"`.
+#[track_caller]
+pub(crate) fn fail(optimizer: &'static str, message: String, hint: &str) -> ! {
+    ShapeError::new(optimizer, ErrorKind::Value, message)
+        .with_hint(hint)
+        .raise()
+}
+
+/// [`fail`] unless `ok`.
 #[track_caller]
 pub(crate) fn check(optimizer: &'static str, ok: bool, message: String, hint: &str) {
     if !ok {
-        ShapeError::new(optimizer, ErrorKind::Value, message)
-            .with_hint(hint)
-            .raise();
+        fail(optimizer, message, hint);
     }
 }
 
 /// `lr ≥ 0` (PyTorch: "Invalid learning rate").
 #[track_caller]
 pub(crate) fn check_lr(optimizer: &'static str, lr: f64) {
-    check(optimizer, lr >= 0.0, format!("invalid learning rate: {lr}"), "use lr >= 0, e.g. 1e-3");
+    check(
+        optimizer,
+        lr >= 0.0,
+        format!("invalid learning rate: {lr}"),
+        "use lr >= 0, e.g. 1e-3",
+    );
 }
 
 /// `weight_decay ≥ 0`.
@@ -286,7 +306,12 @@ pub(crate) fn check_weight_decay(optimizer: &'static str, weight_decay: f64) {
 /// `eps ≥ 0`.
 #[track_caller]
 pub(crate) fn check_eps(optimizer: &'static str, eps: f64) {
-    check(optimizer, eps >= 0.0, format!("invalid epsilon value: {eps}"), "use a small eps >= 0, e.g. 1e-8");
+    check(
+        optimizer,
+        eps >= 0.0,
+        format!("invalid epsilon value: {eps}"),
+        "use a small eps >= 0, e.g. 1e-8",
+    );
 }
 
 /// A decay rate in `[0, 1)`, such as Adam's betas or RMSprop's alpha (`what` names it).
@@ -314,7 +339,10 @@ mod tests {
         let (a, b) = (param(2), param(3));
         let mut groups = ParamGroups::new(
             "SGD",
-            vec![ParamGroup::new(vec![a.clone()]), ParamGroup::new(vec![b.clone()]).lr(0.2)],
+            vec![
+                ParamGroup::new(vec![a.clone()]),
+                ParamGroup::new(vec![b.clone()]).lr(0.2),
+            ],
             0.1,
         );
         assert_eq!(groups.groups[0].lr, 0.1);
@@ -324,12 +352,16 @@ mod tests {
         assert_eq!(groups.lr, 0.05);
         assert_eq!(groups.groups[0].lr, 0.05);
         assert_eq!(groups.groups[1].lr, 0.1);
-        assert_eq!(groups.params().iter().map(Var::id).collect::<Vec<_>>(), vec![a.id(), b.id()]);
+        assert_eq!(
+            groups.params().iter().map(Var::id).collect::<Vec<_>>(),
+            vec![a.id(), b.id()]
+        );
     }
 
     #[test]
     fn set_lr_from_a_zero_initial_lr_sets_every_group() {
-        let mut groups = ParamGroups::new("SGD", vec![ParamGroup::new(vec![param(1)]).lr(0.3)], 0.0);
+        let mut groups =
+            ParamGroups::new("SGD", vec![ParamGroup::new(vec![param(1)]).lr(0.3)], 0.0);
         groups.set_lr(0.01);
         assert_eq!(groups.groups[0].lr, 0.01);
     }
@@ -363,7 +395,11 @@ mod tests {
     #[test]
     #[should_panic(expected = "SGD: invalid weight_decay value: -0.5")]
     fn negative_group_weight_decay_panics() {
-        ParamGroups::new("SGD", vec![ParamGroup::new(vec![param(1)]).weight_decay(-0.5)], 0.1);
+        ParamGroups::new(
+            "SGD",
+            vec![ParamGroup::new(vec![param(1)]).weight_decay(-0.5)],
+            0.1,
+        );
     }
 
     #[test]

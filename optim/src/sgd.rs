@@ -104,7 +104,12 @@ impl SGD {
     #[track_caller]
     pub fn momentum(mut self, momentum: f64) -> SGD {
         let message = format!("invalid momentum value: {momentum}");
-        check("SGD", momentum >= 0.0, message, "use momentum in [0, 1), e.g. 0.9");
+        check(
+            "SGD",
+            momentum >= 0.0,
+            message,
+            "use momentum in [0, 1), e.g. 0.9",
+        );
         self.momentum = momentum;
         self
     }
@@ -116,7 +121,12 @@ impl SGD {
     #[track_caller]
     pub fn dampening(mut self, dampening: f64) -> SGD {
         let message = format!("invalid dampening value: {dampening}");
-        check("SGD", !dampening.is_nan(), message, "use dampening in [0, 1]");
+        check(
+            "SGD",
+            !dampening.is_nan(),
+            message,
+            "use dampening in [0, 1]",
+        );
         self.dampening = dampening;
         self
     }
@@ -151,14 +161,18 @@ impl Optimizer for SGD {
         check(
             "SGD",
             !self.nesterov || (mu > 0.0 && tau == 0.0),
-            format!("Nesterov momentum requires a momentum and zero dampening (momentum {mu}, dampening {tau})"),
+            format!(
+                "Nesterov momentum requires a momentum and zero dampening (momentum {mu}, dampening {tau})"
+            ),
             "call .momentum(0.9) and leave dampening at 0",
         );
         for group in &self.groups.groups {
             let gamma = group.lr;
             let lambda = group.weight_decay.unwrap_or(self.weight_decay);
             for p in &group.params {
-                let Some(gradient) = p.gradient() else { continue };
+                let Some(gradient) = p.gradient() else {
+                    continue;
+                };
                 let theta = p.value();
                 if let Gradient::Rows(rows) = &gradient
                     && mu == 0.0
@@ -177,7 +191,11 @@ impl Optimizer for SGD {
                         Some(s) => &(&s.momentum_buffer * mu) + &(&g * (1.0 - tau)),
                         None => g.clone(),
                     };
-                    g = if self.nesterov { &g + &(&b * mu) } else { b.clone() };
+                    g = if self.nesterov {
+                        &g + &(&b * mu)
+                    } else {
+                        b.clone()
+                    };
                     self.state.insert(p.id(), SgdState { momentum_buffer: b });
                 }
                 p.set_value(&theta - &(&g * gamma));
@@ -225,7 +243,10 @@ mod tests {
     fn momentum_dampening_and_weight_decay_by_hand() {
         for dtype in [DType::F32, DType::F64] {
             let p = param(&[1.0], dtype);
-            let mut opt = SGD::new(vec![p.clone()], 0.1).momentum(0.9).dampening(0.5).weight_decay(0.1);
+            let mut opt = SGD::new(vec![p.clone()], 0.1)
+                .momentum(0.9)
+                .dampening(0.5)
+                .weight_decay(0.1);
             set_grad(&p, &[1.0]);
             opt.step(); // g = 1 + 0.1·1 = 1.1; b₁ = g = 1.1; θ = 1 − 0.11 = 0.89
             assert_close(&values(&p), &[0.89], tol(dtype));
@@ -258,17 +279,28 @@ mod tests {
     #[test]
     fn sparse_rows_update_only_touched_rows() {
         for dtype in [DType::F32, DType::F64] {
-            let table = Var::param(Tensor::arange(0.0, 8.0, 1.0).reshape(&[4, 2]).to_dtype(dtype));
+            let table = Var::param(
+                Tensor::arange(0.0, 8.0, 1.0)
+                    .reshape(&[4, 2])
+                    .to_dtype(dtype),
+            );
             let before = values(&table);
-            let rows = Tensor::from_vec_f64(vec![1.0, 1.0, 2.0, 2.0, 3.0, 3.0], &[3, 2]).to_dtype(dtype);
-            let grad = RowGradient { indices: vec![2, 0, 2], rows, num_rows: 4 };
+            let rows =
+                Tensor::from_vec_f64(vec![1.0, 1.0, 2.0, 2.0, 3.0, 3.0], &[3, 2]).to_dtype(dtype);
+            let grad = RowGradient {
+                indices: vec![2, 0, 2],
+                rows,
+                num_rows: 4,
+            };
             table.set_grad(Some(Gradient::Rows(grad)));
             SGD::new(vec![table.clone()], 0.5).step();
             let after = values(&table);
             // row 0: [0, 1] − 0.5·[2, 2]; row 2: [4, 5] − 0.5·([1, 1] + [3, 3]); rows 1, 3 untouched
             assert_eq!(after, vec![-1.0, 0.0, 2.0, 3.0, 2.0, 3.0, 6.0, 7.0]);
-            assert_eq!(after[2..4].iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
-                       before[2..4].iter().map(|x| x.to_bits()).collect::<Vec<_>>());
+            assert_eq!(
+                after[2..4].iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                before[2..4].iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+            );
         }
     }
 
@@ -279,10 +311,16 @@ mod tests {
         set_grad(&p, &[1.0, 1.0]);
         opt.step();
         let saved = opt.state_dict();
-        assert_eq!(saved["state.0.momentum_buffer"].to_vec::<f64>(), vec![1.0, 1.0]);
+        assert_eq!(
+            saved["state.0.momentum_buffer"].to_vec::<f64>(),
+            vec![1.0, 1.0]
+        );
         let mut fresh = SGD::new(vec![p.clone()], 0.1).momentum(0.9);
         fresh.load_state_dict(&saved).unwrap();
-        assert_eq!(fresh.state_dict()["state.0.momentum_buffer"].to_vec::<f64>(), vec![1.0, 1.0]);
+        assert_eq!(
+            fresh.state_dict()["state.0.momentum_buffer"].to_vec::<f64>(),
+            vec![1.0, 1.0]
+        );
     }
 
     #[test]
@@ -294,7 +332,9 @@ mod tests {
     #[test]
     #[should_panic(expected = "SGD: Nesterov momentum requires a momentum and zero dampening")]
     fn nesterov_without_momentum_panics() {
-        SGD::new(vec![param(&[1.0], DType::F32)], 0.1).nesterov(true).step();
+        SGD::new(vec![param(&[1.0], DType::F32)], 0.1)
+            .nesterov(true)
+            .step();
     }
 
     #[test]

@@ -64,7 +64,9 @@ impl Slots<'_> {
         self.used.insert(key.clone());
         if saved.shape() != self.param.shape().as_slice() {
             let shapes = (self.param.shape(), saved.shape().to_vec());
-            self.problems.shape_mismatches.push((key, shapes.0, shapes.1));
+            self.problems
+                .shape_mismatches
+                .push((key, shapes.0, shapes.1));
             return None;
         }
         Some(saved.to_dtype(self.param.dtype()))
@@ -80,7 +82,9 @@ impl Slots<'_> {
             }
             Some(t) => {
                 self.used.insert(key.clone());
-                self.problems.shape_mismatches.push((key, vec![], t.shape().to_vec()));
+                self.problems
+                    .shape_mismatches
+                    .push((key, vec![], t.shape().to_vec()));
                 0
             }
             None => {
@@ -92,11 +96,17 @@ impl Slots<'_> {
 }
 
 /// The state dict of an optimizer (see the module doc for the names).
-pub(crate) fn state_dict<S: SlotState>(groups: &ParamGroups, state: &HashMap<usize, S>) -> StateDict {
+pub(crate) fn state_dict<S: SlotState>(
+    groups: &ParamGroups,
+    state: &HashMap<usize, S>,
+) -> StateDict {
     let mut out = StateDict::new();
     out.insert("lr".to_string(), Tensor::from_vec_f64(vec![groups.lr], &[]));
     for (g, group) in groups.groups.iter().enumerate() {
-        out.insert(format!("param_groups.{g}.lr"), Tensor::from_vec_f64(vec![group.lr], &[]));
+        out.insert(
+            format!("param_groups.{g}.lr"),
+            Tensor::from_vec_f64(vec![group.lr], &[]),
+        );
     }
     for (position, p) in groups.params().iter().enumerate() {
         if let Some(s) = state.get(&p.id()) {
@@ -145,7 +155,11 @@ pub(crate) fn load_state_dict<S: SlotState>(
         };
         loaded.push((p.id(), S::from_slots(&mut slots)));
     }
-    problems.unexpected = dict.keys().filter(|k| !used.contains(*k)).cloned().collect();
+    problems.unexpected = dict
+        .keys()
+        .filter(|k| !used.contains(*k))
+        .cloned()
+        .collect();
     if problems != LoadError::default() {
         return Err(problems);
     }

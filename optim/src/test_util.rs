@@ -22,9 +22,16 @@ pub(crate) fn values(p: &Var) -> Vec<f64> {
 /// Assert `actual ≈ expected` elementwise within `tol` (absolute + relative).
 #[track_caller]
 pub(crate) fn assert_close(actual: &[f64], expected: &[f64], tol: f64) {
-    assert_eq!(actual.len(), expected.len(), "lengths differ: {actual:?} vs {expected:?}");
+    assert_eq!(
+        actual.len(),
+        expected.len(),
+        "lengths differ: {actual:?} vs {expected:?}"
+    );
     for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
-        assert!((a - e).abs() <= tol * (1.0 + e.abs()), "element {i}: {a} vs expected {e} (tol {tol})");
+        assert!(
+            (a - e).abs() <= tol * (1.0 + e.abs()),
+            "element {i}: {a} vs expected {e} (tol {tol})"
+        );
     }
 }
 

@@ -15,7 +15,9 @@ impl Tensor {
     /// A tensor of `shape` filled with `value`, of the given dtype.
     pub fn full_dtype(shape: &[usize], value: f64, dtype: DType) -> Tensor {
         match dtype {
-            DType::F32 => Storage::F32(ArrayD::from_elem(IxDyn(shape), value as f32).into_shared()).into(),
+            DType::F32 => {
+                Storage::F32(ArrayD::from_elem(IxDyn(shape), value as f32).into_shared()).into()
+            }
             DType::F64 => Storage::F64(ArrayD::from_elem(IxDyn(shape), value).into_shared()).into(),
         }
     }
@@ -59,7 +61,10 @@ impl Tensor {
     ///
     /// # Errors
     /// If `data.len()` is not the product of `shape`.
-    pub fn try_from_vec_of<T: Element>(data: Vec<T>, shape: &[usize]) -> Result<Tensor, ShapeError> {
+    pub fn try_from_vec_of<T: Element>(
+        data: Vec<T>,
+        shape: &[usize],
+    ) -> Result<Tensor, ShapeError> {
         if data.len() != numel(shape) {
             return Err(ShapeError::new(
                 "from_vec",
@@ -163,9 +168,15 @@ mod tests {
         assert_eq!(Tensor::ones(&[2]).dtype(), DType::F32);
         assert_eq!(Tensor::scalar(3.0).shape(), &[] as &[usize]);
         assert_eq!(Tensor::scalar(3.0).item(), 3.0);
-        assert_eq!(Tensor::linspace(0.0, 1.0, 3).to_vec::<f32>(), vec![0.0, 0.5, 1.0]);
+        assert_eq!(
+            Tensor::linspace(0.0, 1.0, 3).to_vec::<f32>(),
+            vec![0.0, 0.5, 1.0]
+        );
         assert_eq!(Tensor::eye(2).to_vec::<f32>(), vec![1.0, 0.0, 0.0, 1.0]);
-        assert_eq!(Tensor::arange(3.0, 0.0, -1.0).to_vec::<f32>(), vec![3.0, 2.0, 1.0]);
+        assert_eq!(
+            Tensor::arange(3.0, 0.0, -1.0).to_vec::<f32>(),
+            vec![3.0, 2.0, 1.0]
+        );
         let x = Tensor::from_vec_f64(vec![1.0, 2.0], &[2]);
         assert_eq!(Tensor::zeros_like(&x).dtype(), DType::F64);
     }

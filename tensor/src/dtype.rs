@@ -68,7 +68,8 @@ pub trait Element:
     fn array_of(tensor: &Tensor) -> Option<&ArcArray<Self, IxDyn>>;
     /// Convert from `f64` (rounding for `f32`).
     fn of(value: f64) -> Self {
-        Self::from_f64(value).expect("internal error: f64 always converts to a float; this is a bug")
+        Self::from_f64(value)
+            .expect("internal error: f64 always converts to a float; this is a bug")
     }
 }
 

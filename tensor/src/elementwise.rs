@@ -300,7 +300,10 @@ mod tests {
     fn broadcasting_add_matches_hand_values() {
         let a = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
         let b = Tensor::from_vec(vec![10.0, 20.0], &[2, 1]);
-        assert_eq!((&a + &b).to_vec::<f32>(), vec![11., 12., 13., 24., 25., 26.]);
+        assert_eq!(
+            (&a + &b).to_vec::<f32>(),
+            vec![11., 12., 13., 24., 25., 26.]
+        );
         assert_eq!((&a - 1.0).to_vec::<f32>(), vec![0., 1., 2., 3., 4., 5.]);
         assert_eq!((2.0 / &b).to_vec::<f32>(), vec![0.2, 0.1]);
         assert_eq!((-&b).to_vec::<f32>(), vec![-10., -20.]);

@@ -98,8 +98,12 @@ mod tests {
 
     #[test]
     fn display_names_op_message_and_hint() {
-        let e = ShapeError::new("matmul", ErrorKind::Shape, "cannot multiply [2, 3] by [4, 5]")
-            .with_hint("transpose one operand");
+        let e = ShapeError::new(
+            "matmul",
+            ErrorKind::Shape,
+            "cannot multiply [2, 3] by [4, 5]",
+        )
+        .with_hint("transpose one operand");
         assert_eq!(
             e.to_string(),
             "matmul: cannot multiply [2, 3] by [4, 5]. Hint: transpose one operand"

@@ -91,7 +91,7 @@ fn plan(lhs: &[usize], rhs: &[usize]) -> Result<Plan, ShapeError> {
     if k != k2 {
         return fail(
             format!("inner dimensions {k} and {k2} differ"),
-            "lhs's last dim must equal rhs's second-to-last; transpose an operand with .t()?",
+            "the lhs's last dim must equal the rhs's second-to-last; transpose one with .t()?",
         );
     }
     let Ok(batch) = crate::shape::broadcast_shapes("matmul", lhs_batch, rhs_batch) else {
@@ -205,7 +205,7 @@ fn matmul_arrays<T: Element>(
         for (i, c) in out.outer_iter_mut().enumerate() {
             split_gemm(matrix_at(&a, i), matrix_at(&b, i), c, threads);
         }
-    } else if threads > 1 && count >= 2 && flops * count >= 0 {
+    } else if threads > 1 && count >= 2 && flops * count >= PARALLEL_FLOPS {
         // Many smaller products: one rayon task per batch item.
         out.axis_iter_mut(Axis(0))
             .into_par_iter()

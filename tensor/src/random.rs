@@ -29,7 +29,9 @@ pub fn manual_seed(seed: u64) {
 
 fn generator() -> MutexGuard<'static, Option<StdRng>> {
     // A panic while holding the lock leaves a usable generator; ignore the poison.
-    GENERATOR.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    GENERATOR
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Run `f` with the global generator (for code outside this crate that draws, such as

@@ -94,8 +94,16 @@ pub fn broadcast_shapes(
     let mut out = vec![0; rank];
     for i in 0..rank {
         // Walk from the right: i-th dim from the end, 1 where a shape is shorter.
-        let l = if i < lhs.len() { lhs[lhs.len() - 1 - i] } else { 1 };
-        let r = if i < rhs.len() { rhs[rhs.len() - 1 - i] } else { 1 };
+        let l = if i < lhs.len() {
+            lhs[lhs.len() - 1 - i]
+        } else {
+            1
+        };
+        let r = if i < rhs.len() {
+            rhs[rhs.len() - 1 - i]
+        } else {
+            1
+        };
         out[rank - 1 - i] = match (l, r) {
             (a, b) if a == b => a,
             (1, b) => b,
@@ -169,7 +177,10 @@ mod tests {
 
     #[test]
     fn broadcast_follows_numpy() {
-        assert_eq!(broadcast_shapes("add", &[4, 1, 3], &[5, 1]).unwrap(), vec![4, 5, 3]);
+        assert_eq!(
+            broadcast_shapes("add", &[4, 1, 3], &[5, 1]).unwrap(),
+            vec![4, 5, 3]
+        );
         assert_eq!(broadcast_shapes("add", &[], &[2]).unwrap(), vec![2]);
         let e = broadcast_shapes("add", &[2, 3], &[4]).unwrap_err();
         assert!(e.to_string().contains("[2, 3] and [4]"), "{e}");
@@ -180,6 +191,9 @@ mod tests {
     #[test]
     fn repeated_dims_are_rejected() {
         assert!(normalize_dims("permute", &[0, -2], &[2, 3]).is_err());
-        assert_eq!(normalize_dims("permute", &[1, 0], &[2, 3]).unwrap(), vec![1, 0]);
+        assert_eq!(
+            normalize_dims("permute", &[1, 0], &[2, 3]).unwrap(),
+            vec![1, 0]
+        );
     }
 }

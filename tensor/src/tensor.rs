@@ -66,7 +66,11 @@ impl Tensor {
             ShapeError::new(
                 "array",
                 ErrorKind::DType,
-                format!("asked for {} elements of a {} tensor", T::DTYPE, self.dtype()),
+                format!(
+                    "asked for {} elements of a {} tensor",
+                    T::DTYPE,
+                    self.dtype()
+                ),
             )
             .with_hint("convert first with .to_dtype(..)")
             .raise()
@@ -144,7 +148,9 @@ impl Tensor {
     pub fn to_dtype(&self, dtype: DType) -> Tensor {
         match (&self.storage, dtype) {
             (Storage::F32(a), DType::F64) => Storage::F64(a.mapv(f64::from).into_shared()).into(),
-            (Storage::F64(a), DType::F32) => Storage::F32(a.mapv(|x| x as f32).into_shared()).into(),
+            (Storage::F64(a), DType::F32) => {
+                Storage::F32(a.mapv(|x| x as f32).into_shared()).into()
+            }
             _ => self.clone(),
         }
     }
@@ -173,7 +179,10 @@ impl Tensor {
             ShapeError::new(
                 "item",
                 ErrorKind::Shape,
-                format!("only one-element tensors have an item; shape is {:?}", self.shape()),
+                format!(
+                    "only one-element tensors have an item; shape is {:?}",
+                    self.shape()
+                ),
             )
             .with_hint("reduce first, e.g. .sum() or .mean()")
             .raise();

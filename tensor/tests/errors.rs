@@ -19,40 +19,174 @@ type BadCall = (Box<dyn Fn()>, &'static str, &'static [&'static str]);
 
 fn bad_calls() -> Vec<BadCall> {
     vec![
-        (Box::new(|| drop(t(&[32, 64]).matmul(&t(&[65, 10])))), "matmul", &["[32, 64]", "[65, 10]", "64 and 65"]),
-        (Box::new(|| drop(t(&[2, 3, 4]).matmul(&t(&[5, 4, 2])))), "matmul", &["[2, 3, 4]", "[5, 4, 2]"]),
-        (Box::new(|| drop(t(&[]).matmul(&t(&[3])))), "matmul", &["[]", "[3]"]),
-        (Box::new(|| drop(&t(&[2, 3]) + &t(&[4]))), "add", &["[2, 3]", "[4]"]),
-        (Box::new(|| drop(&t(&[2, 3]) * &t(&[3, 2]))), "mul", &["[2, 3]", "[3, 2]"]),
-        (Box::new(|| drop(&t(&[2]) - &t(&[2]).to_dtype(DType::F64))), "sub", &["f32", "f64"]),
-        (Box::new(|| drop(Tensor::from_vec(vec![1.0; 5], &[2, 3]))), "from_vec", &["5", "[2, 3]"]),
-        (Box::new(|| drop(t(&[2, 3]).reshape(&[4, 2]))), "reshape", &["[2, 3]", "[4, 2]"]),
-        (Box::new(|| drop(t(&[2, 3]).permute(&[0, 0]))), "permute", &["[0, 0]"]),
-        (Box::new(|| drop(t(&[2, 3]).permute(&[0]))), "permute", &["[2, 3]"]),
-        (Box::new(|| drop(t(&[2, 3]).transpose(0, 2))), "transpose", &["dim 2", "[2, 3]"]),
+        (
+            Box::new(|| drop(t(&[32, 64]).matmul(&t(&[65, 10])))),
+            "matmul",
+            &["[32, 64]", "[65, 10]", "64 and 65"],
+        ),
+        (
+            Box::new(|| drop(t(&[2, 3, 4]).matmul(&t(&[5, 4, 2])))),
+            "matmul",
+            &["[2, 3, 4]", "[5, 4, 2]"],
+        ),
+        (
+            Box::new(|| drop(t(&[]).matmul(&t(&[3])))),
+            "matmul",
+            &["[]", "[3]"],
+        ),
+        (
+            Box::new(|| drop(&t(&[2, 3]) + &t(&[4]))),
+            "add",
+            &["[2, 3]", "[4]"],
+        ),
+        (
+            Box::new(|| drop(&t(&[2, 3]) * &t(&[3, 2]))),
+            "mul",
+            &["[2, 3]", "[3, 2]"],
+        ),
+        (
+            Box::new(|| drop(&t(&[2]) - &t(&[2]).to_dtype(DType::F64))),
+            "sub",
+            &["f32", "f64"],
+        ),
+        (
+            Box::new(|| drop(Tensor::from_vec(vec![1.0; 5], &[2, 3]))),
+            "from_vec",
+            &["5", "[2, 3]"],
+        ),
+        (
+            Box::new(|| drop(t(&[2, 3]).reshape(&[4, 2]))),
+            "reshape",
+            &["[2, 3]", "[4, 2]"],
+        ),
+        (
+            Box::new(|| drop(t(&[2, 3]).permute(&[0, 0]))),
+            "permute",
+            &["[0, 0]"],
+        ),
+        (
+            Box::new(|| drop(t(&[2, 3]).permute(&[0]))),
+            "permute",
+            &["[2, 3]"],
+        ),
+        (
+            Box::new(|| drop(t(&[2, 3]).transpose(0, 2))),
+            "transpose",
+            &["dim 2", "[2, 3]"],
+        ),
         (Box::new(|| drop(t(&[2, 3, 4]).t())), "t", &["[2, 3, 4]"]),
-        (Box::new(|| drop(t(&[2, 3]).unsqueeze(4))), "unsqueeze", &["dim 4", "[2, 3]"]),
-        (Box::new(|| drop(t(&[2, 3]).broadcast_to(&[4, 3, 2]))), "broadcast_to", &["[2, 3]", "[4, 3, 2]"]),
-        (Box::new(|| drop(t(&[2, 3]).sum_to(&[4]))), "sum_to", &["[2, 3]", "[4]"]),
-        (Box::new(|| drop(t(&[5, 3]).narrow(0, 3, 4))), "narrow", &["[5, 3]"]),
-        (Box::new(|| drop(Tensor::cat(&[t(&[2, 3]), t(&[2, 4])], 0))), "cat", &["[2, 3]", "[2, 4]"]),
-        (Box::new(|| drop(Tensor::stack(&[t(&[2, 3]), t(&[3, 2])], 0))), "stack", &["[2, 3]", "[3, 2]"]),
+        (
+            Box::new(|| drop(t(&[2, 3]).unsqueeze(4))),
+            "unsqueeze",
+            &["dim 4", "[2, 3]"],
+        ),
+        (
+            Box::new(|| drop(t(&[2, 3]).broadcast_to(&[4, 3, 2]))),
+            "broadcast_to",
+            &["[2, 3]", "[4, 3, 2]"],
+        ),
+        (
+            Box::new(|| drop(t(&[2, 3]).sum_to(&[4]))),
+            "sum_to",
+            &["[2, 3]", "[4]"],
+        ),
+        (
+            Box::new(|| drop(t(&[5, 3]).narrow(0, 3, 4))),
+            "narrow",
+            &["[5, 3]"],
+        ),
+        (
+            Box::new(|| drop(Tensor::cat(&[t(&[2, 3]), t(&[2, 4])], 0))),
+            "cat",
+            &["[2, 3]", "[2, 4]"],
+        ),
+        (
+            Box::new(|| drop(Tensor::stack(&[t(&[2, 3]), t(&[3, 2])], 0))),
+            "stack",
+            &["[2, 3]", "[3, 2]"],
+        ),
         (Box::new(|| drop(Tensor::cat(&[], 0))), "cat", &[]),
-        (Box::new(|| drop(t(&[5, 3]).index_select(0, &idx(&[1.0, 7.0])))), "index_select", &["7", "5"]),
-        (Box::new(|| drop(t(&[5, 3]).index_select(0, &idx(&[1.5])))), "index_select", &["1.5"]),
-        (Box::new(|| drop(t(&[3, 4]).gather(1, &t(&[3])))), "gather", &["[3, 4]", "[3]"]),
-        (Box::new(|| drop(t(&[3, 4]).scatter_add(0, &Tensor::full(&[1, 4], 3.0), &t(&[1, 4])))), "scatter_add", &["3"]),
-        (Box::new(|| drop(Tensor::one_hot(&idx(&[0.0, 4.0]), 3))), "one_hot", &["4", "3"]),
-        (Box::new(|| drop(t(&[2, 3]).masked_fill(&t(&[4]), 1.0))), "masked_fill", &["[4]", "[2, 3]"]),
-        (Box::new(|| drop(Tensor::where_cond(&t(&[2]), &t(&[3]), &t(&[1])))), "where_cond", &["[2]", "[3]"]),
-        (Box::new(|| drop(t(&[2, 3]).sum_dim(2, false))), "sum_dim", &["dim 2", "[2, 3]"]),
-        (Box::new(|| drop(t(&[2, 3]).softmax(-3))), "softmax", &["dim -3", "[2, 3]"]),
-        (Box::new(|| drop(t(&[2, 0]).max_dim(1, false))), "max_dim", &["[2, 0]"]),
-        (Box::new(|| drop(t(&[2, 3]).item())), "item", &["[2, 3]"]),
-        (Box::new(|| drop(t(&[2, 3]).size(5))), "size", &["dim 5"]),
-        (Box::new(|| drop(t(&[2]).clamp(1.0, 0.0))), "clamp", &["1", "0"]),
-        (Box::new(|| drop(Tensor::arange(0.0, 1.0, -0.5))), "arange", &["-0.5"]),
-        (Box::new(|| drop(t(&[2]).array::<f64>())), "array", &["f64", "f32"]),
+        (
+            Box::new(|| drop(t(&[5, 3]).index_select(0, &idx(&[1.0, 7.0])))),
+            "index_select",
+            &["7", "5"],
+        ),
+        (
+            Box::new(|| drop(t(&[5, 3]).index_select(0, &idx(&[1.5])))),
+            "index_select",
+            &["1.5"],
+        ),
+        (
+            Box::new(|| drop(t(&[3, 4]).gather(1, &t(&[3])))),
+            "gather",
+            &["[3, 4]", "[3]"],
+        ),
+        (
+            Box::new(|| drop(t(&[3, 4]).scatter_add(0, &Tensor::full(&[1, 4], 3.0), &t(&[1, 4])))),
+            "scatter_add",
+            &["3"],
+        ),
+        (
+            Box::new(|| drop(Tensor::one_hot(&idx(&[0.0, 4.0]), 3))),
+            "one_hot",
+            &["4", "3"],
+        ),
+        (
+            Box::new(|| drop(t(&[2, 3]).masked_fill(&t(&[4]), 1.0))),
+            "masked_fill",
+            &["[4]", "[2, 3]"],
+        ),
+        (
+            Box::new(|| drop(Tensor::where_cond(&t(&[2]), &t(&[3]), &t(&[1])))),
+            "where_cond",
+            &["[2]", "[3]"],
+        ),
+        (
+            Box::new(|| drop(t(&[2, 3]).sum_dim(2, false))),
+            "sum_dim",
+            &["dim 2", "[2, 3]"],
+        ),
+        (
+            Box::new(|| drop(t(&[2, 3]).softmax(-3))),
+            "softmax",
+            &["dim -3", "[2, 3]"],
+        ),
+        (
+            Box::new(|| drop(t(&[2, 0]).max_dim(1, false))),
+            "max_dim",
+            &["[2, 0]"],
+        ),
+        (
+            Box::new(|| {
+                let _ = t(&[2, 3]).item();
+            }),
+            "item",
+            &["[2, 3]"],
+        ),
+        (
+            Box::new(|| {
+                let _ = t(&[2, 3]).size(5);
+            }),
+            "size",
+            &["dim 5"],
+        ),
+        (
+            Box::new(|| drop(t(&[2]).clamp(1.0, 0.0))),
+            "clamp",
+            &["1", "0"],
+        ),
+        (
+            Box::new(|| drop(Tensor::arange(0.0, 1.0, -0.5))),
+            "arange",
+            &["-0.5"],
+        ),
+        (
+            Box::new(|| {
+                let _ = t(&[2]).array::<f64>();
+            }),
+            "array",
+            &["f64", "f32"],
+        ),
         (Box::new(|| drop(t(&[4, 3]).chunk(0, 0))), "chunk", &["0"]),
         (Box::new(|| drop(t(&[4, 3]).split(0, 0))), "split", &["0"]),
     ]
@@ -77,11 +211,15 @@ fn every_bad_call_panics_with_the_op_and_the_shapes() {
                 .unwrap_or_default(),
         };
         if !message.starts_with(&format!("{op}: ")) {
-            problems.push(format!("call {i}: expected a message starting with `{op}: `, got `{message}`"));
+            problems.push(format!(
+                "call {i}: expected a message starting with `{op}: `, got `{message}`"
+            ));
         }
         for fragment in *fragments {
             if !message.contains(fragment) {
-                problems.push(format!("call {i} ({op}): `{fragment}` missing from `{message}`"));
+                problems.push(format!(
+                    "call {i} ({op}): `{fragment}` missing from `{message}`"
+                ));
             }
         }
     }

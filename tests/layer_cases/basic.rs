@@ -7,10 +7,18 @@ use super::{LayerCase, input, layer_case};
 
 pub fn cases() -> Vec<LayerCase> {
     vec![
-        layer_case("Linear", Linear::new(4, 3), vec![input(&[2, 4], 1)], |m, x| m.forward(&x[0])),
-        layer_case("Linear 3-d input, no bias", Linear::with_bias(4, 3, false), vec![input(&[2, 5, 4], 2)], |m, x| {
-            m.forward(&x[0])
-        }),
+        layer_case(
+            "Linear",
+            Linear::new(4, 3),
+            vec![input(&[2, 4], 1)],
+            |m, x| m.forward(&x[0]),
+        ),
+        layer_case(
+            "Linear 3-d input, no bias",
+            Linear::with_bias(4, 3, false),
+            vec![input(&[2, 5, 4], 2)],
+            |m, x| m.forward(&x[0]),
+        ),
         layer_case(
             "Sequential MLP",
             Sequential::new()

@@ -15,6 +15,9 @@ use std::rc::Rc;
 
 use ferrograd::prelude::*;
 
+/// How a case calls its module on the inputs.
+pub type ForwardFn = Box<dyn Fn(&[Var]) -> Var>;
+
 /// One layer configuration: the module, its inputs, and how to call it.
 pub struct LayerCase {
     /// Shown in failure messages, e.g. `"LSTM 2-layer bidirectional"`.
@@ -24,7 +27,7 @@ pub struct LayerCase {
     /// Inputs to differentiate with respect to (float tensors).
     pub inputs: Vec<Tensor>,
     /// Runs the module on the inputs, returning one output (sum several if needed).
-    pub forward: Box<dyn Fn(&[Var]) -> Var>,
+    pub forward: ForwardFn,
 }
 
 /// Build a case from a concrete module and a forward closure that receives it.
@@ -50,7 +53,9 @@ pub fn input(shape: &[usize], salt: u64) -> Tensor {
     let mut state = 0x2545_F491_4F6C_DD1Du64 ^ salt.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     let data = (0..n)
         .map(|_| {
-            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
             2.0 * ((state >> 11) as f64 / (1u64 << 53) as f64) - 1.0
         })
         .collect();

@@ -23,7 +23,13 @@ impl Mul {
     /// `z = x ⊙ y`.
     pub fn forward(x: &Tensor, y: &Tensor) -> (Tensor, Mul) {
         let z = x * y;
-        (z, Mul { x: x.clone(), y: y.clone() })
+        (
+            z,
+            Mul {
+                x: x.clone(),
+                y: y.clone(),
+            },
+        )
     }
 }
 

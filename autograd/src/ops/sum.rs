@@ -32,7 +32,13 @@ impl Sum {
             .collect();
         let dims: Vec<isize> = dims.iter().map(|&d| d as isize).collect();
         let y = x.sum_dims(&dims, keepdim);
-        (y, Sum { input_shape, kept_shape })
+        (
+            y,
+            Sum {
+                input_shape,
+                kept_shape,
+            },
+        )
     }
 }
 
@@ -88,11 +94,17 @@ mod tests {
 
     #[test]
     fn every_summed_element_gets_the_output_gradient() {
-        let x = Var::param(Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]));
+        let x = Var::param(Tensor::from_vec(
+            vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+            &[2, 3],
+        ));
         let y = x.sum_dim(-1, false); // [6, 15]
         assert_eq!(y.value().to_vec::<f32>(), vec![6.0, 15.0]);
         y.backward_with(&Tensor::from_vec(vec![1.0, 2.0], &[2]));
         // ∂L/∂x[i, j] = g[i]
-        assert_eq!(x.grad().unwrap().to_vec::<f32>(), vec![1., 1., 1., 2., 2., 2.]);
+        assert_eq!(
+            x.grad().unwrap().to_vec::<f32>(),
+            vec![1., 1., 1., 2., 2., 2.]
+        );
     }
 }

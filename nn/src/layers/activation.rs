@@ -44,7 +44,9 @@ pub struct Softmax {
 
 impl Default for LeakyReLU {
     fn default() -> Self {
-        LeakyReLU { negative_slope: 0.01 }
+        LeakyReLU {
+            negative_slope: 0.01,
+        }
     }
 }
 impl Default for ELU {
@@ -80,7 +82,11 @@ impl Forward for ELU {
 }
 impl Forward for GELU {
     fn forward(&self, x: &Var) -> Var {
-        if self.approximate { x.gelu_tanh() } else { x.gelu() }
+        if self.approximate {
+            x.gelu_tanh()
+        } else {
+            x.gelu()
+        }
     }
 }
 impl Forward for SiLU {

@@ -68,7 +68,9 @@ impl Linear {
                 format!(
                     "Linear(in_features={}): input's last dim is {} (shape {shape:?})",
                     self.in_features,
-                    shape.last().map_or("missing".to_string(), |d| d.to_string()),
+                    shape
+                        .last()
+                        .map_or("missing".to_string(), |d| d.to_string()),
                 ),
             )
             .raise();
@@ -109,11 +111,21 @@ mod tests {
     #[test]
     fn computes_x_w_transpose_plus_b() {
         let layer = Linear::new(2, 1);
-        layer.weight.set_value(Tensor::from_vec(vec![2.0, -1.0], &[1, 2]));
-        layer.bias.as_ref().unwrap().set_value(Tensor::from_vec(vec![0.5], &[1]));
+        layer
+            .weight
+            .set_value(Tensor::from_vec(vec![2.0, -1.0], &[1, 2]));
+        layer
+            .bias
+            .as_ref()
+            .unwrap()
+            .set_value(Tensor::from_vec(vec![0.5], &[1]));
         let y = layer.forward(&Var::new(Tensor::from_vec(vec![1.0, 3.0], &[1, 2])));
         assert_eq!(y.value().to_vec::<f32>(), vec![2.0 - 3.0 + 0.5]);
-        let names: Vec<String> = layer.named_parameters().into_iter().map(|(n, _)| n).collect();
+        let names: Vec<String> = layer
+            .named_parameters()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
         assert_eq!(names, vec!["weight", "bias"]);
     }
 

@@ -63,6 +63,8 @@ impl Module for Sequential {
 
 impl Forward for Sequential {
     fn forward(&self, x: &Var) -> Var {
-        self.layers.iter().fold(x.clone(), |h, layer| layer.forward(&h))
+        self.layers
+            .iter()
+            .fold(x.clone(), |h, layer| layer.forward(&h))
     }
 }
