@@ -7,7 +7,9 @@
 //! - [`nn`]: modules, layers, losses, metrics;
 //! - [`optim`]: optimizers, learning-rate schedules, gradient clipping;
 //!
-//! and a [`prelude`] for notebooks, examples and tests: `use ferrograd::prelude::*;`.
+//! plus [`data`] (the bundled data sets) and a [`prelude`] for notebooks, examples and tests: `use ferrograd::prelude::*;`.
+
+pub mod data;
 
 pub use autograd;
 pub use nn;

@@ -1,0 +1,239 @@
+//! The bundled data sets, loaded into tensors: scikit-learn's digits, breast cancer
+//! and iris (`data/sklearn/`, BSD-3-Clause), with a seeded train/test split.
+//!
+//! File errors are values, not panics: a missing, unreadable or malformed file gives
+//! a [`DataError`] naming the file, the line and the problem.
+
+use std::fmt;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use tensor::Tensor;
+
+/// A data file that could not be loaded.
+#[derive(Debug)]
+pub struct DataError {
+    /// The file.
+    pub path: PathBuf,
+    /// What is wrong with it (with the line number when one is at fault).
+    pub problem: String,
+}
+
+impl fmt::Display for DataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "data file {}: {}", self.path.display(), self.problem)
+    }
+}
+
+impl std::error::Error for DataError {}
+
+/// Features and integer class labels of a classification data set.
+#[derive(Clone, Debug)]
+pub struct Dataset {
+    /// `[N, F]` f32 features.
+    pub features: Tensor,
+    /// `[N]` class indices (as f32, the index-tensor convention).
+    pub labels: Tensor,
+    /// Number of classes.
+    pub num_classes: usize,
+}
+
+impl Dataset {
+    /// Number of examples.
+    pub fn len(&self) -> usize {
+        self.labels.numel()
+    }
+
+    /// Whether there are no examples.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The examples at `rows`, in that order.
+    pub fn select(&self, rows: &[usize]) -> Dataset {
+        let index = Tensor::from_vec(rows.iter().map(|&r| r as f32).collect(), &[rows.len()]);
+        Dataset {
+            features: self.features.index_select(0, &index),
+            labels: self.labels.index_select(0, &index),
+            num_classes: self.num_classes,
+        }
+    }
+
+    /// A shuffled split into (train, test) with `test_fraction` of the examples held
+    /// out; the permutation comes from `seed` alone (a Fisher–Yates shuffle driven by
+    /// a fixed linear congruential generator), so the split is the same on every run.
+    pub fn train_test_split(&self, test_fraction: f64, seed: u64) -> (Dataset, Dataset) {
+        let mut order: Vec<usize> = (0..self.len()).collect();
+        let mut state = seed ^ 0x9E37_79B9_7F4A_7C15;
+        for i in (1..order.len()).rev() {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            order.swap(i, (state >> 33) as usize % (i + 1));
+        }
+        let n_test = (self.len() as f64 * test_fraction).round() as usize;
+        (self.select(&order[n_test..]), self.select(&order[..n_test]))
+    }
+
+    /// Features standardised with the mean and standard deviation of `reference`'s
+    /// features (use the training set's, to avoid leaking test statistics).
+    pub fn standardized_like(&self, reference: &Dataset) -> Dataset {
+        let mean = reference.features.mean_dim(0, true);
+        let std = reference.features.std_dim(0, false, true).add_scalar(1e-6);
+        Dataset {
+            features: &(&self.features - &mean) / &std,
+            ..self.clone()
+        }
+    }
+}
+
+fn error(path: &Path, problem: impl Into<String>) -> DataError {
+    DataError {
+        path: path.to_path_buf(),
+        problem: problem.into(),
+    }
+}
+
+/// Read a text file, un-gzipping it if its name ends in `.gz`.
+fn read_text(path: &Path) -> Result<String, DataError> {
+    let bytes = std::fs::read(path).map_err(|e| error(path, format!("cannot read: {e}")))?;
+    if path.extension().is_some_and(|e| e == "gz") {
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&bytes[..])
+            .read_to_string(&mut text)
+            .map_err(|e| error(path, format!("not a valid gzip text file: {e}")))?;
+        Ok(text)
+    } else {
+        String::from_utf8(bytes).map_err(|_| error(path, "not UTF-8 text"))
+    }
+}
+
+/// Parse CSV rows of `features` numbers followed by a class label.
+fn parse_rows(path: &Path, lines: &[(usize, &str)], features: usize) -> Result<Dataset, DataError> {
+    let mut x = Vec::with_capacity(lines.len() * features);
+    let mut y = Vec::with_capacity(lines.len());
+    for &(number, line) in lines {
+        let fields: Vec<&str> = line.trim().split(',').collect();
+        if fields.len() != features + 1 {
+            return Err(error(
+                path,
+                format!("line {number}: expected {} comma-separated values, found {}", features + 1, fields.len()),
+            ));
+        }
+        for field in &fields {
+            let value: f32 = field
+                .trim()
+                .parse()
+                .map_err(|_| error(path, format!("line {number}: `{field}` is not a number")))?;
+            x.push(value);
+        }
+        y.push(x.pop().expect("the row has features + 1 values"));
+    }
+    let num_classes = y.iter().fold(0.0f32, |m, &v| m.max(v)) as usize + 1;
+    Ok(Dataset {
+        features: Tensor::from_vec(x, &[y.len(), features]),
+        labels: Tensor::from_vec(y.clone(), &[y.len()]),
+        num_classes,
+    })
+}
+
+/// The repository's `data/` folder (found from this crate's manifest directory, so
+/// examples, tests and notebooks all find it).
+pub fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
+}
+
+/// UCI handwritten digits: 1,797 images of 8×8 pixels (values 0–16), 10 classes.
+///
+/// # Errors
+/// If `data/sklearn/digits.csv.gz` is missing or malformed.
+pub fn load_digits() -> Result<Dataset, DataError> {
+    load_digits_from(&data_dir().join("sklearn/digits.csv.gz"))
+}
+
+/// [`load_digits`] from another file of the same format (64 pixels + label per line).
+///
+/// # Errors
+/// If the file is missing or malformed; the error names the file and line.
+pub fn load_digits_from(path: &Path) -> Result<Dataset, DataError> {
+    let text = read_text(path)?;
+    let lines: Vec<(usize, &str)> = text.lines().enumerate().map(|(i, l)| (i + 1, l)).filter(|(_, l)| !l.trim().is_empty()).collect();
+    parse_rows(path, &lines, 64)
+}
+
+/// A scikit-learn CSV whose first line is `rows,features,class names...`.
+fn load_with_header(path: &Path) -> Result<Dataset, DataError> {
+    let text = read_text(path)?;
+    let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l)).filter(|(_, l)| !l.trim().is_empty());
+    let (_, header) = lines.next().ok_or_else(|| error(path, "the file is empty"))?;
+    let fields: Vec<&str> = header.split(',').collect();
+    let count = |i: usize| -> Result<usize, DataError> {
+        fields
+            .get(i)
+            .and_then(|f| f.trim().parse().ok())
+            .ok_or_else(|| error(path, format!("line 1: expected `rows,features,...`, found `{header}`")))
+    };
+    let (rows, features) = (count(0)?, count(1)?);
+    let body: Vec<(usize, &str)> = lines.collect();
+    if body.len() != rows {
+        return Err(error(path, format!("the header promises {rows} rows, the file has {}", body.len())));
+    }
+    parse_rows(path, &body, features)
+}
+
+/// Wisconsin diagnostic breast cancer: 569 examples, 30 features; label 0 = malignant
+/// (212, the minority), 1 = benign (357).
+///
+/// # Errors
+/// If `data/sklearn/breast_cancer.csv` is missing or malformed.
+pub fn load_breast_cancer() -> Result<Dataset, DataError> {
+    load_with_header(&data_dir().join("sklearn/breast_cancer.csv"))
+}
+
+/// Fisher's iris: 150 examples, 4 features, 3 classes.
+///
+/// # Errors
+/// If `data/sklearn/iris.csv` is missing or malformed.
+pub fn load_iris() -> Result<Dataset, DataError> {
+    load_with_header(&data_dir().join("sklearn/iris.csv"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_sets_load_with_their_documented_shapes() {
+        let digits = load_digits().unwrap();
+        assert_eq!(digits.features.shape(), &[1797, 64]);
+        assert_eq!(digits.num_classes, 10);
+        let cancer = load_breast_cancer().unwrap();
+        assert_eq!(cancer.features.shape(), &[569, 30]);
+        let malignant = cancer.labels.to_vec::<f32>().iter().filter(|&&l| l == 0.0).count();
+        assert_eq!(malignant, 212);
+        assert_eq!(load_iris().unwrap().num_classes, 3);
+    }
+
+    #[test]
+    fn split_is_deterministic_and_disjoint() {
+        let digits = load_digits().unwrap();
+        let (train, test) = digits.train_test_split(0.2, 7);
+        assert_eq!((train.len(), test.len()), (1438, 359));
+        let (train2, _) = digits.train_test_split(0.2, 7);
+        assert_eq!(train.labels.to_vec::<f32>(), train2.labels.to_vec::<f32>());
+    }
+
+    #[test]
+    fn bad_files_name_the_file_and_the_problem() {
+        let dir = std::env::temp_dir().join("ferrograd-data-test");
+        std::fs::create_dir_all(&dir).unwrap();
+        let missing = load_digits_from(&dir.join("nope.csv")).unwrap_err().to_string();
+        assert!(missing.contains("nope.csv") && missing.contains("cannot read"), "{missing}");
+        let corrupt = dir.join("corrupt.csv.gz");
+        std::fs::write(&corrupt, b"definitely not gzip").unwrap();
+        let e = load_digits_from(&corrupt).unwrap_err().to_string();
+        assert!(e.contains("corrupt.csv.gz") && e.contains("gzip"), "{e}");
+        let short = dir.join("short.csv");
+        std::fs::write(&short, "1,2,3\n").unwrap();
+        let e = load_digits_from(&short).unwrap_err().to_string();
+        assert!(e.contains("line 1: expected 65 comma-separated values, found 3"), "{e}");
+    }
+}
