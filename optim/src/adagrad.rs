@@ -24,7 +24,8 @@ use autograd::Var;
 use nn::checkpoint::{LoadError, StateDict};
 use tensor::Tensor;
 
-use crate::optimizer::{Optimizer, ParamGroup, ParamGroups, check, check_eps, check_weight_decay};
+use crate::check::{check, check_eps, check_weight_decay, dense_grad_of};
+use crate::optimizer::{Optimizer, ParamGroup, ParamGroups};
 use crate::state::{self, SlotState, Slots, step_tensor};
 
 /// Adagrad (see the module doc for the algorithm).
@@ -101,7 +102,12 @@ impl Adagrad {
     #[track_caller]
     pub fn lr_decay(mut self, lr_decay: f64) -> Adagrad {
         let message = format!("invalid lr_decay value: {lr_decay}");
-        check("Adagrad", lr_decay >= 0.0, message, "use lr_decay >= 0 (0 turns it off)");
+        check(
+            "Adagrad",
+            lr_decay >= 0.0,
+            message,
+            "use lr_decay >= 0 (0 turns it off)",
+        );
         self.lr_decay = lr_decay;
         self
     }
@@ -124,7 +130,12 @@ impl Adagrad {
     #[track_caller]
     pub fn initial_accumulator_value(mut self, value: f64) -> Adagrad {
         let message = format!("invalid initial_accumulator_value value: {value}");
-        check("Adagrad", value >= 0.0, message, "use a value >= 0, e.g. 0.1");
+        check(
+            "Adagrad",
+            value >= 0.0,
+            message,
+            "use a value >= 0, e.g. 0.1",
+        );
         self.initial_accumulator_value = value;
         self
     }
@@ -142,11 +153,14 @@ impl Adagrad {
 }
 
 impl Optimizer for Adagrad {
+    #[track_caller]
     fn step(&mut self) {
         for group in &self.groups.groups {
             let (gamma, lambda) = (group.lr, group.weight_decay.unwrap_or(self.weight_decay));
             for p in &group.params {
-                let Some(mut g) = p.grad() else { continue };
+                let Some(mut g) = dense_grad_of("Adagrad", p) else {
+                    continue;
+                };
                 let theta = p.value();
                 let tau = self.initial_accumulator_value;
                 let s = self.state.entry(p.id()).or_insert_with(|| AdagradState {
@@ -192,7 +206,10 @@ mod tests {
     fn two_steps_by_hand_with_lr_decay_and_accumulator() {
         for dtype in [DType::F32, DType::F64] {
             let p = param(&[1.0], dtype);
-            let mut opt = Adagrad::new(vec![p.clone()], 1.0).lr_decay(1.0).initial_accumulator_value(5.0).eps(0.0);
+            let mut opt = Adagrad::new(vec![p.clone()], 1.0)
+                .lr_decay(1.0)
+                .initial_accumulator_value(5.0)
+                .eps(0.0);
             set_grad(&p, &[2.0]);
             opt.step(); // sum = 5 + 4 = 9, γ̃ = 1: θ = 1 − 2/3
             assert_close(&values(&p), &[1.0 / 3.0], tol(dtype));
@@ -204,7 +221,9 @@ mod tests {
     #[test]
     fn weight_decay_enters_the_gradient() {
         let p = param(&[2.0], DType::F64);
-        let mut opt = Adagrad::new(vec![p.clone()], 1.0).weight_decay(0.5).eps(0.0);
+        let mut opt = Adagrad::new(vec![p.clone()], 1.0)
+            .weight_decay(0.5)
+            .eps(0.0);
         set_grad(&p, &[0.0]);
         opt.step(); // g = 0 + 0.5·2 = 1, sum = 1: θ = 2 − 1
         assert_eq!(values(&p), vec![1.0]);

@@ -28,9 +28,8 @@ use autograd::Var;
 use nn::checkpoint::{LoadError, StateDict};
 use tensor::Tensor;
 
-use crate::optimizer::{
-    Optimizer, ParamGroup, ParamGroups, check_eps, check_rate, check_weight_decay,
-};
+use crate::check::{check_eps, check_rate, check_weight_decay, dense_grad_of};
+use crate::optimizer::{Optimizer, ParamGroup, ParamGroups};
 use crate::state::{self, SlotState, Slots, step_tensor};
 
 /// Adam (see the module doc for the algorithm).
@@ -210,6 +209,7 @@ impl Adam {
 }
 
 impl Optimizer for Adam {
+    #[track_caller]
     fn step(&mut self) {
         for group in &self.groups.groups {
             let lambda = group.weight_decay.unwrap_or(self.weight_decay);
@@ -220,7 +220,9 @@ impl Optimizer for Adam {
                 amsgrad: self.amsgrad,
             };
             for p in &group.params {
-                let Some(mut g) = p.grad() else { continue };
+                let Some(mut g) = dense_grad_of("Adam", p) else {
+                    continue;
+                };
                 let theta = p.value();
                 if lambda != 0.0 {
                     g = &g + &(&theta * lambda);

@@ -29,9 +29,8 @@ use autograd::Var;
 use nn::checkpoint::{LoadError, StateDict};
 
 use crate::adam::{AdamHyper, AdamState, adam_update};
-use crate::optimizer::{
-    Optimizer, ParamGroup, ParamGroups, check_eps, check_rate, check_weight_decay,
-};
+use crate::check::{check_eps, check_rate, check_weight_decay, dense_grad_of};
+use crate::optimizer::{Optimizer, ParamGroup, ParamGroups};
 use crate::state;
 
 /// AdamW (see the module doc for the algorithm).
@@ -126,6 +125,7 @@ impl AdamW {
 }
 
 impl Optimizer for AdamW {
+    #[track_caller]
     fn step(&mut self) {
         for group in &self.groups.groups {
             let (gamma, lambda) = (group.lr, group.weight_decay.unwrap_or(self.weight_decay));
@@ -136,7 +136,9 @@ impl Optimizer for AdamW {
                 amsgrad: self.amsgrad,
             };
             for p in &group.params {
-                let Some(g) = p.grad() else { continue };
+                let Some(g) = dense_grad_of("AdamW", p) else {
+                    continue;
+                };
                 // θ ← θ − γλθ, written as PyTorch does: θ · (1 − γλ)
                 let theta = &p.value() * (1.0 - gamma * lambda);
                 let state = self

@@ -24,7 +24,8 @@ use std::path::Path;
 
 use autograd::Var;
 use nn::checkpoint::{CheckpointError, LoadError, StateDict, load_file, save_state_dict};
-use tensor::error::{ErrorKind, ShapeError};
+
+use crate::check::{check, check_lr, check_weight_decay};
 
 /// The interface of every optimizer.
 ///
@@ -33,6 +34,10 @@ use tensor::error::{ErrorKind, ShapeError};
 /// [`set_lr`](Optimizer::set_lr); the state-dict methods save and resume training.
 pub trait Optimizer {
     /// Update every parameter that has a gradient (parameters without one are skipped).
+    ///
+    /// # Panics
+    /// If a gradient does not have its parameter's shape and dtype (e.g. after a
+    /// wrong `set_grad`), or on an optimizer-specific misuse (see each optimizer).
     fn step(&mut self);
 
     /// The parameter groups (parameters, learning rates, weight decays).
@@ -263,66 +268,6 @@ impl ParamGroups {
             .flat_map(|g| g.params.iter().cloned())
             .collect()
     }
-}
-
-/// Panic with `"<optimizer>: <message>. Hint: <hint>"`.
-#[track_caller]
-pub(crate) fn fail(optimizer: &'static str, message: String, hint: &str) -> ! {
-    ShapeError::new(optimizer, ErrorKind::Value, message)
-        .with_hint(hint)
-        .raise()
-}
-
-/// [`fail`] unless `ok`.
-#[track_caller]
-pub(crate) fn check(optimizer: &'static str, ok: bool, message: String, hint: &str) {
-    if !ok {
-        fail(optimizer, message, hint);
-    }
-}
-
-/// `lr ≥ 0` (PyTorch: "Invalid learning rate").
-#[track_caller]
-pub(crate) fn check_lr(optimizer: &'static str, lr: f64) {
-    check(
-        optimizer,
-        lr >= 0.0,
-        format!("invalid learning rate: {lr}"),
-        "use lr >= 0, e.g. 1e-3",
-    );
-}
-
-/// `weight_decay ≥ 0`.
-#[track_caller]
-pub(crate) fn check_weight_decay(optimizer: &'static str, weight_decay: f64) {
-    check(
-        optimizer,
-        weight_decay >= 0.0,
-        format!("invalid weight_decay value: {weight_decay}"),
-        "use weight_decay >= 0 (0 turns it off)",
-    );
-}
-
-/// `eps ≥ 0`.
-#[track_caller]
-pub(crate) fn check_eps(optimizer: &'static str, eps: f64) {
-    check(
-        optimizer,
-        eps >= 0.0,
-        format!("invalid epsilon value: {eps}"),
-        "use a small eps >= 0, e.g. 1e-8",
-    );
-}
-
-/// A decay rate in `[0, 1)`, such as Adam's betas or RMSprop's alpha (`what` names it).
-#[track_caller]
-pub(crate) fn check_rate(optimizer: &'static str, what: &str, value: f64) {
-    check(
-        optimizer,
-        (0.0..1.0).contains(&value),
-        format!("invalid {what}: {value}"),
-        "decay rates lie in [0, 1), e.g. 0.9",
-    );
 }
 
 #[cfg(test)]

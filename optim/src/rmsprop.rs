@@ -28,7 +28,8 @@ use autograd::Var;
 use nn::checkpoint::{LoadError, StateDict};
 use tensor::Tensor;
 
-use crate::optimizer::{Optimizer, ParamGroup, ParamGroups, check, check_eps, check_rate, check_weight_decay};
+use crate::check::{check, check_eps, check_rate, check_weight_decay, dense_grad_of};
+use crate::optimizer::{Optimizer, ParamGroup, ParamGroups};
 use crate::state::{self, SlotState, Slots, step_tensor};
 
 /// RMSprop (see the module doc for the algorithm).
@@ -68,7 +69,10 @@ struct RmspropState {
 
 impl SlotState for RmspropState {
     fn slots(&self) -> Vec<(&'static str, Tensor)> {
-        let mut slots = vec![("step", step_tensor(self.step)), ("square_avg", self.v.clone())];
+        let mut slots = vec![
+            ("step", step_tensor(self.step)),
+            ("square_avg", self.v.clone()),
+        ];
         if let Some(b) = &self.b {
             slots.push(("momentum_buffer", b.clone()));
         }
@@ -155,7 +159,12 @@ impl RMSprop {
     #[track_caller]
     pub fn momentum(mut self, momentum: f64) -> RMSprop {
         let message = format!("invalid momentum value: {momentum}");
-        check("RMSprop", momentum >= 0.0, message, "use momentum in [0, 1), e.g. 0.9");
+        check(
+            "RMSprop",
+            momentum >= 0.0,
+            message,
+            "use momentum in [0, 1), e.g. 0.9",
+        );
         self.momentum = momentum;
         self
     }
@@ -169,12 +178,15 @@ impl RMSprop {
 }
 
 impl Optimizer for RMSprop {
+    #[track_caller]
     fn step(&mut self) {
         let (alpha, mu, eps) = (self.alpha, self.momentum, self.eps);
         for group in &self.groups.groups {
             let (gamma, lambda) = (group.lr, group.weight_decay.unwrap_or(self.weight_decay));
             for p in &group.params {
-                let Some(mut g) = p.grad() else { continue };
+                let Some(mut g) = dense_grad_of("RMSprop", p) else {
+                    continue;
+                };
                 let theta = p.value();
                 if lambda != 0.0 {
                     g = &g + &(&theta * lambda);
@@ -246,7 +258,11 @@ mod tests {
     #[test]
     fn centered_momentum_by_hand() {
         let p = param(&[0.0], DType::F64);
-        let mut opt = RMSprop::new(vec![p.clone()], 1.0).alpha(0.5).eps(0.0).centered(true).momentum(0.5);
+        let mut opt = RMSprop::new(vec![p.clone()], 1.0)
+            .alpha(0.5)
+            .eps(0.0)
+            .centered(true)
+            .momentum(0.5);
         set_grad(&p, &[2.0]);
         opt.step(); // v = 2, g_avg = 1, ṽ = 2 − 1 = 1; b = 2/1 = 2; θ = −2
         assert_close(&values(&p), &[-2.0], 1e-15);

@@ -28,7 +28,8 @@ use autograd::{Gradient, Var};
 use nn::checkpoint::{LoadError, StateDict};
 use tensor::Tensor;
 
-use crate::optimizer::{Optimizer, ParamGroup, ParamGroups, check, check_weight_decay};
+use crate::check::{check, check_weight_decay, gradient_of};
+use crate::optimizer::{Optimizer, ParamGroup, ParamGroups};
 use crate::state::{self, SlotState, Slots};
 
 /// SGD with optional momentum (see the module doc for the algorithm).
@@ -170,7 +171,7 @@ impl Optimizer for SGD {
             let gamma = group.lr;
             let lambda = group.weight_decay.unwrap_or(self.weight_decay);
             for p in &group.params {
-                let Some(gradient) = p.gradient() else {
+                let Some(gradient) = gradient_of("SGD", p) else {
                     continue;
                 };
                 let theta = p.value();

@@ -26,7 +26,8 @@ use autograd::{Gradient, Var};
 use nn::checkpoint::{LoadError, StateDict};
 
 use crate::adam::AdamState;
-use crate::optimizer::{Optimizer, ParamGroup, ParamGroups, check, check_eps, check_rate, fail};
+use crate::check::{check, check_eps, check_rate, fail, gradient_of};
+use crate::optimizer::{Optimizer, ParamGroup, ParamGroups};
 use crate::state;
 
 /// Lazy Adam for sparse row gradients (see the module doc for the algorithm).
@@ -71,7 +72,12 @@ impl SparseAdam {
         for g in &groups {
             let wd = g.weight_decay.unwrap_or(0.0);
             let message = format!("weight decay is not supported (a group sets weight_decay {wd})");
-            check("SparseAdam", wd == 0.0, message, "use AdamW on the dense parameters");
+            check(
+                "SparseAdam",
+                wd == 0.0,
+                message,
+                "use AdamW on the dense parameters",
+            );
         }
         SparseAdam {
             groups: ParamGroups::new("SparseAdam", groups, lr),
@@ -115,17 +121,23 @@ impl Optimizer for SparseAdam {
         let (beta1, beta2) = self.betas;
         for group in &self.groups.groups {
             for p in &group.params {
-                let rows = match p.gradient() {
+                let rows = match gradient_of("SparseAdam", p) {
                     None => continue,
                     Some(Gradient::Rows(rows)) => rows.coalesce(),
                     Some(Gradient::Dense(_)) => fail(
                         "SparseAdam",
-                        format!("does not support dense gradients (parameter of shape {:?})", p.shape()),
+                        format!(
+                            "does not support dense gradients (parameter of shape {:?})",
+                            p.shape()
+                        ),
                         "please consider Adam instead, or build the embedding with sparse = true",
                     ),
                 };
                 let theta = p.value();
-                let s = self.state.entry(p.id()).or_insert_with(|| AdamState::new(&theta));
+                let s = self
+                    .state
+                    .entry(p.id())
+                    .or_insert_with(|| AdamState::new(&theta));
                 s.step += 1;
                 let (index, g) = (rows.index_tensor(), &rows.rows);
                 let m_old = s.m.index_select(0, &index);
@@ -171,13 +183,21 @@ mod tests {
 
     fn rows_grad(indices: Vec<usize>, rows: &[f64], dtype: DType) -> Option<Gradient> {
         let rows = Tensor::from_vec_f64(rows.to_vec(), &[indices.len(), 2]).to_dtype(dtype);
-        Some(Gradient::Rows(RowGradient { indices, rows, num_rows: 4 }))
+        Some(Gradient::Rows(RowGradient {
+            indices,
+            rows,
+            num_rows: 4,
+        }))
     }
 
     #[test]
     fn untouched_rows_and_their_moments_stay_bit_identical() {
         for dtype in [DType::F32, DType::F64] {
-            let table = Var::param(Tensor::arange(0.0, 8.0, 1.0).reshape(&[4, 2]).to_dtype(dtype));
+            let table = Var::param(
+                Tensor::arange(0.0, 8.0, 1.0)
+                    .reshape(&[4, 2])
+                    .to_dtype(dtype),
+            );
             let mut opt = SparseAdam::new(vec![table.clone()], 0.1);
             table.set_grad(rows_grad(vec![1, 1], &[1.0, 2.0, 3.0, 4.0], dtype));
             opt.step();
@@ -186,14 +206,22 @@ mod tests {
             opt.step();
             let after = values(&table);
             // row 1 (not looked up at step 2) has neither moved nor had its moments decay
-            assert_eq!(after[2..4].iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
-                       after_first[2..4].iter().map(|x| x.to_bits()).collect::<Vec<_>>());
+            assert_eq!(
+                after[2..4].iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                after_first[2..4]
+                    .iter()
+                    .map(|x| x.to_bits())
+                    .collect::<Vec<_>>()
+            );
             assert_eq!(&after[..2], &[0.0, 1.0]); // row 0 never looked up
-            let m = opt.state_dict()["state.0.exp_avg"].to_dtype(DType::F64).to_vec::<f64>();
+            let m = opt.state_dict()["state.0.exp_avg"]
+                .to_dtype(DType::F64)
+                .to_vec::<f64>();
             assert_close(&m[2..4], &[0.4, 0.6], tol(dtype)); // (1 − β₁)·([1, 2] + [3, 4])
             // step 2 of row 3: t = 2, m = 0.1, v = 0.001: θ −= 0.1·√(1−β₂²)/(1−β₁²)·0.1/(√0.001 + ε)
             let (b1, b2): (f64, f64) = (0.9, 0.999);
-            let step = 0.1 * (1.0 - b2 * b2).sqrt() / (1.0 - b1 * b1) * 0.1 / (0.001f64.sqrt() + 1e-8);
+            let step =
+                0.1 * (1.0 - b2 * b2).sqrt() / (1.0 - b1 * b1) * 0.1 / (0.001f64.sqrt() + 1e-8);
             assert_close(&after[6..], &[6.0 - step, 7.0 - step], tol(dtype) * 10.0);
         }
     }
@@ -213,7 +241,9 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "SparseAdam: does not support dense gradients (parameter of shape [4, 2])")]
+    #[should_panic(
+        expected = "SparseAdam: does not support dense gradients (parameter of shape [4, 2])"
+    )]
     fn dense_gradient_panics() {
         let table = Var::param(Tensor::ones(&[4, 2]));
         set_grad(&table, &[0.0; 8]);
