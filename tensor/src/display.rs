@@ -269,10 +269,15 @@ impl Tensor {
     /// `evcxr_display` on a cell's last value and renders the HTML ([`Tensor::to_html`])
     /// printed between its `EVCXR_BEGIN_CONTENT` / `EVCXR_END_CONTENT` markers.
     pub fn evcxr_display(&self) {
-        println!(
+        println!("{}", self.evcxr_content());
+    }
+
+    /// What [`Tensor::evcxr_display`] prints.
+    fn evcxr_content(&self) -> String {
+        format!(
             "EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT",
             self.to_html()
-        );
+        )
     }
 }
 
@@ -390,5 +395,9 @@ mod tests {
         let cube = range(8, &[2, 2, 2]).to_html();
         assert!(cube.starts_with("<pre>tensor([[[0.0000, 1.0000],") && cube.ends_with("</pre>"));
         assert_eq!(Tensor::scalar(1.0).to_html(), "<pre>tensor(1.0000)</pre>");
+        assert_eq!(
+            Tensor::scalar(1.0).evcxr_content(),
+            "EVCXR_BEGIN_CONTENT text/html\n<pre>tensor(1.0000)</pre>\nEVCXR_END_CONTENT"
+        );
     }
 }
