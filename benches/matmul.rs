@@ -239,8 +239,8 @@ fn measure(case: &Case, transposed: bool, threads: usize) -> ((f64, f64), (f64, 
         1 => raw(&ops, case, &mut out),
         _ => raw_two_threads(&ops, case, &mut out),
     };
-    // About 0.3 s per case and side, between 5 and 201 runs (odd, for a median).
-    let reps = (3e8 / case.flops() as f64).clamp(5.0, 201.0) as usize | 1;
+    // About 3e10 flops (~0.3 s) per case and side, between 7 and 301 runs (odd).
+    let reps = (3e10 / case.flops() as f64).clamp(7.0, 301.0) as usize | 1;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()

@@ -26,9 +26,9 @@
 //! ```
 //!
 //! Parallelism (rayon; `matrixmultiply`'s own threading feature stays off, so there is
-//! one pool): many small products run one per task across the batch; one large
-//! product (≥ [`PARALLEL_FLOPS`]) is cut into one block of output rows (or columns,
-//! when the output is wide) per thread, each block a smaller gemm.
+//! one pool): one large product (≥ [`SPLIT_FLOPS`]) is cut into one block of output
+//! rows (or columns, when the output is wide) per thread, each block a smaller gemm;
+//! a batch of smaller products (≥ [`BATCH_FLOPS`] in all) runs one task per product.
 //!
 //! Read next: [`crate::display`] to print the result, or `benches/matmul.rs` for speed.
 
@@ -43,11 +43,18 @@ use crate::error::{ErrorKind, OrRaise, ShapeError};
 use crate::shape::numel;
 use crate::tensor::{Storage, Tensor, check_same_dtype};
 
-/// Flops (`2·m·k·n`) from which one product is split across the rayon threads.
+/// Flops (`2·m·k·n`) from which one product is split into row (or column) blocks,
+/// one per rayon thread.
 ///
-/// Measured on a 2-core machine (`cargo bench --bench matmul`): a 128³ product
-/// (4.2 MFLOP, ~0.1 ms) already gains from two threads; 64³ (0.5 MFLOP) does not.
-pub const PARALLEL_FLOPS: usize = 1 << 21;
+/// Measured on the 2-core dev machine (`cargo bench --bench matmul -- table` and
+/// direct timings): splitting 112³ (2.8 MFLOP) or 128³ (4.2 MFLOP) runs no faster than
+/// one thread, 160³ (8.2 MFLOP) runs 1.5× faster and 256³ 1.8×.
+pub const SPLIT_FLOPS: usize = 1 << 23;
+
+/// Total flops of a batch of smaller products from which the products are spread over
+/// the rayon threads, one task per product: 4 products of 64³ (2.1 MFLOP in all) ran
+/// 1.1× faster on two threads, 8 of them 1.2×; 16 of 32³ (1 MFLOP) no faster.
+pub const BATCH_FLOPS: usize = 1 << 21;
 
 /// The shapes of one matmul, worked out before touching data.
 #[derive(Debug, PartialEq)]
@@ -200,12 +207,12 @@ fn matmul_arrays<T: Element>(
     let mut out = Array3::<T>::uninit((count, m, n));
     let flops = 2 * m * k * n;
     let threads = rayon::current_num_threads();
-    if threads > 1 && flops >= PARALLEL_FLOPS {
+    if threads > 1 && flops >= SPLIT_FLOPS {
         // Big products: each one split across the threads, one after the other.
         for (i, c) in out.outer_iter_mut().enumerate() {
             split_gemm(matrix_at(&a, i), matrix_at(&b, i), c, threads);
         }
-    } else if threads > 1 && count >= 2 && flops * count >= PARALLEL_FLOPS {
+    } else if threads > 1 && count >= 2 && flops * count >= BATCH_FLOPS {
         // Many smaller products: one rayon task per batch item.
         out.axis_iter_mut(Axis(0))
             .into_par_iter()

@@ -255,7 +255,7 @@ proptest! {
 
 #[test]
 fn large_products_take_the_row_split_path() {
-    // 2·300·257·129 ≈ 20 MFLOP ≥ PARALLEL_FLOPS and m ≥ n: split into row blocks.
+    // 2·300·257·129 ≈ 20 MFLOP ≥ SPLIT_FLOPS (8.4 MFLOP) and m ≥ n: split into row blocks.
     for dtype in [DType::F32, DType::F64] {
         let a = operand(&[300, 257], 1, false, dtype);
         let b = operand(&[257, 129], 2, true, dtype);
@@ -268,20 +268,21 @@ fn large_products_take_the_row_split_path() {
 
 #[test]
 fn wide_products_take_the_column_split_path() {
-    // m = 33 < n = 600: split into column blocks; the lhs is a transposed view.
-    let a = operand(&[33, 129], 3, true, DType::F32);
-    let b = operand(&[129, 600], 4, false, DType::F32);
+    // m = 40 < n = 1000, 2·40·129·1000 ≈ 10 MFLOP: column blocks; lhs a transposed view.
+    let a = operand(&[40, 129], 3, true, DType::F32);
+    let b = operand(&[129, 1000], 4, false, DType::F32);
     on_threads(2, || assert_matches_naive(&a, &b));
-    // a vector times a big matrix: m = 1
-    let v = operand(&[129], 5, false, DType::F32);
+    // a vector times a big matrix: m = 1, 2·1000·5000 = 10 MFLOP
+    let v = operand(&[1000], 5, false, DType::F64);
     on_threads(2, || {
-        assert_matches_naive(&v, &operand(&[129, 9000], 6, true, DType::F32))
+        assert_matches_naive(&v, &operand(&[1000, 5000], 6, true, DType::F64))
     });
 }
 
 #[test]
 fn many_small_products_run_one_task_per_batch_item() {
-    // 24 products of 2·64·48·40 ≈ 0.25 MFLOP each: parallel over the batch.
+    // 24 products of 2·64·48·40 ≈ 0.25 MFLOP each (5.9 MFLOP ≥ BATCH_FLOPS in all):
+    // one task per batch item.
     // The rhs has batch dim 1 (stride 0 after broadcasting) and is transposed.
     let a = operand(&[2, 12, 64, 48], 7, false, DType::F32);
     let b = operand(&[12, 1, 48, 40], 8, true, DType::F32);
