@@ -60,17 +60,20 @@ impl Dataset {
     }
 
     /// A shuffled split into (train, test) with `test_fraction` of the examples held
-    /// out; the permutation comes from `seed` alone (a Fisher–Yates shuffle driven by
-    /// a fixed linear congruential generator), so the split is the same on every run.
+    /// out; the order comes from [`permutation`]`(len, seed)`, the same on every run.
     pub fn train_test_split(&self, test_fraction: f64, seed: u64) -> (Dataset, Dataset) {
-        let mut order: Vec<usize> = (0..self.len()).collect();
-        let mut state = seed ^ 0x9E37_79B9_7F4A_7C15;
-        for i in (1..order.len()).rev() {
-            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-            order.swap(i, (state >> 33) as usize % (i + 1));
-        }
+        let order = permutation(self.len(), seed);
         let n_test = (self.len() as f64 * test_fraction).round() as usize;
         (self.select(&order[n_test..]), self.select(&order[..n_test]))
+    }
+
+    /// The examples in mini-batches of `batch_size` (the last may be smaller), in an
+    /// order shuffled by `seed` (use the epoch number to reshuffle every epoch).
+    pub fn shuffled_batches(&self, batch_size: usize, seed: u64) -> Vec<Dataset> {
+        permutation(self.len(), seed)
+            .chunks(batch_size.max(1))
+            .map(|rows| self.select(rows))
+            .collect()
     }
 
     /// Features standardised with the mean and standard deviation of `reference`'s
@@ -83,6 +86,18 @@ impl Dataset {
             ..self.clone()
         }
     }
+}
+
+/// A permutation of `0..n` from `seed` alone: Fisher–Yates driven by a fixed linear
+/// congruential generator, so a split or an epoch order is the same on every machine.
+pub fn permutation(n: usize, seed: u64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut state = seed ^ 0x9E37_79B9_7F4A_7C15;
+    for i in (1..n).rev() {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        order.swap(i, (state >> 33) as usize % (i + 1));
+    }
+    order
 }
 
 fn error(path: &Path, problem: impl Into<String>) -> DataError {

@@ -17,3 +17,5 @@ pub use layers::activation::{ELU, GELU, LeakyReLU, ReLU, SiLU, Sigmoid, Softmax,
 pub use layers::linear::Linear;
 pub use layers::sequential::Sequential;
 pub use module::{Forward, Module};
+pub mod loss;
+pub mod metrics;

@@ -16,8 +16,8 @@
 //! the ranking losses) take both sides as `Var`s and send gradients to both.
 //! Class indices are float tensors holding whole numbers (see the tensor crate).
 //!
-//! Families, one file each: [`cross_entropy`] (read first), [`nll`], [`binary`],
-//! [`regression`], [`kl_div`], [`ranking`], [`focal`], [`info_nce`].
+//! Families, one file each: [`cross_entropy`](mod@cross_entropy) (read first), [`nll`], [`binary`],
+//! [`regression`], [`kl_div`](mod@kl_div), [`ranking`], [`focal`], [`info_nce`](mod@info_nce).
 //! Read next: [`crate::metrics`].
 
 pub mod binary;
@@ -30,7 +30,7 @@ pub mod ranking;
 pub mod regression;
 
 pub use binary::{
-    BceWithLogitsOptions, binary_cross_entropy, binary_cross_entropy_with,
+    BceOptions, BceWithLogitsOptions, binary_cross_entropy, binary_cross_entropy_with,
     binary_cross_entropy_with_logits, binary_cross_entropy_with_logits_with,
 };
 pub use cross_entropy::{CrossEntropyOptions, cross_entropy, cross_entropy_with};
@@ -101,7 +101,9 @@ pub(crate) fn check_same_shape(op: &'static str, what: [&str; 2], a: &[usize], b
                 what[0], what[1]
             ),
         )
-        .with_hint("reshape one side (e.g. squeeze a trailing dim of size 1); losses do not broadcast")
+        .with_hint(
+            "reshape one side (e.g. squeeze a trailing dim of size 1); losses do not broadcast",
+        )
         .raise();
     }
 }

@@ -1,0 +1,188 @@
+//! InfoNCE (van den Oord et al. 2018; SimCLR, CLIP, dense retrieval): contrastive
+//! learning as classification — "which of these candidates is my positive?".
+//!
+//! ```text
+//! query q: [B, D], positive p: [B, D], negatives n: [B, K, D] (optional)
+//! sim(u, v) = u·v                       (Dot)
+//!           = u·v / (‖u‖‖v‖)            (Cosine: both normalised first, ‖·‖ ≥ 1e-12)
+//!
+//! explicit negatives:  logits[i] = [sim(qᵢ, pᵢ), sim(qᵢ, nᵢ₁), .., sim(qᵢ, nᵢK)] / τ
+//!                      target i  = 0
+//! in-batch negatives:  logits[i, j] = sim(qᵢ, pⱼ) / τ     (the other rows' positives
+//!                      target i     = i                     are the negatives)
+//! loss = cross_entropy(logits, target)   (mean over the batch)
+//!      = −(1/B) Σᵢ ln( e^(sim(qᵢ,pᵢ)/τ) / Σ_candidates e^(sim(qᵢ,c)/τ) )
+//! ```
+//! Built on [`crate::loss::cross_entropy`](mod@crate::loss::cross_entropy), so it inherits its stability (log_softmax);
+//! the temperature τ sharpens (τ < 1) or flattens the softmax. Similarities are one
+//! batched `matmul`, not a loop over pairs.
+//! Read next: [`crate::metrics`].
+
+use autograd::Var;
+use tensor::Tensor;
+use tensor::error::{ErrorKind, ShapeError};
+
+use super::cross_entropy;
+
+/// How [`info_nce`] scores a (query, candidate) pair.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Similarity {
+    /// Cosine similarity (vectors normalised to unit length first), as SimCLR.
+    #[default]
+    Cosine,
+    /// The raw dot product, as dense retrievers that learn the scale.
+    Dot,
+}
+
+/// `x / max(‖x‖, 1e-12)` along the last dim (`torch.nn.functional.normalize`),
+/// written as `x / √max(‖x‖², 1e-24)` so a zero vector has a finite gradient.
+fn normalize(x: &Var) -> Var {
+    let norm = (x * x).sum_dim(-1, true).clamp(1e-24, f64::INFINITY).sqrt();
+    x / &norm
+}
+
+/// The InfoNCE loss of `query` against its `positive`, with explicit `negatives` or,
+/// when `None`, the other rows' positives as negatives (in-batch). See the module doc.
+///
+/// # Shapes
+/// `query`, `positive`: `[B, D]`; `negatives`: `[B, K, D]`. Output: 0-d (mean).
+///
+/// # Panics
+/// If the shapes do not fit or `temperature` is not > 0.
+///
+/// # Examples
+/// ```
+/// use nn::loss::{Similarity, info_nce};
+/// use autograd::Var;
+/// use tensor::Tensor;
+/// let q = Var::param(Tensor::from_vec(vec![1.0, 0.0, 0.0, 1.0], &[2, 2]));
+/// let p = Var::new(Tensor::from_vec(vec![1.0, 0.0, 0.0, 1.0], &[2, 2]));
+/// let loss = info_nce(&q, &p, None, 0.1, Similarity::Cosine);
+/// // each row: −ln(e^10 / (e^10 + e^0))
+/// assert!((loss.item() - (1.0 + (-10f64).exp()).ln()).abs() < 1e-6);
+/// loss.backward();
+/// ```
+#[track_caller]
+pub fn info_nce(
+    query: &Var,
+    positive: &Var,
+    negatives: Option<&Var>,
+    temperature: f64,
+    similarity: Similarity,
+) -> Var {
+    check_shapes(query, positive, negatives, temperature);
+    let prepare = |x: &Var| match similarity {
+        Similarity::Cosine => normalize(x),
+        Similarity::Dot => x.clone(),
+    };
+    let (q, p) = (prepare(query), prepare(positive));
+    let batch = query.shape()[0];
+    let (logits, target) = match negatives {
+        Some(n) => {
+            let n = prepare(n);
+            let positive_logit = (&q * &p).sum_dim(-1, true); // [B, 1]
+            let negative_logits = n.matmul(&q.unsqueeze(-1)).squeeze(-1); // [B, K]
+            let logits = Var::cat(&[positive_logit, negative_logits], 1);
+            (logits, Tensor::zeros(&[batch]))
+        }
+        None => {
+            let logits = q.matmul(&p.t()); // [B, B]
+            (logits, Tensor::arange(0.0, batch as f64, 1.0))
+        }
+    };
+    cross_entropy(&(&logits * (1.0 / temperature)), &target)
+}
+
+#[track_caller]
+fn check_shapes(query: &Var, positive: &Var, negatives: Option<&Var>, temperature: f64) {
+    let (q, p) = (query.shape(), positive.shape());
+    let problem = if q.len() != 2 || q[0] == 0 {
+        Some(format!(
+            "query must have shape [B, D] with B ≥ 1, got {q:?}"
+        ))
+    } else if p != q {
+        Some(format!(
+            "positive must have the query's shape {q:?}, got {p:?}"
+        ))
+    } else if let Some(n) = negatives.map(Var::shape)
+        && (n.len() != 3 || n[0] != q[0] || n[2] != q[1])
+    {
+        Some(format!(
+            "negatives must have shape [B, K, D] = [{}, K, {}], got {n:?}",
+            q[0], q[1]
+        ))
+    } else if !(temperature > 0.0 && temperature.is_finite()) {
+        Some(format!("temperature must be > 0, got {temperature}"))
+    } else {
+        None
+    };
+    if let Some(message) = problem {
+        ShapeError::new("info_nce", ErrorKind::Shape, message)
+            .with_hint("pass negatives = None to use the other rows' positives as negatives")
+            .raise();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tensor::DType;
+
+    fn rows(values: &[f64], shape: &[usize]) -> Var {
+        Var::param(Tensor::from_vec_f64(values.to_vec(), shape))
+    }
+
+    #[test]
+    fn dot_in_batch_equals_cross_entropy_on_the_similarity_matrix() {
+        let q = rows(&[1.0, 2.0, 0.5, -1.0, 0.0, 1.0], &[3, 2]);
+        let p = rows(&[0.5, 1.0, 1.0, 0.0, -1.0, 2.0], &[3, 2]);
+        let a = info_nce(&q, &p, None, 0.5, Similarity::Dot).item();
+        let sims = &q.value().matmul(&p.value().t()) * 2.0;
+        let b = cross_entropy(&Var::new(sims), &Tensor::arange(0.0, 3.0, 1.0)).item();
+        assert!((a - b).abs() < 1e-12);
+    }
+
+    #[test]
+    fn explicit_negatives_put_the_positive_in_column_zero() {
+        // q = e₁, p = e₁ (cos 1), negatives e₂ and −e₁ (cos 0 and −1), τ = 1
+        let q = rows(&[2.0, 0.0], &[1, 2]);
+        let p = rows(&[1.0, 0.0], &[1, 2]);
+        let n = rows(&[0.0, 3.0, -1.0, 0.0], &[1, 2, 2]);
+        let l = info_nce(&q, &p, Some(&n), 1.0, Similarity::Cosine).item();
+        let e = std::f64::consts::E;
+        assert!((l - ((e + 1.0 + 1.0 / e) / e).ln()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn zero_vectors_have_finite_gradients() {
+        let q = Var::param(Tensor::zeros(&[2, 3]).to_dtype(DType::F64));
+        let p = rows(&[1.0, 0.0, 0.0, 0.0, 1.0, 0.0], &[2, 3]);
+        let l = info_nce(&q, &p, None, 0.07, Similarity::Cosine);
+        assert!((l.item() - 2f64.ln()).abs() < 1e-12); // all similarities 0
+        l.backward();
+        assert!(
+            q.grad()
+                .unwrap()
+                .to_vec::<f64>()
+                .iter()
+                .all(|g| g.is_finite())
+        );
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "info_nce: negatives must have shape [B, K, D] = [1, K, 2], got [1, 2, 3]"
+    )]
+    fn bad_negatives_shape_panics() {
+        let q = rows(&[1.0, 0.0], &[1, 2]);
+        let n = Var::new(Tensor::zeros(&[1, 2, 3]));
+        info_nce(&q, &q, Some(&n), 1.0, Similarity::Dot);
+    }
+
+    #[test]
+    #[should_panic(expected = "info_nce: temperature must be > 0, got 0")]
+    fn zero_temperature_panics() {
+        let q = rows(&[1.0, 0.0], &[1, 2]);
+        info_nce(&q, &q, None, 0.0, Similarity::Dot);
+    }
+}
