@@ -94,7 +94,9 @@ pub fn permutation(n: usize, seed: u64) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();
     let mut state = seed ^ 0x9E37_79B9_7F4A_7C15;
     for i in (1..n).rev() {
-        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         order.swap(i, (state >> 33) as usize % (i + 1));
     }
     order
@@ -130,7 +132,11 @@ fn parse_rows(path: &Path, lines: &[(usize, &str)], features: usize) -> Result<D
         if fields.len() != features + 1 {
             return Err(error(
                 path,
-                format!("line {number}: expected {} comma-separated values, found {}", features + 1, fields.len()),
+                format!(
+                    "line {number}: expected {} comma-separated values, found {}",
+                    features + 1,
+                    fields.len()
+                ),
             ));
         }
         for field in &fields {
@@ -170,26 +176,48 @@ pub fn load_digits() -> Result<Dataset, DataError> {
 /// If the file is missing or malformed; the error names the file and line.
 pub fn load_digits_from(path: &Path) -> Result<Dataset, DataError> {
     let text = read_text(path)?;
-    let lines: Vec<(usize, &str)> = text.lines().enumerate().map(|(i, l)| (i + 1, l)).filter(|(_, l)| !l.trim().is_empty()).collect();
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l))
+        .filter(|(_, l)| !l.trim().is_empty())
+        .collect();
     parse_rows(path, &lines, 64)
 }
 
 /// A scikit-learn CSV whose first line is `rows,features,class names...`.
 fn load_with_header(path: &Path) -> Result<Dataset, DataError> {
     let text = read_text(path)?;
-    let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l)).filter(|(_, l)| !l.trim().is_empty());
-    let (_, header) = lines.next().ok_or_else(|| error(path, "the file is empty"))?;
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l))
+        .filter(|(_, l)| !l.trim().is_empty());
+    let (_, header) = lines
+        .next()
+        .ok_or_else(|| error(path, "the file is empty"))?;
     let fields: Vec<&str> = header.split(',').collect();
     let count = |i: usize| -> Result<usize, DataError> {
         fields
             .get(i)
             .and_then(|f| f.trim().parse().ok())
-            .ok_or_else(|| error(path, format!("line 1: expected `rows,features,...`, found `{header}`")))
+            .ok_or_else(|| {
+                error(
+                    path,
+                    format!("line 1: expected `rows,features,...`, found `{header}`"),
+                )
+            })
     };
     let (rows, features) = (count(0)?, count(1)?);
     let body: Vec<(usize, &str)> = lines.collect();
     if body.len() != rows {
-        return Err(error(path, format!("the header promises {rows} rows, the file has {}", body.len())));
+        return Err(error(
+            path,
+            format!(
+                "the header promises {rows} rows, the file has {}",
+                body.len()
+            ),
+        ));
     }
     parse_rows(path, &body, features)
 }
@@ -222,7 +250,12 @@ mod tests {
         assert_eq!(digits.num_classes, 10);
         let cancer = load_breast_cancer().unwrap();
         assert_eq!(cancer.features.shape(), &[569, 30]);
-        let malignant = cancer.labels.to_vec::<f32>().iter().filter(|&&l| l == 0.0).count();
+        let malignant = cancer
+            .labels
+            .to_vec::<f32>()
+            .iter()
+            .filter(|&&l| l == 0.0)
+            .count();
         assert_eq!(malignant, 212);
         assert_eq!(load_iris().unwrap().num_classes, 3);
     }
@@ -240,8 +273,13 @@ mod tests {
     fn bad_files_name_the_file_and_the_problem() {
         let dir = std::env::temp_dir().join("ferrograd-data-test");
         std::fs::create_dir_all(&dir).unwrap();
-        let missing = load_digits_from(&dir.join("nope.csv")).unwrap_err().to_string();
-        assert!(missing.contains("nope.csv") && missing.contains("cannot read"), "{missing}");
+        let missing = load_digits_from(&dir.join("nope.csv"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            missing.contains("nope.csv") && missing.contains("cannot read"),
+            "{missing}"
+        );
         let corrupt = dir.join("corrupt.csv.gz");
         std::fs::write(&corrupt, b"definitely not gzip").unwrap();
         let e = load_digits_from(&corrupt).unwrap_err().to_string();
@@ -249,6 +287,9 @@ mod tests {
         let short = dir.join("short.csv");
         std::fs::write(&short, "1,2,3\n").unwrap();
         let e = load_digits_from(&short).unwrap_err().to_string();
-        assert!(e.contains("line 1: expected 65 comma-separated values, found 3"), "{e}");
+        assert!(
+            e.contains("line 1: expected 65 comma-separated values, found 3"),
+            "{e}"
+        );
     }
 }
