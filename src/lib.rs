@@ -22,3 +22,4 @@ pub mod prelude {
     pub use nn::{Forward, Module};
     pub use tensor::{DType, Tensor, manual_seed};
 }
+pub mod plot;

@@ -27,3 +27,4 @@ pub use gradcheck::{GradcheckReport, gradcheck, gradcheck_with_params};
 pub use gradient::{Gradient, RowGradient};
 pub use no_grad::{is_grad_enabled, no_grad};
 pub use var::{Var, live_nodes};
+pub mod display;
