@@ -42,7 +42,7 @@ pub trait Function: Send + Sync + 'static {
 }
 
 /// Wrap an op's output as a `Var`, recording `function` and `inputs` in the graph
-/// when some input wants a gradient and recording is enabled (not in [`crate::no_grad`]).
+/// when some input wants a gradient and recording is enabled (not in [`no_grad`](crate::no_grad::no_grad)).
 ///
 /// `forward` is what the op's `forward` constructor returned: the output value and
 /// the function holding what backward needs.

@@ -7,7 +7,7 @@
 //! 3. [`backward`]: topological order once, reverse sweep, gradients accumulated (`+=`);
 //! 4. [`ops`]: one primitive per file, its forward directly above its backward;
 //! 5. [`composite`]: ops built from primitives with no handwritten backward;
-//! 6. tools: [`no_grad`], [`gradcheck`], [`graphviz`] (the graph picture), [`anomaly`].
+//! 6. tools: [`no_grad`](mod@no_grad), [`gradcheck`](mod@gradcheck), [`graphviz`] (the graph picture), [`anomaly`].
 
 pub mod anomaly;
 pub mod backward;

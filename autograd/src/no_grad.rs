@@ -2,7 +2,7 @@
 //!
 //! The switch is thread-local, like PyTorch's `torch.no_grad()`: a scope on one
 //! thread does not affect another (rayon workers start with gradients enabled).
-//! Read next: [`crate::gradcheck`].
+//! Read next: [`crate::gradcheck`](mod@crate::gradcheck).
 
 use std::cell::Cell;
 
