@@ -4,3 +4,13 @@
 pub mod activation;
 pub mod linear;
 pub mod sequential;
+pub mod rnn;
+pub mod attention;
+pub mod positional;
+pub mod transformer;
+pub mod layer_norm;
+pub mod dropout;
+pub mod embedding;
+pub mod group_norm;
+pub mod rms_norm;
+pub mod batch_norm;

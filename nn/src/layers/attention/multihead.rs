@@ -1,0 +1,387 @@
+//! `MultiheadAttention`, as `torch.nn.MultiheadAttention`: H attention heads, each on
+//! its own D = E/H slice of learned projections of the queries, keys and values.
+//!
+//! ```text
+//! Q = query · W_qᵀ + b_q     K = key · W_kᵀ + b_k     V = value · W_vᵀ + b_v     [B, T, E]
+//! split the features into H heads of D = E/H:                        [B, H, T, D]
+//! head_h = softmax(Q_h·K_hᵀ/√D + mask)·V_h                           [B, H, T_q, D]
+//! output = concat(head_1 .. head_H) · W_oᵀ + b_o                     [B, T_q, E]
+//! ```
+//! Parameters (PyTorch's names and layouts):
+//! ```text
+//! in_proj_weight   [3E, E]   W_q, W_k, W_v stacked, when kdim = vdim = E
+//! q_proj_weight    [E, E]    ┐
+//! k_proj_weight    [E, kdim] ├ instead, when kdim or vdim differs from E
+//! v_proj_weight    [E, vdim] ┘
+//! in_proj_bias     [3E]      b_q, b_k, b_v stacked (if bias)
+//! out_proj.weight  [E, E],  out_proj.bias [E]
+//! ```
+//! Init (PyTorch's `_reset_parameters`): xavier_uniform on `in_proj_weight` (or on each
+//! of the three), zeros for `in_proj_bias` and `out_proj.bias`, `out_proj.weight` as
+//! `Linear`'s default.
+//!
+//! Masks (see [`super::Mask`]): `key_padding_mask` `[B, T_k]` hides padding keys of
+//! each sequence; `attn_mask` `[T_q, T_k]` or `[B·H, T_q, T_k]` hides (query, key)
+//! pairs; `is_causal` hides later keys. All of them are added up as −∞/0 scores.
+//! Deliberate difference: PyTorch treats `is_causal` only as a hint and requires an
+//! `attn_mask`; here `is_causal` builds the causal mask itself (and is combined with
+//! an `attn_mask` if one is given). `add_bias_kv` and `add_zero_attn` are not offered.
+//! Read next: [`crate::layers::positional`].
+
+use autograd::Var;
+use tensor::Tensor;
+use tensor::error::{ErrorKind, ShapeError};
+
+use super::Mask;
+pub use super::config::{MhaConfig, MhaOptions};
+use super::scaled_dot_product::{combine_masks, scaled_dot_product_attention};
+use crate::init;
+use crate::layers::linear::Linear;
+use crate::module::{Module, child_prefix};
+
+/// Multi-head attention with PyTorch's parameters; see the [module docs](self).
+///
+/// # Shapes
+/// - query `[T_q, B, E]`, key `[T_k, B, kdim]`, value `[T_k, B, vdim]`
+///   (`[B, T, ..]` with `batch_first`; `[T, ..]` unbatched)
+/// - output `[T_q, B, E]` (same layout as the query)
+/// - weights `[B, T_q, T_k]` averaged, `[B, H, T_q, T_k]` per head (no `B` unbatched)
+///
+/// # Examples
+/// ```
+/// use nn::layers::attention::multihead::{MhaOptions, MultiheadAttention};
+/// use nn::Module;
+/// use autograd::Var;
+/// use tensor::Tensor;
+/// let mha = MultiheadAttention::new(8, 2);
+/// let x = Var::new(Tensor::randn(&[5, 3, 8])); // [T, B, E]
+/// let (y, w) = mha.forward(&x, &x, &x, &MhaOptions::default());
+/// assert_eq!(y.shape(), vec![5, 3, 8]);
+/// assert_eq!(w.unwrap().shape(), vec![3, 5, 5]);
+/// assert_eq!(mha.num_parameters(), 3 * 8 * 8 + 3 * 8 + 8 * 8 + 8);
+/// ```
+pub struct MultiheadAttention {
+    /// `[3E, E]`: W_q, W_k, W_v stacked (when kdim = vdim = E).
+    pub in_proj_weight: Option<Var>,
+    /// `[E, E]` (only when kdim or vdim differs from E).
+    pub q_proj_weight: Option<Var>,
+    /// `[E, kdim]` (only when kdim or vdim differs from E).
+    pub k_proj_weight: Option<Var>,
+    /// `[E, vdim]` (only when kdim or vdim differs from E).
+    pub v_proj_weight: Option<Var>,
+    /// `[3E]`: b_q, b_k, b_v stacked (if bias).
+    pub in_proj_bias: Option<Var>,
+    /// The output projection `W_o`, `b_o`.
+    pub out_proj: Linear,
+    /// The options it was built with.
+    pub config: MhaConfig,
+    training: bool,
+}
+
+impl MultiheadAttention {
+    /// `embed_dim` features in `num_heads` heads, no dropout, biases, seq-first.
+    ///
+    /// # Panics
+    /// If `num_heads` is 0 or does not divide `embed_dim`.
+    #[track_caller]
+    pub fn new(embed_dim: usize, num_heads: usize) -> MultiheadAttention {
+        MultiheadAttention::with_config(MhaConfig::new(embed_dim, num_heads))
+    }
+
+    /// A layer with the given options, initialised as PyTorch does.
+    ///
+    /// # Panics
+    /// If `num_heads` is 0 or does not divide `embed_dim`, or dropout is not in [0, 1].
+    #[track_caller]
+    pub fn with_config(config: MhaConfig) -> MultiheadAttention {
+        let e = config.embed_dim;
+        if config.num_heads == 0
+            || e % config.num_heads != 0
+            || !(0.0..=1.0).contains(&config.dropout)
+        {
+            ShapeError::new(
+                "MultiheadAttention",
+                ErrorKind::Value,
+                format!("{}: embed_dim must be divisible by num_heads (> 0) and dropout in [0, 1], dropout = {}", config.describe(), config.dropout),
+            )
+            .raise();
+        }
+        let packed = config.kdim == e && config.vdim == e;
+        let param = |shape: &[usize]| Var::param(init::xavier_uniform(shape, 1.0));
+        let out_proj = Linear::with_bias(e, e, config.bias);
+        if let Some(b) = &out_proj.bias {
+            b.set_value(init::zeros(&[e]));
+        }
+        MultiheadAttention {
+            in_proj_weight: packed.then(|| param(&[3 * e, e])),
+            q_proj_weight: (!packed).then(|| param(&[e, e])),
+            k_proj_weight: (!packed).then(|| param(&[e, config.kdim])),
+            v_proj_weight: (!packed).then(|| param(&[e, config.vdim])),
+            in_proj_bias: config.bias.then(|| Var::param(init::zeros(&[3 * e]))),
+            out_proj,
+            config,
+            training: true,
+        }
+    }
+
+    /// Features per head, `D = E / H`.
+    pub fn head_dim(&self) -> usize {
+        self.config.embed_dim / self.config.num_heads
+    }
+
+    /// Attention of `query` over `key`/`value`; returns the output and, if
+    /// `options.need_weights`, the attention weights (see the struct docs for shapes).
+    ///
+    /// # Panics
+    /// If the inputs' ranks, widths, batch sizes or lengths disagree with each other or
+    /// the config, or a mask has the wrong shape; the message names the layer.
+    #[track_caller]
+    pub fn forward(
+        &self,
+        query: &Var,
+        key: &Var,
+        value: &Var,
+        options: &MhaOptions,
+    ) -> (Var, Option<Var>) {
+        let (batched, b, t_q, t_k) = self.check_inputs(query, key, value);
+        let (h, d, e) = (
+            self.config.num_heads,
+            self.head_dim(),
+            self.config.embed_dim,
+        );
+        // Work batch-major: [B, T, features].
+        let to_batch_major = |x: &Var| match (batched, self.config.batch_first) {
+            (false, _) => x.unsqueeze(0),
+            (true, true) => x.clone(),
+            (true, false) => x.transpose(0, 1),
+        };
+        let self_attention = query.id() == key.id() && key.id() == value.id();
+        let (q, k, v) = self.in_projection(
+            &to_batch_major(query),
+            &to_batch_major(key),
+            &to_batch_major(value),
+            self_attention,
+        );
+        // [B, T, E] → [B, T, H, D] → [B, H, T, D]
+        let heads = |x: Var, t: usize| x.reshape(&[b, t, h, d]).permute(&[0, 2, 1, 3]);
+        let (q, k, v) = (heads(q, t_q), heads(k, t_k), heads(v, t_k));
+
+        let mask = self.combined_mask(options, batched, b, t_q, t_k, query.dtype());
+        let p = if self.training {
+            self.config.dropout
+        } else {
+            0.0
+        };
+        let mask = mask.map(Mask::Additive);
+        let (attended, weights) =
+            scaled_dot_product_attention(&q, &k, &v, mask.as_ref(), p, false, self.training);
+        // [B, H, T_q, D] → [B, T_q, H, D] → [B, T_q, E], then W_o
+        let concat = attended.permute(&[0, 2, 1, 3]).reshape(&[b, t_q, e]);
+        let output = crate::module::Forward::forward(&self.out_proj, &concat);
+        let output = match (batched, self.config.batch_first) {
+            (false, _) => output.squeeze(0),
+            (true, true) => output,
+            (true, false) => output.transpose(0, 1),
+        };
+        let weights = options.need_weights.then(|| {
+            let w = if options.average_attn_weights {
+                weights.mean_dim(1, false)
+            } else {
+                weights
+            };
+            if batched { w } else { w.squeeze(0) }
+        });
+        (output, weights)
+    }
+
+    /// `Q, K, V` from the inputs, each `[B, T, E]`. Self-attention uses one matmul
+    /// with the stacked `in_proj_weight` and splits the result in three.
+    fn in_projection(
+        &self,
+        query: &Var,
+        key: &Var,
+        value: &Var,
+        self_attention: bool,
+    ) -> (Var, Var, Var) {
+        let e = self.config.embed_dim as isize;
+        let bias = |i: usize| {
+            self.in_proj_bias
+                .as_ref()
+                .map(|b| b.narrow(0, i * e as usize, e as usize))
+        };
+        let affine = |x: &Var, w: &Var, b: Option<Var>| {
+            let y = x.matmul(&w.t());
+            match b {
+                Some(b) => &y + &b,
+                None => y,
+            }
+        };
+        if let Some(w) = &self.in_proj_weight {
+            if self_attention {
+                let qkv = affine(query, w, self.in_proj_bias.clone());
+                let mut parts = qkv.chunk(3, -1).into_iter();
+                let mut next = || {
+                    parts
+                        .next()
+                        .expect("internal error: chunk(3) gave 3 parts; this is a bug")
+                };
+                return (next(), next(), next());
+            }
+            let w_i = |i: usize| w.narrow(0, i * e as usize, e as usize);
+            return (
+                affine(query, &w_i(0), bias(0)),
+                affine(key, &w_i(1), bias(1)),
+                affine(value, &w_i(2), bias(2)),
+            );
+        }
+        let separate = |w: &Option<Var>| {
+            w.clone()
+                .expect("internal error: q/k/v_proj_weight missing; this is a bug")
+        };
+        (
+            affine(query, &separate(&self.q_proj_weight), bias(0)),
+            affine(key, &separate(&self.k_proj_weight), bias(1)),
+            affine(value, &separate(&self.v_proj_weight), bias(2)),
+        )
+    }
+
+    /// Every mask as one additive tensor broadcasting to `[B, H, T_q, T_k]`.
+    #[track_caller]
+    fn combined_mask(
+        &self,
+        options: &MhaOptions,
+        batched: bool,
+        b: usize,
+        t_q: usize,
+        t_k: usize,
+        dtype: tensor::DType,
+    ) -> Option<Tensor> {
+        let h = self.config.num_heads;
+        let attn = options.attn_mask.map(|m| {
+            let shape = m.shape();
+            let heads_shape = if batched {
+                [b * h, t_q, t_k]
+            } else {
+                [h, t_q, t_k]
+            };
+            if shape == [t_q, t_k] {
+                m.clone()
+            } else if shape == heads_shape {
+                m.reshaped(&[b, h, t_q, t_k])
+            } else {
+                self.mask_error(
+                    "attn_mask",
+                    shape,
+                    &format!("[{t_q}, {t_k}] or {heads_shape:?} ([T_q, T_k] or [B·H, T_q, T_k])"),
+                );
+            }
+        });
+        let padding = options.key_padding_mask.map(|m| {
+            let expected: Vec<usize> = if batched { vec![b, t_k] } else { vec![t_k] };
+            if m.shape() != expected.as_slice() {
+                self.mask_error(
+                    "key_padding_mask",
+                    m.shape(),
+                    &format!("{expected:?} ([B, T_k])"),
+                );
+            }
+            m.reshaped(&[b, 1, 1, t_k]).to_additive(dtype)
+        });
+        let mask = combine_masks(attn.as_ref(), options.is_causal, t_q, t_k, dtype);
+        match (mask, padding) {
+            (Some(m), Some(p)) => Some(&m + &p),
+            (m, p) => m.or(p),
+        }
+    }
+
+    #[track_caller]
+    fn mask_error(&self, what: &str, shape: &[usize], expected: &str) -> ! {
+        ShapeError::new(
+            "MultiheadAttention",
+            ErrorKind::Shape,
+            format!(
+                "{}: {what} has shape {shape:?}, expected {expected}",
+                self.config.describe()
+            ),
+        )
+        .raise()
+    }
+
+    /// Checks ranks, widths, batch sizes and lengths; returns (batched, B, T_q, T_k).
+    #[track_caller]
+    fn check_inputs(&self, query: &Var, key: &Var, value: &Var) -> (bool, usize, usize, usize) {
+        let c = &self.config;
+        let (qs, ks, vs) = (query.shape(), key.shape(), value.shape());
+        let fail = |problem: String| -> ! {
+            ShapeError::new("MultiheadAttention", ErrorKind::Shape, format!("{}: {problem} (query {qs:?}, key {ks:?}, value {vs:?})", c.describe()))
+                .with_hint(if c.batch_first { "inputs are [B, T, features] (batch_first), or [T, features] unbatched" } else { "inputs are [T, B, features], or [T, features] unbatched; set batch_first for [B, T, features]" })
+                .raise()
+        };
+        if !(qs.len() == 2 || qs.len() == 3) || ks.len() != qs.len() || vs.len() != qs.len() {
+            fail("query, key and value must all be 3-d (batched) or all 2-d (unbatched)".into());
+        }
+        for (name, shape, width) in [
+            ("query", &qs, c.embed_dim),
+            ("key", &ks, c.kdim),
+            ("value", &vs, c.vdim),
+        ] {
+            if shape[shape.len() - 1] != width {
+                fail(format!(
+                    "{name}'s last dim is {}, expected {width}",
+                    shape[shape.len() - 1]
+                ));
+            }
+        }
+        let batched = qs.len() == 3;
+        let (t_dim, b_dim) = if !batched {
+            (0, None)
+        } else if c.batch_first {
+            (1, Some(0))
+        } else {
+            (0, Some(1))
+        };
+        let b = b_dim.map_or(1, |i| qs[i]);
+        if let Some(i) = b_dim {
+            if ks[i] != b || vs[i] != b {
+                fail(format!(
+                    "batch sizes differ: {}, {} and {}",
+                    qs[i], ks[i], vs[i]
+                ));
+            }
+        }
+        if ks[t_dim] != vs[t_dim] {
+            fail(format!(
+                "key and value lengths differ: {} and {}",
+                ks[t_dim], vs[t_dim]
+            ));
+        }
+        (batched, b, qs[t_dim], ks[t_dim])
+    }
+}
+
+impl Module for MultiheadAttention {
+    fn visit_params(&self, prefix: &str, f: &mut dyn FnMut(&str, &Var)) {
+        let named = [
+            ("in_proj_weight", &self.in_proj_weight),
+            ("q_proj_weight", &self.q_proj_weight),
+            ("k_proj_weight", &self.k_proj_weight),
+            ("v_proj_weight", &self.v_proj_weight),
+            ("in_proj_bias", &self.in_proj_bias),
+        ];
+        for (name, p) in named {
+            if let Some(p) = p {
+                f(&format!("{prefix}{name}"), p);
+            }
+        }
+        self.out_proj
+            .visit_params(&child_prefix(prefix, "out_proj"), f);
+    }
+
+    fn set_training(&mut self, training: bool) {
+        self.training = training;
+    }
+}
+
+#[cfg(test)]
+#[path = "multihead_tests.rs"]
+mod tests;
