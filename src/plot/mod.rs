@@ -31,6 +31,7 @@ mod histogram;
 mod lines;
 mod log_axis;
 mod scatter;
+mod schedule;
 mod style;
 
 use std::error::Error;
@@ -45,6 +46,7 @@ pub use heatmap::heatmap;
 pub use histogram::histogram;
 pub use lines::{ema, line_plot, loss_curve, xy_plot};
 pub use scatter::scatter;
+pub use schedule::lr_schedule;
 pub use style::FONT_FAMILY;
 
 use style::{color, finite_bounds, font, padded, register_font, tick};
