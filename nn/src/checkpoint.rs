@@ -186,8 +186,10 @@ pub fn save_state_dict(state: &StateDict, path: impl AsRef<Path>) -> Result<(), 
     std::fs::rename(&tmp, path).map_err(|e| error(path, format!("cannot rename into place: {e}")))
 }
 
-/// Read every tensor of a safetensors file (f32 and f64 tensors; any other dtype is
-/// reported as an error naming the tensor).
+/// Read every tensor of a safetensors file. F32 and F64 tensors are read as they are;
+/// integer tensors (I64, I32 — PyTorch's BatchNorm stores `num_batches_tracked` as
+/// int64) become F64 tensors, exact up to 2⁵³. Any other dtype is an error naming the
+/// tensor.
 ///
 /// # Errors
 /// If the file is missing, truncated, not safetensors, or holds an unsupported dtype.
@@ -203,7 +205,7 @@ pub fn load_file(path: impl AsRef<Path>) -> Result<StateDict, CheckpointError> {
         let tensor = match view.dtype() {
             Dtype::F32 => Tensor::from_vec(
                 data.chunks_exact(4)
-                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    .map(|b| f32::from_le_bytes(b.try_into().expect("chunks of 4 bytes")))
                     .collect(),
                 &shape,
             ),
@@ -213,10 +215,26 @@ pub fn load_file(path: impl AsRef<Path>) -> Result<StateDict, CheckpointError> {
                     .collect(),
                 &shape,
             ),
+            Dtype::I64 => Tensor::from_vec_f64(
+                data.chunks_exact(8)
+                    .map(|b| i64::from_le_bytes(b.try_into().expect("chunks of 8 bytes")) as f64)
+                    .collect(),
+                &shape,
+            ),
+            Dtype::I32 => Tensor::from_vec_f64(
+                data.chunks_exact(4)
+                    .map(|b| {
+                        f64::from(i32::from_le_bytes(b.try_into().expect("chunks of 4 bytes")))
+                    })
+                    .collect(),
+                &shape,
+            ),
             other => {
                 return Err(error(
                     path,
-                    format!("tensor {name} has dtype {other:?}; only F32 and F64 are supported"),
+                    format!(
+                        "tensor {name} has dtype {other:?}; only F32, F64, I64 and I32 are supported"
+                    ),
                 ));
             }
         };

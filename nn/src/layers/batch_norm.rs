@@ -21,11 +21,10 @@
 //! there are no buffers and batch statistics are used in evaluation as well.
 //!
 //! Buffers (saved in checkpoints, not trained): `running_mean` `[C]`, `running_var`
-//! `[C]`, and `num_batches_tracked`, a 0-d **float** tensor here. PyTorch stores
-//! `num_batches_tracked` as int64, which ferrograd's safetensors reader does not
-//! accept: convert it when exporting from PyTorch, e.g.
-//! `{k: v.float() if v.dtype == torch.int64 else v for k, v in sd.items()}`
-//! (exact up to 2²⁴ ≈ 16.7 million batches in f32).
+//! `[C]`, and `num_batches_tracked`, a 0-d **float** tensor here (exact up to 2²⁴ ≈
+//! 16.7 million batches in f32). PyTorch stores it as int64: ferrograd's reader
+//! converts integer tensors to floats, and PyTorch's `load_state_dict` converts our
+//! float back to int64, so checkpoints move both ways (`tests/checkpoint_pytorch.rs`).
 //! Read next: [`crate::layers::group_norm`], which needs no batch at all.
 
 use autograd::Var;

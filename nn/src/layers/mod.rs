@@ -2,15 +2,15 @@
 //! pattern (PyTorch names and init, an input check naming the layer, `visit_params`).
 
 pub mod activation;
-pub mod linear;
-pub mod sequential;
-pub mod rnn;
 pub mod attention;
-pub mod positional;
-pub mod transformer;
-pub mod layer_norm;
+pub mod batch_norm;
 pub mod dropout;
 pub mod embedding;
 pub mod group_norm;
+pub mod layer_norm;
+pub mod linear;
+pub mod positional;
 pub mod rms_norm;
-pub mod batch_norm;
+pub mod rnn;
+pub mod sequential;
+pub mod transformer;
