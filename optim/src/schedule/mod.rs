@@ -24,14 +24,13 @@
 //! | [`Product`] | `a.lr(t) · b.lr(t)` | — |
 //! | any `Fn(usize) -> f64` | itself | `LambdaLR` |
 //!
-//! Read next: [`plot_schedule`] to see one, and [`crate::clip`].
+//! To see one, draw it: `ferrograd::plot::lr_schedule` (in the facade, which owns the
+//! plotting). Read next: [`crate::clip`].
 
 mod decay;
-mod plot;
 mod warmup;
 
 pub use decay::{ExponentialLR, MultiStepLR, PolynomialLR, StepLR};
-pub use plot::plot_schedule;
 pub use warmup::{CosineAnnealing, LinearWarmup, Noam, WarmupCosine};
 
 use crate::check::check;

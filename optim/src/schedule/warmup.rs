@@ -11,7 +11,7 @@
 //! Warmup exists because Adam's second moment `v` is a poor estimate in the first
 //! steps, so early updates are large and noisy; growing the lr from (near) 0 keeps
 //! them small until `v` has settled.
-//! Read next: [`super::plot_schedule`].
+//! Draw any of them with `ferrograd::plot::lr_schedule`.
 
 use std::f64::consts::PI;
 
