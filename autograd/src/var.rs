@@ -25,8 +25,6 @@ use crate::gradient::Gradient;
 
 /// How many graph nodes are alive right now (a leak detector for tests).
 static LIVE_NODES: AtomicUsize = AtomicUsize::new(0);
-/// Source of node ids; an id identifies a `Var` (optimizers key their state by it).
-static NEXT_ID: AtomicUsize = AtomicUsize::new(0);
 
 /// Number of graph nodes currently alive in this process.
 pub fn live_nodes() -> usize {
@@ -40,7 +38,6 @@ pub(crate) struct Recorded {
 }
 
 pub(crate) struct Node {
-    pub(crate) id: usize,
     pub(crate) value: RwLock<Tensor>,
     pub(crate) grad: Mutex<Option<Gradient>>,
     /// Leaves that want a gradient, and every op output computed from one.
@@ -102,7 +99,6 @@ impl Var {
         let is_leaf = op.is_none();
         Var {
             node: Arc::new(Node {
-                id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
                 value: RwLock::new(value),
                 grad: Mutex::new(None),
                 requires_grad,
@@ -159,9 +155,15 @@ impl Var {
         self.node.is_leaf
     }
 
-    /// A unique id of this node (optimizers key their per-parameter state by it).
+    /// An id of this node, unique among the nodes alive at the same time (optimizers
+    /// key their per-parameter state by it; backward keys gradients by it).
+    ///
+    /// It is the node's address, not a counter: a counter is a `static`, and evcxr
+    /// links a fresh copy of the library's statics into every notebook cell, so
+    /// counters restart per cell and two `Var`s from different cells would share an id.
+    /// An address is unique for as long as the node lives, whichever cell made it.
     pub fn id(&self) -> usize {
-        self.node.id
+        Arc::as_ptr(&self.node) as usize
     }
 
     /// The name of the op that made this `Var` (`"leaf"` for leaves).
