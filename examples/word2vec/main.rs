@@ -140,7 +140,7 @@ fn train_and_save(
     options: &Options,
     out_dir: &Path,
 ) -> Result<(Vec<String>, Tensor, String), Error> {
-    let text = vocab::read_corpus(&options.corpus)?;
+    let text = ferrograd::data::read_text(&options.corpus)?;
     let lines: Vec<&str> = text
         .lines()
         .take(options.lines.unwrap_or(usize::MAX))
