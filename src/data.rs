@@ -109,8 +109,12 @@ fn error(path: &Path, problem: impl Into<String>) -> DataError {
     }
 }
 
-/// Read a text file, un-gzipping it if its name ends in `.gz`.
-fn read_text(path: &Path) -> Result<String, DataError> {
+/// The whole text of a file, un-gzipped if its name ends in `.gz` (the word2vec
+/// corpus: `read_text(&data_dir().join("word2vec/enwiki_2015_3m.txt.gz"))`).
+///
+/// # Errors
+/// If the file cannot be read, is not valid gzip, or is not UTF-8 text.
+pub fn read_text(path: &Path) -> Result<String, DataError> {
     let bytes = std::fs::read(path).map_err(|e| error(path, format!("cannot read: {e}")))?;
     if path.extension().is_some_and(|e| e == "gz") {
         let mut text = String::new();

@@ -1,7 +1,7 @@
 //! The parts of the word2vec example (`examples/word2vec/`), tested on hand-sized
 //! cases: the Huffman tree, the negative-sampling table, sub-sampling, the batch
 //! stream, the sparse SGD update, a seeded training run on a two-topic toy corpus,
-//! and the evaluation code (analogies, ranks, Spearman ρ). The full-corpus runs are
+//! the evaluation code (analogies, ranks, Spearman ρ) and the PCA of the picture. The full-corpus runs are
 //! not tests (minutes, not seconds); their figures are in the README.
 
 #[allow(dead_code)]
@@ -13,6 +13,9 @@ mod eval;
 #[allow(dead_code)]
 #[path = "../examples/word2vec/huffman.rs"]
 mod huffman;
+#[allow(dead_code)]
+#[path = "../examples/word2vec/pca.rs"]
+mod pca;
 #[allow(dead_code)]
 #[path = "../examples/word2vec/sampling.rs"]
 mod sampling;
@@ -356,4 +359,34 @@ fn ranks_and_spearman_by_hand() {
     let score = eval::word_pairs(&emb, pairs);
     assert_eq!((score.scored, score.oov), (3, 1));
     assert!((score.spearman - 1.0).abs() < 1e-12);
+}
+
+#[test]
+fn pca_finds_the_two_directions_of_largest_spread() {
+    // Points ±2 along (1, 1, 0) and ±1 along (0, 0, 1), mean 0: the first component is
+    // (1, 1, 0)/√2 (variance 4), the second (0, 0, 1) (variance 0.5); up to sign the
+    // coordinates are (∓2√2, 0) and (0, ±1).
+    let rows = vec![
+        vec![-2.0f32, -2.0, 0.0],
+        vec![2.0, 2.0, 0.0],
+        vec![0.0, 0.0, 1.0],
+        vec![0.0, 0.0, -1.0],
+    ];
+    let points = pca::pca_2d(&rows);
+    let expected = [
+        (8f64.sqrt(), 0.0),
+        (8f64.sqrt(), 0.0),
+        (0.0, 1.0),
+        (0.0, 1.0),
+    ];
+    for ((x, y), (ex, ey)) in points.iter().zip(expected) {
+        assert!(
+            (x.abs() - ex).abs() < 1e-9 && (y.abs() - ey).abs() < 1e-9,
+            "{points:?}"
+        );
+    }
+    assert!(
+        points[0].0 * points[1].0 < 0.0,
+        "opposite ends of the first axis"
+    );
 }

@@ -11,8 +11,6 @@
 //! Read next: `sampling.rs` (sub-sampling and negative samples drawn from these counts).
 
 use std::collections::HashMap;
-use std::io::Read;
-use std::path::Path;
 
 /// Words with their counts, sorted by decreasing count.
 pub struct Vocab {
@@ -101,19 +99,5 @@ impl Corpus {
     /// Raw tokens in the whole corpus (one epoch).
     pub fn raw_words(&self) -> u64 {
         self.raw_lengths.iter().map(|&n| u64::from(n)).sum()
-    }
-}
-
-/// The text of a corpus file, un-gzipped when its name ends in `.gz`.
-pub fn read_corpus(path: &Path) -> Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    if path.extension().is_some_and(|e| e == "gz") {
-        let mut text = String::new();
-        flate2::read::GzDecoder::new(&bytes[..])
-            .read_to_string(&mut text)
-            .map_err(|e| format!("{} is not a gzip text file: {e}", path.display()))?;
-        Ok(text)
-    } else {
-        String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", path.display()))
     }
 }

@@ -17,7 +17,7 @@
 //! range before any element is read, and errors name the op, the value and the size.
 //! Read next: [`crate::matmul`].
 
-use ndarray::{ArrayD, Axis, Dimension, IxDyn};
+use ndarray::{ArcArray, ArrayD, Axis, Dimension, IxDyn};
 
 use crate::dtype::{DType, Element};
 use crate::error::{ErrorKind, OrRaise, ShapeError};
@@ -114,13 +114,65 @@ fn check_index_fits(
     Ok(())
 }
 
-/// `out = x; out[.., idx[i], ..] += s[.., i, ..]` along `axis`.
+/// A row-major shape seen as `[outer, size, inner]` around `axis`: `outer` blocks,
+/// each `size` slices of `inner` contiguous elements.
+fn blocks(shape: &[usize], axis: usize) -> (usize, usize, usize) {
+    let outer = shape[..axis].iter().product();
+    (outer, shape[axis], shape[axis + 1..].iter().product())
+}
+
+/// `out[.., i, ..] = x[.., idx[i], ..]` along `axis`. A contiguous input is copied one
+/// whole slice (`inner` elements, a row for dim 0) per index; any other layout goes
+/// through ndarray's element-wise `select`.
+fn index_select_array<T: Element>(
+    a: &ArcArray<T, IxDyn>,
+    axis: usize,
+    idx: &[usize],
+) -> ArcArray<T, IxDyn> {
+    let Some(source) = a.as_slice() else {
+        return a.select(Axis(axis), idx).into_shared();
+    };
+    let (outer, size, inner) = blocks(a.shape(), axis);
+    let mut out = Vec::with_capacity(outer * idx.len() * inner);
+    // (An empty slice means an empty output: `chunks_exact` needs a non-zero size.)
+    for block in source.chunks_exact((size * inner).max(1)).take(outer) {
+        for &k in idx {
+            out.extend_from_slice(&block[k * inner..(k + 1) * inner]);
+        }
+    }
+    let mut shape = a.shape().to_vec();
+    shape[axis] = idx.len();
+    ArrayD::from_shape_vec(IxDyn(&shape), out)
+        .expect("internal error: index_select writes one slice per index; this is a bug")
+        .into_shared()
+}
+
+/// `out = x; out[.., idx[i], ..] += s[.., i, ..]` along `axis`, one whole slice of
+/// `inner` contiguous elements per index (both operands are first laid out row-major;
+/// a contiguous `s` is not copied).
 fn index_add_array<T: Element>(x: &Tensor, axis: usize, idx: &[usize], s: &Tensor) -> Tensor {
-    let (a, s) = (x.array::<T>(), s.array::<T>());
-    let mut out = a.to_owned();
-    for (i, &k) in idx.iter().enumerate() {
-        let mut row = out.index_axis_mut(Axis(axis), k);
-        row.zip_mut_with(&s.index_axis(Axis(axis), i), |o, &v| *o = *o + v);
+    let (a, s) = (x.array::<T>(), s.array::<T>().as_standard_layout());
+    let mut out = a.as_standard_layout().into_owned();
+    let (outer, size, inner) = blocks(a.shape(), axis);
+    let target = out
+        .as_slice_mut()
+        .expect("internal error: a standard-layout array is a slice; this is a bug");
+    let source = s
+        .as_slice()
+        .expect("internal error: a standard-layout array is a slice; this is a bug");
+    if size * inner > 0 {
+        let n = idx.len();
+        for (o, block) in target
+            .chunks_exact_mut(size * inner)
+            .take(outer)
+            .enumerate()
+        {
+            for (i, &k) in idx.iter().enumerate() {
+                let from = &source[(o * n + i) * inner..(o * n + i + 1) * inner];
+                let row = &mut block[k * inner..(k + 1) * inner];
+                row.iter_mut().zip(from).for_each(|(t, &v)| *t = *t + v);
+            }
+        }
     }
     T::into_tensor(out.into_shared())
 }
@@ -178,8 +230,8 @@ impl Tensor {
             },
         )?;
         Ok(match &self.storage {
-            Storage::F32(a) => Storage::F32(a.select(Axis(axis), &idx).into_shared()).into(),
-            Storage::F64(a) => Storage::F64(a.select(Axis(axis), &idx).into_shared()).into(),
+            Storage::F32(a) => Storage::F32(index_select_array(a, axis, &idx)).into(),
+            Storage::F64(a) => Storage::F64(index_select_array(a, axis, &idx)).into(),
         })
     }
 

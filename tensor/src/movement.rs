@@ -85,12 +85,64 @@ fn reshape_array<T: Element>(a: &ArcArray<T, IxDyn>, shape: &[usize]) -> ArcArra
         .expect("internal error: reshape of a contiguous array with equal numel; this is a bug")
 }
 
-/// `a` repeated along its size-1 and missing leading dims to `shape` (checked), copied.
+/// `a` repeated along its size-1 and missing leading dims to `shape` (checked), copied
+/// block by block rather than element by element:
+/// ```text
+/// shape  [B₀ … B_j | R_j … R_k | I_k … ]   I: dims equal in source and target (one
+///                                          contiguous block of `inner` elements)
+///                                          R: dims the source has as 1 (the block repeats
+///                                          `rep` times in a row)
+///                                          B: the rest, walked one block at a time
+/// [N, 1] → [N, C]:  N blocks of 1 element, each repeated C times
+/// [C]    → [N, C]:  1 block of C elements, repeated N times
+/// ```
 fn broadcast_array<T: Element>(a: &ArcArray<T, IxDyn>, shape: &[usize]) -> ArcArray<T, IxDyn> {
-    let view = a
-        .broadcast(IxDyn(shape))
-        .expect("internal error: broadcast shape was checked; this is a bug");
-    view.as_standard_layout().into_owned().into_shared()
+    let total = numel(shape);
+    let source = a.as_standard_layout(); // no copy when `a` is already contiguous
+    let source = source
+        .as_slice()
+        .expect("internal error: a standard-layout array is a slice; this is a bug");
+    // The source shape padded with leading 1s to the target's rank.
+    let from: Vec<usize> = std::iter::repeat_n(1, shape.len() - a.ndim())
+        .chain(a.shape().iter().copied())
+        .collect();
+    let mut k = shape.len();
+    while k > 0 && from[k - 1] == shape[k - 1] {
+        k -= 1;
+    }
+    let mut j = k;
+    while j > 0 && from[j - 1] == 1 {
+        j -= 1;
+    }
+    let (inner, rep) = (numel(&shape[k..]), numel(&shape[j..k]));
+    // Row-major strides of the source, 0 along its size-1 dims.
+    let mut strides = vec![0; j];
+    let mut stride = numel(&from[j..]);
+    for d in (0..j).rev() {
+        strides[d] = if from[d] == 1 { 0 } else { stride };
+        stride *= from[d];
+    }
+    let mut out = Vec::with_capacity(total);
+    let mut pos = vec![0; j];
+    for _ in 0..if total == 0 { 0 } else { numel(&shape[..j]) } {
+        let offset: usize = pos.iter().zip(&strides).map(|(p, s)| p * s).sum();
+        let block = &source[offset..offset + inner];
+        if inner == 1 {
+            out.extend(std::iter::repeat_n(block[0], rep));
+        } else {
+            (0..rep).for_each(|_| out.extend_from_slice(block));
+        }
+        for d in (0..j).rev() {
+            pos[d] += 1;
+            if pos[d] < shape[d] {
+                break;
+            }
+            pos[d] = 0;
+        }
+    }
+    ArrayD::from_shape_vec(IxDyn(shape), out)
+        .expect("internal error: broadcast_to writes numel(shape) elements; this is a bug")
+        .into_shared()
 }
 
 /// Sum `a` over the dims that broadcasting `target` to `a`'s shape would expand.

@@ -202,3 +202,91 @@ fn one_hot_checks_range() {
 fn one_hot_rejects_nan() {
     Tensor::one_hot(&idx(&[f32::NAN], &[1]), 3);
 }
+
+/// Inputs of shape `[3, 4, 2]` in both dtypes, each laid out three ways: contiguous,
+/// permuted (a transposed view) and narrowed (a sliced view), so the row-copy fast
+/// paths and ndarray's element-wise path both run.
+fn layouts() -> Vec<Tensor> {
+    let mut out = Vec::new();
+    for dtype in [DType::F32, DType::F64] {
+        let base = Tensor::arange(0.0, 24.0, 1.0).to_dtype(dtype);
+        let contiguous = base.reshape(&[3, 4, 2]);
+        let permuted = base.reshape(&[2, 4, 3]).permute(&[2, 1, 0]);
+        let narrowed = Tensor::arange(0.0, 30.0, 1.0)
+            .to_dtype(dtype)
+            .reshape(&[3, 5, 2, 1])
+            .narrow(1, 1, 4)
+            .squeeze(3);
+        out.extend([contiguous, permuted, narrowed]);
+    }
+    out
+}
+
+#[test]
+fn index_select_row_copies_match_ndarray_select() {
+    let index = [2., 0., 2., 1.];
+    for x in layouts() {
+        for axis in 0..3 {
+            let picks: Vec<f32> = index
+                .iter()
+                .copied()
+                .filter(|&k| k < 2.0 || axis != 2)
+                .collect();
+            let ours = x.index_select(axis as isize, &idx(&picks, &[picks.len()]));
+            let positions: Vec<usize> = picks.iter().map(|&k| k as usize).collect();
+            let reference = x
+                .to_dtype(DType::F64)
+                .array::<f64>()
+                .select(ndarray::Axis(axis), &positions);
+            assert_eq!(ours.shape(), reference.shape());
+            assert_eq!(
+                ours.to_vec::<f64>(),
+                reference.iter().copied().collect::<Vec<_>>()
+            );
+        }
+    }
+}
+
+#[test]
+fn index_add_row_adds_match_elementwise_sums() {
+    for x in layouts() {
+        for axis in 0..3 {
+            let index: Vec<f32> = vec![1., 0., 1.];
+            let mut shape = x.shape().to_vec();
+            shape[axis] = index.len();
+            // A non-contiguous source too: the transpose of a contiguous tensor.
+            let n: usize = shape.iter().product();
+            let mut flipped = shape.clone();
+            flipped.reverse();
+            let source = Tensor::arange(0.0, n as f64, 1.0)
+                .to_dtype(x.dtype())
+                .reshape(&flipped)
+                .permute(&[2, 1, 0]);
+            let ours = x.index_add(axis as isize, &idx(&index, &[3]), &source);
+            // Reference: element by element, out[.., idx[i], ..] += s[.., i, ..].
+            let mut expected = x.to_dtype(DType::F64).array::<f64>().to_owned();
+            for (mut pos, &v) in source.to_dtype(DType::F64).array::<f64>().indexed_iter() {
+                pos[axis] = index[pos[axis]] as usize;
+                expected[&pos] += v;
+            }
+            assert_eq!(ours.shape(), x.shape());
+            assert_eq!(
+                ours.to_vec::<f64>(),
+                expected.iter().copied().collect::<Vec<_>>()
+            );
+        }
+    }
+}
+
+#[test]
+fn index_ops_handle_empty_dims() {
+    let empty = Tensor::zeros(&[0, 3]);
+    assert_eq!(empty.index_select(0, &idx(&[], &[0])).shape(), &[0, 3]);
+    let x = Tensor::zeros(&[2, 0]);
+    assert_eq!(
+        x.index_select(0, &idx(&[1., 1., 0.], &[3])).shape(),
+        &[3, 0]
+    );
+    let added = x.index_add(0, &idx(&[1.], &[1]), &Tensor::zeros(&[1, 0]));
+    assert_eq!(added.shape(), &[2, 0]);
+}

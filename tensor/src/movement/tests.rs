@@ -227,3 +227,47 @@ fn views_do_not_alias_after_a_write() {
     assert_eq!(w.to_vec::<f32>(), vec![10., 13.]);
     assert_eq!(x.to_vec::<f32>(), vec![0., 1., 2., 3., 4., 5.]);
 }
+
+#[test]
+fn broadcast_to_block_copies_match_ndarray_broadcast() {
+    // (source shape, target shape): repeated rows, repeated elements, new leading
+    // dims, broadcast dims in the middle and on both sides of kept ones, 0-d, empty.
+    let cases: [(&[usize], &[usize]); 9] = [
+        (&[3, 1], &[3, 4]),
+        (&[4], &[3, 4]),
+        (&[1, 4], &[2, 3, 4]),
+        (&[3, 1, 2], &[3, 4, 2]),
+        (&[1, 3, 1], &[2, 3, 4]),
+        (&[2, 1, 3, 1], &[2, 2, 3, 2]),
+        (&[], &[2, 3]),
+        (&[1, 1], &[5, 1]),
+        (&[0, 1], &[2, 0, 3]),
+    ];
+    for dtype in [DType::F32, DType::F64] {
+        for (from, to) in cases {
+            let n: usize = from.iter().product();
+            let values = Tensor::arange(0.0, n as f64, 1.0).to_dtype(dtype);
+            let contiguous = values.reshape(from);
+            // The same values through a transposed view (non-contiguous when rank ≥ 2).
+            let mut flipped = from.to_vec();
+            flipped.reverse();
+            let order: Vec<isize> = (0..from.len() as isize).rev().collect();
+            let transposed = values.reshape(&flipped).permute(&order);
+            for x in [contiguous, transposed] {
+                let ours = x.broadcast_to(to);
+                let reference = x
+                    .to_dtype(DType::F64)
+                    .array::<f64>()
+                    .broadcast(to)
+                    .unwrap()
+                    .to_owned();
+                assert_eq!(ours.shape(), to);
+                assert_eq!(ours.dtype(), dtype);
+                assert_eq!(
+                    ours.to_vec::<f64>(),
+                    reference.iter().copied().collect::<Vec<_>>()
+                );
+            }
+        }
+    }
+}
