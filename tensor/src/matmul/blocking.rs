@@ -55,7 +55,7 @@ use ndarray::{ArrayView2, Axis, s};
 use rayon::prelude::*;
 
 use super::kernel_avx2::{Avx2Fma, Simd, Tile};
-use super::pack::{Aligned, pack_panel};
+use super::pack::{Buffer, Packable, pack_panel, with_buffer};
 
 /// Depth of a block (the `k` slice): see the module doc.
 pub const KC: usize = 256;
@@ -75,7 +75,7 @@ fn block_sizes<T: Simd>() -> (usize, usize) {
 
 /// `c = a · b` (`c` may start uninitialised; every element is written) on `threads`
 /// rayon threads (1 runs everything on the calling thread).
-pub(crate) fn gemm<T: Simd>(
+pub(crate) fn gemm<T: Simd + Packable>(
     cpu: Avx2Fma,
     a: ArrayView2<T>,
     b: ArrayView2<T>,
@@ -98,52 +98,55 @@ pub(crate) fn gemm<T: Simd>(
     let (mc, nc_max) = block_sizes::<T>();
     let rows = row_block(m, mc, mr, threads);
     let row_tiles = m.div_ceil(rows);
-    let mut b_buffer = Aligned::new(KC.min(k) * nc_max.min(n.next_multiple_of(nr)));
-    for jc in (0..n).step_by(nc_max) {
-        let nc = nc_max.min(n - jc);
-        // Too few row blocks for the threads: split the columns too (whole micro-panels).
-        let cols = if row_tiles < threads {
-            nc.div_ceil(threads).next_multiple_of(nr)
-        } else {
-            nc
-        };
-        for pc in (0..k).step_by(KC) {
-            let kc = KC.min(k - pc);
-            // Loop 4: pack B[pc.., jc..] as micro-panels of Bᵀ's rows.
-            let bt = b.slice(s![pc..pc + kc, jc..jc + nc]).reversed_axes();
-            let packed_b = &mut b_buffer.as_mut_slice()[..nc.next_multiple_of(nr) * kc];
-            let pack_b = |(j, panel): (usize, &mut [T])| pack_panel(&bt, j * nr, nr, panel);
-            if threads > 1 {
-                packed_b
-                    .par_chunks_mut(nr * kc)
-                    .enumerate()
-                    .for_each(pack_b);
+    let b_len = KC.min(k) * nc_max.min(n.next_multiple_of(nr));
+    with_buffer(Buffer::B, b_len, |b_buffer: &mut [T]| {
+        for jc in (0..n).step_by(nc_max) {
+            let nc = nc_max.min(n - jc);
+            // Too few row blocks for the threads: split the columns too (whole micro-panels).
+            let cols = if row_tiles < threads {
+                nc.div_ceil(threads).next_multiple_of(nr)
             } else {
-                packed_b.chunks_mut(nr * kc).enumerate().for_each(pack_b);
-            }
-            let packed_b = &*packed_b;
-            // Loop 3: one task per block of C; each packs its rows of A and runs
-            // loops 2 and 1 on them.
-            let tasks = split(c.slice_mut(s![.., jc..jc + nc]), rows, cols);
-            let run = |a_buffer: &mut Aligned<T>, (row0, col0, tile): (usize, usize, Tile<T>)| {
-                let (height, width) = tile.dim();
-                let a_block = a.slice(s![row0..row0 + height, pc..pc + kc]);
-                let packed_a = &mut a_buffer.as_mut_slice()[..height.next_multiple_of(mr) * kc];
-                for (i, panel) in packed_a.chunks_mut(mr * kc).enumerate() {
-                    pack_panel(&a_block, i * mr, mr, panel);
-                }
-                let b_panels = &packed_b[col0 * kc..(col0 + width).next_multiple_of(nr) * kc];
-                T::macro_kernel(cpu, kc, packed_a, b_panels, tile, pc > 0);
+                nc
             };
-            let new_buffer = || Aligned::new(rows.next_multiple_of(mr) * KC);
-            if threads > 1 {
-                tasks.into_par_iter().for_each_init(new_buffer, run);
-            } else {
-                let mut a_buffer = new_buffer();
-                tasks.into_iter().for_each(|task| run(&mut a_buffer, task));
+            for pc in (0..k).step_by(KC) {
+                let kc = KC.min(k - pc);
+                // Loop 4: pack B[pc.., jc..] as micro-panels of Bᵀ's rows.
+                let bt = b.slice(s![pc..pc + kc, jc..jc + nc]).reversed_axes();
+                let packed_b = &mut b_buffer[..nc.next_multiple_of(nr) * kc];
+                let pack_b = |(j, panel): (usize, &mut [T])| pack_panel(&bt, j * nr, nr, panel);
+                if threads > 1 {
+                    packed_b
+                        .par_chunks_mut(nr * kc)
+                        .enumerate()
+                        .for_each(pack_b);
+                } else {
+                    packed_b.chunks_mut(nr * kc).enumerate().for_each(pack_b);
+                }
+                let packed_b = &*packed_b;
+                // Loop 3: one task per block of C; each packs its rows of A and runs
+                // loops 2 and 1 on them.
+                let tasks = split(c.slice_mut(s![.., jc..jc + nc]), rows, cols);
+                let run = |(row0, col0, tile): (usize, usize, Tile<T>)| {
+                    let (height, width) = tile.dim();
+                    let a_block = a.slice(s![row0..row0 + height, pc..pc + kc]);
+                    let a_len = height.next_multiple_of(mr) * kc;
+                    with_buffer(Buffer::A, a_len, |packed_a: &mut [T]| {
+                        for (i, panel) in packed_a.chunks_mut(mr * kc).enumerate() {
+                            pack_panel(&a_block, i * mr, mr, panel);
+                        }
+                        let b_panels =
+                            &packed_b[col0 * kc..(col0 + width).next_multiple_of(nr) * kc];
+                        T::macro_kernel(cpu, kc, packed_a, b_panels, tile, pc > 0);
+                    });
+                };
+                if threads > 1 {
+                    tasks.into_par_iter().for_each(run);
+                } else {
+                    tasks.into_iter().for_each(run);
+                }
             }
         }
-    }
+    });
 }
 
 /// Rows per block of C for `m` rows: at most `mc`, a multiple of `mr`, and as even

@@ -32,9 +32,9 @@
 //! proved by an [`Avx2Fma`] token that only [`Avx2Fma::detect`] can make.
 
 use std::arch::x86_64::{
-    __m256, __m256d, _mm256_add_pd, _mm256_add_ps, _mm256_broadcast_sd, _mm256_broadcast_ss,
-    _mm256_fmadd_pd, _mm256_fmadd_ps, _mm256_loadu_pd, _mm256_loadu_ps, _mm256_setzero_pd,
-    _mm256_setzero_ps, _mm256_storeu_pd, _mm256_storeu_ps,
+    __m256, __m256d, _MM_HINT_T0, _mm_prefetch, _mm256_add_pd, _mm256_add_ps, _mm256_broadcast_sd,
+    _mm256_broadcast_ss, _mm256_fmadd_pd, _mm256_fmadd_ps, _mm256_loadu_pd, _mm256_loadu_ps,
+    _mm256_setzero_pd, _mm256_setzero_ps, _mm256_storeu_pd, _mm256_storeu_ps,
 };
 use std::mem::MaybeUninit;
 
@@ -214,10 +214,11 @@ fn macro_kernel_with<T: Simd, const MR: usize, const NV: usize>(
             } else {
                 // An edge tile, or C's columns not contiguous: compute the full tile
                 // into a row-major buffer, then copy the part that exists.
-                let mut buf = [[T::default(); 32]; MR];
+                // (Left uninitialised: zero-filling it cost a memset per edge tile.)
+                let mut buf = [[MaybeUninit::<T>::uninit(); 32]; MR];
                 assert!(nr <= 32, "internal error: NR > 32; this is a bug");
                 // SAFETY: as above for the panels; `buf` holds MR rows of 32 ≥ NR
-                // contiguous elements, row stride 32.
+                // contiguous elements, row stride 32, written (not read) by the kernel.
                 unsafe {
                     micro_kernel::<T, MR, NV>(
                         kc,
@@ -229,12 +230,14 @@ fn macro_kernel_with<T: Simd, const MR: usize, const NV: usize>(
                     );
                 }
                 for (i, row) in buf.iter().enumerate().take(height) {
-                    for (j, &value) in row.iter().enumerate().take(width) {
+                    for (j, value) in row.iter().enumerate().take(width) {
                         let at = offset + i as isize * rsc + j as isize * csc;
                         // SAFETY: i < height ≤ rows - r·MR and j < width ≤ cols - s·NR,
                         // so (r·MR + i, s·NR + j) is an element of the view `c`; it was
                         // written by the previous kc block when `accumulate` is set.
+                        // `value` (i < MR, j < NR) was written by the kernel above.
                         unsafe {
+                            let value = value.assume_init();
                             let p = c.offset(at);
                             *p = if accumulate { *p + value } else { value };
                         }
@@ -267,6 +270,13 @@ unsafe fn micro_kernel<T: Simd, const MR: usize, const NV: usize>(
     // SAFETY: the features are enabled for this function; every pointer below stays
     // in the ranges the caller guarantees (p < kc, i < MR, v·LANES + LANES ≤ NR).
     unsafe {
+        // Ask for C's tile now, so it is in L1 when the sum is added to it, kc steps
+        // later (an MR × NR tile spans at most 2 cache lines per row).
+        for i in 0..MR {
+            let row = c.offset(i as isize * rsc).cast::<i8>();
+            _mm_prefetch::<_MM_HINT_T0>(row);
+            _mm_prefetch::<_MM_HINT_T0>(row.wrapping_add(nr * size_of::<T>() - 1));
+        }
         let mut acc = [[T::zeroed(); NV]; MR];
         for p in 0..kc {
             let mut bv = [T::zeroed(); NV];

@@ -273,7 +273,7 @@ fn matrix_at<'a, T>(x: &ArrayViewD<'a, T>, mut index: usize) -> ArrayView2<'a, T
 /// The element types with a gemm, f32 and f64: an [`Element`] with, on x86-64, the
 /// SIMD operations of our kernel.
 #[cfg(target_arch = "x86_64")]
-trait Scalar: Element + kernel_avx2::Simd {}
+trait Scalar: Element + kernel_avx2::Simd + pack::Packable {}
 /// The element types with a gemm, f32 and f64.
 #[cfg(not(target_arch = "x86_64"))]
 trait Scalar: Element {}

@@ -24,6 +24,9 @@
 //! stop costing anything: the loop order below follows whichever stride is 1, so
 //! reading a transposed view is as sequential as reading a row-major one.
 
+use std::cell::Cell;
+use std::thread::LocalKey;
+
 use ndarray::ArrayView2;
 
 /// Pack rows `row0 .. row0 + width` of `x` (`len × kc`, any strides) into `dst` as
@@ -46,61 +49,152 @@ pub(crate) fn pack_panel<T: Copy + Default>(
     let dst = &mut dst[..width * kc];
     let height = width.min(len - row0); // rows that exist; the rest are padding
     let [s0, s1] = [x.strides()[0], x.strides()[1]];
-    // `x`'s element (i, p) is at `origin + i·s0 + p·s1`.
-    let origin = x.as_ptr();
-    if s1 == 1 {
-        // Each row of x is contiguous along p (A row-major, or B a transposed view):
-        // read each row sequentially, write it with stride `width`.
-        for i in 0..height {
-            let row = dst[i..].iter_mut().step_by(width);
-            for (p, d) in row.enumerate() {
-                // SAFETY: i < height ≤ len - row0 and p < kc (dst[i..] stepped by width
-                // yields kc slots), so (row0 + i, p) is an element of the view `x`,
-                // which guarantees its address is valid for reads while `x` lives.
-                *d = unsafe { *origin.offset((row0 + i) as isize * s0 + p as isize) };
+    // `x`'s element (row0 + i, p) is at `first + i·s0 + p·s1`; it exists for
+    // i < height ≤ len - row0 and p < kc, and the view guarantees its address is
+    // valid for reads while `x` lives. `dst[p·width + i]` exists for i < width, p < kc.
+    // `wrapping_offset`: computing the pointer is safe, only reading it needs care.
+    let first = x.as_ptr().wrapping_offset(row0 as isize * s0);
+    let out = dst.as_mut_ptr();
+    match (width, height == width, s0 == 1) {
+        // Columns contiguous (B row-major): each step's values are one slice.
+        (16, true, true) => columns_contiguous::<T, 16>(first, s1, kc, out),
+        (8, true, true) => columns_contiguous::<T, 8>(first, s1, kc, out),
+        (_, _, true) => {
+            for p in 0..kc {
+                // SAFETY: elements (i, p) for i < height are `height` consecutive
+                // values from `first + p·s1` (s0 = 1), see above; the destination
+                // slots p·width .. p·width + height exist and do not overlap `x`.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        first.offset(p as isize * s1),
+                        out.add(p * width),
+                        height,
+                    );
+                }
+                dst[p * width + height..(p + 1) * width].fill(T::default());
             }
         }
-    } else {
-        // Columns contiguous (B row-major) or any other strides: for each step p,
-        // gather the panel's `height` values, written contiguously.
-        for (p, out) in dst.chunks_exact_mut(width).enumerate() {
-            for (i, d) in out[..height].iter_mut().enumerate() {
-                // SAFETY: as above: p < kc (kc chunks of width), i < height.
-                *d = unsafe { *origin.offset((row0 + i) as isize * s0 + p as isize * s1) };
+        // Full panels of the kernel's widths get a loop with a constant width,
+        // which the compiler turns into straight-line code.
+        (6, true, _) => rows_contiguous::<T, 6>(first, s0, s1, kc, out),
+        (8, true, _) => rows_contiguous::<T, 8>(first, s0, s1, kc, out),
+        (16, true, _) => rows_contiguous::<T, 16>(first, s0, s1, kc, out),
+        _ => {
+            for p in 0..kc {
+                for i in 0..height {
+                    // SAFETY: i < height, p < kc: see above.
+                    unsafe {
+                        *out.add(p * width + i) = *first.offset(i as isize * s0 + p as isize * s1);
+                    }
+                }
+                dst[p * width + height..(p + 1) * width].fill(T::default());
             }
-        }
-    }
-    if height < width {
-        for p in 0..kc {
-            dst[p * width + height..(p + 1) * width].fill(T::default());
         }
     }
 }
 
-/// A buffer of `len` elements starting on a 64-byte boundary (one cache line), so
-/// the micro-kernel's vector loads never straddle two lines.
-pub(crate) struct Aligned<T> {
-    storage: Vec<T>,
-    start: usize,
+/// [`pack_panel`] for a full panel of constant width `W` whose columns are contiguous
+/// (`s0 = 1`, B row-major): one copy of `W` values per step, a few vector moves.
+fn columns_contiguous<T: Copy, const W: usize>(first: *const T, s1: isize, kc: usize, out: *mut T) {
+    for p in 0..kc {
+        // SAFETY: x[i, p] for i < W = height are the W values from `first + p·s1`, and
+        // slots p·W .. p·W + W exist (see `pack_panel`, the only caller).
+        unsafe {
+            let column = first
+                .offset(p as isize * s1)
+                .cast::<[T; W]>()
+                .read_unaligned();
+            out.add(p * W).cast::<[T; W]>().write_unaligned(column);
+        }
+    }
+}
+
+/// [`pack_panel`] for a full panel of constant width `W` and any strides (row-major
+/// A, transposed B: `s1 = 1`): reading goes row by row in pieces of 8 steps (one
+/// 32-byte piece of a row-major f32 row), so at most W·8 values are in flight and
+/// the W rows' cache lines are each used whole before moving on.
+fn rows_contiguous<T: Copy, const W: usize>(
+    first: *const T,
+    s0: isize,
+    s1: isize,
+    kc: usize,
+    out: *mut T,
+) {
+    const STEPS: usize = 8;
+    for p0 in (0..kc).step_by(STEPS) {
+        for i in 0..W {
+            for p in p0..(p0 + STEPS).min(kc) {
+                // SAFETY: i < W = height and p < kc: the element and the slot exist
+                // (see `pack_panel`, the only caller, which checked both).
+                unsafe {
+                    *out.add(p * W + i) = *first.offset(i as isize * s0 + p as isize * s1);
+                }
+            }
+        }
+    }
+}
+
+/// Which packing buffer: one for A's block, one for B's, per thread.
+#[derive(Clone, Copy)]
+pub(crate) enum Buffer {
+    /// The packed A block, `MC × KC` (each task's own).
+    A,
+    /// The packed B block, `KC × NC` (shared by the tasks of one product).
+    B,
+}
+
+thread_local! {
+    // Packing buffers are reused from call to call: allocating and freeing a few
+    // hundred KiB per product made the kernel map fresh pages every time (page faults
+    // took ~20% of a 256³ product).
+    static F32_A: Cell<Vec<f32>> = const { Cell::new(Vec::new()) };
+    static F32_B: Cell<Vec<f32>> = const { Cell::new(Vec::new()) };
+    static F64_A: Cell<Vec<f64>> = const { Cell::new(Vec::new()) };
+    static F64_B: Cell<Vec<f64>> = const { Cell::new(Vec::new()) };
+}
+
+/// The element types with per-thread packing buffers (f32, f64).
+pub(crate) trait Packable: Copy + Default + 'static {
+    /// This thread's buffer `which` for this type.
+    fn buffer(which: Buffer) -> &'static LocalKey<Cell<Vec<Self>>>;
+}
+
+impl Packable for f32 {
+    fn buffer(which: Buffer) -> &'static LocalKey<Cell<Vec<f32>>> {
+        match which {
+            Buffer::A => &F32_A,
+            Buffer::B => &F32_B,
+        }
+    }
+}
+
+impl Packable for f64 {
+    fn buffer(which: Buffer) -> &'static LocalKey<Cell<Vec<f64>>> {
+        match which {
+            Buffer::A => &F64_A,
+            Buffer::B => &F64_B,
+        }
+    }
+}
+
+/// Run `f` on `len` elements of this thread's buffer `which`, starting on a 64-byte
+/// boundary (one cache line, so the kernel's vector loads never straddle two lines).
+/// The buffer is taken out of its slot while `f` runs, so a nested call on the same
+/// thread (rayon may run another task while this one waits) gets a fresh one.
+pub(crate) fn with_buffer<T: Packable, R>(
+    which: Buffer,
     len: usize,
-}
-
-impl<T: Copy + Default> Aligned<T> {
-    /// A zeroed buffer of `len` elements, aligned to 64 bytes.
-    pub(crate) fn new(len: usize) -> Aligned<T> {
-        let slack = 64 / size_of::<T>();
-        let storage = vec![T::default(); len + slack];
-        let start = storage.as_ptr().align_offset(64);
-        assert!(start <= slack, "internal error: alignment; this is a bug");
-        Aligned {
-            storage,
-            start,
-            len,
-        }
+    f: impl FnOnce(&mut [T]) -> R,
+) -> R {
+    let slot = T::buffer(which);
+    let mut storage = slot.take();
+    let slack = 64 / size_of::<T>();
+    if storage.len() < len + slack {
+        storage.resize(len + slack, T::default());
     }
-
-    /// The aligned elements.
-    pub(crate) fn as_mut_slice(&mut self) -> &mut [T] {
-        &mut self.storage[self.start..self.start + self.len]
-    }
+    let start = storage.as_ptr().align_offset(64);
+    assert!(start <= slack, "internal error: alignment; this is a bug");
+    let result = f(&mut storage[start..start + len]);
+    slot.set(storage);
+    result
 }
