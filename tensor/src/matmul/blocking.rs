@@ -37,7 +37,7 @@
 //! * `MC` (rows): the packed A block `MC × KC` is re-read once per B micro-panel, so
 //!   it must stay in L2 (512 KiB per core on Zen 3): [`A_BLOCK_BYTES`] = 144 KiB gives
 //!   MC = 144 f32 rows or 72 f64 rows, well inside L2 with room for the B~ and C
-//!   lines passing through.
+//!   lines passing through (and inside the 1 MiB L2 of the Zen 4 dev machine too).
 //! * `NC` (columns): the packed B block `KC × NC` is re-read once per A block, from
 //!   L3 (32 MiB shared): [`B_BLOCK_BYTES`] = 4 MiB gives NC = 4096 f32 columns.
 //!

@@ -21,7 +21,7 @@
 //! loads, set the pace: the kernel can run at peak. Every FMA of a step is
 //! independent, and 12 chains cover the FMA latency (4 cycles × 2 units = 8 in
 //! flight needed). f64 uses the same shape in registers, 6 × 8 (4 lanes each).
-//! Measured alternatives are listed in `BENCHMARKS.md`.
+//! The measurement (and a 4 × 24 alternative) is in `BENCHMARKS.md`.
 //!
 //! Edge tiles (fewer than MR rows or NR columns left) run the same full-size kernel
 //! into a small buffer on the stack (the packed panels are zero-padded, so the extra
