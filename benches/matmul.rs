@@ -245,7 +245,7 @@ fn thread_cpu_seconds() -> Option<f64> {
     };
     // SAFETY: `time` is a valid, writable timespec (two 64-bit fields on 64-bit Linux).
     let status = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut time) };
-    (status == 0).then(|| time.seconds as f64 + time.nanoseconds as f64 * 1e-9)
+    (status == 0).then_some(time.seconds as f64 + time.nanoseconds as f64 * 1e-9)
 }
 
 /// No thread CPU clock: the callers fall back to wall-clock time.
