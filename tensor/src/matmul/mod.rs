@@ -68,12 +68,13 @@ use crate::error::{ErrorKind, OrRaise, ShapeError};
 use crate::shape::numel;
 use crate::tensor::{Storage, Tensor, check_same_dtype};
 
-/// Flops (`2·m·k·n`) from which one product is split into row (or column) blocks,
-/// one per rayon thread.
+/// Flops (`2·m·k·n`) from which one product spreads its blocks of C over the rayon
+/// threads.
 ///
-/// Measured on the 2-core dev machine (`cargo bench --bench matmul -- table` and
-/// direct timings): splitting 112³ (2.8 MFLOP) or 128³ (4.2 MFLOP) runs no faster than
-/// one thread, 160³ (8.2 MFLOP) runs 1.5× faster and 256³ 1.8×.
+/// Measured on the 2-core dev machine with the earlier `matrixmultiply` path
+/// (`cargo bench --bench matmul -- table` and direct timings): splitting 112³
+/// (2.8 MFLOP) or 128³ (4.2 MFLOP) ran no faster than one thread, 160³ (8.2 MFLOP)
+/// 1.5× faster and 256³ 1.8×. Not yet re-measured for our kernel on an idle machine.
 pub const SPLIT_FLOPS: usize = 1 << 23;
 
 /// Total flops of a batch of smaller products from which the products are spread over
