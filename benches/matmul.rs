@@ -1,26 +1,37 @@
-//! Matmul speed: `Tensor::matmul` against calling `matrixmultiply::sgemm` directly on
-//! the same buffers, so the table shows what our wrapper (shape checks, views,
-//! output allocation, rayon splitting) costs over the bare kernel.
+//! Matmul speed: our GEMM (`Tensor::matmul`, everything included: shape checks, output
+//! allocation, packing, threads) against the two Rust GEMM libraries called directly
+//! on the same buffers: `matrixmultiply` (our fallback) and the `gemm` crate.
 //!
 //! ```text
 //! flops of [B, m, k] · [k, n] = 2·B·m·k·n        GFLOP/s = flops / seconds / 1e9
+//! peak (one Zen 3 core, f32) = 3.1 GHz × 2 FMA units × 8 lanes × 2 = 99.2 GFLOP/s
 //! ```
 //!
-//! `cargo bench --bench matmul` runs criterion (elements/s = flop/s) and then prints a
-//! plain GFLOP/s table (median of a few timed runs) at 1 thread and 2 threads. At
-//! 2 threads the raw baseline splits the rows (or the batch) in two halves by hand
-//! with `rayon::join`, the best a caller could do with the bare kernel.
-//! Acceptance: at ≥ 256 on 1 thread, ours is within 5% of raw (ratio ≥ 0.95).
-//! `cargo bench --bench matmul -- table` prints the table only (the filter `table`
-//! matches no criterion case). Under `cargo test --benches` each case runs once and the
-//! table is skipped.
+//! `cargo bench --bench matmul` runs criterion (1 thread, elements/s = flop/s) and
+//! then prints the table of `BENCHMARKS.md`; `cargo bench --bench matmul -- table`
+//! prints the table only (the filter `table` matches no criterion case). Under
+//! `cargo test --benches` each criterion case runs once and the table is skipped.
+//!
+//! The table, f32, contenders interleaved run by run so that a change in machine load
+//! hits all alike:
+//! * `@1`: one thread, GFLOP per CPU-second of the measuring thread (the thread's
+//!   CPU clock), best of the runs: the figure least disturbed by
+//!   other processes on a busy machine. `%pk` is ours as a share of the peak above.
+//! * `ours Bᵀ`: ours with B a transposed view (`x · wᵀ`, strides [1, k]).
+//! * `@2`: a pool of two threads, GFLOP per wall-second, best of the runs (CPU time
+//!   does not show a speed-up). `matrixmultiply` splits the rows in two by hand with
+//!   `rayon::join`, the `gemm` crate uses its own rayon parallelism.
+//! * `2/1`: ours at 2 threads over ours at 1 thread, both best wall-clock times.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use ndarray::{ArrayD, IxDyn};
+use ndarray::{ArrayD, Axis, IxDyn};
 use tensor::Tensor;
+
+/// One f32 core's peak, GFLOP/s (see the module doc).
+const PEAK: f64 = 3.1 * 32.0;
 
 /// One benchmarked product: `batch` copies of `[m, k] · [k, n]`.
 #[derive(Clone, Copy)]
@@ -33,85 +44,46 @@ struct Case {
 }
 
 impl Case {
-    fn flops(&self) -> u64 {
-        2 * (self.batch * self.m * self.k * self.n) as u64
+    const fn square(name: &'static str, size: usize) -> Case {
+        Case::new(name, 1, size, size, size)
+    }
+    const fn new(name: &'static str, batch: usize, m: usize, k: usize, n: usize) -> Case {
+        Case {
+            name,
+            batch,
+            m,
+            k,
+            n,
+        }
+    }
+    fn flops(&self) -> f64 {
+        2.0 * (self.batch * self.m * self.k * self.n) as f64
     }
 }
 
 const CASES: &[Case] = &[
-    Case {
-        name: "64",
-        batch: 1,
-        m: 64,
-        k: 64,
-        n: 64,
-    },
-    Case {
-        name: "128",
-        batch: 1,
-        m: 128,
-        k: 128,
-        n: 128,
-    },
-    Case {
-        name: "256",
-        batch: 1,
-        m: 256,
-        k: 256,
-        n: 256,
-    },
-    Case {
-        name: "512",
-        batch: 1,
-        m: 512,
-        k: 512,
-        n: 512,
-    },
-    Case {
-        name: "1024",
-        batch: 1,
-        m: 1024,
-        k: 1024,
-        n: 1024,
-    },
-    Case {
-        name: "2048",
-        batch: 1,
-        m: 2048,
-        k: 2048,
-        n: 2048,
-    },
-    // Transformer feed-forward shapes: tokens × d_model × d_ff and back.
-    Case {
-        name: "2048x256x1024",
-        batch: 1,
-        m: 2048,
-        k: 256,
-        n: 1024,
-    },
-    Case {
-        name: "2048x1024x256",
-        batch: 1,
-        m: 2048,
-        k: 1024,
-        n: 256,
-    },
-    // Attention scores: 256 (batch × heads) products of 64×64 by 64×64.
-    Case {
-        name: "256x(64x64x64)",
-        batch: 256,
-        m: 64,
-        k: 64,
-        n: 64,
-    },
+    Case::square("32", 32),
+    Case::square("64", 64),
+    Case::square("128", 128),
+    Case::square("256", 256),
+    Case::square("512", 512),
+    Case::square("1024", 1024),
+    Case::square("2048", 2048),
+    // Transformer shapes, tokens × d_model · d_model × out: projections, FFN up and
+    // down, and the output layer over an 8000-word vocabulary.
+    Case::new("1024x256x256", 1, 1024, 256, 256),
+    Case::new("1024x256x1024", 1, 1024, 256, 1024),
+    Case::new("1024x1024x256", 1, 1024, 1024, 256),
+    Case::new("1024x256x8000", 1, 1024, 256, 8000),
+    // Attention scores: 128 (batch × heads) products of 32×64 by 64×32.
+    Case::new("128x(32x64x32)", 128, 32, 64, 32),
 ];
 
-/// The operands of a case, as tensors; `transposed` stores B as `[n, k]` and passes
-/// its transpose (a strided view, strides [1, k]) to matmul.
+/// The operands of a case: A `[batch, m, k]` and B `[batch, k, n]`, B either
+/// row-major or the transpose of a row-major `[batch, n, k]` (a strided view).
 struct Operands {
     a: Tensor,
     b: Tensor,
-    transposed: bool,
 }
 
 fn operands(case: &Case, transposed: bool) -> Operands {
@@ -130,203 +102,232 @@ fn operands(case: &Case, transposed: bool) -> Operands {
     };
     // A batch of 1 is dropped, so the 2-D cases go through the plain 2-D path.
     let (a, b) = if batch == 1 {
-        (
-            a.index_axis_move(ndarray::Axis(0), 0),
-            b.index_axis_move(ndarray::Axis(0), 0),
-        )
+        (a.index_axis_move(Axis(0), 0), b.index_axis_move(Axis(0), 0))
     } else {
         (a, b)
     };
     Operands {
         a: Tensor::from_array(a),
         b: Tensor::from_array(b),
-        transposed,
     }
 }
 
-fn ours(ops: &Operands) -> Tensor {
-    ops.a.matmul(&ops.b)
+/// The contenders.
+#[derive(Clone, Copy, PartialEq)]
+enum Who {
+    Ours,
+    Matrixmultiply,
+    GemmCrate,
 }
 
-/// The bare kernel: one `sgemm` per batch item on the tensors' own buffers, into a
-/// preallocated output, rows `[row0, row1)` of each product only.
-fn raw_rows(ops: &Operands, case: &Case, out: &mut [f32], rows: (usize, usize)) {
-    let Case { batch, m, k, n, .. } = *case;
-    let (a, b) = (ops.a.array::<f32>(), ops.b.array::<f32>());
-    let (rsb, csb) = if ops.transposed {
-        (1, k as isize)
-    } else {
-        (n as isize, 1)
-    };
-    let (row0, row1) = rows;
-    for i in 0..batch {
-        // SAFETY: a is [batch, m, k] row-major, b is [batch, k, n] with the strides
-        // above (row-major or a transposed row-major [batch, n, k]), and `out` holds
-        // rows row0..row1 of `batch` row-major [m, n] products: every pointer offset
-        // stays inside its buffer, and `out` is a distinct &mut slice.
-        unsafe {
-            matrixmultiply::sgemm(
-                row1 - row0,
-                k,
-                n,
-                1.0,
-                a.as_ptr().add(i * m * k + row0 * k),
-                k as isize,
-                1,
-                b.as_ptr().add(i * k * n),
-                rsb,
-                csb,
-                0.0,
-                out.as_mut_ptr().add(i * (row1 - row0) * n),
-                n as isize,
-                1,
-            );
+const WHO: [Who; 3] = [Who::Ours, Who::Matrixmultiply, Who::GemmCrate];
+
+impl Who {
+    fn name(self) -> &'static str {
+        match self {
+            Who::Ours => "ours",
+            Who::Matrixmultiply => "matrixmultiply",
+            Who::GemmCrate => "gemm_crate",
         }
     }
 }
 
-/// The bare kernel on one thread.
-fn raw(ops: &Operands, case: &Case, out: &mut [f32]) {
-    raw_rows(ops, case, out, (0, case.m));
-}
-
-/// The bare kernel on two threads: each half of the rows (of every product) on one.
-fn raw_two_threads(ops: &Operands, case: &Case, out: &mut [f32]) {
-    let half = case.m / 2;
-    let (top, bottom) = out.split_at_mut(case.batch * half * case.n);
-    rayon::join(
-        || raw_rows(ops, case, top, (0, half)),
-        || raw_rows(ops, case, bottom, (half, case.m)),
-    );
+/// Run one product of `case` with `who` on `threads` threads of the current pool
+/// (the libraries write into `out`; ours allocates its result, as users see it).
+fn run(who: Who, ops: &Operands, case: &Case, out: &mut [f32], threads: usize) {
+    let Case { batch, m, k, n, .. } = *case;
+    let (a, b) = (ops.a.array::<f32>(), ops.b.array::<f32>());
+    let sb = b.strides();
+    let (rsb, csb) = (sb[sb.len() - 2], sb[sb.len() - 1]);
+    let rows = |out: &mut [f32], (row0, row1): (usize, usize)| {
+        for i in 0..batch {
+            // SAFETY: a is a row-major [batch, m, k], b a [batch, k, n] with strides
+            // (rsb, csb) inside each matrix and k·n between matrices (row-major or a
+            // transposed row-major [batch, n, k]), and `out` holds rows row0..row1 of
+            // `batch` row-major [m, n] products: every offset stays in its buffer.
+            unsafe {
+                matrixmultiply::sgemm(
+                    row1 - row0,
+                    k,
+                    n,
+                    1.0,
+                    a.as_ptr().add(i * m * k + row0 * k),
+                    k as isize,
+                    1,
+                    b.as_ptr().add(i * k * n),
+                    rsb,
+                    csb,
+                    0.0,
+                    out.as_mut_ptr().add(i * (row1 - row0) * n),
+                    n as isize,
+                    1,
+                );
+            }
+        }
+    };
+    match who {
+        Who::Ours => {
+            black_box(ops.a.matmul(&ops.b));
+        }
+        Who::Matrixmultiply if threads == 1 => rows(out, (0, m)),
+        Who::Matrixmultiply => {
+            let half = m / 2;
+            let (top, bottom) = out.split_at_mut(batch * half * n);
+            rayon::join(|| rows(top, (0, half)), || rows(bottom, (half, m)));
+        }
+        Who::GemmCrate => {
+            let parallelism = match threads {
+                1 => gemm::Parallelism::None,
+                t => gemm::Parallelism::Rayon(t),
+            };
+            for i in 0..batch {
+                // SAFETY: the same buffers and strides as above, as (column, row)
+                // strides; dst = 0 · dst + 1 · lhs · rhs with dst not read.
+                unsafe {
+                    gemm::gemm(
+                        m,
+                        n,
+                        k,
+                        out.as_mut_ptr().add(i * m * n),
+                        1,
+                        n as isize,
+                        false,
+                        a.as_ptr().add(i * m * k),
+                        1,
+                        k as isize,
+                        b.as_ptr().add(i * k * n),
+                        csb,
+                        rsb,
+                        0.0,
+                        1.0,
+                        false,
+                        false,
+                        false,
+                        parallelism,
+                    );
+                }
+            }
+        }
+    }
 }
 
 fn criterion_benches(c: &mut Criterion) {
     for case in CASES {
         let mut group = c.benchmark_group(format!("matmul/{}", case.name));
-        group.throughput(Throughput::Elements(case.flops()));
-        for transposed in [false, true] {
-            let ops = operands(case, transposed);
-            let layout = if transposed { "b_transposed" } else { "plain" };
-            let mut out = vec![0.0f32; case.batch * case.m * case.n];
-            group.bench_function(BenchmarkId::new("ours", layout), |bench| {
-                bench.iter(|| black_box(ours(black_box(&ops))))
-            });
-            group.bench_function(BenchmarkId::new("raw_sgemm", layout), |bench| {
-                bench.iter(|| raw(black_box(&ops), case, black_box(&mut out)))
+        group.throughput(Throughput::Elements(case.flops() as u64));
+        let ops = operands(case, false);
+        let mut out = vec![0.0f32; case.batch * case.m * case.n];
+        for who in WHO {
+            group.bench_function(BenchmarkId::new(who.name(), "1_thread"), |bench| {
+                bench.iter(|| run(who, black_box(&ops), case, black_box(&mut out), 1))
             });
         }
         group.finish();
     }
 }
 
-/// Seconds taken by `f`.
-fn seconds(f: &mut impl FnMut()) -> f64 {
-    let start = Instant::now();
-    f();
-    start.elapsed().as_secs_f64()
+/// CPU time of the calling thread so far, in seconds: `clock_gettime` with the
+/// thread's CPU clock, from the C library that std already links (Linux).
+#[cfg(target_os = "linux")]
+fn thread_cpu_seconds() -> Option<f64> {
+    #[repr(C)]
+    struct Timespec {
+        seconds: i64,
+        nanoseconds: i64,
+    }
+    unsafe extern "C" {
+        fn clock_gettime(clock: i32, time: *mut Timespec) -> i32;
+    }
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    let mut time = Timespec {
+        seconds: 0,
+        nanoseconds: 0,
+    };
+    // SAFETY: `time` is a valid, writable timespec (two 64-bit fields on 64-bit Linux).
+    let status = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut time) };
+    (status == 0).then_some(time.seconds as f64 + time.nanoseconds as f64 * 1e-9)
 }
 
-/// GFLOP/s of ours and of the bare kernel for `case` on a pool of `threads`, from
-/// the median and from the fastest of a few runs, alternating ours and raw so that a
-/// change in machine load hits both alike: `((ours, raw) median, (ours, raw) best)`.
-fn measure(case: &Case, transposed: bool, threads: usize) -> ((f64, f64), (f64, f64)) {
+/// No thread CPU clock: the callers fall back to wall-clock time.
+#[cfg(not(target_os = "linux"))]
+fn thread_cpu_seconds() -> Option<f64> {
+    None
+}
+
+/// Best (cpu, wall) seconds of `reps` runs of each contender on a pool of `threads`,
+/// runs interleaved; `transposed` selects B's layout.
+fn measure(case: &Case, transposed: bool, threads: usize, who: &[Who]) -> Vec<(f64, f64)> {
     let ops = operands(case, transposed);
     let mut out = vec![0.0f32; case.batch * case.m * case.n];
-    let mut run_ours = || {
-        black_box(ours(&ops));
-    };
-    let mut run_raw = || match threads {
-        1 => raw(&ops, case, &mut out),
-        _ => raw_two_threads(&ops, case, &mut out),
-    };
-    // About 3e10 flops (~0.3 s) per case and side, between 7 and 301 runs (odd).
-    let reps = (3e10 / case.flops() as f64).clamp(7.0, 301.0) as usize | 1;
+    // About 1e10 flops (~0.1 s) per contender, between 5 and 201 runs.
+    let reps = (1e10 / case.flops()).clamp(5.0, 201.0) as usize;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .unwrap();
     pool.install(|| {
-        let (mut t_ours, mut t_raw) = (Vec::new(), Vec::new());
-        seconds(&mut run_ours); // warm-up: page in the buffers, spin up the pool
-        seconds(&mut run_raw);
-        for _ in 0..reps {
-            t_ours.push(seconds(&mut run_ours));
-            t_raw.push(seconds(&mut run_raw));
+        let mut best = vec![(f64::INFINITY, f64::INFINITY); who.len()];
+        for rep in 0..=reps {
+            for (w, &contender) in who.iter().enumerate() {
+                let (cpu0, start) = (thread_cpu_seconds(), Instant::now());
+                run(contender, &ops, case, &mut out, threads);
+                let wall = start.elapsed().as_secs_f64();
+                let cpu = match (cpu0, thread_cpu_seconds()) {
+                    (Some(c0), Some(c1)) => c1 - c0,
+                    _ => wall,
+                };
+                if rep > 0 {
+                    // rep 0 warms up: pages in the buffers, spins up the pool.
+                    best[w] = (best[w].0.min(cpu), best[w].1.min(wall));
+                }
+            }
         }
-        t_ours.sort_by(f64::total_cmp);
-        t_raw.sort_by(f64::total_cmp);
-        let gflops = |t: f64| case.flops() as f64 / t / 1e9;
-        let median = |t: &[f64]| gflops(t[t.len() / 2]);
-        let best = |t: &[f64]| gflops(t[0]);
-        (
-            (median(&t_ours), median(&t_raw)),
-            (best(&t_ours), best(&t_raw)),
-        )
+        best
     })
 }
 
 fn print_table() {
-    println!("\nGFLOP/s, median of interleaved runs; ratio = ours / raw (median), best = the same");
-    println!("ratio from the fastest runs, which a busy machine disturbs least.");
-    println!("At 2 threads, raw splits the rows in two by hand.");
+    println!("\nf32 GFLOP/s. @1: per CPU-second, 1 thread, best run; %pk: ours / {PEAK:.1}.");
+    println!("@2: per wall-second on 2 threads, best run; 2/1: ours' wall-clock speed-up.");
     println!(
-        "{:<15} {:<3} | {:>6} {:>6} {:>5} {:>5} | {:>6} {:>6} {:>5} {:>5} | {:>7}",
-        "case",
-        "B",
-        "ours@1",
-        "raw@1",
-        "ratio",
-        "best",
-        "ours@2",
-        "raw@2",
-        "ratio",
-        "best",
-        "speedup"
+        "| {:<15} | {:>6} | {:>6} | {:>6} | {:>4} | {:>7} | {:>6} | {:>6} | {:>6} | {:>5} |",
+        "case", "ours@1", "mm@1", "gemm@1", "%pk", "oursBᵀ@1", "ours@2", "mm@2", "gemm@2", "2/1"
     );
-    let mut worst: Option<(f64, f64, String)> = None;
+    println!("|{}|", ["---"; 10].join("|"));
     for case in CASES {
-        for transposed in [false, true] {
-            let ((ours1, raw1), (best_ours1, best_raw1)) = measure(case, transposed, 1);
-            let ((ours2, raw2), (best_ours2, best_raw2)) = measure(case, transposed, 2);
-            let layout = if transposed { "B^T" } else { "B" };
-            let (ratio1, best1) = (ours1 / raw1, best_ours1 / best_raw1);
-            println!(
-                "{:<15} {:<3} | {:>6.1} {:>6.1} {:>5.3} {:>5.3} | {:>6.1} {:>6.1} {:>5.3} {:>5.3} | {:>6.2}x",
-                case.name,
-                layout,
-                ours1,
-                raw1,
-                ratio1,
-                best1,
-                ours2,
-                raw2,
-                ours2 / raw2,
-                best_ours2 / best_raw2,
-                ours2 / ours1
-            );
-            if case.m >= 256 && worst.as_ref().is_none_or(|(_, b, _)| best1 < *b) {
-                worst = Some((ratio1, best1, format!("{} {layout}", case.name)));
-            }
-        }
-    }
-    if let Some((ratio, best, name)) = worst {
+        let gflops = |seconds: f64| case.flops() / seconds / 1e9;
+        let one = measure(case, false, 1, &WHO);
+        let transposed = measure(case, true, 1, &[Who::Ours]);
+        let two = measure(case, false, 2, &WHO);
         println!(
-            "worst 1-thread ratio at sizes >= 256: best {best:.3}, median {ratio:.3} ({name}); \
-             acceptance: >= 0.95"
+            "| {:<15} | {:>6.1} | {:>6.1} | {:>6.1} | {:>3.0}% | {:>8.1} | {:>6.1} | {:>6.1} | {:>6.1} | {:>4.2}x |",
+            case.name,
+            gflops(one[0].0),
+            gflops(one[1].0),
+            gflops(one[2].0),
+            100.0 * gflops(one[0].0) / PEAK,
+            gflops(transposed[0].0),
+            gflops(two[0].1),
+            gflops(two[1].1),
+            gflops(two[2].1),
+            one[0].1 / two[0].1,
         );
     }
 }
 
 fn main() {
-    let mut c = Criterion::default()
-        .sample_size(10)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-        .configure_from_args();
-    criterion_benches(&mut c);
-    c.final_summary();
     // `cargo bench` passes --bench; `cargo test --benches` does not (run once, no table).
-    if std::env::args().any(|a| a == "--bench") {
+    let table = std::env::args().any(|a| a == "--bench");
+    if !std::env::args().any(|a| a == "table") {
+        let mut c = Criterion::default()
+            .sample_size(10)
+            .warm_up_time(Duration::from_millis(300))
+            .measurement_time(Duration::from_secs(1))
+            .configure_from_args();
+        criterion_benches(&mut c);
+        c.final_summary();
+    }
+    if table {
         print_table();
     }
 }

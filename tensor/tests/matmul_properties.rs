@@ -1,8 +1,11 @@
-//! Property tests of `Tensor::matmul` against a naive triple loop with f64
-//! accumulation, over random shapes (dims 1..=17, primes included), transposed
-//! operands (strided views), broadcast batch dims, 1-D operands and both dtypes;
-//! then large products that take the parallel paths (row blocks, column blocks,
-//! one task per batch item).
+//! Property tests of `Tensor::matmul` (our AVX2+FMA gemm on this machine) against a
+//! naive triple loop with f64 accumulation: random small shapes (dims 1..=17) with
+//! transposed operands, broadcast batch dims, 1-D operands and both dtypes; random
+//! shapes around the kernel's tile and cache block sizes (primes, one either side)
+//! in four layouts (row-major, transposed, strided, negative strides) on 1 and 2
+//! threads; then products that take the parallel paths (row blocks, column blocks,
+//! several NC column blocks, one task per batch item). The fallback path has the
+//! same checks in `matmul_fallback.rs`.
 //!
 //! ```text
 //! want[b.., i, j] = Σ_p lhs[b'.., i, p] · rhs[b''.., p, j]   (b', b'' = b with
@@ -10,163 +13,12 @@
 //! f32: |got - want| ≤ 1e-4 · (1 + |want|)     f64: ≤ 1e-12 · (1 + |want|)
 //! ```
 
-use ndarray::{ArrayD, IxDyn};
+mod matmul_reference;
+
+use matmul_reference::{Layout, assert_matches_naive, dims, layout, matrix, on_threads, operand};
+use ndarray::IxDyn;
 use proptest::prelude::*;
 use tensor::{DType, Tensor};
-
-/// A tensor of `shape` with values in [-1, 1) from a small LCG (reproducible, cheap),
-/// stored transposed in its last two dims when `transposed` (a non-contiguous view).
-fn operand(shape: &[usize], seed: u64, transposed: bool, dtype: DType) -> Tensor {
-    let mut state = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    let n: usize = shape.iter().product();
-    let data: Vec<f64> = (0..n)
-        .map(|_| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-        })
-        .collect();
-    let r = shape.len();
-    let t = if transposed && r >= 2 {
-        // Store [.., cols, rows], then swap the last two axes back: same shape, strides
-        // [.., 1, rows] in the last two dims.
-        let mut stored = shape.to_vec();
-        stored.swap(r - 2, r - 1);
-        let mut axes: Vec<usize> = (0..r).collect();
-        axes.swap(r - 2, r - 1);
-        let a = ArrayD::from_shape_vec(IxDyn(&stored), data)
-            .unwrap()
-            .permuted_axes(axes);
-        let t = Tensor::from_array(a);
-        assert!(t.is_contiguous() == (shape[r - 2] <= 1 || shape[r - 1] <= 1));
-        t
-    } else {
-        Tensor::from_array(ArrayD::from_shape_vec(IxDyn(shape), data).unwrap())
-    };
-    t.to_dtype(dtype)
-}
-
-/// The naive reference: read both operands in logical order and loop.
-fn naive(lhs: &Tensor, rhs: &Tensor) -> (Vec<usize>, Vec<f64>) {
-    let (ls, rs) = (lhs.shape().to_vec(), rhs.shape().to_vec());
-    let a = ArrayD::from_shape_vec(IxDyn(&ls), lhs.to_vec::<f64>()).unwrap();
-    let b = ArrayD::from_shape_vec(IxDyn(&rs), rhs.to_vec::<f64>()).unwrap();
-    // Lift vectors: [k] → [1, k] (lhs), [k] → [k, 1] (rhs).
-    let a = if ls.len() == 1 {
-        a.insert_axis(ndarray::Axis(0))
-    } else {
-        a
-    };
-    let b = if rs.len() == 1 {
-        b.insert_axis(ndarray::Axis(1))
-    } else {
-        b
-    };
-    let (la, lb) = (a.ndim() - 2, b.ndim() - 2);
-    let (m, k, n) = (a.shape()[la], a.shape()[la + 1], b.shape()[lb + 1]);
-    let rank = la.max(lb);
-    let batch: Vec<usize> = (0..rank)
-        .map(|d| {
-            let da = if d + la >= rank {
-                a.shape()[d + la - rank]
-            } else {
-                1
-            };
-            let db = if d + lb >= rank {
-                b.shape()[d + lb - rank]
-            } else {
-                1
-            };
-            da.max(db)
-        })
-        .collect();
-    let mut out = Vec::new();
-    for flat in 0..batch.iter().product::<usize>() {
-        let mut idx = vec![0; rank];
-        let mut rest = flat;
-        for d in (0..rank).rev() {
-            idx[d] = rest % batch[d];
-            rest /= batch[d];
-        }
-        // An operand's batch index: right-aligned, 0 on its size-1 dims.
-        let pick = |x: &ArrayD<f64>, nb: usize| -> Vec<usize> {
-            (0..nb)
-                .map(|d| {
-                    if x.shape()[d] == 1 {
-                        0
-                    } else {
-                        idx[d + rank - nb]
-                    }
-                })
-                .collect()
-        };
-        let (ia, ib) = (pick(&a, la), pick(&b, lb));
-        let a2 = matrix(&a, &ia);
-        let b2 = matrix(&b, &ib);
-        for i in 0..m {
-            for j in 0..n {
-                out.push((0..k).map(|p| a2[[i, p]] * b2[[p, j]]).sum());
-            }
-        }
-    }
-    let mut shape = batch;
-    if ls.len() > 1 {
-        shape.push(m);
-    }
-    if rs.len() > 1 {
-        shape.push(n);
-    }
-    (shape, out)
-}
-
-/// The matrix at batch index `idx` of `x`, as a 2-D view.
-fn matrix<'a>(x: &'a ArrayD<f64>, idx: &[usize]) -> ndarray::ArrayView2<'a, f64> {
-    let mut view = x.view();
-    for &i in idx {
-        view = view.index_axis_move(ndarray::Axis(0), i);
-    }
-    view.into_dimensionality().unwrap()
-}
-
-fn assert_matches_naive(lhs: &Tensor, rhs: &Tensor) {
-    let got = lhs.matmul(rhs);
-    let (shape, want) = naive(lhs, rhs);
-    assert_eq!(
-        got.shape(),
-        &shape[..],
-        "{:?} · {:?}",
-        lhs.shape(),
-        rhs.shape()
-    );
-    assert_eq!(got.dtype(), lhs.dtype());
-    assert!(got.is_contiguous());
-    let rtol = if lhs.dtype() == DType::F32 {
-        1e-4
-    } else {
-        1e-12
-    };
-    for (i, (g, w)) in got.to_vec::<f64>().iter().zip(&want).enumerate() {
-        assert!(
-            (g - w).abs() <= rtol * (1.0 + w.abs()),
-            "{:?} · {:?}: element {i} is {g}, naive loop gives {w}",
-            lhs.shape(),
-            rhs.shape()
-        );
-    }
-}
-
-/// Run `f` on a private pool of `threads` threads (so the parallel paths run on any
-/// machine, and the 1-thread path can be compared).
-fn on_threads(threads: usize, f: impl FnOnce() + Send) {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap()
-        .install(f);
-}
 
 /// Random matmul arguments: sizes 1..=17, up to 2 batch dims that broadcast, vectors.
 #[derive(Debug, Clone)]
@@ -242,6 +94,20 @@ proptest! {
     }
 
     #[test]
+    fn blocked_shapes_and_layouts_equal_the_naive_loop(
+        (m, k, n) in dims(),
+        layouts in (layout(), layout()),
+        f64 in any::<bool>(),
+        threads in 1usize..=2,
+        seed in any::<u64>(),
+    ) {
+        let dtype = if f64 { DType::F64 } else { DType::F32 };
+        let a = matrix(m, k, layouts.0, seed, dtype);
+        let b = matrix(k, n, layouts.1, seed ^ 0xb, dtype);
+        on_threads(threads, || assert_matches_naive(&a, &b));
+    }
+
+    #[test]
     fn mismatched_inner_dims_are_reported(k in 1usize..=17, extra in 1usize..=5) {
         let e = Tensor::zeros(&[3, k]).try_matmul(&Tensor::zeros(&[k + extra, 2])).unwrap_err();
         let want = format!(
@@ -277,6 +143,19 @@ fn wide_products_take_the_column_split_path() {
     on_threads(2, || {
         assert_matches_naive(&v, &operand(&[1000, 5000], 6, true, DType::F64))
     });
+}
+
+#[test]
+fn wide_products_span_several_column_blocks() {
+    // NC = 4096 f32 / 2048 f64 columns, KC = 256: n = 4100 and 2053 cross the column
+    // block, k = 260 the depth block (so C is accumulated over two kc blocks).
+    let a = matrix(7, 260, Layout::Transposed, 10, DType::F32);
+    let b = matrix(260, 4100, Layout::RowMajor, 11, DType::F32);
+    on_threads(1, || assert_matches_naive(&a, &b));
+    on_threads(2, || assert_matches_naive(&a, &b));
+    let a = matrix(13, 300, Layout::Strided, 12, DType::F64);
+    let b = matrix(300, 2053, Layout::Transposed, 13, DType::F64);
+    on_threads(2, || assert_matches_naive(&a, &b));
 }
 
 #[test]

@@ -1,0 +1,312 @@
+//! Matrix multiplication, the hot path of every model: [`Tensor::matmul`] with
+//! PyTorch's shape rules, on our own SIMD GEMM (packing, cache blocking, AVX2+FMA).
+//!
+//! ```text
+//! C[i, j] = Σ_p A[i, p] · B[p, j]          A: [m, k]   B: [k, n]   C: [m, n]
+//!
+//! shape rules (torch.matmul):
+//!   [k]       · [k]        → []            dot product
+//!   [m, k]    · [k, n]     → [m, n]
+//!   [k]       · [k, n]     → [n]           lhs read as [1, k], the 1 removed after
+//!   [m, k]    · [k]        → [m]           rhs read as [k, 1], the 1 removed after
+//!   [.., m, k] · [.., k, n] → [.., m, n]    batch dims (all but the last two) broadcast:
+//!   [2, 1, 3, 4] · [5, 4, 6] → [2, 5, 3, 6]
+//! ```
+//!
+//! How the data is walked. An n-d array is a pointer plus one stride per dim: element
+//! `[b, i, p]` of `A` lives at `ptr + b·s_b + i·s_i + p·s_p`. A gemm kernel needs only
+//! the 2-D part, `(ptr, row stride, column stride)`, and ours accepts *any* strides,
+//! because it first copies ("packs") small panels of `A` and `B` into cache-sized
+//! buffers in the order its SIMD micro-kernel wants. So:
+//!
+//! ```text
+//! B = w.t(), w a row-major [n, k]: strides [1, k], not [n, 1] → packed as is, no copy
+//! a batch dim of size 1 broadcast to 5: stride 0          → one matrix read 5 times
+//! C: a fresh row-major [.., m, n] buffer: strides [.., n, 1]
+//! ```
+//!
+//! The gemm itself, `C = A · B` for one pair of matrices, is ours, written to be read:
+//!
+//! ```text
+//! mod.rs         shapes, batching, and the choice of kernel (this file)
+//! blocking.rs    the five-loop GEMM nest, cache block sizes, threads  ← start here
+//! pack.rs        copying blocks of A and B into the kernel's order
+//! kernel_avx2.rs the AVX2+FMA micro-kernel (6 × 16 f32, 6 × 8 f64)
+//! fallback.rs    matrixmultiply, for CPUs without AVX2+FMA
+//! ```
+//!
+//! The AVX2+FMA kernel runs when the CPU has both features (checked once per call at
+//! run time, `is_x86_feature_detected!`); any other CPU gets `matrixmultiply`, which
+//! follows the same plan with portable block sizes. [`force_fallback`] selects it
+//! by hand, for tests and comparisons.
+//!
+//! Parallelism (rayon, one pool): one large product (≥ [`SPLIT_FLOPS`]) spreads its
+//! blocks of C over the threads; a batch of smaller products (≥ [`BATCH_FLOPS`] in
+//! all) runs one task per product, each on one thread.
+//!
+//! Read next: [`blocking`] for how the gemm works, [`crate::display`] to print the
+//! result, or `benches/matmul.rs` and `BENCHMARKS.md` for speed.
+
+#[cfg(target_arch = "x86_64")]
+pub mod blocking;
+mod fallback;
+#[cfg(target_arch = "x86_64")]
+mod kernel_avx2;
+#[cfg(target_arch = "x86_64")]
+mod pack;
+#[cfg(test)]
+mod tests;
+
+use std::mem::MaybeUninit;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use ndarray::{ArcArray, Array3, ArrayView2, ArrayViewD, ArrayViewMut2, Axis, Ix2, IxDyn};
+use rayon::prelude::*;
+
+use crate::dtype::{DType, Element};
+use crate::error::{ErrorKind, OrRaise, ShapeError};
+use crate::shape::numel;
+use crate::tensor::{Storage, Tensor, check_same_dtype};
+
+/// Flops (`2·m·k·n`) from which one product spreads its blocks of C over the rayon
+/// threads.
+///
+/// Measured on the 2-core dev machine with the earlier `matrixmultiply` path
+/// (`cargo bench --bench matmul -- table` and direct timings): splitting 112³
+/// (2.8 MFLOP) or 128³ (4.2 MFLOP) ran no faster than one thread, 160³ (8.2 MFLOP)
+/// 1.5× faster and 256³ 1.8×. Not yet re-measured for our kernel on an idle machine.
+pub const SPLIT_FLOPS: usize = 1 << 23;
+
+/// Total flops of a batch of smaller products from which the products are spread over
+/// the rayon threads, one task per product: 4 products of 64³ (2.1 MFLOP in all) ran
+/// 1.1× faster on two threads, 8 of them 1.2×; 16 of 32³ (1 MFLOP) no faster.
+pub const BATCH_FLOPS: usize = 1 << 21;
+
+/// The shapes of one matmul, worked out before touching data.
+#[derive(Debug, PartialEq)]
+struct Plan {
+    /// Broadcast batch shape (empty for plain 2-D).
+    batch: Vec<usize>,
+    m: usize,
+    k: usize,
+    n: usize,
+    /// `batch + [m, n]` with the 1-D operands' dims removed.
+    out_shape: Vec<usize>,
+}
+
+/// Check the shapes of `lhs · rhs` and work out the plan (see the module doc).
+fn plan(lhs: &[usize], rhs: &[usize]) -> Result<Plan, ShapeError> {
+    let fail = |problem: String, hint: &str| {
+        Err(ShapeError::new(
+            "matmul",
+            ErrorKind::Shape,
+            format!("cannot multiply {lhs:?} by {rhs:?}: {problem}"),
+        )
+        .with_hint(hint))
+    };
+    if lhs.is_empty() || rhs.is_empty() {
+        return fail(
+            "both operands need at least 1 dim".into(),
+            "to scale by a 0-d tensor use mul (`*`)",
+        );
+    }
+    // A 1-D lhs is a row [1, k]; a 1-D rhs is a column [k, 1].
+    let (lhs_batch, m, k) = match lhs {
+        [k] => (&[][..], 1, *k),
+        [batch @ .., m, k] => (batch, *m, *k),
+        [] => unreachable!("checked above"),
+    };
+    let (rhs_batch, k2, n) = match rhs {
+        [k] => (&[][..], *k, 1),
+        [batch @ .., k, n] => (batch, *k, *n),
+        [] => unreachable!("checked above"),
+    };
+    if k != k2 {
+        return fail(
+            format!("inner dimensions {k} and {k2} differ"),
+            "the lhs's last dim must equal the rhs's second-to-last; transpose one with .t()?",
+        );
+    }
+    let Ok(batch) = crate::shape::broadcast_shapes("matmul", lhs_batch, rhs_batch) else {
+        return fail(
+            format!("batch dims {lhs_batch:?} and {rhs_batch:?} cannot be broadcast"),
+            "batch dims (all but the last two) must be equal or 1, aligned from the right",
+        );
+    };
+    let mut out_shape = batch.clone();
+    if lhs.len() > 1 {
+        out_shape.push(m);
+    }
+    if rhs.len() > 1 {
+        out_shape.push(n);
+    }
+    Ok(Plan {
+        batch,
+        m,
+        k,
+        n,
+        out_shape,
+    })
+}
+
+impl Tensor {
+    /// Matrix product with PyTorch's rules: dot, matrix·matrix, vector·matrix,
+    /// matrix·vector, and batched products whose batch dims broadcast.
+    ///
+    /// Transposed or broadcast operands are read through their strides, never copied.
+    /// The result is a fresh contiguous tensor of the operands' dtype.
+    ///
+    /// # Shapes
+    /// ```text
+    /// [k]·[k] → []   [m, k]·[k, n] → [m, n]   [k]·[k, n] → [n]   [m, k]·[k] → [m]
+    /// [B.., m, k]·[B'.., k, n] → [broadcast(B, B').., m, n]
+    /// ```
+    ///
+    /// # Panics
+    /// If an operand is 0-d, the inner dimensions differ, the batch dims do not
+    /// broadcast, or the dtypes differ. [`Tensor::try_matmul`] returns the error instead.
+    ///
+    /// # Examples
+    /// ```
+    /// # use tensor::Tensor;
+    /// let a = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
+    /// let b = Tensor::from_vec(vec![1.0, 0.0, 0.0, 1.0, 1.0, 1.0], &[3, 2]);
+    /// // [[1+3, 2+3], [4+6, 5+6]]
+    /// assert_eq!(a.matmul(&b).to_vec::<f32>(), vec![4.0, 5.0, 10.0, 11.0]);
+    /// let v = Tensor::ones(&[3]);
+    /// assert_eq!(a.matmul(&v).to_vec::<f32>(), vec![6.0, 15.0]); // row sums, shape [2]
+    /// ```
+    #[track_caller]
+    pub fn matmul(&self, other: &Tensor) -> Tensor {
+        self.try_matmul(other).or_raise()
+    }
+
+    /// [`Tensor::matmul`], returning an error instead of panicking.
+    ///
+    /// # Errors
+    /// A [`ErrorKind::DType`] error if the dtypes differ; a [`ErrorKind::Shape`] error
+    /// naming both shapes if an operand is 0-d, the inner dimensions differ or the batch
+    /// dims do not broadcast.
+    ///
+    /// ```
+    /// # use tensor::Tensor;
+    /// let e = Tensor::zeros(&[32, 64]).try_matmul(&Tensor::zeros(&[65, 10])).unwrap_err();
+    /// assert!(e.to_string().starts_with(
+    ///     "matmul: cannot multiply [32, 64] by [65, 10]: inner dimensions 64 and 65 differ"));
+    /// ```
+    pub fn try_matmul(&self, other: &Tensor) -> Result<Tensor, ShapeError> {
+        check_same_dtype("matmul", self, other)?;
+        let plan = plan(self.shape(), other.shape())?;
+        Ok(match self.dtype() {
+            DType::F32 => Storage::F32(matmul_arrays(self.array(), other.array(), &plan)).into(),
+            DType::F64 => Storage::F64(matmul_arrays(self.array(), other.array(), &plan)).into(),
+        })
+    }
+}
+
+/// The batched product of `a` and `b` following `plan` (shapes already checked).
+fn matmul_arrays<T: Scalar>(
+    a: &ArcArray<T, IxDyn>,
+    b: &ArcArray<T, IxDyn>,
+    plan: &Plan,
+) -> ArcArray<T, IxDyn> {
+    let Plan { m, k, n, .. } = *plan;
+    // 1. Lift 1-D operands to matrices: [k] → [1, k] (lhs) and [k] → [k, 1] (rhs).
+    //    Inserting a size-1 axis only adds a stride, the data is untouched.
+    let mut a = a.view();
+    if a.ndim() == 1 {
+        a.insert_axis_inplace(Axis(0));
+    }
+    let mut b = b.view();
+    if b.ndim() == 1 {
+        b.insert_axis_inplace(Axis(1));
+    }
+    // 2. Broadcast both to the full batch shape: repeated dims get stride 0.
+    let full = |rows, cols| IxDyn(&[&plan.batch[..], &[rows, cols]].concat());
+    let bad = "internal error: matmul shapes were checked; this is a bug";
+    let a = a.broadcast(full(m, k)).expect(bad);
+    let b = b.broadcast(full(k, n)).expect(bad);
+    // 3. One fresh row-major output, seen as [batch items, m, n]. It is left
+    //    uninitialised: gemm overwrites every element (beta = 0), and zero-filling it
+    //    first would cost an extra pass over memory (~5% of a 2048×256×1024 product).
+    let count = numel(&plan.batch);
+    let mut out = Array3::<T>::uninit((count, m, n));
+    let flops = 2 * m * k * n;
+    let threads = rayon::current_num_threads();
+    if threads > 1 && flops >= SPLIT_FLOPS {
+        // Big products: each one split across the threads, one after the other.
+        for (i, c) in out.outer_iter_mut().enumerate() {
+            gemm(matrix_at(&a, i), matrix_at(&b, i), c, threads);
+        }
+    } else if threads > 1 && count >= 2 && flops * count >= BATCH_FLOPS {
+        // Many smaller products: one rayon task per batch item.
+        out.axis_iter_mut(Axis(0))
+            .into_par_iter()
+            .enumerate()
+            .for_each(|(i, c)| gemm(matrix_at(&a, i), matrix_at(&b, i), c, 1));
+    } else {
+        for (i, c) in out.outer_iter_mut().enumerate() {
+            gemm(matrix_at(&a, i), matrix_at(&b, i), c, 1);
+        }
+    }
+    // SAFETY: the loops above gave every batch item's [m, n] matrix to `gemm`, which
+    // writes every element of its `c` (both kernels, also when k = 0: see `gemm`).
+    let out = unsafe { out.assume_init() };
+    out.into_shape_with_order(IxDyn(&plan.out_shape))
+        .expect(bad)
+        .into_shared()
+}
+
+/// The `index`-th matrix of a `[batch.., rows, cols]` view, counting batch items in
+/// row-major order (the last batch dim fastest), as a 2-D view: no copy.
+fn matrix_at<'a, T>(x: &ArrayViewD<'a, T>, mut index: usize) -> ArrayView2<'a, T> {
+    let mut view = x.clone();
+    // Peel batch dims off from the innermost: earlier axis numbers stay valid.
+    for axis in (0..x.ndim() - 2).rev() {
+        let len = x.shape()[axis];
+        view = view.index_axis_move(Axis(axis), index % len);
+        index /= len;
+    }
+    view.into_dimensionality::<Ix2>()
+        .expect("internal error: two dims remain after the batch dims; this is a bug")
+}
+
+/// The element types with a gemm, f32 and f64: an [`Element`] with, on x86-64, the
+/// SIMD operations of our kernel.
+#[cfg(target_arch = "x86_64")]
+trait Scalar: Element + kernel_avx2::Simd + pack::Packable {}
+/// The element types with a gemm, f32 and f64.
+#[cfg(not(target_arch = "x86_64"))]
+trait Scalar: Element {}
+impl Scalar for f32 {}
+impl Scalar for f64 {}
+
+/// Set by [`force_fallback`].
+static FALLBACK: AtomicBool = AtomicBool::new(false);
+
+/// Make every following matmul in this process use the portable `matrixmultiply`
+/// path (`true`) or pick the fastest kernel the CPU supports again (`false`, the
+/// default). For tests of the fallback and for speed comparisons; results agree to
+/// rounding either way.
+pub fn force_fallback(on: bool) {
+    FALLBACK.store(on, Ordering::Relaxed);
+}
+
+/// `c = a · b` for one matrix each, on `threads` rayon threads (1: the calling thread
+/// only): our AVX2+FMA gemm where the CPU has it, else `matrixmultiply`. Every
+/// element of `c` is written (an empty sum, k = 0, gives 0), so it may start
+/// uninitialised.
+fn gemm<T: Scalar>(
+    a: ArrayView2<T>,
+    b: ArrayView2<T>,
+    c: ArrayViewMut2<MaybeUninit<T>>,
+    threads: usize,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if !FALLBACK.load(Ordering::Relaxed) {
+        if let Some(cpu) = kernel_avx2::Avx2Fma::detect() {
+            return blocking::gemm(cpu, a, b, c, threads);
+        }
+    }
+    fallback::gemm(a, b, c, threads);
+}
