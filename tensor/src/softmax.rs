@@ -22,6 +22,7 @@
 //! is no distribution over zero candidates. Read next: [`crate::movement`].
 
 use ndarray::{ArcArray, ArrayD, ArrayView1, ArrayViewMut1, Axis, IxDyn, Zip};
+use rayon::prelude::*;
 
 use crate::dtype::Element;
 use crate::error::{ErrorKind, OrRaise, ShapeError};
@@ -62,12 +63,33 @@ fn log_softmax_backward_lane<T: Element>(
 /// A new row-major array of `a`'s shape, each lane along `axis` written by
 /// `f(lane of a, lane of b, output lane)` (`a` and `b` have the same shape); lanes are
 /// spread over rayon when `a` is large.
+///
+/// Fast path: along the last dim of row-major inputs the lanes are consecutive
+/// slices, read as chunks. The general path walks n-d lane iterators, which costs
+/// more than the arithmetic on short lanes (attention rows of 32).
 fn zip_lanes<T: Element>(
     a: &ArcArray<T, IxDyn>,
     b: &ArcArray<T, IxDyn>,
     axis: usize,
     f: impl Fn(ArrayView1<'_, T>, ArrayView1<'_, T>, ArrayViewMut1<'_, T>) + Sync + Send,
 ) -> ArrayD<T> {
+    let n = a.shape()[axis];
+    if let (true, Some(xa), Some(xb)) = (axis + 1 == a.ndim() && n > 0, a.as_slice(), b.as_slice())
+    {
+        let mut out = vec![T::zero(); a.len()];
+        let lane = |((y, x), z): ((&mut [T], &[T]), &[T])| f(x.into(), z.into(), y.into());
+        if worth_parallel(a.len()) {
+            let rows = out.par_chunks_mut(n).zip(xa.par_chunks(n));
+            rows.zip(xb.par_chunks(n)).for_each(lane);
+        } else {
+            out.chunks_mut(n)
+                .zip(xa.chunks(n))
+                .zip(xb.chunks(n))
+                .for_each(lane);
+        }
+        return ArrayD::from_shape_vec(a.raw_dim(), out)
+            .expect("internal error: one output per input element; this is a bug");
+    }
     let mut out = ArrayD::zeros(a.raw_dim());
     let zip = Zip::from(a.lanes(Axis(axis)))
         .and(b.lanes(Axis(axis)))
