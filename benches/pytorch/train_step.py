@@ -1,29 +1,35 @@
 """PyTorch side of `benches/train_step.rs`: the same four models, batch 32, forward +
-loss + backward + optimizer step, median of 15 steps after 3 warm-up steps, 1 thread.
+loss + backward + optimizer step, medians of wall and thread CPU time over 15 steps
+(REPEATS in the environment) after 3 warm-up steps, at THREADS threads (default 1).
 
-    python benches/pytorch/train_step.py        (PyTorch from PyPI; not run in CI)
+    python benches/pytorch/train_step.py [lstm transformer ..]   (PyTorch from PyPI; not in CI)
 """
+import os
 import statistics
+import sys
 import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-torch.set_num_threads(1)
+THREADS = int(os.environ.get("THREADS", "1"))
+torch.set_num_threads(THREADS)
 torch.manual_seed(0)
-WARMUP, REPEATS = 3, 15
+WARMUP, REPEATS = 3, int(os.environ.get("REPEATS", "15"))
 
 
 def median_ms(step):
+    """(wall, CPU of this thread) medians in ms; at 1 thread all the work is on this thread."""
     for _ in range(WARMUP):
         step()
-    times = []
+    walls, cpus = [], []
     for _ in range(REPEATS):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.thread_time()
         step()
-        times.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(times)
+        walls.append((time.perf_counter() - start) * 1e3)
+        cpus.append((time.thread_time() - cpu_start) * 1e3)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def mlp():
@@ -122,7 +128,9 @@ def word2vec(sparse):
 
 
 if __name__ == "__main__":
-    print(f"training step, batch 32, 1 thread, median of {REPEATS} steps (ms), torch {torch.__version__}")
+    filters = [a.lower() for a in sys.argv[1:]]
+    print(f"training step, batch 32, {THREADS} thread(s), median of {REPEATS} steps after {WARMUP}, torch {torch.__version__}")
+    print(f"{'model':<44} {'wall ms':>10} {'cpu ms':>10}")
     for name, fn in [
         ("MLP 784-256-256-10, Adam", mlp),
         ("LSTM LM 10k/128/256, seq 35, Adam", lstm_lm),
@@ -130,4 +138,7 @@ if __name__ == "__main__":
         ("word2vec SGNS, dense Adam", lambda: word2vec(False)),
         ("word2vec SGNS, sparse rows + SparseAdam", lambda: word2vec(True)),
     ]:
-        print(f"{name:<44} {fn():10.2f}")
+        if filters and not any(f in name.lower() for f in filters):
+            continue
+        wall, cpu = fn()
+        print(f"{name:<44} {wall:10.2f} {cpu:10.2f}")

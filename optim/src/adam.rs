@@ -26,7 +26,7 @@ use std::collections::HashMap;
 
 use autograd::Var;
 use nn::checkpoint::{LoadError, StateDict};
-use tensor::Tensor;
+use tensor::{Element, Tensor};
 
 use crate::check::{check_eps, check_rate, check_weight_decay, dense_grad_of};
 use crate::optimizer::{Optimizer, ParamGroup, ParamGroups};
@@ -123,21 +123,54 @@ pub(crate) fn adam_update(
     let (beta1, beta2) = h.betas;
     state.step += 1;
     let t = state.step as f64;
-    state.m = &(&state.m * beta1) + &(g * (1.0 - beta1));
-    state.v = &(&state.v * beta2) + &(&(g * g) * (1.0 - beta2));
-    let m_hat = &state.m / (1.0 - beta1.powf(t));
-    let v_hat = if h.amsgrad {
+    // Each line is one fused pass over the elements (not a chain of temporaries).
+    state.m = state.m.zip_with(g, "adam", average(beta1), average(beta1));
+    state.v = state.v.zip_with(
+        g,
+        "adam",
+        average_of_squares(beta2),
+        average_of_squares(beta2),
+    );
+    let v = if h.amsgrad {
         let v_max = match &state.v_max {
             Some(v_max) => v_max.maximum(&state.v),
             None => state.v.clone(),
         };
-        let v_hat = &v_max / (1.0 - beta2.powf(t));
-        state.v_max = Some(v_max);
-        v_hat
+        state.v_max.insert(v_max).clone()
     } else {
-        &state.v / (1.0 - beta2.powf(t))
+        state.v.clone()
     };
-    theta - &(&(&m_hat / &(&v_hat.sqrt() + h.eps)) * h.lr)
+    let corrections = (1.0 / (1.0 - beta1.powf(t)), 1.0 / (1.0 - beta2.powf(t)));
+    let step = state.m.zip_with(
+        &v,
+        "adam",
+        scaled_step(corrections, h.eps, h.lr),
+        scaled_step(corrections, h.eps, h.lr),
+    );
+    theta - &step
+}
+
+/// `(s, x) ↦ β·s + (1 − β)·x`, the moving average `m_t`.
+fn average<T: Element>(beta: f64) -> impl Fn(T, T) -> T + Send + Sync {
+    let (keep, take) = (T::of(beta), T::of(1.0 - beta));
+    move |s, x| s * keep + x * take
+}
+
+/// `(s, x) ↦ β·s + (1 − β)·x²`, the moving average `v_t`.
+fn average_of_squares<T: Element>(beta: f64) -> impl Fn(T, T) -> T + Send + Sync {
+    let (keep, take) = (T::of(beta), T::of(1.0 - beta));
+    move |s, x| s * keep + (x * x) * take
+}
+
+/// `(m, v) ↦ lr · m̂ / (√v̂ + ε)` with `m̂ = m·c₁`, `v̂ = v·c₂` and the bias
+/// corrections `(c₁, c₂) = (1/(1 − β₁ᵗ), 1/(1 − β₂ᵗ))`.
+fn scaled_step<T: Element>(
+    (c1, c2): (f64, f64),
+    eps: f64,
+    lr: f64,
+) -> impl Fn(T, T) -> T + Send + Sync {
+    let (c1, c2, eps, lr) = (T::of(c1), T::of(c2), T::of(eps), T::of(lr));
+    move |m, v| (m * c1) / ((v * c2).sqrt() + eps) * lr
 }
 
 impl Adam {

@@ -22,13 +22,14 @@
 //! is no distribution over zero candidates. Read next: [`crate::movement`].
 
 use ndarray::{ArcArray, ArrayD, ArrayView1, ArrayViewMut1, Axis, IxDyn, Zip};
+use rayon::prelude::*;
 
 use crate::dtype::Element;
-use crate::error::{OrRaise, ShapeError};
+use crate::error::{ErrorKind, OrRaise, ShapeError};
 use crate::parallel::worth_parallel;
 use crate::reduce::{max_shift, sum_map};
 use crate::shape::normalize_dim;
-use crate::tensor::{Storage, Tensor};
+use crate::tensor::{Storage, Tensor, check_same_dtype};
 
 /// `y = softmax(x)` for one lane: exp(x − m), then divide by the sum.
 fn softmax_lane<T: Element>(x: ArrayView1<'_, T>, mut y: ArrayViewMut1<'_, T>) {
@@ -45,21 +46,69 @@ fn log_softmax_lane<T: Element>(x: ArrayView1<'_, T>, mut y: ArrayViewMut1<'_, T
     y.zip_mut_with(&x, |y, &x| *y = (x - m) - log_sum);
 }
 
+/// `∂L/∂x` of log_softmax for one lane, from its output `y` and `g = ∂L/∂y`:
+/// `gᵢ − exp(yᵢ) · Σⱼ gⱼ` (`exp(y)` is the softmax), in one pass after the sum.
+fn log_softmax_backward_lane<T: Element>(
+    y: ArrayView1<'_, T>,
+    g: ArrayView1<'_, T>,
+    mut dx: ArrayViewMut1<'_, T>,
+) {
+    let g_sum = sum_map(g.view(), |v| v);
+    Zip::from(&mut dx)
+        .and(&y)
+        .and(&g)
+        .for_each(|dx, &y, &g| *dx = g - y.exp() * g_sum);
+}
+
 /// A new row-major array of `a`'s shape, each lane along `axis` written by
-/// `f(input lane, output lane)`; lanes are spread over rayon when `a` is large.
-fn map_lanes<T: Element>(
+/// `f(lane of a, lane of b, output lane)` (`a` and `b` have the same shape); lanes are
+/// spread over rayon when `a` is large.
+///
+/// Fast path: along the last dim of row-major inputs the lanes are consecutive
+/// slices, read as chunks. The general path walks n-d lane iterators, which costs
+/// more than the arithmetic on short lanes (attention rows of 32).
+fn zip_lanes<T: Element>(
     a: &ArcArray<T, IxDyn>,
+    b: &ArcArray<T, IxDyn>,
     axis: usize,
-    f: impl Fn(ArrayView1<'_, T>, ArrayViewMut1<'_, T>) + Sync + Send,
+    f: impl Fn(ArrayView1<'_, T>, ArrayView1<'_, T>, ArrayViewMut1<'_, T>) + Sync + Send,
 ) -> ArrayD<T> {
+    let n = a.shape()[axis];
+    if let (true, Some(xa), Some(xb)) = (axis + 1 == a.ndim() && n > 0, a.as_slice(), b.as_slice())
+    {
+        let mut out = vec![T::zero(); a.len()];
+        let lane = |((y, x), z): ((&mut [T], &[T]), &[T])| f(x.into(), z.into(), y.into());
+        if worth_parallel(a.len()) {
+            let rows = out.par_chunks_mut(n).zip(xa.par_chunks(n));
+            rows.zip(xb.par_chunks(n)).for_each(lane);
+        } else {
+            out.chunks_mut(n)
+                .zip(xa.chunks(n))
+                .zip(xb.chunks(n))
+                .for_each(lane);
+        }
+        return ArrayD::from_shape_vec(a.raw_dim(), out)
+            .expect("internal error: one output per input element; this is a bug");
+    }
     let mut out = ArrayD::zeros(a.raw_dim());
-    let zip = Zip::from(a.lanes(Axis(axis))).and(out.lanes_mut(Axis(axis)));
+    let zip = Zip::from(a.lanes(Axis(axis)))
+        .and(b.lanes(Axis(axis)))
+        .and(out.lanes_mut(Axis(axis)));
     if worth_parallel(a.len()) {
         zip.par_for_each(f);
     } else {
         zip.for_each(f);
     }
     out
+}
+
+/// [`zip_lanes`] with one input: `f(input lane, output lane)`.
+fn map_lanes<T: Element>(
+    a: &ArcArray<T, IxDyn>,
+    axis: usize,
+    f: impl Fn(ArrayView1<'_, T>, ArrayViewMut1<'_, T>) + Sync + Send,
+) -> ArrayD<T> {
+    zip_lanes(a, a, axis, |x, _, y| f(x, y))
 }
 
 impl Tensor {
@@ -122,6 +171,44 @@ impl Tensor {
     pub fn log_softmax(&self, dim: isize) -> Tensor {
         self.try_map_lanes("log_softmax", dim, log_softmax_lane, log_softmax_lane)
             .or_raise()
+    }
+
+    /// The gradient of [`Tensor::log_softmax`] along `dim`, with `self` its output
+    /// `y` and `grad = ∂L/∂y`: `∂L/∂xᵢ = gᵢ − exp(yᵢ) · Σⱼ gⱼ` on every lane. One fused
+    /// pass per lane, where the composite (`exp`, `sum_dim`, `*`, `−`) would make four
+    /// tensors of the input's size.
+    ///
+    /// # Shapes
+    /// `self` and `grad` have the same shape; so has the output (contiguous).
+    ///
+    /// # Panics
+    /// If the shapes or dtypes differ, or `dim` is out of range.
+    #[track_caller]
+    pub fn log_softmax_backward(&self, grad: &Tensor, dim: isize) -> Tensor {
+        const OP: &str = "log_softmax_backward";
+        check_same_dtype(OP, self, grad).or_raise();
+        if self.shape() != grad.shape() {
+            ShapeError::new(
+                OP,
+                ErrorKind::Shape,
+                format!(
+                    "the gradient has shape {:?}, the output {:?}",
+                    grad.shape(),
+                    self.shape()
+                ),
+            )
+            .raise();
+        }
+        let axis = normalize_dim(OP, dim, self.shape()).or_raise();
+        match (&self.storage, &grad.storage) {
+            (Storage::F32(y), Storage::F32(g)) => {
+                Tensor::from_array(zip_lanes(y, g, axis, log_softmax_backward_lane))
+            }
+            (Storage::F64(y), Storage::F64(g)) => {
+                Tensor::from_array(zip_lanes(y, g, axis, log_softmax_backward_lane))
+            }
+            _ => unreachable!("dtypes were checked equal above"),
+        }
     }
 }
 
@@ -266,6 +353,32 @@ mod tests {
         assert_eq!(&p[..2], &[1.0, 0.0]);
         assert!(p[2].is_nan() && p[3].is_nan());
         assert_eq!(m.log_softmax(1).to_vec::<f32>()[..2], [0.0, -inf]);
+    }
+
+    #[test]
+    fn log_softmax_backward_equals_the_composite() {
+        // g − softmax · Σ g, on rows (dim 1) and on columns of a transposed view (dim 0)
+        let g = Tensor::from_vec_f64(vec![0.5, -1.0, 2.0, 0.0, 1.5, -0.25], &[2, 3]);
+        for dt in DTYPES {
+            let x = Tensor::from_vec_f64(LOGITS.to_vec(), &[2, 3]).to_dtype(dt);
+            let g = g.to_dtype(dt);
+            for (x, g, dim) in [
+                (x.clone(), g.clone(), 1),
+                (x.transpose(0, 1), g.transpose(0, 1), 0),
+            ] {
+                let y = x.log_softmax(dim);
+                let composite = &g - &(&y.exp() * &g.sum_dim(dim, true));
+                let fused = y.log_softmax_backward(&g, dim);
+                assert_eq!(fused.dtype(), dt);
+                assert_close(&fused.to_vec::<f64>(), &composite.to_vec::<f64>(), 1e-6);
+            }
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "log_softmax_backward: the gradient has shape [3], the output [2]")]
+    fn log_softmax_backward_checks_shapes() {
+        Tensor::zeros(&[2]).log_softmax_backward(&Tensor::zeros(&[3]), 0);
     }
 
     #[test]

@@ -43,9 +43,7 @@ impl Function for LogSoftmax {
         "log_softmax"
     }
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
-        let softmax = self.y.exp();
-        let g_sum = grad_out.sum_dim(self.dim, true);
-        vec![Some(grad_out - &(&softmax * &g_sum))]
+        vec![Some(self.y.log_softmax_backward(grad_out, self.dim))]
     }
 }
 
