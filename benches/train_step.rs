@@ -18,8 +18,11 @@
 
 #![allow(missing_docs)]
 
+mod cpu_clock;
+
 use std::time::Instant;
 
+use cpu_clock::thread_cpu_seconds;
 use ferrograd::nn::loss::{binary_cross_entropy_with_logits, cross_entropy};
 use ferrograd::nn::{
     Embedding, LSTM, Linear, ReLU, RnnConfig, Sequential, SinusoidalPositionalEncoding,
@@ -47,32 +50,6 @@ struct Timing {
     cpu: f64,
 }
 
-/// CPU time this thread has run so far, in nanoseconds (POSIX
-/// `clock_gettime(CLOCK_THREAD_CPUTIME_ID)`; Linux only, 0 elsewhere).
-fn thread_cpu_ns() -> u64 {
-    #[cfg(target_os = "linux")]
-    {
-        #[repr(C)]
-        struct Timespec {
-            seconds: i64,
-            nanoseconds: i64,
-        }
-        unsafe extern "C" {
-            fn clock_gettime(clock: i32, time: *mut Timespec) -> i32;
-        }
-        const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
-        let mut t = Timespec {
-            seconds: 0,
-            nanoseconds: 0,
-        };
-        // SAFETY: `t` is a valid, writable timespec; the clock id is Linux's constant.
-        if unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut t) } == 0 {
-            return t.seconds as u64 * 1_000_000_000 + t.nanoseconds as u64;
-        }
-    }
-    0
-}
-
 fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);
     xs[xs.len() / 2]
@@ -85,9 +62,12 @@ fn median_ms(mut step: impl FnMut()) -> Timing {
     }
     let (walls, cpus) = (0..repeats())
         .map(|_| {
-            let (start, cpu_start) = (Instant::now(), thread_cpu_ns());
+            let (start, cpu_start) = (Instant::now(), thread_cpu_seconds());
             step();
-            let cpu = (thread_cpu_ns() - cpu_start) as f64 * 1e-6;
+            let cpu = match (cpu_start, thread_cpu_seconds()) {
+                (Some(a), Some(b)) => (b - a) * 1e3,
+                _ => 0.0,
+            };
             (start.elapsed().as_secs_f64() * 1e3, cpu)
         })
         .unzip();

@@ -10,114 +10,21 @@
 //! Also checks `num_parameters()` against PyTorch's count stored in each fixture, and
 //! `LSTM(100, 128)`'s 117,760 parameters without a fixture.
 
+mod pytorch_fixture;
+
 use std::collections::BTreeMap;
 
 use autograd::Var;
-use nn::checkpoint::{StateDict, load_file};
 use nn::{GRU, GRUCell, LSTM, LSTMCell, Module, RnnConfig};
-use tensor::Tensor;
-
-const TOLERANCE: f64 = 1e-5;
-
-fn fixture(name: &str) -> StateDict {
-    let path = format!(
-        "{}/tests/fixtures/rnn_{name}.safetensors",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    load_file(&path)
-        .unwrap_or_else(|e| panic!("{e}; regenerate with tests/fixtures/fixtures_rnn.py"))
-}
-
-/// The tensors under `prefix`, with the prefix stripped.
-fn under(data: &StateDict, prefix: &str) -> StateDict {
-    data.iter()
-        .filter_map(|(k, v)| k.strip_prefix(prefix).map(|k| (k.to_string(), v.clone())))
-        .collect()
-}
-
-/// Largest `|a − b| / max(1, max |b|)`; panics (naming `what`) above the tolerance.
-fn deviation(what: &str, ours: &Tensor, theirs: &Tensor) -> f64 {
-    assert_eq!(ours.shape(), theirs.shape(), "{what}: shapes differ");
-    let (a, b): (Vec<f64>, Vec<f64>) = (ours.to_vec(), theirs.to_vec());
-    let scale = b.iter().fold(1.0f64, |m, v| m.max(v.abs()));
-    let worst = a
-        .iter()
-        .zip(&b)
-        .map(|(x, y)| (x - y).abs() / scale)
-        .fold(0.0, f64::max);
-    assert!(
-        worst <= TOLERANCE,
-        "{what}: deviation {worst:e} > {TOLERANCE:e}\nours   {a:?}\ntorch  {b:?}"
-    );
-    worst
-}
 
 type Run<M> = fn(&M, &BTreeMap<String, Var>) -> BTreeMap<String, Var>;
 
-/// Load the fixture into `module`, run it, backpropagate the weighted sum, compare
-/// everything; returns the largest deviation.
+/// The shared fixture check (`tests/pytorch_fixture/mod.rs`) on `rnn_<name>`: load the
+/// weights, run, backpropagate the weighted sum, compare outputs and every gradient.
 fn check<M: Module>(name: &str, module: M, run: Run<M>) -> f64 {
-    let data = fixture(name);
-    module
-        .load_state_dict(&under(&data, "model."), true)
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
-    let pytorch_count = data["num_parameters"].to_vec::<f64>()[0];
-    assert_eq!(module.num_parameters() as f64, pytorch_count, "{name}");
-
-    let inputs: BTreeMap<String, Var> = under(&data, "input.")
-        .into_iter()
-        .map(|(k, t)| (k, Var::param(t)))
-        .collect();
-    let outputs = run(&module, &inputs);
-    let weights = under(&data, "w.");
-    assert_eq!(
-        outputs.keys().collect::<Vec<_>>(),
-        weights.keys().collect::<Vec<_>>(),
-        "{name}: outputs"
-    );
-    let loss = outputs
-        .iter()
-        .map(|(k, out)| (out * &Var::new(weights[k].clone())).sum())
-        .reduce(|a, b| &a + &b)
-        .expect("at least one output");
-    loss.backward();
-
-    let mut worst = 0.0f64;
-    for (k, expected) in under(&data, "output.") {
-        worst = worst.max(deviation(
-            &format!("{name} output.{k}"),
-            &outputs[&k].value(),
-            &expected,
-        ));
-    }
-    for (k, expected) in under(&data, "grad.input.") {
-        let grad = inputs[&k]
-            .grad()
-            .unwrap_or_else(|| panic!("{name}: no grad for {k}"));
-        worst = worst.max(deviation(
-            &format!("{name} grad.input.{k}"),
-            &grad,
-            &expected,
-        ));
-    }
-    let grads = under(&data, "grad.model.");
-    assert_eq!(
-        grads.len(),
-        module.parameters().len(),
-        "{name}: parameter count"
-    );
-    for (k, p) in module.named_parameters() {
-        let grad = p
-            .grad()
-            .unwrap_or_else(|| panic!("{name}: no grad for {k}"));
-        worst = worst.max(deviation(
-            &format!("{name} grad.model.{k}"),
-            &grad,
-            &grads[&k],
-        ));
-    }
-    println!("{name}: largest deviation {worst:e}");
-    worst
+    pytorch_fixture::check(&format!("rnn_{name}"), &module, |m, inputs| {
+        run(m, &inputs.vars)
+    })
 }
 
 fn outputs<const N: usize>(pairs: [(&str, Var); N]) -> BTreeMap<String, Var> {
