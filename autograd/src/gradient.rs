@@ -27,8 +27,9 @@ impl RowGradient {
     /// The same gradient as a dense `[V, C]` tensor (rows scatter-added).
     pub fn to_dense(&self) -> Tensor {
         let dim = self.rows.shape()[1];
-        let zeros = Tensor::full_dtype(&[self.num_rows, dim], 0.0, self.rows.dtype());
-        zeros.index_add(0, &self.index_tensor(), &self.rows)
+        let mut dense = Tensor::full_dtype(&[self.num_rows, dim], 0.0, self.rows.dtype());
+        dense.index_add_(0, &self.index_tensor(), &self.rows);
+        dense
     }
 
     /// The indices as an index tensor (for `index_add` / `index_select`).
@@ -46,8 +47,8 @@ impl RowGradient {
             unique.iter().enumerate().map(|(p, &i)| (i, p)).collect();
         let slots: Vec<f64> = self.indices.iter().map(|i| position[i] as f64).collect();
         let dim = self.rows.shape()[1];
-        let zeros = Tensor::full_dtype(&[unique.len(), dim], 0.0, self.rows.dtype());
-        let rows = zeros.index_add(
+        let mut rows = Tensor::full_dtype(&[unique.len(), dim], 0.0, self.rows.dtype());
+        rows.index_add_(
             0,
             &Tensor::from_vec_f64(slots, &[self.indices.len()]),
             &self.rows,
@@ -87,8 +88,10 @@ impl Gradient {
                 a.rows = Tensor::cat(&[a.rows, b.rows], 0);
                 Gradient::Rows(a)
             }
-            (Gradient::Dense(d), Gradient::Rows(r)) | (Gradient::Rows(r), Gradient::Dense(d)) => {
-                Gradient::Dense(d.index_add(0, &r.index_tensor(), &r.rows))
+            (Gradient::Dense(mut d), Gradient::Rows(r))
+            | (Gradient::Rows(r), Gradient::Dense(mut d)) => {
+                d.index_add_(0, &r.index_tensor(), &r.rows); // in place when not shared
+                Gradient::Dense(d)
             }
         }
     }

@@ -183,27 +183,60 @@ impl Var {
     #[track_caller]
     pub fn set_value(&self, value: Tensor) {
         let mut slot = self.node.value.write().unwrap_or_else(|p| p.into_inner());
-        if !self.node.is_leaf || slot.shape() != value.shape() || slot.dtype() != value.dtype() {
+        self.check_replacement((slot.dtype(), slot.shape()), &value);
+        *slot = value;
+    }
+
+    /// Change a leaf's value in place with `f` (an optimizer updating a few rows of a
+    /// large table with [`Tensor::index_add_`]). Unlike `set_value(f(value()))`, this
+    /// copies nothing when no other tensor shares the value's buffer; if one does (a
+    /// learner kept `value()`), the write makes a private copy first, so that tensor
+    /// never changes under them.
+    ///
+    /// # Panics
+    /// If `self` is not a leaf, or `f` changes the shape or dtype.
+    ///
+    /// # Examples
+    /// ```
+    /// # use autograd::Var; use tensor::Tensor;
+    /// let table = Var::param(Tensor::zeros(&[3, 2]));
+    /// let before = table.value(); // shares the buffer: keeps the old values
+    /// table.update_value(|t| t.as_mut_slice::<f32>()[0] = 1.0);
+    /// assert_eq!(table.value().to_vec::<f32>()[0], 1.0);
+    /// assert_eq!(before.to_vec::<f32>()[0], 0.0);
+    /// ```
+    #[track_caller]
+    pub fn update_value(&self, f: impl FnOnce(&mut Tensor)) {
+        let mut slot = self.node.value.write().unwrap_or_else(|p| p.into_inner());
+        let (dtype, shape) = (slot.dtype(), slot.shape().to_vec());
+        self.check_replacement((dtype, &shape), &slot);
+        f(&mut slot);
+        self.check_replacement((dtype, &shape), &slot);
+    }
+
+    /// Panics unless `self` is a leaf and `new` has the old value's dtype and shape.
+    #[track_caller]
+    fn check_replacement(&self, (dtype, shape): (DType, &[usize]), new: &Tensor) {
+        if !self.node.is_leaf || shape != new.shape() || dtype != new.dtype() {
             ShapeError::new(
                 "set_value",
                 ErrorKind::Shape,
                 format!(
                     "cannot replace a {} {:?} {} with a {} {:?}",
-                    slot.dtype(),
-                    slot.shape(),
+                    dtype,
+                    shape,
                     if self.node.is_leaf {
                         "leaf"
                     } else {
                         "op output"
                     },
-                    value.dtype(),
-                    value.shape()
+                    new.dtype(),
+                    new.shape()
                 ),
             )
             .with_hint("only leaves can be updated, keeping their shape and dtype")
             .raise();
         }
-        *slot = value;
     }
 
     /// Convert a leaf's value to `dtype` in place, dropping its gradient

@@ -112,65 +112,70 @@ pub(crate) struct AdamHyper {
     pub(crate) amsgrad: bool,
 }
 
-/// One Adam update of `theta` with gradient `g` (weight decay already applied):
-/// advances `state` and returns `θ_t` (the loop body of the algorithm box).
-pub(crate) fn adam_update(
-    theta: &Tensor,
-    g: &Tensor,
-    state: &mut AdamState,
-    h: AdamHyper,
-) -> Tensor {
-    let (beta1, beta2) = h.betas;
+/// One Adam update of `theta` with gradient `g` (weight decay already applied), in
+/// place: advances `state` and turns `theta` into `θ_t` (the loop body of the algorithm
+/// box).
+pub(crate) fn adam_update(theta: &mut Tensor, g: &Tensor, state: &mut AdamState, h: AdamHyper) {
     state.step += 1;
     let t = state.step as f64;
-    // Each line is one fused pass over the elements (not a chain of temporaries).
-    state.m = state.m.zip_with(g, "adam", average(beta1), average(beta1));
-    state.v = state.v.zip_with(
-        g,
-        "adam",
-        average_of_squares(beta2),
-        average_of_squares(beta2),
-    );
-    let v = if h.amsgrad {
-        let v_max = match &state.v_max {
-            Some(v_max) => v_max.maximum(&state.v),
-            None => state.v.clone(),
-        };
-        state.v_max.insert(v_max).clone()
-    } else {
-        state.v.clone()
+    let (beta1, beta2) = h.betas;
+    let consts = AdamConsts {
+        betas: h.betas,
+        corrections: (1.0 / (1.0 - beta1.powf(t)), 1.0 / (1.0 - beta2.powf(t))),
+        eps: h.eps,
+        lr: h.lr,
     };
-    let corrections = (1.0 / (1.0 - beta1.powf(t)), 1.0 / (1.0 - beta2.powf(t)));
-    let step = state.m.zip_with(
-        &v,
-        "adam",
-        scaled_step(corrections, h.eps, h.lr),
-        scaled_step(corrections, h.eps, h.lr),
-    );
-    theta - &step
+    if h.amsgrad && state.v_max.is_none() {
+        // max(0, v_t) = v_t: starting from zeros is PyTorch's first AMSGrad step
+        state.v_max = Some(Tensor::full_dtype(theta.shape(), 0.0, theta.dtype()));
+    }
+    match theta.dtype() {
+        tensor::DType::F32 => adam_slices::<f32>(theta, g, state, consts),
+        tensor::DType::F64 => adam_slices::<f64>(theta, g, state, consts),
+    }
 }
 
-/// `(s, x) ↦ β·s + (1 − β)·x`, the moving average `m_t`.
-fn average<T: Element>(beta: f64) -> impl Fn(T, T) -> T + Send + Sync {
-    let (keep, take) = (T::of(beta), T::of(1.0 - beta));
-    move |s, x| s * keep + x * take
-}
-
-/// `(s, x) ↦ β·s + (1 − β)·x²`, the moving average `v_t`.
-fn average_of_squares<T: Element>(beta: f64) -> impl Fn(T, T) -> T + Send + Sync {
-    let (keep, take) = (T::of(beta), T::of(1.0 - beta));
-    move |s, x| s * keep + (x * x) * take
-}
-
-/// `(m, v) ↦ lr · m̂ / (√v̂ + ε)` with `m̂ = m·c₁`, `v̂ = v·c₂` and the bias
-/// corrections `(c₁, c₂) = (1/(1 − β₁ᵗ), 1/(1 − β₂ᵗ))`.
-fn scaled_step<T: Element>(
-    (c1, c2): (f64, f64),
+/// The numbers one update needs: betas, the bias corrections
+/// `(c₁, c₂) = (1/(1 − β₁ᵗ), 1/(1 − β₂ᵗ))`, ε and γ.
+#[derive(Clone, Copy)]
+struct AdamConsts {
+    betas: (f64, f64),
+    corrections: (f64, f64),
     eps: f64,
     lr: f64,
-) -> impl Fn(T, T) -> T + Send + Sync {
-    let (c1, c2, eps, lr) = (T::of(c1), T::of(c2), T::of(eps), T::of(lr));
-    move |m, v| (m * c1) / ((v * c2).sqrt() + eps) * lr
+}
+
+/// One pass over the elements, writing `m`, `v` (and `v_max`) and `θ` in place (a
+/// step allocates nothing, and reads and writes each element once):
+///
+/// ```text
+/// m ← β₁ m + (1 − β₁) g      v ← β₂ v + (1 − β₂) g²      v_max ← max(v_max, v)
+/// θ ← θ − (m·c₁) / (√(v̂·c₂) + ε) · γ      v̂ = v_max with AMSGrad, else v
+/// ```
+fn adam_slices<T: Element>(theta: &mut Tensor, g: &Tensor, state: &mut AdamState, k: AdamConsts) {
+    let ((b1, b2), (c1, c2)) = (k.betas, k.corrections);
+    let (keep1, take1, keep2, take2) = (T::of(b1), T::of(1.0 - b1), T::of(b2), T::of(1.0 - b2));
+    let (c1, c2, eps, lr) = (T::of(c1), T::of(c2), T::of(k.eps), T::of(k.lr));
+    let g = g.contiguous();
+    let g = g
+        .array::<T>()
+        .as_slice()
+        .expect("internal error: a contiguous tensor is a slice; this is a bug");
+    let (m, v) = (state.m.as_mut_slice::<T>(), state.v.as_mut_slice::<T>());
+    let mut v_max = state.v_max.as_mut().map(|t| t.as_mut_slice::<T>());
+    let theta = theta.as_mut_slice::<T>();
+    for i in 0..theta.len() {
+        m[i] = m[i] * keep1 + g[i] * take1;
+        v[i] = v[i] * keep2 + (g[i] * g[i]) * take2;
+        let v_hat = match v_max.as_deref_mut() {
+            Some(v_max) => {
+                v_max[i] = v_max[i].max(v[i]);
+                v_max[i]
+            }
+            None => v[i],
+        };
+        theta[i] = theta[i] - (m[i] * c1) / ((v_hat * c2).sqrt() + eps) * lr;
+    }
 }
 
 impl Adam {
@@ -256,15 +261,15 @@ impl Optimizer for Adam {
                 let Some(mut g) = dense_grad_of("Adam", p) else {
                     continue;
                 };
-                let theta = p.value();
                 if lambda != 0.0 {
-                    g = &g + &(&theta * lambda);
+                    g = &g + &(&p.value() * lambda);
                 }
                 let state = self
                     .state
                     .entry(p.id())
-                    .or_insert_with(|| AdamState::new(&theta));
-                p.set_value(adam_update(&theta, &g, state, hyper));
+                    .or_insert_with(|| AdamState::new(&p.value()));
+                // (no clone of the value is alive here, so the update writes in place)
+                p.update_value(|theta| adam_update(theta, &g, state, hyper));
             }
         }
     }

@@ -140,12 +140,13 @@ impl Optimizer for AdamW {
                     continue;
                 };
                 // θ ← θ − γλθ, written as PyTorch does: θ · (1 − γλ)
-                let theta = &p.value() * (1.0 - gamma * lambda);
+                let mut theta = &p.value() * (1.0 - gamma * lambda);
                 let state = self
                     .state
                     .entry(p.id())
                     .or_insert_with(|| AdamState::new(&theta));
-                p.set_value(adam_update(&theta, &g, state, hyper));
+                adam_update(&mut theta, &g, state, hyper);
+                p.set_value(theta);
             }
         }
     }

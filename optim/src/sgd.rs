@@ -174,15 +174,16 @@ impl Optimizer for SGD {
                 let Some(gradient) = gradient_of("SGD", p) else {
                     continue;
                 };
-                let theta = p.value();
                 if let Gradient::Rows(rows) = &gradient
                     && mu == 0.0
                     && lambda == 0.0
                 {
                     // θ[i] ← θ[i] − γ g[i] for the looked-up rows only (repeats add up)
-                    p.set_value(theta.index_add(0, &rows.index_tensor(), &(&rows.rows * -gamma)));
+                    let update = &rows.rows * -gamma;
+                    p.update_value(|theta| theta.index_add_(0, &rows.index_tensor(), &update));
                     continue;
                 }
+                let theta = p.value();
                 let mut g = gradient.to_dense();
                 if lambda != 0.0 {
                     g = &g + &(&theta * lambda);

@@ -133,11 +133,10 @@ impl Optimizer for SparseAdam {
                         "please consider Adam instead, or build the embedding with sparse = true",
                     ),
                 };
-                let theta = p.value();
                 let s = self
                     .state
                     .entry(p.id())
-                    .or_insert_with(|| AdamState::new(&theta));
+                    .or_insert_with(|| AdamState::new(&p.value()));
                 s.step += 1;
                 let (index, g) = (rows.index_tensor(), &rows.rows);
                 let m_old = s.m.index_select(0, &index);
@@ -145,13 +144,14 @@ impl Optimizer for SparseAdam {
                 // m_I ← m_I + (1 − β₁)(g − m_I): the same as β₁ m_I + (1 − β₁) g
                 let m_change = &(g - &m_old) * (1.0 - beta1);
                 let v_change = &(&(g * g) - &v_old) * (1.0 - beta2);
-                s.m = s.m.index_add(0, &index, &m_change);
-                s.v = s.v.index_add(0, &index, &v_change);
+                // in place: a step costs the n looked-up rows, not the V rows of the table
+                s.m.index_add_(0, &index, &m_change);
+                s.v.index_add_(0, &index, &v_change);
                 let (m_rows, v_rows) = (&m_change + &m_old, &v_change + &v_old);
                 let t = s.step as f64;
                 let step_size = group.lr * (1.0 - beta2.powf(t)).sqrt() / (1.0 - beta1.powf(t));
                 let update = &(&m_rows / &(&v_rows.sqrt() + self.eps)) * -step_size;
-                p.set_value(theta.index_add(0, &index, &update));
+                p.update_value(|theta| theta.index_add_(0, &index, &update));
             }
         }
     }

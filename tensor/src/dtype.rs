@@ -66,6 +66,8 @@ pub trait Element:
     fn into_tensor(array: ArcArray<Self, IxDyn>) -> Tensor;
     /// The array behind `tensor` if its dtype is this type.
     fn array_of(tensor: &Tensor) -> Option<&ArcArray<Self, IxDyn>>;
+    /// The array behind `tensor`, mutably, if its dtype is this type.
+    fn array_of_mut(tensor: &mut Tensor) -> Option<&mut ArcArray<Self, IxDyn>>;
     /// Convert from `f64` (rounding for `f32`).
     fn of(value: f64) -> Self {
         Self::from_f64(value)
@@ -84,6 +86,12 @@ impl Element for f32 {
             Storage::F64(_) => None,
         }
     }
+    fn array_of_mut(tensor: &mut Tensor) -> Option<&mut ArcArray<f32, IxDyn>> {
+        match &mut tensor.storage {
+            Storage::F32(a) => Some(a),
+            Storage::F64(_) => None,
+        }
+    }
 }
 
 impl Element for f64 {
@@ -93,6 +101,12 @@ impl Element for f64 {
     }
     fn array_of(tensor: &Tensor) -> Option<&ArcArray<f64, IxDyn>> {
         match &tensor.storage {
+            Storage::F64(a) => Some(a),
+            Storage::F32(_) => None,
+        }
+    }
+    fn array_of_mut(tensor: &mut Tensor) -> Option<&mut ArcArray<f64, IxDyn>> {
+        match &mut tensor.storage {
             Storage::F64(a) => Some(a),
             Storage::F32(_) => None,
         }

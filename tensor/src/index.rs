@@ -147,34 +147,31 @@ fn index_select_array<T: Element>(
         .into_shared()
 }
 
-/// `out = x; out[.., idx[i], ..] += s[.., i, ..]` along `axis`, one whole slice of
-/// `inner` contiguous elements per index (both operands are first laid out row-major;
-/// a contiguous `s` is not copied).
-fn index_add_array<T: Element>(x: &Tensor, axis: usize, idx: &[usize], s: &Tensor) -> Tensor {
-    let (a, s) = (x.array::<T>(), s.array::<T>().as_standard_layout());
-    let mut out = a.as_standard_layout().into_owned();
-    let (outer, size, inner) = blocks(a.shape(), axis);
-    let target = out
-        .as_slice_mut()
-        .expect("internal error: a standard-layout array is a slice; this is a bug");
+/// `x[.., idx[i], ..] += s[.., i, ..]` along `axis`, in place, one whole slice of
+/// `inner` contiguous elements per index (`x` is first made private and row-major, see
+/// [`Tensor::as_mut_slice`]; a contiguous `s` is not copied).
+fn index_add_array<T: Element>(x: &mut Tensor, axis: usize, idx: &[usize], s: &Tensor) {
+    let (outer, size, inner) = blocks(x.shape(), axis);
+    let s = s.array::<T>().as_standard_layout();
     let source = s
         .as_slice()
         .expect("internal error: a standard-layout array is a slice; this is a bug");
-    if size * inner > 0 {
-        let n = idx.len();
-        for (o, block) in target
-            .chunks_exact_mut(size * inner)
-            .take(outer)
-            .enumerate()
-        {
-            for (i, &k) in idx.iter().enumerate() {
-                let from = &source[(o * n + i) * inner..(o * n + i + 1) * inner];
-                let row = &mut block[k * inner..(k + 1) * inner];
-                row.iter_mut().zip(from).for_each(|(t, &v)| *t = *t + v);
-            }
+    if size * inner == 0 {
+        return;
+    }
+    let n = idx.len();
+    let target = x.as_mut_slice::<T>();
+    for (o, block) in target
+        .chunks_exact_mut(size * inner)
+        .take(outer)
+        .enumerate()
+    {
+        for (i, &k) in idx.iter().enumerate() {
+            let from = &source[(o * n + i) * inner..(o * n + i + 1) * inner];
+            let row = &mut block[k * inner..(k + 1) * inner];
+            row.iter_mut().zip(from).for_each(|(t, &v)| *t = *t + v);
         }
     }
-    T::into_tensor(out.into_shared())
 }
 
 /// `out[pos] = x[pos with pos[axis] = idx[pos]]`, shaped like `idx`.
@@ -188,21 +185,21 @@ fn gather_array<T: Element>(x: &Tensor, axis: usize, idx: &ArrayD<usize>) -> Ten
     T::into_tensor(out.into_shared())
 }
 
-/// `out = x; out[pos with pos[axis] = idx[pos]] += s[pos]` for every `pos` of `idx`.
+/// `x[pos with pos[axis] = idx[pos]] += s[pos]` for every `pos` of `idx`, in place
+/// (copy-on-write: a shared `x` is copied first).
 fn scatter_add_array<T: Element>(
-    x: &Tensor,
+    x: &mut ArcArray<T, IxDyn>,
     axis: usize,
     idx: &ArrayD<usize>,
     s: &Tensor,
-) -> Tensor {
-    let (a, s) = (x.array::<T>(), s.array::<T>());
-    let mut out = a.to_owned();
+) {
+    let s = s.array::<T>();
+    let mut out = x.view_mut();
     for (mut pos, &k) in idx.indexed_iter() {
         let v = s[pos.slice()];
         pos[axis] = k;
         out[pos.slice()] = out[pos.slice()] + v;
     }
-    T::into_tensor(out.into_shared())
 }
 
 impl Tensor {
@@ -277,6 +274,31 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn index_add(&self, dim: isize, index: &Tensor, source: &Tensor) -> Tensor {
+        let mut out = self.clone();
+        out.index_add_(dim, index, source);
+        out
+    }
+
+    /// [`Tensor::index_add`] in place (PyTorch's `index_add_`): `self[index[i]] += source[i]`
+    /// along `dim`. Writes into `self`'s buffer when no other tensor shares it (else
+    /// copies it once, see [`Tensor::as_mut_slice`]), so updating a few rows of a large
+    /// table costs the rows, not the table.
+    ///
+    /// # Shapes
+    /// As [`Tensor::index_add`].
+    ///
+    /// # Panics
+    /// As [`Tensor::index_add`].
+    ///
+    /// # Examples
+    /// ```
+    /// # use tensor::Tensor;
+    /// let mut table = Tensor::zeros(&[3, 2]);
+    /// table.index_add_(0, &Tensor::from_vec(vec![2.], &[1]), &Tensor::ones(&[1, 2]));
+    /// assert_eq!(table.to_vec::<f32>(), vec![0., 0., 0., 0., 1., 1.]);
+    /// ```
+    #[track_caller]
+    pub fn index_add_(&mut self, dim: isize, index: &Tensor, source: &Tensor) {
         let axis = normalize_dim("index_add", dim, self.shape()).or_raise();
         check_same_dtype("index_add", self, source).or_raise();
         check_index_1d("index_add", index, self).or_raise();
@@ -393,6 +415,22 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn scatter_add(&self, dim: isize, index: &Tensor, src: &Tensor) -> Tensor {
+        let mut out = self.clone();
+        out.scatter_add_(dim, index, src);
+        out
+    }
+
+    /// [`Tensor::scatter_add`] in place (PyTorch's `scatter_add_`). Writes into `self`'s
+    /// buffer when no other tensor shares it (else copies it once), so a backward that
+    /// scatters into fresh zeros does not copy them.
+    ///
+    /// # Shapes
+    /// As [`Tensor::scatter_add`].
+    ///
+    /// # Panics
+    /// As [`Tensor::scatter_add`].
+    #[track_caller]
+    pub fn scatter_add_(&mut self, dim: isize, index: &Tensor, src: &Tensor) {
         let axis = normalize_dim("scatter_add", dim, self.shape()).or_raise();
         check_same_dtype("scatter_add", self, src).or_raise();
         check_index_fits("scatter_add", index, ("src", src), None).or_raise();
@@ -414,9 +452,9 @@ impl Tensor {
         .or_raise();
         let idx = ArrayD::from_shape_vec(IxDyn(index.shape()), values)
             .expect("internal error: one value per index element; this is a bug");
-        match self.dtype() {
-            DType::F32 => scatter_add_array::<f32>(self, axis, &idx, src),
-            DType::F64 => scatter_add_array::<f64>(self, axis, &idx, src),
+        match &mut self.storage {
+            Storage::F32(a) => scatter_add_array(a, axis, &idx, src),
+            Storage::F64(a) => scatter_add_array(a, axis, &idx, src),
         }
     }
 

@@ -190,6 +190,41 @@ impl Tensor {
         self.to_vec::<f64>()[0]
     }
 
+    /// The elements as one mutable row-major slice, for kernels that update a tensor in
+    /// place (an optimizer step, `index_add_`). Copy-on-write: if the buffer is shared
+    /// with another tensor, or not row-major, `self` first gets a private row-major copy,
+    /// so no other tensor ever sees the change.
+    ///
+    /// # Panics
+    /// If the dtype is not `T`'s, naming both.
+    ///
+    /// ```
+    /// # use tensor::Tensor;
+    /// let a = Tensor::zeros(&[2]);
+    /// let mut b = a.clone(); // shares a's buffer
+    /// b.as_mut_slice::<f32>()[0] = 1.0; // b gets its own copy first
+    /// assert_eq!((a.to_vec::<f32>(), b.to_vec::<f32>()), (vec![0.0, 0.0], vec![1.0, 0.0]));
+    /// ```
+    #[track_caller]
+    pub fn as_mut_slice<T: Element>(&mut self) -> &mut [T] {
+        let dtype = self.dtype();
+        let Some(a) = T::array_of_mut(self) else {
+            ShapeError::new(
+                "as_mut_slice",
+                ErrorKind::DType,
+                format!("asked for {} elements of a {dtype} tensor", T::DTYPE),
+            )
+            .with_hint("convert first with .to_dtype(..)")
+            .raise()
+        };
+        if !a.is_standard_layout() {
+            *a = a.as_standard_layout().into_owned().into_shared();
+        }
+        // `as_slice_mut` makes the (shared) buffer unique before handing it out.
+        a.as_slice_mut()
+            .expect("internal error: a standard-layout array is a slice; this is a bug")
+    }
+
     /// Whether both tensors share the same buffer (a view or clone of the other).
     pub fn shares_storage_with(&self, other: &Tensor) -> bool {
         match (&self.storage, &other.storage) {

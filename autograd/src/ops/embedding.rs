@@ -77,12 +77,9 @@ impl Function for Embedding {
         "embedding"
     }
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
-        let zeros = Tensor::full_dtype(&[self.num_rows, self.dim], 0.0, self.dtype);
-        vec![Some(zeros.index_add(
-            0,
-            &self.flat,
-            &self.grad_rows(grad_out),
-        ))]
+        let mut grad = Tensor::full_dtype(&[self.num_rows, self.dim], 0.0, self.dtype);
+        grad.index_add_(0, &self.flat, &self.grad_rows(grad_out)); // in place: no copy
+        vec![Some(grad)]
     }
 
     fn backward_gradients(&self, grad_out: &Tensor) -> Vec<Option<Gradient>> {

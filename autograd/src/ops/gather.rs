@@ -46,8 +46,9 @@ impl Function for Gather {
         "gather"
     }
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
-        let zeros = Tensor::full_dtype(&self.input_shape, 0.0, self.dtype);
-        vec![Some(zeros.scatter_add(self.dim, &self.index, grad_out))]
+        let mut grad = Tensor::full_dtype(&self.input_shape, 0.0, self.dtype);
+        grad.scatter_add_(self.dim, &self.index, grad_out); // in place: no copy of the zeros
+        vec![Some(grad)]
     }
 }
 

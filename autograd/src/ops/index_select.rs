@@ -45,8 +45,9 @@ impl Function for IndexSelect {
         "index_select"
     }
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
-        let zeros = Tensor::full_dtype(&self.input_shape, 0.0, self.dtype);
-        vec![Some(zeros.index_add(self.dim, &self.index, grad_out))]
+        let mut grad = Tensor::full_dtype(&self.input_shape, 0.0, self.dtype);
+        grad.index_add_(self.dim, &self.index, grad_out); // in place: no copy of the zeros
+        vec![Some(grad)]
     }
 }
 

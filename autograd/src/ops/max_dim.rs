@@ -64,12 +64,9 @@ impl Function for MaxDim {
     }
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
         let g = grad_out.reshape(self.kept_indices.shape());
-        let zeros = Tensor::full_dtype(&self.input_shape, 0.0, grad_out.dtype());
-        vec![Some(zeros.scatter_add(
-            self.dim as isize,
-            &self.kept_indices,
-            &g,
-        ))]
+        let mut grad = Tensor::full_dtype(&self.input_shape, 0.0, grad_out.dtype());
+        grad.scatter_add_(self.dim as isize, &self.kept_indices, &g);
+        vec![Some(grad)]
     }
 }
 
