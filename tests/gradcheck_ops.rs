@@ -147,6 +147,9 @@ fn cases() -> Vec<Case> {
             x[0].t().softmax(0)
         }),
         case("log_softmax", vec![v(&[3, 4], 44)], |x| x[0].log_softmax(1)),
+        case("log_softmax_gather", vec![v(&[3, 4], 44)], |x| {
+            x[0].log_softmax_gather(&index(&[2, 0, 3], &[3]))
+        }),
         // ---- movement
         case("reshape", vec![v(&[3, 4], 45)], |x| x[0].reshape(&[2, 6])),
         case("reshape strided", vec![v(&[4, 3], 45)], |x| {

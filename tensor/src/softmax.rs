@@ -21,6 +21,8 @@
 //! A lane of all −∞ (a fully masked attention row) gives NaN, as in PyTorch: there
 //! is no distribution over zero candidates. Read next: [`crate::movement`].
 
+mod gather;
+
 use ndarray::{ArcArray, ArrayD, ArrayView1, ArrayViewMut1, Axis, IxDyn, Zip};
 use rayon::prelude::*;
 

@@ -31,6 +31,7 @@ pub mod tanh;
 
 // reductions
 pub mod log_softmax;
+pub mod log_softmax_gather;
 pub mod max_dim;
 pub mod sum;
 

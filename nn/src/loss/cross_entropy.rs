@@ -21,6 +21,9 @@
 //! (PyTorch decides by dtype; here indices are float tensors too).
 //! Never computing `softmax` then `ln` is the point: `log_softmax` is a fused primitive
 //! that stays finite at logits of ±1e4, and its gradient is `softmax(x) − onehot(y)`.
+//! For `[N, C]` logits without smoothing only `logp[i, yᵢ]` is needed, so the
+//! `log_softmax_gather` primitive computes just those (same numbers, no `[N, C]`
+//! log-probabilities: 45 MB for 1 120 rows of a 10 000-word vocabulary).
 //! Read next: [`crate::loss::nll`].
 
 use autograd::Var;
@@ -125,6 +128,12 @@ pub fn cross_entropy_with(logits: &Var, target: &Tensor, options: &CrossEntropyO
         options.ignore_index,
         logits.dtype(),
     );
+    if epsilon == 0.0 && logits.dims() == 2 {
+        // [N, C] logits, no smoothing: only logp[i, yᵢ] is needed, fused
+        let picked = logits.log_softmax_gather(&targets.index);
+        let losses = -(&picked * &constant(&targets.w, logits.dtype()));
+        return reduce_weighted(&losses, &targets, options.reduction);
+    }
     let logp = logits.log_softmax(targets.class_dim);
     let nll = weighted_nll(&logp, &targets, options.reduction);
     if epsilon == 0.0 {
