@@ -123,9 +123,10 @@ pub(crate) fn adam_update(
     let (beta1, beta2) = h.betas;
     state.step += 1;
     let t = state.step as f64;
-    // Each line is one fused pass over the elements (not a chain of temporaries).
-    state.m = state.m.zip_with(g, "adam", average(beta1), average(beta1));
-    state.v = state.v.zip_with(
+    // Each line is one fused pass over the elements (not a chain of temporaries); the
+    // moments are updated in their own buffers (the state owns them alone).
+    state.m.zip_assign(g, "adam", average(beta1), average(beta1));
+    state.v.zip_assign(
         g,
         "adam",
         average_of_squares(beta2),
@@ -141,13 +142,15 @@ pub(crate) fn adam_update(
         state.v.clone()
     };
     let corrections = (1.0 / (1.0 - beta1.powf(t)), 1.0 / (1.0 - beta2.powf(t)));
-    let step = state.m.zip_with(
+    let mut step = state.m.zip_with(
         &v,
         "adam",
         scaled_step(corrections, h.eps, h.lr),
         scaled_step(corrections, h.eps, h.lr),
     );
-    theta - &step
+    // θ − step, written into `step`'s fresh buffer (θ's is shared with the parameter)
+    step.zip_assign(theta, "adam", |s, t| t - s, |s, t| t - s);
+    step
 }
 
 /// `(s, x) ↦ β·s + (1 − β)·x`, the moving average `m_t`.
