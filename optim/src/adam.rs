@@ -125,7 +125,9 @@ pub(crate) fn adam_update(
     let t = state.step as f64;
     // Each line is one fused pass over the elements (not a chain of temporaries); the
     // moments are updated in their own buffers (the state owns them alone).
-    state.m.zip_assign(g, "adam", average(beta1), average(beta1));
+    state
+        .m
+        .zip_assign(g, "adam", average(beta1), average(beta1));
     state.v.zip_assign(
         g,
         "adam",

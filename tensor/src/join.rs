@@ -67,7 +67,10 @@ fn cat_rows<T: Element>(tensors: &[Tensor], axis: usize) -> Option<Tensor> {
             out.extend_from_slice(&piece[r * width..(r + 1) * width]);
         }
     }
-    Some(Tensor::try_from_vec_of(out, &shape).expect("internal error: cat sizes add up; this is a bug"))
+    Some(
+        Tensor::try_from_vec_of(out, &shape)
+            .expect("internal error: cat sizes add up; this is a bug"),
+    )
 }
 
 /// Join arrays along `axis` (`stack = false`) or along a new axis (`stack = true`).
@@ -322,7 +325,9 @@ mod tests {
         assert_eq!(y.shape(), &[2, 3, 3]);
         assert_eq!(
             y.to_vec::<f32>(),
-            vec![0., 1., 2., 3., 4., 5., 0., 0., 0., 6., 7., 8., 9., 10., 11., 6., 6., 6.]
+            vec![
+                0., 1., 2., 3., 4., 5., 0., 0., 0., 6., 7., 8., 9., 10., 11., 6., 6., 6.
+            ]
         );
         // Size-0 pieces are allowed.
         let e = Tensor::cat(&[Tensor::zeros(&[0, 2]), Tensor::ones(&[1, 2])], 0);

@@ -56,8 +56,8 @@ impl Var {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tensor::Tensor;
     use crate::gradcheck::gradcheck;
+    use tensor::Tensor;
 
     fn close(a: &[f64], b: &[f64], tol: f64) {
         assert_eq!(a.len(), b.len(), "{a:?} vs {b:?}");
@@ -121,8 +121,6 @@ mod tests {
         assert_eq!(b.grad().unwrap().to_vec::<f32>(), vec![1.0, 1.0]);
     }
 
-
-
     #[test]
     fn gradchecks() {
         let x = Tensor::from_vec_f64(vec![0.3, -1.2, 2.1, 0.7, -0.4, 1.6], &[2, 3]);
@@ -134,6 +132,4 @@ mod tests {
         gradcheck(|v| v[0].t().silu(), xs).assert_passed();
         gradcheck(|v| v[0].minimum(&v[1]), &[x.clone(), y]).assert_passed();
     }
-
-
 }

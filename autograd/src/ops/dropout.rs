@@ -111,7 +111,9 @@ mod tests {
     fn gradient_is_the_upstream_gradient_times_the_mask() {
         // (the mask is read back from the output: the global generator is shared with
         // tests running in parallel, so it cannot be re-drawn)
-        let x: Vec<f64> = (0..50).map(|k| 1.0 + 0.5 * (k as f64 * 0.7).sin()).collect();
+        let x: Vec<f64> = (0..50)
+            .map(|k| 1.0 + 0.5 * (k as f64 * 0.7).sin())
+            .collect();
         let g: Vec<f64> = (0..50).map(|k| k as f64 - 20.0).collect();
         let xv = Var::param(Tensor::from_vec_f64(x.clone(), &[5, 10]));
         let y = xv.dropout(0.3, true);

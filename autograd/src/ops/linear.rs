@@ -92,7 +92,9 @@ impl Var {
         let b = bias.map(Var::value);
         let (xs, ws) = (x.shape(), w.shape());
         let width = xs.last().copied();
-        let bias_ok = b.as_ref().is_none_or(|b| b.shape() == &ws[..ws.len().min(1)]);
+        let bias_ok = b
+            .as_ref()
+            .is_none_or(|b| b.shape() == &ws[..ws.len().min(1)]);
         let dtypes_ok = w.dtype() == x.dtype() && b.as_ref().is_none_or(|b| b.dtype() == x.dtype());
         if ws.len() != 2 || width != Some(ws[1]) || !bias_ok || !dtypes_ok {
             ShapeError::new(
@@ -103,8 +105,11 @@ impl Var {
                      [out] of one dtype",
                     x.dtype(),
                     w.dtype(),
-                    b.as_ref()
-                        .map_or("none".to_string(), |b| format!("{} {:?}", b.dtype(), b.shape())),
+                    b.as_ref().map_or("none".to_string(), |b| format!(
+                        "{} {:?}",
+                        b.dtype(),
+                        b.shape()
+                    )),
                 ),
             )
             .raise();
@@ -138,7 +143,10 @@ mod tests {
         z.backward_with(&g);
         let close = |a: Tensor, b: Tensor| {
             let (a, b) = (a.to_vec::<f64>(), b.to_vec::<f64>());
-            assert!(a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-12), "{a:?} vs {b:?}");
+            assert!(
+                a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-12),
+                "{a:?} vs {b:?}"
+            );
         };
         close(y.value(), z.value());
         for (f, c) in fused.iter().zip(&comp) {
@@ -149,9 +157,17 @@ mod tests {
     #[test]
     fn gradcheck_with_and_without_bias() {
         let (w, b) = (randn64(&[3, 4]), randn64(&[3]));
-        for x in [randn64(&[4]), randn64(&[2, 4]), randn64(&[4, 2]).t(), randn64(&[2, 2, 4])] {
-            gradcheck(|v| v[0].linear(&v[1], Some(&v[2])), &[x.clone(), w.clone(), b.clone()])
-                .assert_passed();
+        for x in [
+            randn64(&[4]),
+            randn64(&[2, 4]),
+            randn64(&[4, 2]).t(),
+            randn64(&[2, 2, 4]),
+        ] {
+            gradcheck(
+                |v| v[0].linear(&v[1], Some(&v[2])),
+                &[x.clone(), w.clone(), b.clone()],
+            )
+            .assert_passed();
             gradcheck(|v| v[0].linear(&v[1], None), &[x, w.clone()]).assert_passed();
         }
     }
