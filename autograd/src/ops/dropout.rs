@@ -121,10 +121,10 @@ mod tests {
         let y = y.value().to_vec::<f64>();
         let grad = xv.grad().unwrap().to_vec::<f64>();
         let scale = 1.0 / (1.0 - 0.3);
-        for i in 0..50 {
-            let m = if y[i] == 0.0 { 0.0 } else { scale };
-            assert!((y[i] - x[i] * m).abs() < 1e-12, "y {} for x {}", y[i], x[i]);
-            assert_eq!(grad[i], g[i] * m);
+        for (((y, x), grad), g) in y.iter().zip(&x).zip(&grad).zip(&g) {
+            let m = if *y == 0.0 { 0.0 } else { scale };
+            assert!((y - x * m).abs() < 1e-12, "y {y} for x {x}");
+            assert_eq!(*grad, g * m);
         }
     }
 
