@@ -210,6 +210,16 @@ fn cases() -> Vec<Case> {
             vec![v(&[2, 1, 3, 4], 67), v(&[3, 4, 2], 68)],
             |x| x[0].matmul(&x[1]),
         ),
+        case(
+            "matmul batch · one matrix",
+            vec![v(&[2, 3, 4], 90), v(&[4, 2], 91)],
+            |x| x[0].matmul(&x[1]),
+        ),
+        case(
+            "linear",
+            vec![v(&[2, 3, 4], 92), v(&[5, 4], 93), v(&[5], 94)],
+            |x| x[0].linear(&x[1], Some(&x[2])),
+        ),
         // ---- indexing
         case("index_select", vec![v(&[5, 3], 69)], |x| {
             x[0].index_select(0, &index(&[4, 0, 4, 2], &[4]))

@@ -80,9 +80,16 @@ impl Gradient {
     }
 
     /// `self + other`, staying sparse when both are sparse (rows are concatenated).
+    ///
+    /// Two dense gradients are added into `self`'s buffer when `self` owns it alone
+    /// (the usual case: a fresh result of some op's backward), so a `Var` used `n`
+    /// times costs `n − 1` passes over its gradient and no new buffers.
     pub fn accumulate(self, other: Gradient) -> Gradient {
         match (self, other) {
-            (Gradient::Dense(a), Gradient::Dense(b)) => Gradient::Dense(&a + &b),
+            (Gradient::Dense(mut a), Gradient::Dense(b)) => {
+                a += &b;
+                Gradient::Dense(a)
+            }
             (Gradient::Rows(mut a), Gradient::Rows(b)) => {
                 a.indices.extend(b.indices);
                 a.rows = Tensor::cat(&[a.rows, b.rows], 0);

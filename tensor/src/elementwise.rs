@@ -11,10 +11,12 @@
 //! `t.map(sigmoid, sigmoid)`. Both run on rayon above [`crate::parallel::THRESHOLD`].
 //!
 //! Operators: `&a + &b`, `a + b`, `&a * 2.0`, `2.0 - &a`, ... (`+ - * /` with NumPy
-//! broadcasting; scalars are `f64` and are converted to the tensor's dtype).
+//! broadcasting; scalars are `f64` and are converted to the tensor's dtype), and
+//! `a += &b`, which adds into `a`'s own buffer when nothing else shares it (see
+//! [`Tensor::zip_assign`], the in-place engine).
 //! Read next: [`crate::unary`] for the math functions.
 
-use std::ops::{Add, Div, Mul, Neg, Sub};
+use std::ops::{Add, AddAssign, Div, Mul, Neg, Sub};
 
 use ndarray::{ArcArray, IxDyn, Zip};
 
@@ -191,6 +193,84 @@ impl Tensor {
     }
 }
 
+/// `a[i] = f(a[i], b[i'])` with `b` broadcast to `a`'s shape, in `a`'s buffer.
+fn zip_assign_array<T: Element>(
+    a: &mut ArcArray<T, IxDyn>,
+    b: &ArcArray<T, IxDyn>,
+    f: impl Fn(T, T) -> T,
+) {
+    if let (Some(x), Some(y)) = (a.as_slice_mut(), b.as_slice())
+        && x.len() == y.len()
+    {
+        // Same shape, both row-major: a plain loop over two slices, which the compiler
+        // turns into SIMD code.
+        x.iter_mut().zip(y).for_each(|(x, &y)| *x = f(*x, y));
+    } else {
+        a.zip_mut_with(b, |x, &y| *x = f(*x, y));
+    }
+}
+
+impl Tensor {
+    /// `self[i] = f(self[i], other[i'])` in place, with `other` broadcast to `self`'s
+    /// shape (which never changes). `op` names the operation in error messages.
+    ///
+    /// Tensors are copy-on-write: when `self`'s buffer is shared with another tensor
+    /// (a clone or a view), `self` first gets a private copy, so the other tensor never
+    /// changes. When `self` owns its buffer alone (a fresh result, an optimizer's
+    /// moment), the result is written in place, without allocating.
+    ///
+    /// # Panics
+    /// If `other` does not broadcast to `self`'s shape or the dtypes differ.
+    ///
+    /// # Examples
+    /// ```
+    /// # use tensor::Tensor;
+    /// let mut m = Tensor::from_vec(vec![1.0, 2.0], &[2]);
+    /// let g = Tensor::from_vec(vec![3.0, 6.0], &[2]);
+    /// m.zip_assign(&g, "average", |m, g| 0.5 * m + 0.5 * g, |m, g| 0.5 * m + 0.5 * g);
+    /// assert_eq!(m.to_vec::<f32>(), vec![2.0, 4.0]);
+    /// ```
+    #[track_caller]
+    pub fn zip_assign(
+        &mut self,
+        other: &Tensor,
+        op: &'static str,
+        f32_fn: impl Fn(f32, f32) -> f32,
+        f64_fn: impl Fn(f64, f64) -> f64,
+    ) {
+        check_same_dtype(op, self, other).or_raise();
+        crate::shape::check_broadcast_to(op, other.shape(), self.shape()).or_raise();
+        match (&mut self.storage, &other.storage) {
+            (Storage::F32(a), Storage::F32(b)) => zip_assign_array(a, b, f32_fn),
+            (Storage::F64(a), Storage::F64(b)) => zip_assign_array(a, b, f64_fn),
+            _ => unreachable!("dtypes were checked equal above"),
+        }
+    }
+}
+
+impl AddAssign<&Tensor> for Tensor {
+    /// `self += other`, with `other` broadcast to `self`'s shape: a
+    /// [`Tensor::zip_assign`], so in place when `self` owns its buffer alone. This is
+    /// how gradients are accumulated in `backward` and how `Linear` adds its bias.
+    ///
+    /// # Panics
+    /// If `other` does not broadcast to `self`'s shape or the dtypes differ.
+    ///
+    /// # Examples
+    /// ```
+    /// # use tensor::Tensor;
+    /// let mut a = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]);
+    /// let view = a.clone();
+    /// a += &Tensor::from_vec(vec![10.0, 20.0], &[2]); // each row + [10, 20]
+    /// assert_eq!(a.to_vec::<f32>(), vec![11.0, 22.0, 13.0, 24.0]);
+    /// assert_eq!(view.to_vec::<f32>(), vec![1.0, 2.0, 3.0, 4.0]); // unchanged
+    /// ```
+    #[track_caller]
+    fn add_assign(&mut self, other: &Tensor) {
+        self.zip_assign(other, "add_assign", |a, b| a + b, |a, b| a + b);
+    }
+}
+
 // Operator overloads: every ownership combination forwards to the named method
 // above, so `a + b`, `&a + &b`, `a + &b` and `&a + b` all work. This small macro only
 // writes the forwarding; the arithmetic is the methods' and is read there.
@@ -307,6 +387,29 @@ mod tests {
         assert_eq!((&a - 1.0).to_vec::<f32>(), vec![0., 1., 2., 3., 4., 5.]);
         assert_eq!((2.0 / &b).to_vec::<f32>(), vec![0.2, 0.1]);
         assert_eq!((-&b).to_vec::<f32>(), vec![-10., -20.]);
+    }
+
+    #[test]
+    fn add_assign_writes_in_place_only_when_unshared() {
+        // a fresh tensor owns its buffer: the sum lands in the same memory
+        let mut a = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
+        let before = a.array::<f32>().as_ptr();
+        a += &Tensor::ones(&[2, 3]);
+        assert_eq!(a.array::<f32>().as_ptr(), before);
+        assert_eq!(a.to_vec::<f32>(), vec![2., 3., 4., 5., 6., 7.]);
+        // a shared one is copied first; a strided `self` and a broadcast `other` work
+        let mut t = a.t();
+        let shared = t.clone();
+        t += &Tensor::from_vec(vec![10.0, 20.0], &[1, 2]);
+        assert_eq!(t.to_vec::<f32>(), vec![12., 25., 13., 26., 14., 27.]);
+        assert_eq!(shared.to_vec::<f32>(), vec![2., 5., 3., 6., 4., 7.]);
+    }
+
+    #[test]
+    #[should_panic(expected = "add_assign: cannot broadcast shape [2, 3] to [3]")]
+    fn add_assign_never_changes_the_shape() {
+        let mut a = Tensor::zeros(&[3]);
+        a += &Tensor::zeros(&[2, 3]);
     }
 
     #[test]

@@ -43,9 +43,42 @@ fn check_list(op: &'static str, tensors: &[Tensor]) -> Result<DType, ShapeError>
     Ok(first.dtype())
 }
 
+/// `cat` of row-major arrays along `axis`, by whole rows (`None` if one is strided).
+///
+/// ```text
+/// piece i seen as [outer, nᵢ·inner]      outer = Π dims before axis, inner = Π after
+/// output seen as  [outer, Σnᵢ·inner]     output row r = piece₀ row r ‖ piece₁ row r ‖ ..
+/// ```
+/// so the output is filled by one `memcpy` per (row, piece), in order: the
+/// backward of `narrow`/`chunk` joins multi-megabyte gradients this way.
+fn cat_rows<T: Element>(tensors: &[Tensor], axis: usize) -> Option<Tensor> {
+    let slices: Vec<&[T]> = tensors
+        .iter()
+        .map(|t| t.array::<T>().as_slice())
+        .collect::<Option<_>>()?;
+    let first = tensors[0].shape();
+    let outer: usize = first[..axis].iter().product();
+    let mut shape = first.to_vec();
+    shape[axis] = tensors.iter().map(|t| t.shape()[axis]).sum();
+    let mut out = Vec::with_capacity(shape.iter().product());
+    for r in 0..outer {
+        for piece in &slices {
+            let width = piece.len() / outer.max(1);
+            out.extend_from_slice(&piece[r * width..(r + 1) * width]);
+        }
+    }
+    Some(
+        Tensor::try_from_vec_of(out, &shape)
+            .expect("internal error: cat sizes add up; this is a bug"),
+    )
+}
+
 /// Join arrays along `axis` (`stack = false`) or along a new axis (`stack = true`).
 /// Shapes were checked, so ndarray's own checks cannot fail.
 fn join_arrays<T: Element>(tensors: &[Tensor], axis: usize, stack: bool) -> Tensor {
+    if !stack && let Some(joined) = cat_rows::<T>(tensors, axis) {
+        return joined;
+    }
     let views: Vec<ArrayView<T, IxDyn>> = tensors.iter().map(|t| t.array::<T>().view()).collect();
     let joined = if stack {
         ndarray::stack(Axis(axis), &views)
@@ -285,6 +318,17 @@ mod tests {
                 a.to_vec::<f64>()
             );
         }
+        // A middle dim, row-major pieces (joined row by row): [2, 2, 3] ‖ [2, 1, 3].
+        let x = Tensor::arange(0.0, 12.0, 1.0).reshape(&[2, 2, 3]);
+        let column = x.narrow(1, 0, 1).narrow(2, 0, 1).broadcast_to(&[2, 1, 3]); // [0, 6]
+        let y = Tensor::cat(&[x.clone(), column], 1);
+        assert_eq!(y.shape(), &[2, 3, 3]);
+        assert_eq!(
+            y.to_vec::<f32>(),
+            vec![
+                0., 1., 2., 3., 4., 5., 0., 0., 0., 6., 7., 8., 9., 10., 11., 6., 6., 6.
+            ]
+        );
         // Size-0 pieces are allowed.
         let e = Tensor::cat(&[Tensor::zeros(&[0, 2]), Tensor::ones(&[1, 2])], 0);
         assert_eq!(e.to_vec::<f32>(), vec![1., 1.]);

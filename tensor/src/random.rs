@@ -14,6 +14,7 @@ use std::sync::{Mutex, MutexGuard};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use crate::dtype::{DType, Element};
 use crate::tensor::Tensor;
 
 /// The seed used until [`manual_seed`] is called.
@@ -76,6 +77,57 @@ impl Tensor {
         Tensor::uniform(shape, 0.0, 1.0)
     }
 
+    /// The mask of inverted dropout: each element is `1/(1 − p)` with probability
+    /// `1 − p` (kept) and `0` with probability `p` (dropped), in `dtype`.
+    ///
+    /// ```text
+    /// u ~ U{0, .., 2³² − 1}         one 32-bit draw per element
+    /// mᵢ = 1/(1 − p)  if u ≥ round(p · 2³²)      P(keep) = 1 − p  (to 2⁻³²)
+    ///    = 0          otherwise
+    /// ```
+    /// One 32-bit integer per element, compared with a threshold, is all a Bernoulli
+    /// draw needs: it costs half the generator output of a `f64` uniform, and the mask
+    /// is written in its final form in one pass (no uniform tensor, no comparison and
+    /// scaling passes).
+    ///
+    /// # Panics
+    /// If `p` is not in `[0, 1)` (a mask for `p = 1` would divide by zero).
+    ///
+    /// ```
+    /// # use tensor::{DType, Tensor};
+    /// let m = Tensor::dropout_mask(&[1000], 0.5, DType::F32).to_vec::<f32>();
+    /// assert!(m.iter().all(|&v| v == 0.0 || v == 2.0));
+    /// ```
+    #[track_caller]
+    pub fn dropout_mask(shape: &[usize], p: f64, dtype: DType) -> Tensor {
+        assert!(
+            (0.0..1.0).contains(&p),
+            "dropout_mask: p = {p} is not in [0, 1)"
+        );
+        fn mask<T: Element>(shape: &[usize], p: f64) -> Tensor {
+            let threshold = (p * 4_294_967_296.0).round() as u64; // p · 2³²
+            let scale = T::of(1.0 / (1.0 - p));
+            let mut data = vec![T::of(0.0); shape.iter().product()];
+            with_rng(|rng| {
+                let mut bits = [0u32; 256];
+                for chunk in data.chunks_mut(bits.len()) {
+                    rng.fill(&mut bits[..chunk.len()]);
+                    for (m, &u) in chunk.iter_mut().zip(&bits) {
+                        if u64::from(u) >= threshold {
+                            *m = scale;
+                        }
+                    }
+                }
+            });
+            Tensor::try_from_vec_of(data, shape)
+                .expect("internal error: the data has numel(shape) elements; this is a bug")
+        }
+        match dtype {
+            DType::F32 => mask::<f32>(shape, p),
+            DType::F64 => mask::<f64>(shape, p),
+        }
+    }
+
     /// f32 tensor with elements drawn from `N(0, 1)`, as `torch.randn`.
     ///
     /// ```
@@ -103,5 +155,20 @@ mod tests {
         assert!((var.sqrt() - 3.0).abs() < 0.1, "std {}", var.sqrt());
         let u: Vec<f64> = Tensor::uniform(&[1000], -1.0, 1.0).to_vec();
         assert!(u.iter().all(|&x| (-1.0..1.0).contains(&x)));
+    }
+
+    #[test]
+    fn dropout_masks_keep_one_minus_p_and_repeat_with_the_seed() {
+        for (p, dtype) in [(0.1, DType::F32), (0.5, DType::F64), (0.9, DType::F32)] {
+            manual_seed(3);
+            let m: Vec<f64> = Tensor::dropout_mask(&[20_000], p, dtype).to_vec();
+            let kept = m.iter().filter(|&&v| v != 0.0).count() as f64 / m.len() as f64;
+            assert!((kept - (1.0 - p)).abs() < 0.015, "p {p}: kept {kept}");
+            let scale = 1.0 / (1.0 - p);
+            assert!(m.iter().all(|&v| v == 0.0 || (v - scale).abs() < 1e-6));
+            manual_seed(3);
+            assert_eq!(m, Tensor::dropout_mask(&[20_000], p, dtype).to_vec::<f64>());
+        }
+        assert!(Tensor::dropout_mask(&[100], 0.0, DType::F32).to_vec::<f32>() == [1.0; 100]);
     }
 }

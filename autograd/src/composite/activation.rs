@@ -1,18 +1,12 @@
-//! Activations and friends composed from primitives: softmax, silu, minimum, dropout.
+//! Activations and friends composed from primitives: softmax, silu, minimum.
 //!
 //! ```text
 //! softmax(x)      = exp(log_softmax(x))                 (stable through log_softmax)
 //! silu(x)         = x · σ(x)                            (a.k.a. swish)
 //! minimum(a, b)   = −maximum(−a, −b)
-//! dropout(x)      = x ⊙ m / (1 − p)       m ~ Bernoulli(1 − p), elementwise
 //! ```
-//! Dropout's scale `1/(1 − p)` keeps the expected value: E[x ⊙ m / (1 − p)] = x, so
-//! nothing changes between training and evaluation (where dropout is the identity).
-//! Its gradient is the same mask: `g ⊙ m / (1 − p)`.
+//! Dropout is not here: it is a primitive, [`crate::ops::dropout`] (measured faster).
 //! Read next: [`crate::composite::movement`].
-
-use tensor::Tensor;
-use tensor::error::{ErrorKind, ShapeError};
 
 use crate::var::Var;
 
@@ -57,54 +51,13 @@ impl Var {
     pub fn minimum(&self, other: &Var) -> Var {
         -&(-self).maximum(&-other)
     }
-
-    /// Dropout: while `training`, zero each element with probability `p` and scale the
-    /// rest by `1/(1 − p)`; otherwise (or with `p = 0`) return `self` unchanged.
-    /// `p = 1` gives zeros. The mask comes from the global generator
-    /// ([`tensor::manual_seed`] makes it repeatable).
-    ///
-    /// # Shapes
-    /// Any shape; output has the input's shape.
-    ///
-    /// # Panics
-    /// If `p` is not in `[0, 1]`.
-    ///
-    /// # Examples
-    /// ```
-    /// # use autograd::Var; use tensor::Tensor;
-    /// let x = Var::new(Tensor::ones(&[1000]));
-    /// let y = x.dropout(0.5, true).value().to_vec::<f32>();
-    /// assert!(y.iter().all(|&v| v == 0.0 || v == 2.0)); // dropped, or scaled by 1/(1 − ½)
-    /// assert_eq!(x.dropout(0.5, false).value().to_vec::<f32>(), vec![1.0; 1000]);
-    /// ```
-    #[track_caller]
-    pub fn dropout(&self, p: f64, training: bool) -> Var {
-        if !(0.0..=1.0).contains(&p) {
-            ShapeError::new(
-                "dropout",
-                ErrorKind::Value,
-                format!("probability p = {p} is not in [0, 1]"),
-            )
-            .with_hint("p is the probability of zeroing an element, e.g. 0.1")
-            .raise();
-        }
-        if !training || p == 0.0 {
-            return self.clone();
-        }
-        if p == 1.0 {
-            return self.mul_scalar(0.0);
-        }
-        // keep where u ≥ p, u ~ U(0, 1): probability 1 − p
-        let keep = Tensor::rand(&self.shape()).ge_scalar(p);
-        let scaled_mask = keep.to_dtype(self.dtype()).mul_scalar(1.0 / (1.0 - p));
-        self * &Var::new(scaled_mask)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::gradcheck::gradcheck;
+    use tensor::Tensor;
 
     fn close(a: &[f64], b: &[f64], tol: f64) {
         assert_eq!(a.len(), b.len(), "{a:?} vs {b:?}");
@@ -169,42 +122,6 @@ mod tests {
     }
 
     #[test]
-    fn dropout_keeps_the_mean_and_shares_the_mask_with_the_gradient() {
-        tensor::manual_seed(3);
-        let x = Var::param(Tensor::ones(&[4000]));
-        let y = x.dropout(0.25, true);
-        let values = y.value().to_vec::<f32>();
-        let kept = values.iter().filter(|&&v| v != 0.0).count() as f64 / 4000.0;
-        assert!((kept - 0.75).abs() < 0.03, "kept fraction {kept}");
-        assert!(
-            values
-                .iter()
-                .all(|&v| v == 0.0 || (v - 4.0 / 3.0).abs() < 1e-6)
-        );
-        y.sum().backward();
-        // ∂y/∂x = m / (1 − p): the gradient equals the output when x = 1
-        assert_eq!(x.grad().unwrap().to_vec::<f32>(), values);
-    }
-
-    #[test]
-    fn dropout_edge_probabilities() {
-        let x = Var::param(Tensor::from_vec_f64(vec![1.0, -2.0], &[2]));
-        assert_eq!(
-            x.dropout(0.0, true).value().to_vec::<f64>(),
-            vec![1.0, -2.0]
-        );
-        assert_eq!(
-            x.dropout(1.0, false).value().to_vec::<f64>(),
-            vec![1.0, -2.0]
-        );
-        let y = x.dropout(1.0, true);
-        assert_eq!(y.value().to_vec::<f64>(), vec![0.0, 0.0]);
-        assert_eq!(y.dtype(), tensor::DType::F64);
-        y.sum().backward();
-        assert_eq!(x.grad().unwrap().to_vec::<f64>(), vec![0.0, 0.0]);
-    }
-
-    #[test]
     fn gradchecks() {
         let x = Tensor::from_vec_f64(vec![0.3, -1.2, 2.1, 0.7, -0.4, 1.6], &[2, 3]);
         let y = Tensor::from_vec_f64(vec![0.1, -0.9, 2.5], &[3]);
@@ -214,20 +131,5 @@ mod tests {
         gradcheck(|v| v[0].silu(), xs).assert_passed();
         gradcheck(|v| v[0].t().silu(), xs).assert_passed();
         gradcheck(|v| v[0].minimum(&v[1]), &[x.clone(), y]).assert_passed();
-        // (dropout is not gradchecked: the global generator is shared with tests running
-        // in parallel, so a re-drawn mask could differ; its gradient test above compares
-        // the gradient with the mask directly)
-    }
-
-    #[test]
-    #[should_panic(expected = "dropout: probability p = 1.5 is not in [0, 1]")]
-    fn dropout_p_above_one_panics() {
-        Var::new(Tensor::ones(&[2])).dropout(1.5, true);
-    }
-
-    #[test]
-    #[should_panic(expected = "dropout: probability p = NaN is not in [0, 1]")]
-    fn dropout_p_nan_panics() {
-        Var::new(Tensor::ones(&[2])).dropout(f64::NAN, false);
     }
 }

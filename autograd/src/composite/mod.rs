@@ -7,7 +7,6 @@
 //!              max = max_dim of the flattened x     min = −max(−x)
 //!              logsumexp = m + ln Σ exp(x − m)      (m = max, detached)
 //! activation:  softmax = exp(log_softmax)     silu = x·σ(x)     minimum = −max(−a, −b)
-//!              dropout = x ⊙ mask / (1 − p)
 //! movement:    flatten, unsqueeze, squeeze, select = reshape (and narrow)
 //!              transpose, t = permute
 //! join:        stack = unsqueeze + cat      split, chunk = narrow

@@ -16,8 +16,17 @@
 //! Saves both operands (each one's gradient needs the other). `Bᵀ` and `Aᵀ` are
 //! transposed *views* (swapped strides): the tensor matmul reads them in place, so
 //! backward copies nothing but its two results.
+//!
+//! **A batch times one matrix** (`Linear` on `[B, T, C]`): `[B.., m, k] · [k, n]`
+//! is the same as one tall product of the stacked rows, `[B·m, k] · [k, n]`. The
+//! forward and backward use that form. In the backward it matters most:
+//! ```text
+//! batched:  ∂L/∂B = sum_to(Aᵀ · g)   = Σ_batch A_bᵀ · g_b   B products [k, n], then a sum
+//! stacked:  ∂L/∂B = A_rowsᵀ · g_rows                       one product [k, n]
+//! ```
+//! The same sum, accumulated inside one gemm instead of in a `[B, k, n]` temporary.
 //! Reference: PyTorch's `matmul` backward in `tools/autograd/derivatives.yaml`.
-//! Read next: [`crate::ops::index_select`].
+//! Read next: [`crate::ops::linear`].
 
 use tensor::Tensor;
 use tensor::error::OrRaise;
@@ -35,7 +44,15 @@ impl Matmul {
     /// `C = A · B` (shapes checked by the tensor matmul).
     #[track_caller]
     pub fn forward(a: &Tensor, b: &Tensor) -> (Tensor, Matmul) {
-        let c = a.try_matmul(b).or_raise();
+        let c = if batch_times_matrix(a, b) && a.is_contiguous() {
+            // [B.., m, k] · [k, n] as [B·m, k] · [k, n] (a free reshape when contiguous)
+            let mut out_shape = a.shape().to_vec();
+            *out_shape.last_mut().expect("a has ≥ 3 dims") = b.shape()[1];
+            let c = stacked_rows(a).try_matmul(b).or_raise();
+            c.reshape(&out_shape)
+        } else {
+            a.try_matmul(b).or_raise()
+        };
         (
             c,
             Matmul {
@@ -51,6 +68,13 @@ impl Function for Matmul {
         "matmul"
     }
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
+        if batch_times_matrix(&self.a, &self.b) {
+            // [B.., m, k] · [k, n]: gradients of the stacked product [B·m, k] · [k, n].
+            let (a, g) = (stacked_rows(&self.a), stacked_rows(grad_out));
+            let grad_a = g.matmul(&self.b.t()).reshape(self.a.shape()); // [B·m, k]
+            let grad_b = a.t().matmul(&g); // [k, n]
+            return vec![Some(grad_a), Some(grad_b)];
+        }
         // Lift 1-D operands to matrices, and give g the dims the forward removed.
         let a = if self.a.dims() == 1 {
             self.a.unsqueeze(0)
@@ -76,6 +100,17 @@ impl Function for Matmul {
         let grad_b = grad_b.sum_to(b.shape()).reshape(self.b.shape());
         vec![Some(grad_a), Some(grad_b)]
     }
+}
+
+/// Whether `a · b` is a batch of matrices times one matrix, `[B.., m, k] · [k, n]`.
+fn batch_times_matrix(a: &Tensor, b: &Tensor) -> bool {
+    a.dims() >= 3 && b.dims() == 2
+}
+
+/// `[B.., m, k]` seen as the stacked rows `[B·m, k]` (a copy only if not contiguous).
+pub(crate) fn stacked_rows(x: &Tensor) -> Tensor {
+    let (rows, width) = x.shape().split_at(x.dims() - 1);
+    x.reshape(&[rows.iter().product(), width[0]])
 }
 
 impl Var {
@@ -163,7 +198,7 @@ mod tests {
 
     #[test]
     fn gradcheck_every_shape_rule() {
-        let cases: [(&[usize], &[usize]); 7] = [
+        let cases: [(&[usize], &[usize]); 8] = [
             (&[4], &[4]),                // dot
             (&[3], &[3, 2]),             // vector · matrix
             (&[2, 3], &[3]),             // matrix · vector
@@ -171,6 +206,7 @@ mod tests {
             (&[2, 1, 3, 4], &[5, 4, 2]), // batch dims broadcast on both sides
             (&[3], &[2, 3, 2]),          // vector · batch of matrices
             (&[2, 2, 3], &[3]),          // batch of matrices · vector
+            (&[2, 3, 4], &[4, 5]),       // batch of matrices · one matrix (stacked rows)
         ];
         for (sa, sb) in cases {
             let report = gradcheck(|v| v[0].matmul(&v[1]), &[randn64(sa), randn64(sb)]);
@@ -185,6 +221,9 @@ mod tests {
         let b = randn64(&[4, 3]).t();
         assert!(!a.is_contiguous() && !b.is_contiguous());
         gradcheck(|v| v[0].matmul(&v[1]), &[a, b]).assert_passed();
+        // a batch of transposed matrices times one matrix
+        let a = randn64(&[2, 4, 3]).transpose(-1, -2);
+        gradcheck(|v| v[0].matmul(&v[1]), &[a, randn64(&[4, 2])]).assert_passed();
     }
 
     #[test]

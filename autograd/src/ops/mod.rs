@@ -16,6 +16,7 @@ pub mod sub;
 pub mod abs;
 pub mod affine;
 pub mod clamp;
+pub mod dropout;
 pub mod elu;
 pub mod exp;
 pub mod gelu;
@@ -43,6 +44,7 @@ pub mod permute;
 pub mod reshape;
 
 // linear algebra
+pub mod linear;
 pub mod matmul;
 
 // indexing and selection

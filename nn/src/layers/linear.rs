@@ -95,11 +95,7 @@ impl Forward for Linear {
     #[track_caller]
     fn forward(&self, x: &Var) -> Var {
         self.check_input(x);
-        let y = x.matmul(&self.weight.t());
-        match &self.bias {
-            Some(b) => &y + b,
-            None => y,
-        }
+        x.linear(&self.weight, self.bias.as_ref())
     }
 }
 

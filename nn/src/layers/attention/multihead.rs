@@ -209,13 +209,7 @@ impl MultiheadAttention {
                 .as_ref()
                 .map(|b| b.narrow(0, i * e as usize, e as usize))
         };
-        let affine = |x: &Var, w: &Var, b: Option<Var>| {
-            let y = x.matmul(&w.t());
-            match b {
-                Some(b) => &y + &b,
-                None => y,
-            }
-        };
+        let affine = |x: &Var, w: &Var, b: Option<Var>| x.linear(w, b.as_ref());
         if let Some(w) = &self.in_proj_weight {
             if self_attention {
                 let qkv = affine(query, w, self.in_proj_bias.clone());

@@ -1,0 +1,160 @@
+//! `dropout`: zero each element with probability `p` and scale the rest, in training
+//! (Srivastava et al. 2014), in the "inverted" form PyTorch uses.
+//!
+//! ```text
+//! forward:   m = dropout_mask(p)         mᵢ = 1/(1 − p) with probability 1 − p, else 0
+//!            y = x ⊙ m
+//! backward:  ∂L/∂x = g ⊙ m               y is linear in x, with the same mask
+//! ```
+//! The scale `1/(1 − p)` keeps the expected value, E[yᵢ] = xᵢ, so nothing changes
+//! between training and evaluation (where dropout is the identity).
+//! Saves the mask.
+//!
+//! Why a primitive and not the composite `x * Var::new(mask)`: the mask is drawn in one
+//! pass in its final form ([`Tensor::dropout_mask`]), and the backward computes only
+//! `g ⊙ m` (`mul` would also compute the unused gradient of the mask, `g ⊙ x`). A
+//! transformer step draws ~10 million mask elements, so the passes saved show.
+//! Read next: [`crate::ops::linear`].
+
+use tensor::Tensor;
+use tensor::error::{ErrorKind, ShapeError};
+
+use crate::function::{Function, record};
+use crate::var::Var;
+
+/// The `dropout` op; holds the scaled mask `m`.
+pub struct Dropout {
+    mask: Tensor,
+}
+
+impl Dropout {
+    /// `y = x ⊙ m` with a fresh mask from the global generator (`0 < p < 1`).
+    pub fn forward(x: &Tensor, p: f64) -> (Tensor, Dropout) {
+        let mask = Tensor::dropout_mask(x.shape(), p, x.dtype());
+        (x * &mask, Dropout { mask })
+    }
+}
+
+impl Function for Dropout {
+    fn name(&self) -> &'static str {
+        "dropout"
+    }
+    fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
+        vec![Some(grad_out * &self.mask)]
+    }
+}
+
+impl Var {
+    /// Dropout: while `training`, zero each element with probability `p` and scale the
+    /// rest by `1/(1 − p)`; otherwise (or with `p = 0`) return `self` unchanged.
+    /// `p = 1` gives zeros. The mask comes from the global generator
+    /// ([`tensor::manual_seed`] makes it repeatable).
+    ///
+    /// # Shapes
+    /// Any shape; output has the input's shape.
+    ///
+    /// # Panics
+    /// If `p` is not in `[0, 1]`.
+    ///
+    /// # Examples
+    /// ```
+    /// # use autograd::Var; use tensor::Tensor;
+    /// let x = Var::new(Tensor::ones(&[1000]));
+    /// let y = x.dropout(0.5, true).value().to_vec::<f32>();
+    /// assert!(y.iter().all(|&v| v == 0.0 || v == 2.0)); // dropped, or scaled by 1/(1 − ½)
+    /// assert_eq!(x.dropout(0.5, false).value().to_vec::<f32>(), vec![1.0; 1000]);
+    /// ```
+    #[track_caller]
+    pub fn dropout(&self, p: f64, training: bool) -> Var {
+        if !(0.0..=1.0).contains(&p) {
+            ShapeError::new(
+                "dropout",
+                ErrorKind::Value,
+                format!("probability p = {p} is not in [0, 1]"),
+            )
+            .with_hint("p is the probability of zeroing an element, e.g. 0.1")
+            .raise();
+        }
+        if !training || p == 0.0 {
+            return self.clone();
+        }
+        if p == 1.0 {
+            return self.mul_scalar(0.0);
+        }
+        record(Dropout::forward(&self.value(), p), &[self])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_mean_and_shares_the_mask_with_the_gradient() {
+        tensor::manual_seed(3);
+        let x = Var::param(Tensor::ones(&[4000]));
+        let y = x.dropout(0.25, true);
+        let values = y.value().to_vec::<f32>();
+        let kept = values.iter().filter(|&&v| v != 0.0).count() as f64 / 4000.0;
+        assert!((kept - 0.75).abs() < 0.03, "kept fraction {kept}");
+        assert!(
+            values
+                .iter()
+                .all(|&v| v == 0.0 || (v - 4.0 / 3.0).abs() < 1e-6)
+        );
+        y.sum().backward();
+        // ∂y/∂x = m / (1 − p): the gradient equals the output when x = 1
+        assert_eq!(x.grad().unwrap().to_vec::<f32>(), values);
+    }
+
+    #[test]
+    fn gradient_is_the_upstream_gradient_times_the_mask() {
+        // (the mask is read back from the output: the global generator is shared with
+        // tests running in parallel, so it cannot be re-drawn)
+        let x: Vec<f64> = (0..50)
+            .map(|k| 1.0 + 0.5 * (k as f64 * 0.7).sin())
+            .collect();
+        let g: Vec<f64> = (0..50).map(|k| k as f64 - 20.0).collect();
+        let xv = Var::param(Tensor::from_vec_f64(x.clone(), &[5, 10]));
+        let y = xv.dropout(0.3, true);
+        y.backward_with(&Tensor::from_vec_f64(g.clone(), &[5, 10]));
+        let y = y.value().to_vec::<f64>();
+        let grad = xv.grad().unwrap().to_vec::<f64>();
+        let scale = 1.0 / (1.0 - 0.3);
+        for (((y, x), grad), g) in y.iter().zip(&x).zip(&grad).zip(&g) {
+            let m = if *y == 0.0 { 0.0 } else { scale };
+            assert!((y - x * m).abs() < 1e-12, "y {y} for x {x}");
+            assert_eq!(*grad, g * m);
+        }
+    }
+
+    #[test]
+    fn edge_probabilities() {
+        let x = Var::param(Tensor::from_vec_f64(vec![1.0, -2.0], &[2]));
+        assert_eq!(
+            x.dropout(0.0, true).value().to_vec::<f64>(),
+            vec![1.0, -2.0]
+        );
+        assert_eq!(
+            x.dropout(1.0, false).value().to_vec::<f64>(),
+            vec![1.0, -2.0]
+        );
+        let y = x.dropout(1.0, true);
+        assert_eq!(y.value().to_vec::<f64>(), vec![0.0, 0.0]);
+        assert_eq!(y.dtype(), tensor::DType::F64);
+        y.sum().backward();
+        assert_eq!(x.grad().unwrap().to_vec::<f64>(), vec![0.0, 0.0]);
+    }
+
+    #[test]
+    #[should_panic(expected = "dropout: probability p = 1.5 is not in [0, 1]")]
+    fn p_above_one_panics() {
+        Var::new(Tensor::ones(&[2])).dropout(1.5, true);
+    }
+
+    #[test]
+    #[should_panic(expected = "dropout: probability p = NaN is not in [0, 1]")]
+    fn p_nan_panics() {
+        Var::new(Tensor::ones(&[2])).dropout(f64::NAN, false);
+    }
+}
