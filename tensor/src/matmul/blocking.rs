@@ -54,29 +54,38 @@ use std::mem::MaybeUninit;
 use ndarray::{ArrayView2, Axis, s};
 use rayon::prelude::*;
 
-use super::kernel_avx2::{Avx2Fma, Simd, Tile};
+use super::kernel::{Isa, Simd, Tile};
 use super::pack::{Buffer, Packable, pack_panel, with_buffer};
 
-/// Depth of a block (the `k` slice): see the module doc.
-pub const KC: usize = 256;
+/// Bytes budgeted for one B micro-panel (`KC × NR`) in L1: KC = this / (NR · element
+/// size). See the module doc.
+pub const B_PANEL_BYTES: usize = 16 * 1024;
 /// Bytes budgeted for the packed A block in L2: MC = this / (KC · element size).
-pub const A_BLOCK_BYTES: usize = 144 * 1024;
+pub const A_BLOCK_BYTES: usize = 256 * 1024;
 /// Bytes budgeted for the packed B block in L3: NC = this / (KC · element size).
 pub const B_BLOCK_BYTES: usize = 4 * 1024 * 1024;
 
-/// `(MC, NC)` for `T`: the budgets above in elements of depth KC, rounded down to
-/// whole micro-panels (`MR` rows, `NR` columns).
-fn block_sizes<T: Simd>() -> (usize, usize) {
+/// `(KC, MC, NC)` for `T` on instruction set `I`: the budgets above in elements,
+/// MC and NC rounded down to whole micro-panels (`MR` rows, `NR` columns).
+fn block_sizes<I: Isa, T: Simd<I>>() -> (usize, usize, usize) {
     let size = size_of::<T>();
-    let mc = A_BLOCK_BYTES / (KC * size) / T::MR * T::MR;
-    let nc = B_BLOCK_BYTES / (KC * size) / T::NR * T::NR;
-    (mc, nc)
+    let env = |name: &str, default: usize| -> usize {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let kc = env("GEMM_BP", B_PANEL_BYTES) / (T::NR * size);
+    let mc = env("GEMM_AB", A_BLOCK_BYTES) / (kc * size) / T::MR * T::MR;
+    let nc = B_BLOCK_BYTES / (kc * size) / T::NR * T::NR;
+    (kc, mc, nc)
 }
 
 /// `c = a · b` (`c` may start uninitialised; every element is written) on `threads`
-/// rayon threads (1 runs everything on the calling thread).
-pub(crate) fn gemm<T: Simd + Packable>(
-    cpu: Avx2Fma,
+/// rayon threads (1 runs everything on the calling thread), with the micro-kernel of
+/// instruction set `I`, whose token `cpu` proves the CPU has it.
+pub(crate) fn gemm<I: Isa, T: Simd<I> + Packable>(
+    cpu: I,
     a: ArrayView2<T>,
     b: ArrayView2<T>,
     mut c: Tile<T>,
@@ -95,10 +104,10 @@ pub(crate) fn gemm<T: Simd + Packable>(
         return;
     }
     let (mr, nr) = (T::MR, T::NR);
-    let (mc, nc_max) = block_sizes::<T>();
+    let (kc_max, mc, nc_max) = block_sizes::<I, T>();
     let rows = row_block(m, mc, mr, threads);
     let row_tiles = m.div_ceil(rows);
-    let b_len = KC.min(k) * nc_max.min(n.next_multiple_of(nr));
+    let b_len = kc_max.min(k) * nc_max.min(n.next_multiple_of(nr));
     with_buffer(Buffer::B, b_len, |b_buffer: &mut [T]| {
         for jc in (0..n).step_by(nc_max) {
             let nc = nc_max.min(n - jc);
@@ -108,8 +117,8 @@ pub(crate) fn gemm<T: Simd + Packable>(
             } else {
                 nc
             };
-            for pc in (0..k).step_by(KC) {
-                let kc = KC.min(k - pc);
+            for pc in (0..k).step_by(kc_max) {
+                let kc = kc_max.min(k - pc);
                 // Loop 4: pack B[pc.., jc..] as micro-panels of Bᵀ's rows.
                 let bt = b.slice(s![pc..pc + kc, jc..jc + nc]).reversed_axes();
                 let packed_b = &mut b_buffer[..nc.next_multiple_of(nr) * kc];
@@ -185,12 +194,12 @@ mod tests {
 
     #[test]
     fn block_sizes_fit_the_caches() {
-        // f32: 144 rows × 256 × 4 B = 144 KiB of A~ (L2), 256 × 4096 × 4 B = 4 MiB of B~.
-        assert_eq!(block_sizes::<f32>(), (144, 4096));
-        assert_eq!(block_sizes::<f64>(), (72, 2048));
-        // The B micro-panel, KC × NR, is 16 KiB for both: half of a 32 KiB L1d.
-        assert_eq!(KC * f32::NR * 4, 16 * 1024);
-        assert_eq!(KC * f64::NR * 8, 16 * 1024);
+        use super::super::{kernel_avx2::Avx2Fma, kernel_avx512::Avx512};
+        // (KC, MC, NC): a 16 KiB B micro-panel, a 256 KiB A block, a 4 MiB B block.
+        assert_eq!(block_sizes::<Avx2Fma, f32>(), (256, 252, 4096));
+        assert_eq!(block_sizes::<Avx2Fma, f64>(), (256, 126, 2048));
+        assert_eq!(block_sizes::<Avx512, f32>(), (128, 504, 8192));
+        assert_eq!(block_sizes::<Avx512, f64>(), (128, 252, 4096));
     }
 
     #[test]
