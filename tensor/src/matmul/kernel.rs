@@ -46,16 +46,60 @@ pub(crate) trait Isa: Copy + Send + Sync + 'static {
     /// [`micro_kernel`] compiled with this instruction set's target features.
     ///
     /// # Safety
-    /// As [`micro_kernel`]; the token proves the features.
-    unsafe fn micro_kernel<T: Simd<Self>, const MR: usize, const NV: usize>(
-        self,
-        kc: usize,
-        a: *const T,
-        b: *const T,
-        c: *mut T,
-        rsc: isize,
-        accumulate: bool,
-    );
+    /// As [`micro_kernel`]; the token proves the features. Each instruction set
+    /// implements this with [`impl_isa!`].
+    unsafe fn micro_kernel<T: Simd<Self>, const MR: usize, const NV: usize>(self, call: Call<T>);
+}
+
+/// `impl Isa for $isa` (a token struct `$isa(())`): `detect` checks `$detect`, and
+/// `micro_kernel` enters [`micro_kernel`] through a function compiled with the
+/// target features `$features`.
+macro_rules! impl_isa {
+    ($isa:ident, $features:literal, $detect:expr) => {
+        impl $crate::matmul::kernel::Isa for $isa {
+            fn detect() -> Option<$isa> {
+                ($detect).then_some($isa(()))
+            }
+
+            unsafe fn micro_kernel<T, const MR: usize, const NV: usize>(
+                self,
+                call: $crate::matmul::kernel::Call<T>,
+            ) where
+                T: $crate::matmul::kernel::Simd<$isa>,
+            {
+                /// The kernel compiled for this instruction set.
+                ///
+                /// # Safety
+                /// As `micro_kernel`, on a CPU with the features.
+                #[target_feature(enable = $features)]
+                unsafe fn compiled<T, const MR: usize, const NV: usize>(
+                    call: $crate::matmul::kernel::Call<T>,
+                ) where
+                    T: $crate::matmul::kernel::Simd<$isa>,
+                {
+                    // SAFETY: the caller's contract is the kernel's.
+                    unsafe { $crate::matmul::kernel::micro_kernel::<$isa, T, MR, NV>(call) }
+                }
+                // SAFETY: the token (`self`) proves the features; the rest is the
+                // caller's contract.
+                unsafe { compiled::<T, MR, NV>(call) }
+            }
+        }
+    };
+}
+
+/// One micro-kernel call: an `MR × kc` micro-panel of packed A stored column by
+/// column (`a[p·MR + i]`), a `kc × NR` micro-panel of packed B stored row by row
+/// (`b[p·NR + j]`), and the tile of C they update: `MR` rows of `NR` contiguous
+/// elements starting `rsc` apart, overwritten, or added to with `accumulate`.
+#[derive(Clone, Copy)]
+pub(crate) struct Call<T> {
+    pub kc: usize,
+    pub a: *const T,
+    pub b: *const T,
+    pub c: *mut T,
+    pub rsc: isize,
+    pub accumulate: bool,
 }
 
 /// The element types `f32` and `f64` in the vector registers of instruction set `I`:
@@ -194,39 +238,42 @@ pub(crate) fn macro_kernel_with<I: Isa, T: Simd<I>, const MR: usize, const NV: u
             let height = MR.min(rows - r * MR);
             // The top-left element of this tile in C.
             let offset = (r * MR) as isize * rsc + (s * nr) as isize * csc;
-            if height == MR && width == nr && csc == 1 {
-                // SAFETY: the token proves the CPU features; the panels hold MR·kc and
-                // kc·NR elements from their starts (asserted above); the tile's MR rows
-                // of NR contiguous elements (csc = 1) lie inside the view `c`, whose
-                // element (i, j) is at i·rsc + j·csc for i < rows, j < cols.
-                unsafe {
-                    cpu.micro_kernel::<T, MR, NV>(
-                        kc,
-                        a_panel,
-                        b_panel,
-                        c.offset(offset),
-                        rsc,
-                        accumulate,
-                    );
+            // Full tiles with contiguous rows are computed in place; an edge tile, or
+            // C's columns not contiguous, into a row-major buffer, and then the part
+            // that exists is copied. (The buffer is left uninitialised: zero-filling it
+            // cost a memset per edge tile.)
+            let in_place = height == MR && width == nr && csc == 1;
+            let mut buf = [[MaybeUninit::<T>::uninit(); MAX_NR]; MR];
+            let call = if in_place {
+                let c = c.wrapping_offset(offset);
+                Call {
+                    kc,
+                    a: a_panel,
+                    b: b_panel,
+                    c,
+                    rsc,
+                    accumulate,
                 }
             } else {
-                // An edge tile, or C's columns not contiguous: compute the full tile
-                // into a row-major buffer, then copy the part that exists.
-                // (Left uninitialised: zero-filling it cost a memset per edge tile.)
-                let mut buf = [[MaybeUninit::<T>::uninit(); MAX_NR]; MR];
-                // SAFETY: as above for the panels; `buf` holds MR rows of MAX_NR ≥ NR
-                // contiguous elements (asserted above), row stride MAX_NR, written (not
-                // read) by the kernel.
-                unsafe {
-                    cpu.micro_kernel::<T, MR, NV>(
-                        kc,
-                        a_panel,
-                        b_panel,
-                        buf.as_mut_ptr().cast(),
-                        MAX_NR as isize,
-                        false,
-                    );
+                let c = buf.as_mut_ptr().cast();
+                let rsc = MAX_NR as isize;
+                Call {
+                    kc,
+                    a: a_panel,
+                    b: b_panel,
+                    c,
+                    rsc,
+                    accumulate: false,
                 }
+            };
+            // SAFETY: the token proves the CPU features; the panels hold MR·kc and
+            // kc·NR elements from their starts (asserted above). In place, the tile's
+            // MR rows of NR contiguous elements (csc = 1) lie inside the view `c`, whose
+            // element (i, j) is at i·rsc + j·csc for i < rows, j < cols; otherwise
+            // `buf` holds MR rows of MAX_NR ≥ NR elements (asserted above), written
+            // (not read) by the kernel.
+            unsafe { cpu.micro_kernel::<T, MR, NV>(call) };
+            if !in_place {
                 for (i, row) in buf.iter().enumerate().take(height) {
                     for (j, value) in row.iter().enumerate().take(width) {
                         let at = offset + i as isize * rsc + j as isize * csc;
@@ -246,10 +293,8 @@ pub(crate) fn macro_kernel_with<I: Isa, T: Simd<I>, const MR: usize, const NV: u
     }
 }
 
-/// The micro-kernel: `C[0..MR, 0..NR] (+)= A~ · B~` over `kc` steps, where `a` is an
-/// `MR × kc` micro-panel stored column by column (`a[p·MR + i]`) and `b` a `kc × NR`
-/// micro-panel stored row by row (`b[p·NR + j]`), `NR = NV · LANES`. C's rows start
-/// `rsc` elements apart and are contiguous.
+/// The micro-kernel: `C[0..MR, 0..NR] (+)= A~ · B~` over `kc` steps for one [`Call`],
+/// `NR = NV · LANES`.
 ///
 /// Always inlined into [`Isa::micro_kernel`], which compiles it with the
 /// instruction set's features (so `T`'s operations become single instructions).
@@ -260,13 +305,16 @@ pub(crate) fn macro_kernel_with<I: Isa, T: Simd<I>, const MR: usize, const NV: u
 /// `i < MR`, `j < NR`.
 #[inline(always)]
 pub(crate) unsafe fn micro_kernel<I: Isa, T: Simd<I>, const MR: usize, const NV: usize>(
-    kc: usize,
-    a: *const T,
-    b: *const T,
-    c: *mut T,
-    rsc: isize,
-    accumulate: bool,
+    call: Call<T>,
 ) {
+    let Call {
+        kc,
+        a,
+        b,
+        c,
+        rsc,
+        accumulate,
+    } = call;
     use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
     let nr = NV * T::LANES;
     // SAFETY: the caller guarantees the features; every pointer below stays in the

@@ -19,48 +19,16 @@ use std::arch::x86_64::{
     _mm256_setzero_ps, _mm256_storeu_pd, _mm256_storeu_ps,
 };
 
-use super::kernel::{Isa, Simd, micro_kernel};
-
 /// Proof that this CPU has AVX2 and FMA: a zero-sized token that only
 /// [`Isa::detect`] can make, required by every entry into the kernel.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Avx2Fma(());
 
-impl Isa for Avx2Fma {
-    fn detect() -> Option<Avx2Fma> {
-        (is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")).then_some(Avx2Fma(()))
-    }
-
-    unsafe fn micro_kernel<T: Simd<Self>, const MR: usize, const NV: usize>(
-        self,
-        kc: usize,
-        a: *const T,
-        b: *const T,
-        c: *mut T,
-        rsc: isize,
-        accumulate: bool,
-    ) {
-        // SAFETY: the token proves AVX2+FMA; the rest is the caller's contract.
-        unsafe { with_avx2::<T, MR, NV>(kc, a, b, c, rsc, accumulate) }
-    }
-}
-
-/// [`micro_kernel`] compiled for AVX2+FMA.
-///
-/// # Safety
-/// As [`micro_kernel`], with the CPU supporting AVX2 and FMA.
-#[target_feature(enable = "avx2,fma")]
-unsafe fn with_avx2<T: Simd<Avx2Fma>, const MR: usize, const NV: usize>(
-    kc: usize,
-    a: *const T,
-    b: *const T,
-    c: *mut T,
-    rsc: isize,
-    accumulate: bool,
-) {
-    // SAFETY: the caller's contract is the kernel's.
-    unsafe { micro_kernel::<Avx2Fma, T, MR, NV>(kc, a, b, c, rsc, accumulate) }
-}
+impl_isa!(
+    Avx2Fma,
+    "avx2,fma",
+    is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
+);
 
 impl_simd!(Avx2Fma, f32, __m256, lanes 8, tile 6 x 2,
     _mm256_setzero_ps, _mm256_loadu_ps, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_add_ps,

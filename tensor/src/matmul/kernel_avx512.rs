@@ -42,48 +42,12 @@ use std::arch::x86_64::{
     _mm512_setzero_ps, _mm512_storeu_pd, _mm512_storeu_ps,
 };
 
-use super::kernel::{Isa, Simd, micro_kernel};
-
-/// Proof that this CPU has AVX-512F: a zero-sized token that only [`Isa::detect`]
+/// Proof that this CPU has AVX-512F: a zero-sized token that only [`Isa::detect`](super::kernel::Isa::detect)
 /// can make, required by every entry into the kernel.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Avx512(());
 
-impl Isa for Avx512 {
-    fn detect() -> Option<Avx512> {
-        is_x86_feature_detected!("avx512f").then_some(Avx512(()))
-    }
-
-    unsafe fn micro_kernel<T: Simd<Self>, const MR: usize, const NV: usize>(
-        self,
-        kc: usize,
-        a: *const T,
-        b: *const T,
-        c: *mut T,
-        rsc: isize,
-        accumulate: bool,
-    ) {
-        // SAFETY: the token proves AVX-512F; the rest is the caller's contract.
-        unsafe { with_avx512::<T, MR, NV>(kc, a, b, c, rsc, accumulate) }
-    }
-}
-
-/// [`micro_kernel`] compiled for AVX-512F.
-///
-/// # Safety
-/// As [`micro_kernel`], with the CPU supporting AVX-512F.
-#[target_feature(enable = "avx512f")]
-unsafe fn with_avx512<T: Simd<Avx512>, const MR: usize, const NV: usize>(
-    kc: usize,
-    a: *const T,
-    b: *const T,
-    c: *mut T,
-    rsc: isize,
-    accumulate: bool,
-) {
-    // SAFETY: the caller's contract is the kernel's.
-    unsafe { micro_kernel::<Avx512, T, MR, NV>(kc, a, b, c, rsc, accumulate) }
-}
+impl_isa!(Avx512, "avx512f", is_x86_feature_detected!("avx512f"));
 
 impl_simd!(Avx512, f32, __m512, lanes 16, tile 12 x 2,
     _mm512_setzero_ps, _mm512_loadu_ps, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_add_ps,

@@ -1,5 +1,6 @@
 //! Matrix multiplication, the hot path of every model: [`Tensor::matmul`] with
-//! PyTorch's shape rules, on our own SIMD GEMM (packing, cache blocking, AVX2+FMA).
+//! PyTorch's shape rules, on our own SIMD GEMM (packing, cache blocking, AVX-512 or
+//! AVX2+FMA micro-kernels).
 //!
 //! ```text
 //! C[i, j] = Σ_p A[i, p] · B[p, j]          A: [m, k]   B: [k, n]   C: [m, n]
@@ -28,17 +29,21 @@
 //! The gemm itself, `C = A · B` for one pair of matrices, is ours, written to be read:
 //!
 //! ```text
-//! mod.rs         shapes, batching, and the choice of kernel (this file)
-//! blocking.rs    the five-loop GEMM nest, cache block sizes, threads  ← start here
-//! pack.rs        copying blocks of A and B into the kernel's order
-//! kernel_avx2.rs the AVX2+FMA micro-kernel (6 × 16 f32, 6 × 8 f64)
-//! fallback.rs    matrixmultiply, for CPUs without AVX2+FMA
+//! mod.rs           shapes, batching, and the choice of kernel (this file)
+//! blocking.rs      the five-loop GEMM nest, cache block sizes, threads  ← start here
+//! pack.rs          copying blocks of A and B into the kernel's order
+//! kernel.rs        loops 2 and 1 and the micro-kernel, for any instruction set
+//! kernel_avx512.rs AVX-512F: 32 registers × 16 f32 (tile 12 × 32 f32, 12 × 16 f64)
+//! kernel_avx2.rs   AVX2+FMA: 16 registers × 8 f32 (tile 6 × 16 f32, 6 × 8 f64)
+//! fallback.rs      matrixmultiply, for CPUs with neither
 //! ```
 //!
-//! The AVX2+FMA kernel runs when the CPU has both features (checked once per call at
-//! run time, `is_x86_feature_detected!`); any other CPU gets `matrixmultiply`, which
-//! follows the same plan with portable block sizes. [`force_fallback`] selects it
-//! by hand, for tests and comparisons.
+//! Three tiers ([`Tier`]), picked once per matmul at run time
+//! (`is_x86_feature_detected!`): AVX-512F → AVX2+FMA → `matrixmultiply`, which
+//! follows the same plan with portable block sizes. Our two tiers share everything
+//! but the micro-kernel's instructions and tile shape. [`force_tier`] selects a
+//! tier by hand, for tests (every tier is checked against a naive loop) and
+//! comparisons.
 //!
 //! Parallelism (rayon, one pool): one large product (≥ [`SPLIT_FLOPS`]) spreads its
 //! blocks of C over the threads; a batch of smaller products (≥ [`BATCH_FLOPS`] in
