@@ -3,13 +3,12 @@
 //!
 //! ```text
 //! f32: MR × NR = 12 × 32 (2 registers per row)   f64: 12 × 16 (2 registers of 8)
-//! registers: 24 accumulators + 2 B vectors (+ broadcasts) of 32
+//! registers: 24 accumulators + 2 B vectors + 1 broadcast = 27 of 32
 //! per step:  24 FMAs for 2 + 12 = 14 loads
 //! ```
 //!
-//! The broadcast of A's value needs no register of its own: the compiler folds it
-//! into the FMA as an embedded-broadcast memory operand (`vfmadd231ps zmm, zmm,
-//! [a]{1to16}`).
+//! The broadcast of A's value is one load instruction (`vbroadcastss zmm, [a]`,
+//! no shuffle), shared by the row's two FMAs.
 //!
 //! Why 12 × 32. Candidates fill 32 registers to different degrees; a stand-alone
 //! micro-benchmark ran each kernel over a packed 256 KiB A block and 1024 columns
