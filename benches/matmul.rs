@@ -4,8 +4,17 @@
 //!
 //! ```text
 //! flops of [B, m, k] · [k, n] = 2·B·m·k·n        GFLOP/s = flops / seconds / 1e9
-//! peak (one Zen 3 core, f32) = 3.1 GHz × 2 FMA units × 8 lanes × 2 = 99.2 GFLOP/s
+//! peak (one core, f32) = GHz × FLOP per cycle of the tier in use
+//!   AVX-512: 2 FMA units × 16 lanes × 2 = 64 FLOP/cycle   (2.0 GHz: 128 GFLOP/s)
+//!   AVX2:    2 FMA units ×  8 lanes × 2 = 32 FLOP/cycle   (2.0 GHz:  64 GFLOP/s)
 //! ```
+//!
+//! The clock is an assumption: 2.0 GHz, the nominal clock of the Sapphire Rapids
+//! cloud machine the figures were taken on (lscpu: BogoMIPS 4000 = 2 × the TSC
+//! clock); it may boost higher, and then %pk reads high. Set `PEAK_GHZ` for another
+//! machine (e.g. 3.1 for the Zen 3 dev machine). `MATMUL_TIER=avx512|avx2|fallback`
+//! forces our gemm's tier (`tensor::matmul::force_tier`); the table names the tier
+//! it ran with.
 //!
 //! `cargo bench --bench matmul` runs criterion (1 thread, elements/s = flop/s) and
 //! then prints the table of `BENCHMARKS.md`; `cargo bench --bench matmul -- table`
@@ -32,9 +41,36 @@ use cpu_clock::thread_cpu_seconds;
 use criterion::{BenchmarkId, Criterion, Throughput};
 use ndarray::{ArrayD, Axis, IxDyn};
 use tensor::Tensor;
+use tensor::matmul::{self, Tier};
 
-/// One f32 core's peak, GFLOP/s (see the module doc).
-const PEAK: f64 = 3.1 * 32.0;
+/// The assumed clock, GHz, unless `PEAK_GHZ` says otherwise (see the module doc).
+const GHZ: f64 = 2.0;
+
+/// Our tier for this run: `MATMUL_TIER` if set, else the fastest the CPU has.
+fn select_tier() -> Tier {
+    let forced =
+        std::env::var("MATMUL_TIER")
+            .ok()
+            .map(|name| match name.to_ascii_lowercase().as_str() {
+                "avx512" => Tier::Avx512,
+                "avx2" => Tier::Avx2,
+                "fallback" => Tier::Fallback,
+                other => panic!("MATMUL_TIER={other}: expected avx512, avx2 or fallback"),
+            });
+    matmul::force_tier(forced);
+    matmul::tier()
+}
+
+/// One core's f32 peak for `tier`, GFLOP/s: GHz × FLOP per cycle (see the module
+/// doc). The fallback, `matrixmultiply`, uses AVX-512 itself where the CPU has it.
+fn peak(tier: Tier) -> f64 {
+    let ghz = std::env::var("PEAK_GHZ")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(GHZ);
+    let wide = tier == Tier::Avx512 || (tier == Tier::Fallback && Tier::Avx512.is_available());
+    ghz * if wide { 64.0 } else { 32.0 }
+}
 
 /// One benchmarked product: `batch` copies of `[m, k] · [k, n]`.
 #[derive(Clone, Copy)]
@@ -261,8 +297,10 @@ fn measure(case: &Case, transposed: bool, threads: usize, who: &[Who]) -> Vec<(f
     })
 }
 
-fn print_table() {
-    println!("\nf32 GFLOP/s. @1: per CPU-second, 1 thread, best run; %pk: ours / {PEAK:.1}.");
+fn print_table(tier: Tier) {
+    let peak = peak(tier);
+    println!("\nours on tier {tier:?}. f32 GFLOP/s. @1: per CPU-second, 1 thread, best run;");
+    println!("%pk: ours / {peak:.1} (the tier's peak at the assumed clock).");
     println!("@2: per wall-second on 2 threads, best run; 2/1: ours' wall-clock speed-up.");
     println!(
         "| {:<15} | {:>6} | {:>6} | {:>6} | {:>4} | {:>7} | {:>6} | {:>6} | {:>6} | {:>5} |",
@@ -280,7 +318,7 @@ fn print_table() {
             gflops(one[0].0),
             gflops(one[1].0),
             gflops(one[2].0),
-            100.0 * gflops(one[0].0) / PEAK,
+            100.0 * gflops(one[0].0) / peak,
             gflops(transposed[0].0),
             gflops(two[0].1),
             gflops(two[1].1),
@@ -293,6 +331,7 @@ fn print_table() {
 fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` does not (run once, no table).
     let table = std::env::args().any(|a| a == "--bench");
+    let tier = select_tier();
     if !std::env::args().any(|a| a == "table") {
         let mut c = Criterion::default()
             .sample_size(10)
@@ -303,6 +342,6 @@ fn main() {
         c.final_summary();
     }
     if table {
-        print_table();
+        print_table(tier);
     }
 }

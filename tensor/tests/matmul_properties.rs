@@ -1,11 +1,11 @@
-//! Property tests of `Tensor::matmul` (our AVX2+FMA gemm on this machine) against a
-//! naive triple loop with f64 accumulation: random small shapes (dims 1..=17) with
+//! Property tests of `Tensor::matmul` on every gemm tier the CPU has (AVX-512,
+//! AVX2+FMA, the `matrixmultiply` fallback: `assert_matches_naive` forces each in
+//! turn) against a naive triple loop with f64 accumulation: random small shapes (dims 1..=17) with
 //! transposed operands, broadcast batch dims, 1-D operands and both dtypes; random
 //! shapes around the kernel's tile and cache block sizes (primes, one either side)
 //! in four layouts (row-major, transposed, strided, negative strides) on 1 and 2
 //! threads; then products that take the parallel paths (row blocks, column blocks,
-//! several NC column blocks, one task per batch item). The fallback path has the
-//! same checks in `matmul_fallback.rs`.
+//! several NC column blocks, one task per batch item).
 //!
 //! ```text
 //! want[b.., i, j] = Σ_p lhs[b'.., i, p] · rhs[b''.., p, j]   (b', b'' = b with

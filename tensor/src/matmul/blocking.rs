@@ -1,7 +1,9 @@
 //! How a BLAS-like GEMM works: five loops around a micro-kernel (Goto's algorithm,
 //! as in BLIS, OpenBLAS and `matrixmultiply`). This file is loops 5, 4 and 3, the
-//! cache blocking and the threads; [`super::kernel_avx2`] is loops 2 and 1 and the
-//! micro-kernel; [`super::pack`] is the packing.
+//! cache blocking and the threads; [`super::kernel`] is loops 2 and 1 and the
+//! micro-kernel (one per instruction set: [`super::kernel_avx512`],
+//! [`super::kernel_avx2`]); [`super::pack`] is the packing. Everything here is
+//! generic over the instruction set: only `MR`, `NR` and the kernel differ.
 //!
 //! ```text
 //! C (m × n) = A (m × k) · B (k × n)
@@ -31,15 +33,29 @@
 //! make sure they do: each level of the nest picks a block that fits one cache level
 //! and is reused many times from it before the next level's data replaces it.
 //!
-//! * `KC` (depth): a B micro-panel `KC × NR` must stay in L1 (32 KiB on Zen 3) while
-//!   the A micro-panels stream past it. KC = 256 makes it 16 KiB for both f32 (×16)
-//!   and f64 (×8), half of L1, leaving the rest to the A micro-panel and to C.
+//! The sizes are chosen for the two kinds of machine this runs on, and must suit
+//! both: the Sapphire Rapids cloud VM (L1d 48 KiB, L2 2 MiB per core, AVX-512 with
+//! two 512-bit FMA units) and the AMD Zen dev machine (L1d 32 KiB, L2 1 MiB). The
+//! tiles are `MR × NR` = 12 × 32 f32 / 12 × 16 f64 (AVX-512) and 6 × 16 / 6 × 8
+//! (AVX2).
+//!
+//! * `KC` (depth): a B micro-panel `KC × NR` must stay in L1 while the A micro-panels
+//!   stream past it, and the deeper it is the rarer the tile's trips to C (each
+//!   kernel call loads and stores the whole `MR × NR` tile once). KC = 256 gives
+//!   16 KiB panels for AVX2 (half of the smaller L1) and 32 KiB for AVX-512 (2/3 of
+//!   the 48 KiB L1 it was measured on; all of a Zen 4's 32 KiB, where a line or two
+//!   of it is then re-read from L2 — not measured there). On the Sapphire Rapids VM
+//!   the AVX-512 kernel ran at ~125 GFLOP/s with kc = 256 and ~80 with kc = 128
+//!   (C's rows, 4 KiB apart for n = 1024, share one L1 set, and were stored twice
+//!   as often); in the whole gemm, KC = 192 and 256 were within the noise of a
+//!   shared machine (see `kernel_avx512.rs` for the numbers).
 //! * `MC` (rows): the packed A block `MC × KC` is re-read once per B micro-panel, so
-//!   it must stay in L2 (512 KiB per core on Zen 3): [`A_BLOCK_BYTES`] = 144 KiB gives
-//!   MC = 144 f32 rows or 72 f64 rows, well inside L2 with room for the B~ and C
-//!   lines passing through (and inside the 1 MiB L2 of the Zen 4 dev machine too).
+//!   it must stay in L2: [`A_BLOCK_BYTES`] = 256 KiB, a quarter of the smaller L2,
+//!   gives MC = 252 f32 rows (120 or 126 f64 rows), with room for the B~ and C
+//!   lines passing through. 128 and 512 KiB measured within the noise of 256 KiB.
 //! * `NC` (columns): the packed B block `KC × NC` is re-read once per A block, from
-//!   L3 (32 MiB shared): [`B_BLOCK_BYTES`] = 4 MiB gives NC = 4096 f32 columns.
+//!   L3 (32 MiB or more, shared): [`B_BLOCK_BYTES`] = 4 MiB gives NC = 4096 f32
+//!   columns.
 //!
 //! Packing copies each block once into the order the kernel reads it (aligned,
 //! contiguous), so strided and transposed operands cost the same as row-major ones.
@@ -54,19 +70,19 @@ use std::mem::MaybeUninit;
 use ndarray::{ArrayView2, Axis, s};
 use rayon::prelude::*;
 
-use super::kernel_avx2::{Avx2Fma, Simd, Tile};
+use super::kernel::{Isa, Simd, Tile};
 use super::pack::{Buffer, Packable, pack_panel, with_buffer};
 
 /// Depth of a block (the `k` slice): see the module doc.
 pub const KC: usize = 256;
 /// Bytes budgeted for the packed A block in L2: MC = this / (KC · element size).
-pub const A_BLOCK_BYTES: usize = 144 * 1024;
+pub const A_BLOCK_BYTES: usize = 256 * 1024;
 /// Bytes budgeted for the packed B block in L3: NC = this / (KC · element size).
 pub const B_BLOCK_BYTES: usize = 4 * 1024 * 1024;
 
-/// `(MC, NC)` for `T`: the budgets above in elements of depth KC, rounded down to
-/// whole micro-panels (`MR` rows, `NR` columns).
-fn block_sizes<T: Simd>() -> (usize, usize) {
+/// `(MC, NC)` for `T` on instruction set `I`: the budgets above in elements of depth
+/// KC, rounded down to whole micro-panels (`MR` rows, `NR` columns).
+fn block_sizes<I: Isa, T: Simd<I>>() -> (usize, usize) {
     let size = size_of::<T>();
     let mc = A_BLOCK_BYTES / (KC * size) / T::MR * T::MR;
     let nc = B_BLOCK_BYTES / (KC * size) / T::NR * T::NR;
@@ -74,9 +90,10 @@ fn block_sizes<T: Simd>() -> (usize, usize) {
 }
 
 /// `c = a · b` (`c` may start uninitialised; every element is written) on `threads`
-/// rayon threads (1 runs everything on the calling thread).
-pub(crate) fn gemm<T: Simd + Packable>(
-    cpu: Avx2Fma,
+/// rayon threads (1 runs everything on the calling thread), with the micro-kernel of
+/// instruction set `I`, whose token `cpu` proves the CPU has it.
+pub(crate) fn gemm<I: Isa, T: Simd<I> + Packable>(
+    cpu: I,
     a: ArrayView2<T>,
     b: ArrayView2<T>,
     mut c: Tile<T>,
@@ -95,7 +112,7 @@ pub(crate) fn gemm<T: Simd + Packable>(
         return;
     }
     let (mr, nr) = (T::MR, T::NR);
-    let (mc, nc_max) = block_sizes::<T>();
+    let (mc, nc_max) = block_sizes::<I, T>();
     let rows = row_block(m, mc, mr, threads);
     let row_tiles = m.div_ceil(rows);
     let b_len = KC.min(k) * nc_max.min(n.next_multiple_of(nr));
@@ -185,12 +202,17 @@ mod tests {
 
     #[test]
     fn block_sizes_fit_the_caches() {
-        // f32: 144 rows × 256 × 4 B = 144 KiB of A~ (L2), 256 × 4096 × 4 B = 4 MiB of B~.
-        assert_eq!(block_sizes::<f32>(), (144, 4096));
-        assert_eq!(block_sizes::<f64>(), (72, 2048));
-        // The B micro-panel, KC × NR, is 16 KiB for both: half of a 32 KiB L1d.
-        assert_eq!(KC * f32::NR * 4, 16 * 1024);
-        assert_eq!(KC * f64::NR * 8, 16 * 1024);
+        use super::super::{kernel_avx2::Avx2Fma, kernel_avx512::Avx512};
+        // (MC, NC): a 256 KiB A block (L2) and a 4 MiB B block (L3), whole panels.
+        assert_eq!(block_sizes::<Avx2Fma, f32>(), (252, 4096));
+        assert_eq!(block_sizes::<Avx2Fma, f64>(), (126, 2048));
+        assert_eq!(block_sizes::<Avx512, f32>(), (252, 4096));
+        assert_eq!(block_sizes::<Avx512, f64>(), (120, 2048));
+        // The B micro-panel, KC × NR: 16 KiB (AVX2), 32 KiB (AVX-512), both dtypes.
+        assert_eq!(KC * <f32 as Simd<Avx2Fma>>::NR * 4, 16 * 1024);
+        assert_eq!(KC * <f64 as Simd<Avx2Fma>>::NR * 8, 16 * 1024);
+        assert_eq!(KC * <f32 as Simd<Avx512>>::NR * 4, 32 * 1024);
+        assert_eq!(KC * <f64 as Simd<Avx512>>::NR * 8, 32 * 1024);
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! The portable path: `matrixmultiply`'s `sgemm` / `dgemm`, used where our AVX2+FMA
-//! kernel cannot run (another architecture, an x86-64 CPU without AVX2 or FMA) or
-//! when [`super::force_fallback`] asks for it (tests and benchmarks).
+//! The portable path: `matrixmultiply`'s `sgemm` / `dgemm`, used where our SIMD
+//! kernels cannot run (another architecture, an x86-64 CPU without AVX2+FMA) or
+//! when [`super::force_tier`] asks for it (tests and benchmarks).
 //!
 //! `matrixmultiply` follows the same plan as [`super::blocking`] (packing, cache
 //! blocks, a register-tile micro-kernel) with portable block sizes, and accepts any

@@ -1,5 +1,6 @@
 //! Matrix multiplication, the hot path of every model: [`Tensor::matmul`] with
-//! PyTorch's shape rules, on our own SIMD GEMM (packing, cache blocking, AVX2+FMA).
+//! PyTorch's shape rules, on our own SIMD GEMM (packing, cache blocking, AVX-512 or
+//! AVX2+FMA micro-kernels).
 //!
 //! ```text
 //! C[i, j] = Σ_p A[i, p] · B[p, j]          A: [m, k]   B: [k, n]   C: [m, n]
@@ -28,17 +29,21 @@
 //! The gemm itself, `C = A · B` for one pair of matrices, is ours, written to be read:
 //!
 //! ```text
-//! mod.rs         shapes, batching, and the choice of kernel (this file)
-//! blocking.rs    the five-loop GEMM nest, cache block sizes, threads  ← start here
-//! pack.rs        copying blocks of A and B into the kernel's order
-//! kernel_avx2.rs the AVX2+FMA micro-kernel (6 × 16 f32, 6 × 8 f64)
-//! fallback.rs    matrixmultiply, for CPUs without AVX2+FMA
+//! mod.rs           shapes, batching, and the choice of kernel (this file)
+//! blocking.rs      the five-loop GEMM nest, cache block sizes, threads  ← start here
+//! pack.rs          copying blocks of A and B into the kernel's order
+//! kernel.rs        loops 2 and 1 and the micro-kernel, for any instruction set
+//! kernel_avx512.rs AVX-512F: 32 registers × 16 f32 (tile 12 × 32 f32, 12 × 16 f64)
+//! kernel_avx2.rs   AVX2+FMA: 16 registers × 8 f32 (tile 6 × 16 f32, 6 × 8 f64)
+//! fallback.rs      matrixmultiply, for CPUs with neither
 //! ```
 //!
-//! The AVX2+FMA kernel runs when the CPU has both features (checked once per call at
-//! run time, `is_x86_feature_detected!`); any other CPU gets `matrixmultiply`, which
-//! follows the same plan with portable block sizes. [`force_fallback`] selects it
-//! by hand, for tests and comparisons.
+//! Three tiers ([`Tier`]), picked once per matmul at run time
+//! (`is_x86_feature_detected!`): AVX-512F → AVX2+FMA → `matrixmultiply`, which
+//! follows the same plan with portable block sizes. Our two tiers share everything
+//! but the micro-kernel's instructions and tile shape. [`force_tier`] selects a
+//! tier by hand, for tests (every tier is checked against a naive loop) and
+//! comparisons.
 //!
 //! Parallelism (rayon, one pool): one large product (≥ [`SPLIT_FLOPS`]) spreads its
 //! blocks of C over the threads; a batch of smaller products (≥ [`BATCH_FLOPS`] in
@@ -48,17 +53,22 @@
 //! result, or `benches/matmul.rs` and `BENCHMARKS.md` for speed.
 
 #[cfg(target_arch = "x86_64")]
+#[macro_use]
+mod kernel;
+#[cfg(target_arch = "x86_64")]
 pub mod blocking;
 mod fallback;
 #[cfg(target_arch = "x86_64")]
 mod kernel_avx2;
+#[cfg(target_arch = "x86_64")]
+mod kernel_avx512;
 #[cfg(target_arch = "x86_64")]
 mod pack;
 #[cfg(test)]
 mod tests;
 
 use std::mem::MaybeUninit;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use ndarray::{ArcArray, Array3, ArrayView2, ArrayViewD, ArrayViewMut2, Axis, Ix2, IxDyn};
 use rayon::prelude::*;
@@ -232,21 +242,22 @@ fn matmul_arrays<T: Scalar>(
     let count = numel(&plan.batch);
     let mut out = Array3::<T>::uninit((count, m, n));
     let flops = 2 * m * k * n;
+    let tier = tier();
     let threads = rayon::current_num_threads();
     if threads > 1 && flops >= SPLIT_FLOPS {
         // Big products: each one split across the threads, one after the other.
         for (i, c) in out.outer_iter_mut().enumerate() {
-            gemm(matrix_at(&a, i), matrix_at(&b, i), c, threads);
+            gemm(tier, matrix_at(&a, i), matrix_at(&b, i), c, threads);
         }
     } else if threads > 1 && count >= 2 && flops * count >= BATCH_FLOPS {
         // Many smaller products: one rayon task per batch item.
         out.axis_iter_mut(Axis(0))
             .into_par_iter()
             .enumerate()
-            .for_each(|(i, c)| gemm(matrix_at(&a, i), matrix_at(&b, i), c, 1));
+            .for_each(|(i, c)| gemm(tier, matrix_at(&a, i), matrix_at(&b, i), c, 1));
     } else {
         for (i, c) in out.outer_iter_mut().enumerate() {
-            gemm(matrix_at(&a, i), matrix_at(&b, i), c, 1);
+            gemm(tier, matrix_at(&a, i), matrix_at(&b, i), c, 1);
         }
     }
     // SAFETY: the loops above gave every batch item's [m, n] matrix to `gemm`, which
@@ -272,41 +283,108 @@ fn matrix_at<'a, T>(x: &ArrayViewD<'a, T>, mut index: usize) -> ArrayView2<'a, T
 }
 
 /// The element types with a gemm, f32 and f64: an [`Element`] with, on x86-64, the
-/// SIMD operations of our kernel.
+/// SIMD operations of every tier's kernel and packing buffers.
 #[cfg(target_arch = "x86_64")]
-trait Scalar: Element + kernel_avx2::Simd + pack::Packable {}
+trait Scalar:
+    Element + kernel::Simd<kernel_avx512::Avx512> + kernel::Simd<kernel_avx2::Avx2Fma> + pack::Packable
+{
+}
 /// The element types with a gemm, f32 and f64.
 #[cfg(not(target_arch = "x86_64"))]
 trait Scalar: Element {}
 impl Scalar for f32 {}
 impl Scalar for f64 {}
 
-/// Set by [`force_fallback`].
-static FALLBACK: AtomicBool = AtomicBool::new(false);
+/// The gemm kernels, fastest first. Each runs only on a CPU with its instruction set;
+/// [`tier`] says which one the next matmul uses, [`force_tier`] picks one by hand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tier {
+    /// Our kernel on AVX-512F (x86-64): 32 registers of 16 f32 lanes.
+    Avx512,
+    /// Our kernel on AVX2 + FMA (x86-64): 16 registers of 8 f32 lanes.
+    Avx2,
+    /// `matrixmultiply`, portable (it picks its own SIMD kernel at run time).
+    Fallback,
+}
 
-/// Make every following matmul in this process use the portable `matrixmultiply`
-/// path (`true`) or pick the fastest kernel the CPU supports again (`false`, the
-/// default). For tests of the fallback and for speed comparisons; results agree to
-/// rounding either way.
-pub fn force_fallback(on: bool) {
-    FALLBACK.store(on, Ordering::Relaxed);
+impl Tier {
+    /// All tiers, fastest first.
+    pub const ALL: [Tier; 3] = [Tier::Avx512, Tier::Avx2, Tier::Fallback];
+
+    /// Whether this CPU can run the tier.
+    pub fn is_available(self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use kernel::Isa;
+            match self {
+                Tier::Avx512 => kernel_avx512::Avx512::detect().is_some(),
+                Tier::Avx2 => kernel_avx2::Avx2Fma::detect().is_some(),
+                Tier::Fallback => true,
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            self == Tier::Fallback
+        }
+    }
+}
+
+/// Set by [`force_tier`]: 0 for none, else 1 + the tier's index in [`Tier::ALL`].
+static FORCED: AtomicU8 = AtomicU8::new(0);
+
+/// Make every following matmul in this process use `tier` (or, if this CPU lacks
+/// it, the fastest available tier below it), or with `None` (the default) the
+/// fastest tier the CPU supports. For tests of every kernel and for speed
+/// comparisons; results agree to rounding whichever tier runs.
+pub fn force_tier(tier: Option<Tier>) {
+    let code = tier.map_or(0, |t| {
+        1 + Tier::ALL.iter().position(|&x| x == t).unwrap_or(0)
+    });
+    FORCED.store(code as u8, Ordering::Relaxed);
+}
+
+/// The tier the next matmul will use (see [`force_tier`]).
+pub fn tier() -> Tier {
+    let start = match FORCED.load(Ordering::Relaxed) {
+        0 => 0,
+        code => usize::from(code) - 1,
+    };
+    Tier::ALL[start..]
+        .iter()
+        .copied()
+        .find(|t| t.is_available())
+        .unwrap_or(Tier::Fallback)
 }
 
 /// `c = a · b` for one matrix each, on `threads` rayon threads (1: the calling thread
-/// only): our AVX2+FMA gemm where the CPU has it, else `matrixmultiply`. Every
+/// only), with the kernel of `tier` (which [`tier`] checked this CPU has). Every
 /// element of `c` is written (an empty sum, k = 0, gives 0), so it may start
 /// uninitialised.
 fn gemm<T: Scalar>(
+    tier: Tier,
     a: ArrayView2<T>,
     b: ArrayView2<T>,
     c: ArrayViewMut2<MaybeUninit<T>>,
     threads: usize,
 ) {
     #[cfg(target_arch = "x86_64")]
-    if !FALLBACK.load(Ordering::Relaxed) {
-        if let Some(cpu) = kernel_avx2::Avx2Fma::detect() {
-            return blocking::gemm(cpu, a, b, c, threads);
+    {
+        use kernel::Isa;
+        match tier {
+            Tier::Avx512 => {
+                if let Some(cpu) = kernel_avx512::Avx512::detect() {
+                    return blocking::gemm(cpu, a, b, c, threads);
+                }
+            }
+            Tier::Avx2 => {
+                if let Some(cpu) = kernel_avx2::Avx2Fma::detect() {
+                    return blocking::gemm(cpu, a, b, c, threads);
+                }
+            }
+            Tier::Fallback => {}
         }
     }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = tier; // only the fallback exists here
     fallback::gemm(a, b, c, threads);
 }

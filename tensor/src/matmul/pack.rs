@@ -1,6 +1,6 @@
 //! Packing: copying a block of A or B into the order the micro-kernel reads it.
 //!
-//! The micro-kernel (see [`super::kernel_avx2`]) walks `kc` steps; at step `p` it
+//! The micro-kernel (see [`super::kernel`]) walks `kc` steps; at step `p` it
 //! wants `MR` consecutive values of A's column `p` and `NR` consecutive values of
 //! B's row `p`. Packing lays each *micro-panel* out exactly like that, once per
 //! block, so the kernel reads memory strictly sequentially whatever the strides of
@@ -57,6 +57,7 @@ pub(crate) fn pack_panel<T: Copy + Default>(
     let out = dst.as_mut_ptr();
     match (width, height == width, s0 == 1) {
         // Columns contiguous (B row-major): each step's values are one slice.
+        (32, true, true) => columns_contiguous::<T, 32>(first, s1, kc, out),
         (16, true, true) => columns_contiguous::<T, 16>(first, s1, kc, out),
         (8, true, true) => columns_contiguous::<T, 8>(first, s1, kc, out),
         (_, _, true) => {
@@ -76,9 +77,13 @@ pub(crate) fn pack_panel<T: Copy + Default>(
         }
         // Full panels of the kernel's widths get a loop with a constant width,
         // which the compiler turns into straight-line code.
+        // (A's MR of every tier and dtype, B's NR.)
         (6, true, _) => rows_contiguous::<T, 6>(first, s0, s1, kc, out),
         (8, true, _) => rows_contiguous::<T, 8>(first, s0, s1, kc, out),
+        (12, true, _) => rows_contiguous::<T, 12>(first, s0, s1, kc, out),
+        (14, true, _) => rows_contiguous::<T, 14>(first, s0, s1, kc, out),
         (16, true, _) => rows_contiguous::<T, 16>(first, s0, s1, kc, out),
+        (32, true, _) => rows_contiguous::<T, 32>(first, s0, s1, kc, out),
         _ => {
             for p in 0..kc {
                 for i in 0..height {

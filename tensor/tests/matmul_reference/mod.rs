@@ -1,9 +1,12 @@
 //! Shared by the matmul test files: operands in every layout, the naive reference
-//! loop (f64 accumulation) and the comparison. (A folder with `mod.rs`, so cargo
+//! loop (f64 accumulation) and the comparison on every gemm tier. (A folder with `mod.rs`, so cargo
 //! does not build it as a test of its own.)
 
 use ndarray::{ArrayD, IxDyn, s};
 use proptest::prelude::*;
+use std::sync::Mutex;
+
+use tensor::matmul::{self, Tier};
 use tensor::{DType, Tensor};
 
 /// A tensor of `shape` with values in [-1, 1) from a small LCG (reproducible, cheap),
@@ -123,30 +126,47 @@ fn batch_item<'a>(x: &'a ArrayD<f64>, idx: &[usize]) -> ndarray::ArrayView2<'a, 
     view.into_dimensionality().unwrap()
 }
 
+/// Serialises [`assert_matches_naive`]'s tier loop across the test threads of one
+/// binary: the tier is a process-wide setting.
+static TIER_LOCK: Mutex<()> = Mutex::new(());
+
+/// Check `lhs.matmul(rhs)` against the naive loop on every gemm tier this CPU has
+/// (AVX-512, AVX2+FMA, the `matrixmultiply` fallback), forcing each in turn. A tier
+/// the CPU lacks is reported once on stderr and skipped.
 pub fn assert_matches_naive(lhs: &Tensor, rhs: &Tensor) {
-    let got = lhs.matmul(rhs);
     let (shape, want) = naive(lhs, rhs);
-    assert_eq!(
-        got.shape(),
-        &shape[..],
-        "{:?} · {:?}",
-        lhs.shape(),
-        rhs.shape()
-    );
-    assert_eq!(got.dtype(), lhs.dtype());
-    assert!(got.is_contiguous());
-    let rtol = if lhs.dtype() == DType::F32 {
-        1e-4
-    } else {
-        1e-12
-    };
-    for (i, (g, w)) in got.to_vec::<f64>().iter().zip(&want).enumerate() {
-        assert!(
-            (g - w).abs() <= rtol * (1.0 + w.abs()),
-            "{:?} · {:?}: element {i} is {g}, naive loop gives {w}",
+    let _lock = TIER_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    for tier in Tier::ALL {
+        if !tier.is_available() {
+            eprintln!("matmul tier {tier:?} not available on this CPU: not tested");
+            continue;
+        }
+        matmul::force_tier(Some(tier));
+        assert_eq!(matmul::tier(), tier);
+        let got = lhs.matmul(rhs);
+        matmul::force_tier(None);
+        assert_eq!(
+            got.shape(),
+            &shape[..],
+            "{:?} · {:?}",
             lhs.shape(),
             rhs.shape()
         );
+        assert_eq!(got.dtype(), lhs.dtype());
+        assert!(got.is_contiguous());
+        let rtol = if lhs.dtype() == DType::F32 {
+            1e-4
+        } else {
+            1e-12
+        };
+        for (i, (g, w)) in got.to_vec::<f64>().iter().zip(&want).enumerate() {
+            assert!(
+                (g - w).abs() <= rtol * (1.0 + w.abs()),
+                "{tier:?}: {:?} · {:?}: element {i} is {g}, naive loop gives {w}",
+                lhs.shape(),
+                rhs.shape()
+            );
+        }
     }
 }
 
@@ -218,11 +238,13 @@ pub fn layout() -> impl Strategy<Value = Layout> {
     ])
 }
 
-/// Matrix sizes around the kernel's tile (MR = 6, NR = 16 f32 / 8 f64) and cache
-/// blocks (MC = 144 f32 / 72 f64, KC = 256): 1, primes, and one either side.
+/// Matrix sizes around the kernels' tiles (AVX2: MR = 6, NR = 16 f32 / 8 f64;
+/// AVX-512: MR = 12, NR = 32 / 16) and cache blocks (KC = 256, MC = 120 to 252):
+/// 1, primes, and one either side.
 pub fn dim() -> impl Strategy<Value = usize> {
     prop::sample::select(vec![
-        1, 2, 5, 6, 7, 13, 16, 17, 31, 71, 73, 97, 143, 145, 255, 257, 263,
+        1, 2, 5, 6, 7, 11, 12, 13, 16, 17, 31, 32, 33, 71, 97, 119, 121, 127, 251, 253, 255, 257,
+        263,
     ])
 }
 

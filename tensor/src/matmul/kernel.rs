@@ -1,0 +1,357 @@
+//! Loops 2 and 1 of the GEMM loop nest and the micro-kernel at their centre, written
+//! once for every instruction set (see [`super::blocking`] for the whole nest; the
+//! instruction sets are [`super::kernel_avx512`] and [`super::kernel_avx2`]).
+//!
+//! The micro-kernel computes one `MR × NR` tile of C from an `MR × kc` micro-panel of
+//! packed A and a `kc × NR` micro-panel of packed B, keeping the whole tile in
+//! registers for the `kc` steps. With `NV` vector registers per row of the tile
+//! (`NR = NV · LANES`):
+//!
+//! ```text
+//! for p in 0..kc:                          e.g. AVX-512 f32, MR × NR = 12 × 32:
+//!   b[v] = B~[p, v·LANES ..][..LANES]       NV = 2 vector loads
+//!   for i in 0..MR:
+//!     a = broadcast(A~[p, i])               1 broadcast (folded into the FMA)
+//!     acc[i][v] += a · b[v]  for each v     NV FMAs
+//! C[tile] (+)= acc                          MR·NV accumulators, written once at the end
+//! ```
+//!
+//! What fixes `MR × NR` for an instruction set: the tile must fit the vector
+//! registers with the `NV` B vectors and a broadcast (`MR·NV + NV + 1 ≤ registers`);
+//! each step needs `NV + MR` loads for `MR·NV` FMAs, and the CPU issues 2 FMAs but
+//! only 2–3 loads per cycle, so `MR·NV` must be well above `(NV + MR) / 1.5`; and
+//! `MR·NV` independent accumulators must cover the FMA latency (4 cycles × 2 units =
+//! 8 in flight). Each instruction set's file gives its numbers and measurements.
+//!
+//! Edge tiles (fewer than MR rows or NR columns left) run the same full-size kernel
+//! into a small buffer on the stack (the packed panels are zero-padded, so the extra
+//! lanes compute zeros), and only the valid part is copied to C.
+//!
+//! `unsafe` lives in the kernels and [`super::pack`] only. The public functions are
+//! safe: [`macro_kernel_with`] asserts the buffer sizes it relies on, and the CPU
+//! features are proved by an [`Isa`] token that only its `detect` can make.
+
+use std::mem::MaybeUninit;
+
+use ndarray::ArrayViewMut2;
+
+/// An instruction set with a micro-kernel, as a zero-sized proof token: a value of
+/// the type exists only if `detect` found the CPU features, so holding one is the
+/// permission to run the kernel.
+pub(crate) trait Isa: Copy + Send + Sync + 'static {
+    /// The token if this CPU supports the instruction set (checked at run time; the
+    /// standard library caches the answer, so this is cheap).
+    fn detect() -> Option<Self>;
+
+    /// [`micro_kernel`] compiled with this instruction set's target features.
+    ///
+    /// # Safety
+    /// As [`micro_kernel`]; the token proves the features. Each instruction set
+    /// implements this with [`impl_isa!`].
+    unsafe fn micro_kernel<T: Simd<Self>, const MR: usize, const NV: usize>(self, call: Call<T>);
+}
+
+/// `impl Isa for $isa` (a token struct `$isa(())`): `detect` checks `$detect`, and
+/// `micro_kernel` enters [`micro_kernel`] through a function compiled with the
+/// target features `$features`.
+macro_rules! impl_isa {
+    ($isa:ident, $features:literal, $detect:expr) => {
+        impl $crate::matmul::kernel::Isa for $isa {
+            fn detect() -> Option<$isa> {
+                ($detect).then_some($isa(()))
+            }
+
+            unsafe fn micro_kernel<T, const MR: usize, const NV: usize>(
+                self,
+                call: $crate::matmul::kernel::Call<T>,
+            ) where
+                T: $crate::matmul::kernel::Simd<$isa>,
+            {
+                /// The kernel compiled for this instruction set.
+                ///
+                /// # Safety
+                /// As `micro_kernel`, on a CPU with the features.
+                #[target_feature(enable = $features)]
+                unsafe fn compiled<T, const MR: usize, const NV: usize>(
+                    call: $crate::matmul::kernel::Call<T>,
+                ) where
+                    T: $crate::matmul::kernel::Simd<$isa>,
+                {
+                    // SAFETY: the caller's contract is the kernel's.
+                    unsafe { $crate::matmul::kernel::micro_kernel::<$isa, T, MR, NV>(call) }
+                }
+                // SAFETY: the token (`self`) proves the features; the rest is the
+                // caller's contract.
+                unsafe { compiled::<T, MR, NV>(call) }
+            }
+        }
+    };
+}
+
+/// One micro-kernel call: an `MR × kc` micro-panel of packed A stored column by
+/// column (`a[p·MR + i]`), a `kc × NR` micro-panel of packed B stored row by row
+/// (`b[p·NR + j]`), and the tile of C they update: `MR` rows of `NR` contiguous
+/// elements starting `rsc` apart, overwritten, or added to with `accumulate`.
+#[derive(Clone, Copy)]
+pub(crate) struct Call<T> {
+    pub kc: usize,
+    pub a: *const T,
+    pub b: *const T,
+    pub c: *mut T,
+    pub rsc: isize,
+    pub accumulate: bool,
+}
+
+/// The element types `f32` and `f64` in the vector registers of instruction set `I`:
+/// the register type, the tile shape, and the six operations the micro-kernel needs.
+/// The operations are `unsafe` because they need `I`'s features (the kernel that
+/// inlines them is compiled with them) and valid pointers.
+pub(crate) trait Simd<I: Isa>:
+    Copy + Default + Send + Sync + std::ops::Add<Output = Self> + 'static
+{
+    /// The register type (e.g. `__m512` for f32 in AVX-512).
+    type V: Copy;
+    /// Lanes per register (e.g. 16 for f32 in AVX-512).
+    const LANES: usize;
+    /// Rows of the register tile, `MR`.
+    const MR: usize;
+    /// Columns of the register tile, `NR = LANES × registers per row`.
+    const NR: usize;
+    /// All lanes zero.
+    unsafe fn zeroed() -> Self::V;
+    /// `LANES` values from `p` (any alignment).
+    unsafe fn load(p: *const Self) -> Self::V;
+    /// `*p` in every lane.
+    unsafe fn splat(p: *const Self) -> Self::V;
+    /// `a · b + c`, one rounding (fused multiply-add).
+    unsafe fn fma(a: Self::V, b: Self::V, c: Self::V) -> Self::V;
+    /// `a + b`.
+    unsafe fn plus(a: Self::V, b: Self::V) -> Self::V;
+    /// Store `LANES` values at `p` (any alignment).
+    unsafe fn store(p: *mut Self, v: Self::V);
+    /// Loops 2 and 1 over a packed block with this tile shape: calls
+    /// [`macro_kernel_with`] with `MR` and `NR / LANES` as const parameters (array
+    /// lengths cannot be computed from a generic's constants in stable Rust).
+    fn macro_kernel(cpu: I, kc: usize, a: &[Self], b: &[Self], c: Tile<Self>, acc: bool);
+}
+
+/// `impl Simd<$isa> for $t`: the register type, the tile `MR × NV` registers, and
+/// the intrinsics of the six operations (each a single instruction), so the
+/// instruction-set files state only what differs between them.
+macro_rules! impl_simd {
+    ($isa:ty, $t:ty, $v:ty, lanes $lanes:literal, tile $mr:literal x $nv:literal,
+     $zero:ident, $load:ident, $splat:ident, $fma:ident, $add:ident, $store:ident) => {
+        // SAFETY (every method): the intrinsics need the instruction set's features,
+        // which the caller guarantees (they are only reached from its
+        // `Isa::micro_kernel`, compiled with them and entered through its token);
+        // loads and stores touch `LANES` elements from `p`, which the caller
+        // guarantees are valid.
+        impl $crate::matmul::kernel::Simd<$isa> for $t {
+            type V = $v;
+            const LANES: usize = $lanes;
+            const MR: usize = $mr;
+            const NR: usize = $nv * $lanes;
+            #[inline(always)]
+            unsafe fn zeroed() -> $v {
+                unsafe { $zero() }
+            }
+            #[inline(always)]
+            unsafe fn load(p: *const $t) -> $v {
+                unsafe { $load(p) }
+            }
+            #[inline(always)]
+            unsafe fn splat(p: *const $t) -> $v {
+                unsafe { $splat(*p) }
+            }
+            #[inline(always)]
+            unsafe fn fma(a: $v, b: $v, c: $v) -> $v {
+                unsafe { $fma(a, b, c) }
+            }
+            #[inline(always)]
+            unsafe fn plus(a: $v, b: $v) -> $v {
+                unsafe { $add(a, b) }
+            }
+            #[inline(always)]
+            unsafe fn store(p: *mut $t, v: $v) {
+                unsafe { $store(p, v) }
+            }
+            fn macro_kernel(
+                cpu: $isa,
+                kc: usize,
+                a: &[$t],
+                b: &[$t],
+                c: $crate::matmul::kernel::Tile<$t>,
+                acc: bool,
+            ) {
+                $crate::matmul::kernel::macro_kernel_with::<$isa, $t, $mr, $nv>(
+                    cpu, kc, a, b, c, acc,
+                );
+            }
+        }
+    };
+}
+
+/// A block of C being computed: uninitialised until its first `kc` block is stored.
+pub(crate) type Tile<'a, T> = ArrayViewMut2<'a, MaybeUninit<T>>;
+
+/// The widest `NR` of any instruction set (AVX-512 f32: 2 × 16 lanes, with room for
+/// a 4-register row): the row length of the edge tiles' stack buffer.
+const MAX_NR: usize = 64;
+
+/// Loops 2 and 1: every `MR × NR` tile of the block `c` (`rows × cols`) from packed
+/// A (`⌈rows/MR⌉` micro-panels of `MR × kc`) and packed B (`⌈cols/NR⌉` micro-panels
+/// of `kc × NR`). With `accumulate` the tiles are added to C (a later `kc` block),
+/// otherwise they overwrite it (C may be uninitialised).
+///
+/// The B micro-panel is the outer loop so that it stays in L1 while the A
+/// micro-panels stream past it from L2.
+///
+/// # Panics
+/// If the packed buffers are shorter than the shapes above (the kernel reads them
+/// with unchecked pointers, so this is checked first).
+pub(crate) fn macro_kernel_with<I: Isa, T: Simd<I>, const MR: usize, const NV: usize>(
+    cpu: I,
+    kc: usize,
+    a: &[T],
+    b: &[T],
+    mut c: Tile<T>,
+    accumulate: bool,
+) {
+    let nr = NV * T::LANES;
+    assert!(
+        (MR, nr) == (T::MR, T::NR) && nr <= MAX_NR,
+        "internal error: tile shape; this is a bug"
+    );
+    let (rows, cols) = c.dim();
+    let (row_panels, col_panels) = (rows.div_ceil(MR), cols.div_ceil(nr));
+    assert!(
+        a.len() >= row_panels * MR * kc && b.len() >= col_panels * nr * kc,
+        "internal error: packed panels too short for the block; this is a bug"
+    );
+    let [rsc, csc] = [c.strides()[0], c.strides()[1]];
+    let c = c.as_mut_ptr().cast::<T>();
+    for s in 0..col_panels {
+        let b_panel = b[s * nr * kc..].as_ptr();
+        let width = nr.min(cols - s * nr);
+        for r in 0..row_panels {
+            let a_panel = a[r * MR * kc..].as_ptr();
+            let height = MR.min(rows - r * MR);
+            // The top-left element of this tile in C.
+            let offset = (r * MR) as isize * rsc + (s * nr) as isize * csc;
+            // Full tiles with contiguous rows are computed in place; an edge tile, or
+            // C's columns not contiguous, into a row-major buffer, and then the part
+            // that exists is copied. (The buffer is left uninitialised: zero-filling it
+            // cost a memset per edge tile.)
+            let in_place = height == MR && width == nr && csc == 1;
+            let mut buf = [[MaybeUninit::<T>::uninit(); MAX_NR]; MR];
+            let call = if in_place {
+                let c = c.wrapping_offset(offset);
+                Call {
+                    kc,
+                    a: a_panel,
+                    b: b_panel,
+                    c,
+                    rsc,
+                    accumulate,
+                }
+            } else {
+                let c = buf.as_mut_ptr().cast();
+                let rsc = MAX_NR as isize;
+                Call {
+                    kc,
+                    a: a_panel,
+                    b: b_panel,
+                    c,
+                    rsc,
+                    accumulate: false,
+                }
+            };
+            // SAFETY: the token proves the CPU features; the panels hold MR·kc and
+            // kc·NR elements from their starts (asserted above). In place, the tile's
+            // MR rows of NR contiguous elements (csc = 1) lie inside the view `c`, whose
+            // element (i, j) is at i·rsc + j·csc for i < rows, j < cols; otherwise
+            // `buf` holds MR rows of MAX_NR ≥ NR elements (asserted above), written
+            // (not read) by the kernel.
+            unsafe { cpu.micro_kernel::<T, MR, NV>(call) };
+            if !in_place {
+                for (i, row) in buf.iter().enumerate().take(height) {
+                    for (j, value) in row.iter().enumerate().take(width) {
+                        let at = offset + i as isize * rsc + j as isize * csc;
+                        // SAFETY: i < height ≤ rows - r·MR and j < width ≤ cols - s·NR,
+                        // so (r·MR + i, s·NR + j) is an element of the view `c`; it was
+                        // written by the previous kc block when `accumulate` is set.
+                        // `value` (i < MR, j < NR) was written by the kernel above.
+                        unsafe {
+                            let value = value.assume_init();
+                            let p = c.offset(at);
+                            *p = if accumulate { *p + value } else { value };
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The micro-kernel: `C[0..MR, 0..NR] (+)= A~ · B~` over `kc` steps for one [`Call`],
+/// `NR = NV · LANES`.
+///
+/// Always inlined into [`Isa::micro_kernel`], which compiles it with the
+/// instruction set's features (so `T`'s operations become single instructions).
+///
+/// # Safety
+/// The CPU must support `I`; `a` must be valid for `MR·kc` reads, `b` for `kc·NR`
+/// reads, and `c + i·rsc + j` for reads (if `accumulate`) and writes for every
+/// `i < MR`, `j < NR`.
+#[inline(always)]
+pub(crate) unsafe fn micro_kernel<I: Isa, T: Simd<I>, const MR: usize, const NV: usize>(
+    call: Call<T>,
+) {
+    let Call {
+        kc,
+        a,
+        b,
+        c,
+        rsc,
+        accumulate,
+    } = call;
+    use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+    let nr = NV * T::LANES;
+    // SAFETY: the caller guarantees the features; every pointer below stays in the
+    // ranges the caller guarantees (p < kc, i < MR, v·LANES + LANES ≤ NR).
+    unsafe {
+        // Ask for C's tile now, so it is in L1 when the sum is added to it, kc steps
+        // later (a row of the tile spans at most 2 cache lines when NR·size ≤ 64 B,
+        // and its first and last line otherwise: the middle ones follow by the
+        // hardware prefetcher).
+        for i in 0..MR {
+            let row = c.offset(i as isize * rsc).cast::<i8>();
+            _mm_prefetch::<_MM_HINT_T0>(row);
+            _mm_prefetch::<_MM_HINT_T0>(row.wrapping_add(nr * size_of::<T>() - 1));
+        }
+        let mut acc = [[T::zeroed(); NV]; MR];
+        for p in 0..kc {
+            let mut bv = [T::zeroed(); NV];
+            for (v, b_reg) in bv.iter_mut().enumerate() {
+                *b_reg = T::load(b.add(p * nr + v * T::LANES));
+            }
+            for (i, row) in acc.iter_mut().enumerate() {
+                let a_reg = T::splat(a.add(p * MR + i));
+                for (acc_reg, &b_reg) in row.iter_mut().zip(&bv) {
+                    *acc_reg = T::fma(a_reg, b_reg, *acc_reg);
+                }
+            }
+        }
+        for (i, row) in acc.iter().enumerate() {
+            for (v, &acc_reg) in row.iter().enumerate() {
+                let p = c.offset(i as isize * rsc).add(v * T::LANES);
+                let value = if accumulate {
+                    T::plus(T::load(p), acc_reg)
+                } else {
+                    acc_reg
+                };
+                T::store(p, value);
+            }
+        }
+    }
+}
