@@ -57,7 +57,7 @@ impl GroupNorm {
     /// If `num_groups` is 0 or does not divide `num_channels`.
     #[track_caller]
     pub fn new(num_groups: usize, num_channels: usize) -> GroupNorm {
-        if num_groups == 0 || num_channels % num_groups != 0 {
+        if num_groups == 0 || !num_channels.is_multiple_of(num_groups) {
             ShapeError::new(
                 "GroupNorm",
                 ErrorKind::Value,

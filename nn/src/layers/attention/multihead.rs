@@ -96,7 +96,7 @@ impl MultiheadAttention {
     pub fn with_config(config: MhaConfig) -> MultiheadAttention {
         let e = config.embed_dim;
         if config.num_heads == 0
-            || e % config.num_heads != 0
+            || !e.is_multiple_of(config.num_heads)
             || !(0.0..=1.0).contains(&config.dropout)
         {
             ShapeError::new(
@@ -335,13 +335,13 @@ impl MultiheadAttention {
             (0, Some(1))
         };
         let b = b_dim.map_or(1, |i| qs[i]);
-        if let Some(i) = b_dim {
-            if ks[i] != b || vs[i] != b {
-                fail(format!(
-                    "batch sizes differ: {}, {} and {}",
-                    qs[i], ks[i], vs[i]
-                ));
-            }
+        if let Some(i) = b_dim
+            && (ks[i] != b || vs[i] != b)
+        {
+            fail(format!(
+                "batch sizes differ: {}, {} and {}",
+                qs[i], ks[i], vs[i]
+            ));
         }
         if ks[t_dim] != vs[t_dim] {
             fail(format!(
