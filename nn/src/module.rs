@@ -15,6 +15,7 @@
 //! Read next: [`crate::init`], then [`crate::layers::linear`].
 
 use autograd::Var;
+use std::collections::HashSet;
 use tensor::DType;
 
 /// A layer or model: something with named parameters and a train/eval mode.
@@ -35,17 +36,26 @@ pub trait Module {
     /// module and its children. Layers without such behaviour ignore it.
     fn set_training(&mut self, _training: bool) {}
 
-    /// Every parameter, in visiting order.
+    /// Every parameter once, in visiting order (a tied parameter, visited under two
+    /// names, is listed once, as PyTorch's `parameters()` does; otherwise an optimizer
+    /// would update it twice per step).
     fn parameters(&self) -> Vec<Var> {
-        let mut out = Vec::new();
-        self.visit_params("", &mut |_, p| out.push(p.clone()));
-        out
+        self.named_parameters()
+            .into_iter()
+            .map(|(_, p)| p)
+            .collect()
     }
 
-    /// Every parameter with its dotted PyTorch-style name.
+    /// Every parameter once with its dotted PyTorch-style name; a tied parameter keeps
+    /// the first name it is visited under.
     fn named_parameters(&self) -> Vec<(String, Var)> {
+        let mut seen = HashSet::new();
         let mut out = Vec::new();
-        self.visit_params("", &mut |name, p| out.push((name.to_string(), p.clone())));
+        self.visit_params("", &mut |name, p| {
+            if seen.insert(p.id()) {
+                out.push((name.to_string(), p.clone()));
+            }
+        });
         out
     }
 
@@ -58,9 +68,7 @@ pub trait Module {
 
     /// Total number of scalar parameters (PyTorch's `sum(p.numel() for p in m.parameters())`).
     fn num_parameters(&self) -> usize {
-        let mut n = 0;
-        self.visit_params("", &mut |_, p| n += p.numel());
-        n
+        self.parameters().iter().map(Var::numel).sum()
     }
 
     /// Forget every parameter's gradient.
@@ -133,4 +141,43 @@ pub trait Forward: Module {
 /// `prefix + name`, the dotted name of a child's parameter.
 pub fn child_prefix(prefix: &str, child: &str) -> String {
     format!("{prefix}{child}.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Linear;
+
+    /// An encoder and decoder sharing one weight (weight tying), like a language
+    /// model whose output projection reuses the embedding matrix.
+    struct Tied {
+        encoder: Linear,
+        decoder: Linear,
+    }
+
+    impl Module for Tied {
+        fn visit_params(&self, prefix: &str, f: &mut dyn FnMut(&str, &Var)) {
+            self.encoder
+                .visit_params(&child_prefix(prefix, "encoder"), f);
+            self.decoder
+                .visit_params(&child_prefix(prefix, "decoder"), f);
+        }
+    }
+
+    #[test]
+    fn a_tied_parameter_is_listed_and_counted_once() {
+        let encoder = Linear::new(4, 4);
+        let mut decoder = Linear::new(4, 4);
+        decoder.weight = encoder.weight.clone();
+        let model = Tied { encoder, decoder };
+        let names: Vec<String> = model
+            .named_parameters()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(names, ["encoder.weight", "encoder.bias", "decoder.bias"]);
+        assert_eq!(model.parameters().len(), 3);
+        // PyTorch: 16 (shared weight) + 4 + 4
+        assert_eq!(model.num_parameters(), 24);
+    }
 }
