@@ -12,7 +12,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    DEFAULT_SIZE, DrawResult, Figure, Spec, color, fail, finite_bounds, font, padded, tick,
+    DEFAULT_SIZE, DrawResult, Figure, Spec, axis_ticks, color, fail, finite_bounds, font, padded,
 };
 
 /// A histogram's spec: bin edges and counts, computed once, plus the statistics.
@@ -109,6 +109,7 @@ where
     DB::ErrorType: 'static,
 {
     let x_range = s.edges[0]..s.edges[s.edges.len() - 1];
+    let x_span = x_range.end - x_range.start;
     let top = s.counts.iter().copied().max().unwrap_or(0).max(1) as f64 * 1.05;
     let mut chart = ChartBuilder::on(area)
         .caption(&s.title, font(20))
@@ -121,8 +122,8 @@ where
         .disable_x_mesh()
         .x_desc(s.caption())
         .y_desc("count")
-        .x_label_formatter(&|v| tick(*v))
-        .y_label_formatter(&|v| tick(*v))
+        .x_label_formatter(&axis_ticks(x_span))
+        .y_label_formatter(&axis_ticks(top))
         .label_style(font(13))
         .light_line_style(BLACK.mix(0.04))
         .axis_desc_style(font(14))

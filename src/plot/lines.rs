@@ -15,7 +15,9 @@ use plotters::coord::ranged1d::ValueFormatter;
 use plotters::prelude::*;
 
 use super::log_axis::LogAxis;
-use super::{DEFAULT_SIZE, DrawResult, Figure, Spec, color, finite_bounds, font, padded, tick};
+use super::{
+    DEFAULT_SIZE, DrawResult, Figure, Spec, axis_ticks, color, finite_bounds, font, padded,
+};
 
 /// The smoothing factor of [`loss_curve`]: each point averages roughly the last
 /// `1 / (1 − β)` = 10 steps.
@@ -234,12 +236,13 @@ where
     X: Ranged<ValueType = f64> + ValueFormatter<f64>,
     Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
+    let (x, y) = (chart.x_range(), chart.y_range());
     chart
         .configure_mesh()
         .x_desc(&s.x_label)
         .y_desc(&s.y_label)
-        .x_label_formatter(&|v| tick(*v))
-        .y_label_formatter(&|v| tick(*v))
+        .x_label_formatter(&axis_ticks(x.end - x.start))
+        .y_label_formatter(&axis_ticks(y.end - y.start))
         .label_style(font(13))
         .axis_desc_style(font(14))
         .light_line_style(BLACK.mix(0.04))

@@ -13,7 +13,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{DrawResult, Figure, Spec, color, fail, finite_bounds, font, padded, tick};
+use super::{DrawResult, Figure, Spec, axis_ticks, color, fail, finite_bounds, font, padded};
 
 /// A scatter plot's spec.
 #[derive(Clone, Debug)]
@@ -116,16 +116,21 @@ where
         // room for the labels of the rightmost points
         x_range.end += (x_range.end - x_range.start) * 0.12;
     }
+    let y_range = padded(y_lo, y_hi, 0.08);
+    let (x_ticks, y_ticks) = (
+        axis_ticks(x_range.end - x_range.start),
+        axis_ticks(y_range.end - y_range.start),
+    );
     let mut chart = ChartBuilder::on(area)
         .caption(&s.title, font(20))
         .margin(12)
         .x_label_area_size(36)
         .y_label_area_size(56)
-        .build_cartesian_2d(x_range, padded(y_lo, y_hi, 0.08))?;
+        .build_cartesian_2d(x_range, y_range)?;
     chart
         .configure_mesh()
-        .x_label_formatter(&|v| tick(*v))
-        .y_label_formatter(&|v| tick(*v))
+        .x_label_formatter(&x_ticks)
+        .y_label_formatter(&y_ticks)
         .label_style(font(13))
         .light_line_style(BLACK.mix(0.04))
         .draw()?;

@@ -99,6 +99,18 @@ pub(super) fn tick(v: f64) -> String {
     }
 }
 
+/// The tick formatter for an axis spanning `span`: a tick that is zero up to rounding
+/// (|v| < 1e-9·span, such as the -1.1e-16 that steps of 0.1 land on) prints as `0`.
+pub(super) fn axis_ticks(span: f64) -> impl Fn(&f64) -> String {
+    move |v| {
+        if v.abs() < span.abs() * 1e-9 {
+            "0".into()
+        } else {
+            tick(*v)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +123,15 @@ mod tests {
         assert_eq!(tick(-0.0), "0");
         assert_eq!(tick(1.5e-5), "1.5e-5");
         assert_eq!(tick(2.5e7), "2.5e7");
+    }
+
+    #[test]
+    fn a_rounding_error_at_zero_prints_as_zero() {
+        let ticks = axis_ticks(2.0);
+        assert_eq!(ticks(&-1.1102230246251565e-16), "0");
+        assert_eq!(ticks(&0.2), "0.2");
+        // on a tiny axis, tiny ticks are real values
+        assert_eq!(axis_ticks(1e-12)(&2e-13), "2e-13");
     }
 
     #[test]
