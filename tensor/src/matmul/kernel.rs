@@ -23,9 +23,10 @@
 //! `MR·NV` independent accumulators must cover the FMA latency (4 cycles × 2 units =
 //! 8 in flight). Each instruction set's file gives its numbers and measurements.
 //!
-//! Edge tiles (fewer than MR rows or NR columns left) run the same full-size kernel
-//! into a small buffer on the stack (the packed panels are zero-padded, so the extra
-//! lanes compute zeros), and only the valid part is copied to C.
+//! Edge tiles run the same full-size kernel (the packed panels are zero-padded, so
+//! the extra rows and lanes compute zeros). With fewer than MR rows left, the kernel
+//! stores only the rows that exist; with fewer than NR columns, it writes into a
+//! small buffer on the stack, and only the valid part is copied to C.
 //!
 //! `unsafe` lives in the kernels and [`super::pack`] only. The public functions are
 //! safe: [`macro_kernel_with`] asserts the buffer sizes it relies on, and the CPU
@@ -90,8 +91,9 @@ macro_rules! impl_isa {
 
 /// One micro-kernel call: an `MR × kc` micro-panel of packed A stored column by
 /// column (`a[p·MR + i]`), a `kc × NR` micro-panel of packed B stored row by row
-/// (`b[p·NR + j]`), and the tile of C they update: `MR` rows of `NR` contiguous
-/// elements starting `rsc` apart, overwritten, or added to with `accumulate`.
+/// (`b[p·NR + j]`), and the tile of C they update: its first `rows ≤ MR` rows of
+/// `NR` contiguous elements starting `rsc` apart, overwritten, or added to with
+/// `accumulate` (the other rows of the register tile are dropped).
 #[derive(Clone, Copy)]
 pub(crate) struct Call<T> {
     pub kc: usize,
@@ -99,6 +101,7 @@ pub(crate) struct Call<T> {
     pub b: *const T,
     pub c: *mut T,
     pub rsc: isize,
+    pub rows: usize,
     pub accumulate: bool,
 }
 
@@ -238,11 +241,12 @@ pub(crate) fn macro_kernel_with<I: Isa, T: Simd<I>, const MR: usize, const NV: u
             let height = MR.min(rows - r * MR);
             // The top-left element of this tile in C.
             let offset = (r * MR) as isize * rsc + (s * nr) as isize * csc;
-            // Full tiles with contiguous rows are computed in place; an edge tile, or
-            // C's columns not contiguous, into a row-major buffer, and then the part
-            // that exists is copied. (The buffer is left uninitialised: zero-filling it
-            // cost a memset per edge tile.)
-            let in_place = height == MR && width == nr && csc == 1;
+            // Tiles of full width with contiguous rows are computed in place (only
+            // their `height` rows stored); a right-edge tile, or C's columns not
+            // contiguous, into a row-major buffer, and then the part that exists is
+            // copied. (The buffer is left uninitialised: zero-filling it cost a
+            // memset per edge tile.)
+            let in_place = width == nr && csc == 1;
             let mut buf = [[MaybeUninit::<T>::uninit(); MAX_NR]; MR];
             let call = if in_place {
                 let c = c.wrapping_offset(offset);
@@ -252,6 +256,7 @@ pub(crate) fn macro_kernel_with<I: Isa, T: Simd<I>, const MR: usize, const NV: u
                     b: b_panel,
                     c,
                     rsc,
+                    rows: height,
                     accumulate,
                 }
             } else {
@@ -263,12 +268,13 @@ pub(crate) fn macro_kernel_with<I: Isa, T: Simd<I>, const MR: usize, const NV: u
                     b: b_panel,
                     c,
                     rsc,
+                    rows: MR,
                     accumulate: false,
                 }
             };
             // SAFETY: the token proves the CPU features; the panels hold MR·kc and
             // kc·NR elements from their starts (asserted above). In place, the tile's
-            // MR rows of NR contiguous elements (csc = 1) lie inside the view `c`, whose
+            // first `height` rows of NR contiguous elements (csc = 1) lie inside the view `c`, whose
             // element (i, j) is at i·rsc + j·csc for i < rows, j < cols; otherwise
             // `buf` holds MR rows of MAX_NR ≥ NR elements (asserted above), written
             // (not read) by the kernel.
@@ -302,7 +308,7 @@ pub(crate) fn macro_kernel_with<I: Isa, T: Simd<I>, const MR: usize, const NV: u
 /// # Safety
 /// The CPU must support `I`; `a` must be valid for `MR·kc` reads, `b` for `kc·NR`
 /// reads, and `c + i·rsc + j` for reads (if `accumulate`) and writes for every
-/// `i < MR`, `j < NR`.
+/// `i < rows ≤ MR`, `j < NR`.
 #[inline(always)]
 pub(crate) unsafe fn micro_kernel<I: Isa, T: Simd<I>, const MR: usize, const NV: usize>(
     call: Call<T>,
@@ -313,18 +319,19 @@ pub(crate) unsafe fn micro_kernel<I: Isa, T: Simd<I>, const MR: usize, const NV:
         b,
         c,
         rsc,
+        rows,
         accumulate,
     } = call;
     use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
     let nr = NV * T::LANES;
     // SAFETY: the caller guarantees the features; every pointer below stays in the
-    // ranges the caller guarantees (p < kc, i < MR, v·LANES + LANES ≤ NR).
+    // ranges the caller guarantees (p < kc, i < rows ≤ MR, v·LANES + LANES ≤ NR).
     unsafe {
         // Ask for C's tile now, so it is in L1 when the sum is added to it, kc steps
         // later (a row of the tile spans at most 2 cache lines when NR·size ≤ 64 B,
         // and its first and last line otherwise: the middle ones follow by the
         // hardware prefetcher).
-        for i in 0..MR {
+        for i in 0..rows.min(MR) {
             let row = c.offset(i as isize * rsc).cast::<i8>();
             _mm_prefetch::<_MM_HINT_T0>(row);
             _mm_prefetch::<_MM_HINT_T0>(row.wrapping_add(nr * size_of::<T>() - 1));
@@ -342,7 +349,7 @@ pub(crate) unsafe fn micro_kernel<I: Isa, T: Simd<I>, const MR: usize, const NV:
                 }
             }
         }
-        for (i, row) in acc.iter().enumerate() {
+        for (i, row) in acc.iter().enumerate().take(rows) {
             for (v, &acc_reg) in row.iter().enumerate() {
                 let p = c.offset(i as isize * rsc).add(v * T::LANES);
                 let value = if accumulate {
