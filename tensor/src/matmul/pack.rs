@@ -80,6 +80,9 @@ pub(crate) fn pack_panel<T: Packable>(x: &ArrayView2<T>, row0: usize, width: usi
             // (all of them if s1 ≠ 1), then the zero padding.
             let block = if s1 == 1 { T::BLOCK } else { usize::MAX };
             let (rows_done, steps_done) = (height / block * block, kc / block * block);
+            if (rows_done, steps_done, height) == (width, kc, width) {
+                return; // all done in blocks (the usual case): skip kc empty passes
+            }
             for p in 0..kc {
                 let from = if p < steps_done { rows_done } else { 0 };
                 for i in from..height {
