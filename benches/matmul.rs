@@ -18,7 +18,8 @@
 //!
 //! `cargo bench --bench matmul` runs criterion (1 thread, elements/s = flop/s) and
 //! then prints the table of `BENCHMARKS.md`; `cargo bench --bench matmul -- table`
-//! prints the table only (the filter `table` matches no criterion case). Under
+//! prints the table only (the filter `table` matches no criterion case);
+//! `MATMUL_CASES=32,256` limits the table to the cases of those names. Under
 //! `cargo test --benches` each criterion case runs once and the table is skipped.
 //!
 //! The table, f32, contenders interleaved run by run so that a change in machine load
@@ -271,7 +272,11 @@ fn measure(case: &Case, transposed: bool, threads: usize, who: &[Who]) -> Vec<(f
     let ops = operands(case, transposed);
     let mut out = vec![0.0f32; case.batch * case.m * case.n];
     // About 1e10 flops (~0.1 s) per contender, between 5 and 201 runs.
-    let reps = (1e10 / case.flops()).clamp(5.0, 201.0) as usize;
+    // (`MATMUL_REPS=N` sets the count, e.g. for a profiler.)
+    let reps = std::env::var("MATMUL_REPS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or_else(|| (1e10 / case.flops()).clamp(5.0, 201.0) as usize);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -307,7 +312,12 @@ fn print_table(tier: Tier) {
         "case", "ours@1", "mm@1", "gemm@1", "%pk", "oursBᵀ@1", "ours@2", "mm@2", "gemm@2", "2/1"
     );
     println!("|{}|", ["---"; 10].join("|"));
-    for case in CASES {
+    let only = std::env::var("MATMUL_CASES").ok();
+    let wanted = |case: &Case| {
+        only.as_ref()
+            .is_none_or(|names| names.split(',').any(|n| n == case.name))
+    };
+    for case in CASES.iter().filter(|c| wanted(c)) {
         let gflops = |seconds: f64| case.flops() / seconds / 1e9;
         let one = measure(case, false, 1, &WHO);
         let transposed = measure(case, true, 1, &[Who::Ours]);

@@ -23,9 +23,10 @@
 //! `MR·NV` independent accumulators must cover the FMA latency (4 cycles × 2 units =
 //! 8 in flight). Each instruction set's file gives its numbers and measurements.
 //!
-//! Edge tiles (fewer than MR rows or NR columns left) run the same full-size kernel
-//! into a small buffer on the stack (the packed panels are zero-padded, so the extra
-//! lanes compute zeros), and only the valid part is copied to C.
+//! Edge tiles run the same full-size kernel (the packed panels are zero-padded, so
+//! the extra rows and lanes compute zeros). With fewer than MR rows left, the kernel
+//! stores only the rows that exist; with fewer than NR columns, it writes into a
+//! small buffer on the stack, and only the valid part is copied to C.
 //!
 //! `unsafe` lives in the kernels and [`super::pack`] only. The public functions are
 //! safe: [`macro_kernel_with`] asserts the buffer sizes it relies on, and the CPU
@@ -33,7 +34,7 @@
 
 use std::mem::MaybeUninit;
 
-use ndarray::ArrayViewMut2;
+use ndarray::{ArrayView2, ArrayViewMut2};
 
 /// An instruction set with a micro-kernel, as a zero-sized proof token: a value of
 /// the type exists only if `detect` found the CPU features, so holding one is the
@@ -48,7 +49,10 @@ pub(crate) trait Isa: Copy + Send + Sync + 'static {
     /// # Safety
     /// As [`micro_kernel`]; the token proves the features. Each instruction set
     /// implements this with [`impl_isa!`].
-    unsafe fn micro_kernel<T: Simd<Self>, const MR: usize, const NV: usize>(self, call: Call<T>);
+    unsafe fn micro_kernel<T: Simd<Self>, const MR: usize, const NV: usize, const PACKED: bool>(
+        self,
+        call: Call<T>,
+    );
 }
 
 /// `impl Isa for $isa` (a token struct `$isa(())`): `detect` checks `$detect`, and
@@ -61,7 +65,7 @@ macro_rules! impl_isa {
                 ($detect).then_some($isa(()))
             }
 
-            unsafe fn micro_kernel<T, const MR: usize, const NV: usize>(
+            unsafe fn micro_kernel<T, const MR: usize, const NV: usize, const PACKED: bool>(
                 self,
                 call: $crate::matmul::kernel::Call<T>,
             ) where
@@ -72,33 +76,38 @@ macro_rules! impl_isa {
                 /// # Safety
                 /// As `micro_kernel`, on a CPU with the features.
                 #[target_feature(enable = $features)]
-                unsafe fn compiled<T, const MR: usize, const NV: usize>(
+                unsafe fn compiled<T, const MR: usize, const NV: usize, const PACKED: bool>(
                     call: $crate::matmul::kernel::Call<T>,
                 ) where
                     T: $crate::matmul::kernel::Simd<$isa>,
                 {
                     // SAFETY: the caller's contract is the kernel's.
-                    unsafe { $crate::matmul::kernel::micro_kernel::<$isa, T, MR, NV>(call) }
+                    unsafe { $crate::matmul::kernel::micro_kernel::<$isa, T, MR, NV, PACKED>(call) }
                 }
                 // SAFETY: the token (`self`) proves the features; the rest is the
                 // caller's contract.
-                unsafe { compiled::<T, MR, NV>(call) }
+                unsafe { compiled::<T, MR, NV, PACKED>(call) }
             }
         }
     };
 }
 
-/// One micro-kernel call: an `MR × kc` micro-panel of packed A stored column by
-/// column (`a[p·MR + i]`), a `kc × NR` micro-panel of packed B stored row by row
-/// (`b[p·NR + j]`), and the tile of C they update: `MR` rows of `NR` contiguous
-/// elements starting `rsc` apart, overwritten, or added to with `accumulate`.
+/// One micro-kernel call: an `MR × kc` micro-panel of A, packed column by column
+/// (`a[p·MR + i]`) or read in place (`a[i·rsa + p·csa]`), a `kc × NR` micro-panel of packed B stored row by row
+/// (`b[p·NR + j]`), and the tile of C they update: its first `rows ≤ MR` rows of
+/// `NR` contiguous elements starting `rsc` apart, overwritten, or added to with
+/// `accumulate` (the other rows of the register tile are dropped).
 #[derive(Clone, Copy)]
 pub(crate) struct Call<T> {
     pub kc: usize,
     pub a: *const T,
+    /// A's row and column strides when read in place (unused when packed).
+    pub rsa: isize,
+    pub csa: isize,
     pub b: *const T,
     pub c: *mut T,
     pub rsc: isize,
+    pub rows: usize,
     pub accumulate: bool,
 }
 
@@ -132,7 +141,7 @@ pub(crate) trait Simd<I: Isa>:
     /// Loops 2 and 1 over a packed block with this tile shape: calls
     /// [`macro_kernel_with`] with `MR` and `NR / LANES` as const parameters (array
     /// lengths cannot be computed from a generic's constants in stable Rust).
-    fn macro_kernel(cpu: I, kc: usize, a: &[Self], b: &[Self], c: Tile<Self>, acc: bool);
+    fn macro_kernel(cpu: I, kc: usize, a: PanelsA<Self>, b: &[Self], c: Tile<Self>, acc: bool);
 }
 
 /// `impl Simd<$isa> for $t`: the register type, the tile `MR × NV` registers, and
@@ -178,7 +187,7 @@ macro_rules! impl_simd {
             fn macro_kernel(
                 cpu: $isa,
                 kc: usize,
-                a: &[$t],
+                a: $crate::matmul::kernel::PanelsA<$t>,
                 b: &[$t],
                 c: $crate::matmul::kernel::Tile<$t>,
                 acc: bool,
@@ -198,21 +207,38 @@ pub(crate) type Tile<'a, T> = ArrayViewMut2<'a, MaybeUninit<T>>;
 /// a 4-register row): the row length of the edge tiles' stack buffer.
 const MAX_NR: usize = 64;
 
-/// Loops 2 and 1: every `MR × NR` tile of the block `c` (`rows × cols`) from packed
-/// A (`⌈rows/MR⌉` micro-panels of `MR × kc`) and packed B (`⌈cols/NR⌉` micro-panels
-/// of `kc × NR`). With `accumulate` the tiles are added to C (a later `kc` block),
-/// otherwise they overwrite it (C may be uninitialised).
+/// The `rows × kc` block of A that loops 2 and 1 read: packed, `⌈rows/MR⌉`
+/// micro-panels of `MR × kc` (see [`super::pack`]); or, when packing would cost
+/// more than it saves (A used by one or two B micro-panels only, see
+/// [`super::blocking`]), the block itself, read in place through its strides,
+/// with only its last, partial micro-panel packed (so that the kernel's reads of
+/// `MR` rows stay inside A).
+pub(crate) enum PanelsA<'a, T> {
+    /// All micro-panels packed.
+    Packed(&'a [T]),
+    /// Full micro-panels read in place from `block`, the partial one (if
+    /// `rows % MR ≠ 0`) packed in `last`.
+    InPlace {
+        block: ArrayView2<'a, T>,
+        last: &'a [T],
+    },
+}
+
+/// Loops 2 and 1: every `MR × NR` tile of the block `c` (`rows × cols`) from A's
+/// block `a` (`rows × kc`) and packed B (`⌈cols/NR⌉` micro-panels of `kc × NR`).
+/// With `accumulate` the tiles are added to C (a later `kc` block), otherwise they
+/// overwrite it (C may be uninitialised).
 ///
 /// The B micro-panel is the outer loop so that it stays in L1 while the A
 /// micro-panels stream past it from L2.
 ///
 /// # Panics
-/// If the packed buffers are shorter than the shapes above (the kernel reads them
-/// with unchecked pointers, so this is checked first).
+/// If the packed buffers or A's block are smaller than the shapes above (the
+/// kernel reads them with unchecked pointers, so this is checked first).
 pub(crate) fn macro_kernel_with<I: Isa, T: Simd<I>, const MR: usize, const NV: usize>(
     cpu: I,
     kc: usize,
-    a: &[T],
+    a: PanelsA<T>,
     b: &[T],
     mut c: Tile<T>,
     accumulate: bool,
@@ -224,8 +250,14 @@ pub(crate) fn macro_kernel_with<I: Isa, T: Simd<I>, const MR: usize, const NV: u
     );
     let (rows, cols) = c.dim();
     let (row_panels, col_panels) = (rows.div_ceil(MR), cols.div_ceil(nr));
+    let a_fits = match &a {
+        PanelsA::Packed(a) => a.len() >= row_panels * MR * kc,
+        PanelsA::InPlace { block, last } => {
+            block.dim() == (rows, kc) && (rows % MR == 0 || last.len() >= MR * kc)
+        }
+    };
     assert!(
-        a.len() >= row_panels * MR * kc && b.len() >= col_panels * nr * kc,
+        a_fits && b.len() >= col_panels * nr * kc,
         "internal error: packed panels too short for the block; this is a bug"
     );
     let [rsc, csc] = [c.strides()[0], c.strides()[1]];
@@ -234,24 +266,37 @@ pub(crate) fn macro_kernel_with<I: Isa, T: Simd<I>, const MR: usize, const NV: u
         let b_panel = b[s * nr * kc..].as_ptr();
         let width = nr.min(cols - s * nr);
         for r in 0..row_panels {
-            let a_panel = a[r * MR * kc..].as_ptr();
             let height = MR.min(rows - r * MR);
+            // A's micro-panel: its first element and strides, and whether packed.
+            let (a_panel, rsa, csa, packed) = match &a {
+                PanelsA::Packed(a) => (a[r * MR * kc..].as_ptr(), 1, MR as isize, true),
+                PanelsA::InPlace { block, .. } if height == MR => {
+                    let [rsa, csa] = [block.strides()[0], block.strides()[1]];
+                    let first = block.as_ptr().wrapping_offset((r * MR) as isize * rsa);
+                    (first, rsa, csa, false)
+                }
+                PanelsA::InPlace { last, .. } => (last.as_ptr(), 1, MR as isize, true),
+            };
             // The top-left element of this tile in C.
             let offset = (r * MR) as isize * rsc + (s * nr) as isize * csc;
-            // Full tiles with contiguous rows are computed in place; an edge tile, or
-            // C's columns not contiguous, into a row-major buffer, and then the part
-            // that exists is copied. (The buffer is left uninitialised: zero-filling it
-            // cost a memset per edge tile.)
-            let in_place = height == MR && width == nr && csc == 1;
+            // Tiles of full width with contiguous rows are computed in place (only
+            // their `height` rows stored); a right-edge tile, or C's columns not
+            // contiguous, into a row-major buffer, and then the part that exists is
+            // copied. (The buffer is left uninitialised: zero-filling it cost a
+            // memset per edge tile.)
+            let in_place = width == nr && csc == 1;
             let mut buf = [[MaybeUninit::<T>::uninit(); MAX_NR]; MR];
             let call = if in_place {
                 let c = c.wrapping_offset(offset);
                 Call {
                     kc,
                     a: a_panel,
+                    rsa,
+                    csa,
                     b: b_panel,
                     c,
                     rsc,
+                    rows: height,
                     accumulate,
                 }
             } else {
@@ -260,19 +305,31 @@ pub(crate) fn macro_kernel_with<I: Isa, T: Simd<I>, const MR: usize, const NV: u
                 Call {
                     kc,
                     a: a_panel,
+                    rsa,
+                    csa,
                     b: b_panel,
                     c,
                     rsc,
+                    rows: MR,
                     accumulate: false,
                 }
             };
-            // SAFETY: the token proves the CPU features; the panels hold MR·kc and
-            // kc·NR elements from their starts (asserted above). In place, the tile's
-            // MR rows of NR contiguous elements (csc = 1) lie inside the view `c`, whose
+            // SAFETY: the token proves the CPU features; the packed panels hold MR·kc
+            // and kc·NR elements from their starts (asserted above); A read in place
+            // has element (i, p) of the micro-panel at i·rsa + p·csa from `a_panel`
+            // for i < MR (a full micro-panel: height = MR) and p < kc, inside the
+            // view `block` (rows × kc, asserted). In place, the tile's first `height`
+            // rows of NR contiguous elements (csc = 1) lie inside the view `c`, whose
             // element (i, j) is at i·rsc + j·csc for i < rows, j < cols; otherwise
             // `buf` holds MR rows of MAX_NR ≥ NR elements (asserted above), written
             // (not read) by the kernel.
-            unsafe { cpu.micro_kernel::<T, MR, NV>(call) };
+            unsafe {
+                if packed {
+                    cpu.micro_kernel::<T, MR, NV, true>(call);
+                } else {
+                    cpu.micro_kernel::<T, MR, NV, false>(call);
+                }
+            }
             if !in_place {
                 for (i, row) in buf.iter().enumerate().take(height) {
                     for (j, value) in row.iter().enumerate().take(width) {
@@ -294,37 +351,50 @@ pub(crate) fn macro_kernel_with<I: Isa, T: Simd<I>, const MR: usize, const NV: u
 }
 
 /// The micro-kernel: `C[0..MR, 0..NR] (+)= A~ · B~` over `kc` steps for one [`Call`],
-/// `NR = NV · LANES`.
+/// `NR = NV · LANES`, with A packed (`PACKED`: the strides are the constants 1 and
+/// MR, so each broadcast is one load at a fixed offset) or read in place (the
+/// call's strides).
 ///
 /// Always inlined into [`Isa::micro_kernel`], which compiles it with the
 /// instruction set's features (so `T`'s operations become single instructions).
 ///
 /// # Safety
-/// The CPU must support `I`; `a` must be valid for `MR·kc` reads, `b` for `kc·NR`
+/// The CPU must support `I`; `a + i·rsa + p·csa` (packed: `a + i + p·MR`) must be
+/// valid for reads for `i < MR`, `p < kc`, `b` for `kc·NR`
 /// reads, and `c + i·rsc + j` for reads (if `accumulate`) and writes for every
-/// `i < MR`, `j < NR`.
+/// `i < rows ≤ MR`, `j < NR`.
 #[inline(always)]
-pub(crate) unsafe fn micro_kernel<I: Isa, T: Simd<I>, const MR: usize, const NV: usize>(
+pub(crate) unsafe fn micro_kernel<
+    I: Isa,
+    T: Simd<I>,
+    const MR: usize,
+    const NV: usize,
+    const PACKED: bool,
+>(
     call: Call<T>,
 ) {
     let Call {
         kc,
         a,
+        rsa,
+        csa,
         b,
         c,
         rsc,
+        rows,
         accumulate,
     } = call;
     use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
     let nr = NV * T::LANES;
+    let (rsa, csa) = if PACKED { (1, MR as isize) } else { (rsa, csa) };
     // SAFETY: the caller guarantees the features; every pointer below stays in the
-    // ranges the caller guarantees (p < kc, i < MR, v·LANES + LANES ≤ NR).
+    // ranges the caller guarantees (p < kc, i < rows ≤ MR, v·LANES + LANES ≤ NR).
     unsafe {
         // Ask for C's tile now, so it is in L1 when the sum is added to it, kc steps
         // later (a row of the tile spans at most 2 cache lines when NR·size ≤ 64 B,
         // and its first and last line otherwise: the middle ones follow by the
         // hardware prefetcher).
-        for i in 0..MR {
+        for i in 0..rows.min(MR) {
             let row = c.offset(i as isize * rsc).cast::<i8>();
             _mm_prefetch::<_MM_HINT_T0>(row);
             _mm_prefetch::<_MM_HINT_T0>(row.wrapping_add(nr * size_of::<T>() - 1));
@@ -336,13 +406,13 @@ pub(crate) unsafe fn micro_kernel<I: Isa, T: Simd<I>, const MR: usize, const NV:
                 *b_reg = T::load(b.add(p * nr + v * T::LANES));
             }
             for (i, row) in acc.iter_mut().enumerate() {
-                let a_reg = T::splat(a.add(p * MR + i));
+                let a_reg = T::splat(a.offset(i as isize * rsa + p as isize * csa));
                 for (acc_reg, &b_reg) in row.iter_mut().zip(&bv) {
                     *acc_reg = T::fma(a_reg, b_reg, *acc_reg);
                 }
             }
         }
-        for (i, row) in acc.iter().enumerate() {
+        for (i, row) in acc.iter().enumerate().take(rows) {
             for (v, &acc_reg) in row.iter().enumerate() {
                 let p = c.offset(i as isize * rsc).add(v * T::LANES);
                 let value = if accumulate {

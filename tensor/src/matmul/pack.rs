@@ -35,12 +35,7 @@ use ndarray::ArrayView2;
 ///
 /// # Panics
 /// If `dst` is shorter than `width · kc` or `row0 > len`.
-pub(crate) fn pack_panel<T: Copy + Default>(
-    x: &ArrayView2<T>,
-    row0: usize,
-    width: usize,
-    dst: &mut [T],
-) {
+pub(crate) fn pack_panel<T: Packable>(x: &ArrayView2<T>, row0: usize, width: usize, dst: &mut [T]) {
     let (len, kc) = x.dim();
     assert!(
         row0 <= len && dst.len() >= width * kc,
@@ -75,18 +70,22 @@ pub(crate) fn pack_panel<T: Copy + Default>(
                 dst[p * width + height..(p + 1) * width].fill(T::default());
             }
         }
-        // Full panels of the kernel's widths get a loop with a constant width,
-        // which the compiler turns into straight-line code.
-        // (A's MR of every tier and dtype, B's NR.)
-        (6, true, _) => rows_contiguous::<T, 6>(first, s0, s1, kc, out),
-        (8, true, _) => rows_contiguous::<T, 8>(first, s0, s1, kc, out),
-        (12, true, _) => rows_contiguous::<T, 12>(first, s0, s1, kc, out),
-        (14, true, _) => rows_contiguous::<T, 14>(first, s0, s1, kc, out),
-        (16, true, _) => rows_contiguous::<T, 16>(first, s0, s1, kc, out),
-        (32, true, _) => rows_contiguous::<T, 32>(first, s0, s1, kc, out),
+        // Rows contiguous (A row-major, B transposed) or no stride 1 at all: a
+        // transpose, in SIMD blocks where s1 = 1.
         _ => {
+            if s1 == 1 {
+                transpose_blocks(first, s0, height, kc, width, out);
+            }
+            // The rest one value at a time: the rows and steps the blocks left
+            // (all of them if s1 ≠ 1), then the zero padding.
+            let block = if s1 == 1 { T::BLOCK } else { usize::MAX };
+            let (rows_done, steps_done) = (height / block * block, kc / block * block);
+            if (rows_done, steps_done, height) == (width, kc, width) {
+                return; // all done in blocks (the usual case): skip kc empty passes
+            }
             for p in 0..kc {
-                for i in 0..height {
+                let from = if p < steps_done { rows_done } else { 0 };
+                for i in from..height {
                     // SAFETY: i < height, p < kc: see above.
                     unsafe {
                         *out.add(p * width + i) = *first.offset(i as isize * s0 + p as isize * s1);
@@ -114,26 +113,43 @@ fn columns_contiguous<T: Copy, const W: usize>(first: *const T, s1: isize, kc: u
     }
 }
 
-/// [`pack_panel`] for a full panel of constant width `W` and any strides (row-major
-/// A, transposed B: `s1 = 1`): reading goes row by row in pieces of 8 steps (one
-/// 32-byte piece of a row-major f32 row), so at most W·8 values are in flight and
-/// the W rows' cache lines are each used whole before moving on.
-fn rows_contiguous<T: Copy, const W: usize>(
+/// The part of [`pack_panel`] for rows with unit stride (`s1 = 1`: row-major A,
+/// transposed B) that whole `BLOCK × BLOCK` squares cover: each square is read as
+/// `BLOCK` vectors, one per row, transposed in registers and written as `BLOCK`
+/// vectors, one per step (`out[p·width + i] = x[i, p]`):
+///
+/// ```text
+///   x (rows i, steps p)         out (one line per step p)
+///   a0 a1 a2 a3                 a0 b0 c0 d0 | ...
+///   b0 b1 b2 b3     ──────►     a1 b1 c1 d1 | ...
+///   c0 c1 c2 c3                 a2 b2 c2 d2 | ...
+///   d0 d1 d2 d3                 a3 b3 c3 d3 | ...
+/// ```
+///
+/// Steps outermost: each row's cache line is read on `64 / (BLOCK · size)`
+/// consecutive steps while the panel's `width` lines stay in L1, and `out` is
+/// written strictly in order.
+fn transpose_blocks<T: Packable>(
     first: *const T,
     s0: isize,
-    s1: isize,
+    height: usize,
     kc: usize,
+    width: usize,
     out: *mut T,
 ) {
-    const STEPS: usize = 8;
-    for p0 in (0..kc).step_by(STEPS) {
-        for i in 0..W {
-            for p in p0..(p0 + STEPS).min(kc) {
-                // SAFETY: i < W = height and p < kc: the element and the slot exist
-                // (see `pack_panel`, the only caller, which checked both).
-                unsafe {
-                    *out.add(p * W + i) = *first.offset(i as isize * s0 + p as isize * s1);
-                }
+    let b = T::BLOCK;
+    for p0 in (0..kc / b * b).step_by(b) {
+        for i0 in (0..height / b * b).step_by(b) {
+            // SAFETY: rows i0 .. i0 + b < height and steps p0 .. p0 + b ≤ kc exist, at
+            // `first + i·s0 + p` (s1 = 1); the slots p·width + i for those p and i
+            // exist (see `pack_panel`, the only caller).
+            unsafe {
+                T::transpose(
+                    first.offset(i0 as isize * s0 + p0 as isize),
+                    s0,
+                    out.add(p0 * width + i0),
+                    width,
+                );
             }
         }
     }
@@ -158,26 +174,80 @@ thread_local! {
     static F64_B: Cell<Vec<f64>> = const { Cell::new(Vec::new()) };
 }
 
-/// The element types with per-thread packing buffers (f32, f64).
+/// The element types with per-thread packing buffers and an in-register transpose
+/// (f32, f64).
 pub(crate) trait Packable: Copy + Default + 'static {
+    /// Side of the square [`Packable::transpose`] moves: the values in one 128-bit
+    /// SSE2 register (4 f32, 2 f64). SSE2 is part of x86-64, so packing needs no
+    /// run-time feature check; the shuffles, not the loads, bound its speed.
+    const BLOCK: usize;
+
     /// This thread's buffer `which` for this type.
     fn buffer(which: Buffer) -> &'static LocalKey<Cell<Vec<Self>>>;
+
+    /// Write the transpose of the `BLOCK × BLOCK` square whose row `r` is the
+    /// `BLOCK` values from `src + r·stride`: `dst[q·width + r] = src[r·stride + q]`.
+    ///
+    /// # Safety
+    /// Those `BLOCK` values of each of the `BLOCK` rows must be readable, and
+    /// `dst + q·width + r` writable for `q, r < BLOCK`, not overlapping the source.
+    unsafe fn transpose(src: *const Self, stride: isize, dst: *mut Self, width: usize);
 }
 
 impl Packable for f32 {
+    const BLOCK: usize = 4;
+
     fn buffer(which: Buffer) -> &'static LocalKey<Cell<Vec<f32>>> {
         match which {
             Buffer::A => &F32_A,
             Buffer::B => &F32_B,
         }
     }
+
+    #[inline(always)]
+    unsafe fn transpose(src: *const f32, stride: isize, dst: *mut f32, width: usize) {
+        use std::arch::x86_64::{
+            _mm_loadu_ps, _mm_movehl_ps, _mm_movelh_ps, _mm_storeu_ps, _mm_unpackhi_ps,
+            _mm_unpacklo_ps,
+        };
+        // SAFETY: the caller's contract: 4 values from each src + r·stride, r < 4,
+        // and 4 slots from each dst + q·width, q < 4.
+        unsafe {
+            let [a, b, c, d] = [0, 1, 2, 3].map(|r| _mm_loadu_ps(src.offset(r * stride)));
+            let (ab01, cd01) = (_mm_unpacklo_ps(a, b), _mm_unpacklo_ps(c, d)); // a0 b0 a1 b1
+            let (ab23, cd23) = (_mm_unpackhi_ps(a, b), _mm_unpackhi_ps(c, d)); // a2 b2 a3 b3
+            let columns = [
+                _mm_movelh_ps(ab01, cd01), // a0 b0 c0 d0
+                _mm_movehl_ps(cd01, ab01), // a1 b1 c1 d1
+                _mm_movelh_ps(ab23, cd23),
+                _mm_movehl_ps(cd23, ab23),
+            ];
+            for (q, column) in columns.into_iter().enumerate() {
+                _mm_storeu_ps(dst.add(q * width), column);
+            }
+        }
+    }
 }
 
 impl Packable for f64 {
+    const BLOCK: usize = 2;
+
     fn buffer(which: Buffer) -> &'static LocalKey<Cell<Vec<f64>>> {
         match which {
             Buffer::A => &F64_A,
             Buffer::B => &F64_B,
+        }
+    }
+
+    #[inline(always)]
+    unsafe fn transpose(src: *const f64, stride: isize, dst: *mut f64, width: usize) {
+        use std::arch::x86_64::{_mm_loadu_pd, _mm_storeu_pd, _mm_unpackhi_pd, _mm_unpacklo_pd};
+        // SAFETY: the caller's contract: 2 values from src and from src + stride, and
+        // 2 slots from dst and from dst + width.
+        unsafe {
+            let (a, b) = (_mm_loadu_pd(src), _mm_loadu_pd(src.offset(stride)));
+            _mm_storeu_pd(dst, _mm_unpacklo_pd(a, b)); // a0 b0
+            _mm_storeu_pd(dst.add(width), _mm_unpackhi_pd(a, b)); // a1 b1
         }
     }
 }
