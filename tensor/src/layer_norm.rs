@@ -49,13 +49,21 @@ fn data<T: Element>(t: &Tensor) -> &[T] {
 /// Run `row(i, out_row)` over the rows of `out`, `n` wide, in parallel when large.
 fn for_rows<T: Element>(out: &mut [T], n: usize, row: impl Fn(usize, &mut [T]) + Sync + Send) {
     if worth_parallel(out.len()) {
-        out.par_chunks_mut(n).enumerate().for_each(|(i, o)| row(i, o));
+        out.par_chunks_mut(n)
+            .enumerate()
+            .for_each(|(i, o)| row(i, o));
     } else {
         out.chunks_mut(n).enumerate().for_each(|(i, o)| row(i, o));
     }
 }
 
-fn forward<T: Element>(x: &Tensor, n: usize, w: Option<&Tensor>, b: Option<&Tensor>, eps: f64) -> [Tensor; 3] {
+fn forward<T: Element>(
+    x: &Tensor,
+    n: usize,
+    w: Option<&Tensor>,
+    b: Option<&Tensor>,
+    eps: f64,
+) -> [Tensor; 3] {
     let xs = data::<T>(x);
     let rows = xs.len() / n;
     let (inv_n, eps) = (T::of(1.0 / n as f64), T::of(eps));
@@ -85,12 +93,19 @@ fn forward<T: Element>(x: &Tensor, n: usize, w: Option<&Tensor>, b: Option<&Tens
             let mut y = vec![T::zero(); xs.len()];
             for_rows(&mut y, n, |i, out| {
                 let xh = &xh[i * n..(i + 1) * n];
-                for k in 0..n {
-                    let scaled = w.map_or(xh[k], |w| xh[k] * w[k]);
-                    out[k] = b.map_or(scaled, |b| scaled + b[k]);
+                match w {
+                    Some(w) => out
+                        .iter_mut()
+                        .zip(xh.iter().zip(w))
+                        .for_each(|(o, (&x, &w))| *o = x * w),
+                    None => out.copy_from_slice(xh),
+                }
+                if let Some(b) = b {
+                    out.iter_mut().zip(b).for_each(|(o, &b)| *o = *o + b);
                 }
             });
-            Tensor::try_from_vec_of(y, shape).expect("internal error: y has x's numel; this is a bug")
+            Tensor::try_from_vec_of(y, shape)
+                .expect("internal error: y has x's numel; this is a bug")
         }
     };
     let rstd = stats.into_iter().map(|(_, rstd)| rstd).collect();
@@ -99,7 +114,12 @@ fn forward<T: Element>(x: &Tensor, n: usize, w: Option<&Tensor>, b: Option<&Tens
     [y, x_hat, rstd]
 }
 
-fn backward<T: Element>(g: &Tensor, x_hat: &Tensor, rstd: &Tensor, w: Option<&Tensor>) -> [Tensor; 3] {
+fn backward<T: Element>(
+    g: &Tensor,
+    x_hat: &Tensor,
+    rstd: &Tensor,
+    w: Option<&Tensor>,
+) -> [Tensor; 3] {
     let (gs, xh, rstd) = (data::<T>(g), data::<T>(x_hat), data::<T>(rstd));
     let w = w.map(data::<T>);
     let n = xh.len() / rstd.len().max(1);
@@ -107,18 +127,26 @@ fn backward<T: Element>(g: &Tensor, x_hat: &Tensor, rstd: &Tensor, w: Option<&Te
     let mut dx = vec![T::zero(); xh.len()];
     for_rows(&mut dx, n, |i, out| {
         let (g, xh) = (&gs[i * n..(i + 1) * n], &xh[i * n..(i + 1) * n]);
-        let gh = |k: usize| w.map_or(g[k], |w| g[k] * w[k]);
-        let mean_g = lane_sum(n, gh) * inv_n;
-        let mean_gx = lane_sum(n, |k| gh(k) * xh[k]) * inv_n;
-        for (k, o) in out.iter_mut().enumerate() {
-            *o = rstd[i] * (gh(k) - mean_g - xh[k] * mean_gx);
+        // ĝ = g ⊙ γ, first written where ∂L/∂x goes
+        match w {
+            Some(w) => out
+                .iter_mut()
+                .zip(g.iter().zip(w))
+                .for_each(|(o, (&g, &w))| *o = g * w),
+            None => out.copy_from_slice(g),
+        }
+        let gh: &[T] = &*out;
+        let mean_g = lane_sum(n, |k| gh[k]) * inv_n;
+        let mean_gx = lane_sum(n, |k| gh[k] * xh[k]) * inv_n;
+        for (o, &xh) in out.iter_mut().zip(xh) {
+            *o = rstd[i] * (*o - mean_g - xh * mean_gx);
         }
     });
     let (mut dw, mut db) = (vec![T::zero(); n], vec![T::zero(); n]);
     for (g, xh) in gs.chunks_exact(n).zip(xh.chunks_exact(n)) {
-        for k in 0..n {
-            dw[k] = dw[k] + g[k] * xh[k];
-            db[k] = db[k] + g[k];
+        for ((dw, db), (&g, &xh)) in dw.iter_mut().zip(db.iter_mut()).zip(g.iter().zip(xh)) {
+            *dw = *dw + g * xh;
+            *db = *db + g;
         }
     }
     let vec = |v: Vec<T>, shape: &[usize]| {
@@ -140,10 +168,10 @@ impl Tensor {
     /// # Examples
     /// ```
     /// # use tensor::Tensor;
-    /// let x = Tensor::from_vec(vec![1.0, 3.0, 0.0, 0.0], &[2, 2]);
+    /// let x = Tensor::from_vec(vec![1.0, 3.0, 0.0, 4.0], &[2, 2]);
     /// let [y, _, rstd] = x.layer_norm_rows(2, None, None, 0.0);
-    /// assert_eq!(y.to_vec::<f32>(), vec![-1.0, 1.0, 0.0, 0.0]); // μ = 2, σ = 1
-    /// assert_eq!(rstd.to_vec::<f32>()[0], 1.0);
+    /// assert_eq!(y.to_vec::<f32>(), vec![-1.0, 1.0, -1.0, 1.0]); // μ = 2, σ = 1 and 2
+    /// assert_eq!(rstd.to_vec::<f32>(), vec![1.0, 0.5]);
     /// ```
     pub fn layer_norm_rows(
         &self,
@@ -153,7 +181,11 @@ impl Tensor {
         eps: f64,
     ) -> [Tensor; 3] {
         debug_assert!(n > 0 && self.numel() % n == 0);
-        let (x, w, b) = (self.contiguous(), weight.map(Tensor::contiguous), bias.map(Tensor::contiguous));
+        let (x, w, b) = (
+            self.contiguous(),
+            weight.map(Tensor::contiguous),
+            bias.map(Tensor::contiguous),
+        );
         match self.dtype() {
             crate::DType::F32 => forward::<f32>(&x, n, w.as_ref(), b.as_ref(), eps),
             crate::DType::F64 => forward::<f64>(&x, n, w.as_ref(), b.as_ref(), eps),
@@ -166,7 +198,12 @@ impl Tensor {
     /// # Shapes
     /// `self`, `x_hat`: `[.., *D]`, `rstd`: `[R]`, `weight`: `n` elements →
     /// `∂L/∂x`: `x_hat`'s shape, `∂L/∂γ`, `∂L/∂β`: `[n]`.
-    pub fn layer_norm_rows_backward(&self, x_hat: &Tensor, rstd: &Tensor, weight: Option<&Tensor>) -> [Tensor; 3] {
+    pub fn layer_norm_rows_backward(
+        &self,
+        x_hat: &Tensor,
+        rstd: &Tensor,
+        weight: Option<&Tensor>,
+    ) -> [Tensor; 3] {
         let (g, w) = (self.contiguous(), weight.map(Tensor::contiguous));
         match self.dtype() {
             crate::DType::F32 => backward::<f32>(&g, x_hat, rstd, w.as_ref()),

@@ -88,10 +88,10 @@ impl Var {
     /// # Examples
     /// ```
     /// # use autograd::Var; use tensor::Tensor;
-    /// let x = Var::new(Tensor::from_vec(vec![1.0, 3.0, 5.0, 5.0], &[2, 2]));
+    /// let x = Var::new(Tensor::from_vec(vec![1.0, 3.0, 5.0, 9.0], &[2, 2]));
     /// let b = Var::param(Tensor::from_vec(vec![0.0, 10.0], &[2]));
-    /// let y = x.layer_norm(&[2], None, Some(&b), 0.0); // row 0: μ = 2, σ = 1; row 1: σ = 0
-    /// assert_eq!(y.value().to_vec::<f32>(), vec![-1.0, 11.0, 0.0, 10.0]);
+    /// let y = x.layer_norm(&[2], None, Some(&b), 0.0); // μ = 2 and 7, σ = 1 and 2
+    /// assert_eq!(y.value().to_vec::<f32>(), vec![-1.0, 11.0, -1.0, 11.0]);
     /// ```
     #[track_caller]
     pub fn layer_norm(
@@ -105,15 +105,17 @@ impl Var {
         let (w, b) = (weight.map(Var::value), bias.map(Var::value));
         let shape = x.shape();
         let k = normalized_shape.len();
-        let trailing_ok = k > 0 && shape.len() >= k && shape[shape.len() - k..] == *normalized_shape;
+        let trailing_ok =
+            k > 0 && shape.len() >= k && shape[shape.len() - k..] == *normalized_shape;
         let param_ok = |p: &Option<Tensor>| {
             p.as_ref()
                 .is_none_or(|p| p.shape() == normalized_shape && p.dtype() == x.dtype())
         };
         if !trailing_ok || !param_ok(&w) || !param_ok(&b) {
             let describe = |p: &Option<Tensor>| {
-                p.as_ref()
-                    .map_or("none".to_string(), |p| format!("{} {:?}", p.dtype(), p.shape()))
+                p.as_ref().map_or("none".to_string(), |p| {
+                    format!("{} {:?}", p.dtype(), p.shape())
+                })
             };
             ShapeError::new(
                 "layer_norm",
@@ -148,10 +150,15 @@ mod tests {
 
     /// The composite: `(x − μ)/√(σ² + ε) · γ + β` from elementwise ops.
     fn composite(x: &Var, dims: &[isize], w: Option<&Var>, b: Option<&Var>, eps: f64) -> Var {
-        let n: usize = dims.iter().map(|&d| x.shape()[x.dims() - d.unsigned_abs()]).product();
+        let n: usize = dims
+            .iter()
+            .map(|&d| x.shape()[x.dims() - d.unsigned_abs()])
+            .product();
         let mean = x.sum_dims(dims, true).mul_scalar(1.0 / n as f64);
         let centered = x - &mean;
-        let var = (&centered * &centered).sum_dims(dims, true).mul_scalar(1.0 / n as f64);
+        let var = (&centered * &centered)
+            .sum_dims(dims, true)
+            .mul_scalar(1.0 / n as f64);
         let x_hat = &centered / &var.add_scalar(eps).sqrt();
         let scaled = w.map_or(x_hat.clone(), |w| &x_hat * w);
         b.map_or(scaled.clone(), |b| &scaled + b)
@@ -196,7 +203,10 @@ mod tests {
     fn gradcheck_input_weight_and_bias_on_a_transposed_input() {
         let inputs = [randn64(&[3, 4, 2]), randn64(&[3]), randn64(&[3])];
         gradcheck(
-            |v| v[0].transpose(0, 2).layer_norm(&[3], Some(&v[1]), Some(&v[2]), 1e-5),
+            |v| {
+                v[0].transpose(0, 2)
+                    .layer_norm(&[3], Some(&v[1]), Some(&v[2]), 1e-5)
+            },
             &inputs,
         )
         .assert_passed();
