@@ -57,6 +57,17 @@ fn for_rows<T: Element>(out: &mut [T], n: usize, row: impl Fn(usize, &mut [T]) +
     }
 }
 
+/// `out = x ⊙ γ`, or `out = x` without γ.
+fn scale_row<T: Element>(out: &mut [T], x: &[T], w: Option<&[T]>) {
+    match w {
+        Some(w) => out
+            .iter_mut()
+            .zip(x.iter().zip(w))
+            .for_each(|(o, (&x, &w))| *o = x * w),
+        None => out.copy_from_slice(x),
+    }
+}
+
 fn forward<T: Element>(
     x: &Tensor,
     n: usize,
@@ -92,14 +103,7 @@ fn forward<T: Element>(
             let (xh, w, b) = (data::<T>(&x_hat), w.map(data::<T>), b.map(data::<T>));
             let mut y = vec![T::zero(); xs.len()];
             for_rows(&mut y, n, |i, out| {
-                let xh = &xh[i * n..(i + 1) * n];
-                match w {
-                    Some(w) => out
-                        .iter_mut()
-                        .zip(xh.iter().zip(w))
-                        .for_each(|(o, (&x, &w))| *o = x * w),
-                    None => out.copy_from_slice(xh),
-                }
+                scale_row(out, &xh[i * n..(i + 1) * n], w);
                 if let Some(b) = b {
                     out.iter_mut().zip(b).for_each(|(o, &b)| *o = *o + b);
                 }
@@ -127,14 +131,7 @@ fn backward<T: Element>(
     let mut dx = vec![T::zero(); xh.len()];
     for_rows(&mut dx, n, |i, out| {
         let (g, xh) = (&gs[i * n..(i + 1) * n], &xh[i * n..(i + 1) * n]);
-        // ĝ = g ⊙ γ, first written where ∂L/∂x goes
-        match w {
-            Some(w) => out
-                .iter_mut()
-                .zip(g.iter().zip(w))
-                .for_each(|(o, (&g, &w))| *o = g * w),
-            None => out.copy_from_slice(g),
-        }
+        scale_row(out, g, w); // ĝ = g ⊙ γ, first written where ∂L/∂x goes
         let gh: &[T] = &*out;
         let mean_g = lane_sum(n, |k| gh[k]) * inv_n;
         let mean_gx = lane_sum(n, |k| gh[k] * xh[k]) * inv_n;
