@@ -177,7 +177,7 @@ impl Tensor {
         bias: Option<&Tensor>,
         eps: f64,
     ) -> [Tensor; 3] {
-        debug_assert!(n > 0 && self.numel() % n == 0);
+        debug_assert!(n > 0 && self.numel().is_multiple_of(n));
         let (x, w, b) = (
             self.contiguous(),
             weight.map(Tensor::contiguous),
