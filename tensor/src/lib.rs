@@ -23,6 +23,7 @@ pub mod elementwise;
 pub mod error;
 pub mod index;
 pub mod join;
+pub mod layer_norm;
 pub mod matmul;
 pub mod movement;
 pub mod parallel;

@@ -49,6 +49,38 @@ fn standard_normal(rng: &mut StdRng) -> f64 {
     (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
 }
 
+/// `len` dropout-mask values (see [`Tensor::dropout_mask`]) and, if `x` is given,
+/// `x ⊙ mask`, drawn 256 at a time so each chunk of the mask is used while in cache.
+fn draw_mask<T: Element>(len: usize, p: f64, x: Option<&[T]>) -> (Vec<T>, Vec<T>) {
+    let threshold = (p * 4_294_967_296.0).round() as u64; // p · 2³²
+    let scale = T::of(1.0 / (1.0 - p));
+    let (mut mask, mut y) = (
+        Vec::with_capacity(len),
+        Vec::with_capacity(x.map_or(0, <[T]>::len)),
+    );
+    let mut bits = [0u32; 256];
+    with_rng(|rng| {
+        for start in (0..len).step_by(bits.len()) {
+            let bits = &mut bits[..(len - start).min(256)];
+            rng.fill(&mut bits[..]);
+            // a select, not a branch: keeping is random, so a branch would mispredict
+            let keep = |u: &u32| {
+                if u64::from(*u) >= threshold {
+                    scale
+                } else {
+                    T::zero()
+                }
+            };
+            mask.extend(bits.iter().map(keep));
+            if let Some(x) = x {
+                let (x, m) = (&x[start..start + bits.len()], &mask[start..]);
+                y.extend(x.iter().zip(m).map(|(&x, &m)| x * m));
+            }
+        }
+    });
+    (mask, y)
+}
+
 impl Tensor {
     /// f32 tensor with elements drawn from `U(low, high)`.
     pub fn uniform(shape: &[usize], low: f64, high: f64) -> Tensor {
@@ -108,26 +140,54 @@ impl Tensor {
             "dropout_mask: p = {p} is not in [0, 1)"
         );
         fn mask<T: Element>(shape: &[usize], p: f64) -> Tensor {
-            let threshold = (p * 4_294_967_296.0).round() as u64; // p · 2³²
-            let scale = T::of(1.0 / (1.0 - p));
-            let mut data = vec![T::of(0.0); shape.iter().product()];
-            with_rng(|rng| {
-                let mut bits = [0u32; 256];
-                for chunk in data.chunks_mut(bits.len()) {
-                    rng.fill(&mut bits[..chunk.len()]);
-                    for (m, &u) in chunk.iter_mut().zip(&bits) {
-                        if u64::from(u) >= threshold {
-                            *m = scale;
-                        }
-                    }
-                }
-            });
-            Tensor::try_from_vec_of(data, shape)
+            let (mask, _) = draw_mask::<T>(shape.iter().product(), p, None);
+            Tensor::try_from_vec_of(mask, shape)
                 .expect("internal error: the data has numel(shape) elements; this is a bug")
         }
         match dtype {
             DType::F32 => mask::<f32>(shape, p),
             DType::F64 => mask::<f64>(shape, p),
+        }
+    }
+
+    /// Inverted dropout of `self`: `(self ⊙ m, m)` with `m` a fresh
+    /// [`Tensor::dropout_mask`] (the same draws, so the same seed gives the same mask),
+    /// both written in one pass, chunk by chunk, instead of a mask pass and a multiply.
+    ///
+    /// # Shapes
+    /// `self`: any → `(y, m)`, each `self`'s shape.
+    ///
+    /// # Panics
+    /// If `p` is not in `[0, 1)`.
+    ///
+    /// ```
+    /// # use tensor::{DType, Tensor, manual_seed};
+    /// let x = Tensor::full(&[1000], 3.0);
+    /// manual_seed(5);
+    /// let (y, m) = x.dropout(0.5);
+    /// assert_eq!(y.to_vec::<f32>(), (&x * &m).to_vec::<f32>());
+    /// manual_seed(5);
+    /// assert_eq!(m.to_vec::<f32>(), Tensor::dropout_mask(&[1000], 0.5, DType::F32).to_vec::<f32>());
+    /// ```
+    #[track_caller]
+    pub fn dropout(&self, p: f64) -> (Tensor, Tensor) {
+        assert!((0.0..1.0).contains(&p), "dropout: p = {p} is not in [0, 1)");
+        fn apply<T: Element>(x: &Tensor, p: f64) -> (Tensor, Tensor) {
+            let data = x
+                .array::<T>()
+                .as_slice()
+                .expect("internal error: dropout reads a contiguous tensor; this is a bug");
+            let (mask, y) = draw_mask(data.len(), p, Some(data));
+            let tensor = |v: Vec<T>| {
+                Tensor::try_from_vec_of(v, x.shape())
+                    .expect("internal error: one number per element; this is a bug")
+            };
+            (tensor(y), tensor(mask))
+        }
+        let x = self.contiguous();
+        match self.dtype() {
+            DType::F32 => apply::<f32>(&x, p),
+            DType::F64 => apply::<f64>(&x, p),
         }
     }
 

@@ -11,8 +11,8 @@
 //! Saves the mask.
 //!
 //! Why a primitive and not the composite `x * Var::new(mask)`: the mask is drawn in one
-//! pass in its final form ([`Tensor::dropout_mask`]), and the backward computes only
-//! `g ⊙ m` (`mul` would also compute the unused gradient of the mask, `g ⊙ x`). A
+//! pass in its final form, `y` with it chunk by chunk ([`Tensor::dropout`]), and the
+//! backward computes only `g ⊙ m` (`mul` would also compute the unused gradient of the mask, `g ⊙ x`). A
 //! transformer step draws ~10 million mask elements, so the passes saved show.
 //! Read next: [`crate::ops::linear`].
 
@@ -30,8 +30,8 @@ pub struct Dropout {
 impl Dropout {
     /// `y = x ⊙ m` with a fresh mask from the global generator (`0 < p < 1`).
     pub fn forward(x: &Tensor, p: f64) -> (Tensor, Dropout) {
-        let mask = Tensor::dropout_mask(x.shape(), p, x.dtype());
-        (x * &mask, Dropout { mask })
+        let (y, mask) = x.dropout(p);
+        (y, Dropout { mask })
     }
 }
 

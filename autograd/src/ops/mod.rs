@@ -44,6 +44,7 @@ pub mod permute;
 pub mod reshape;
 
 // linear algebra
+pub mod layer_norm;
 pub mod linear;
 pub mod matmul;
 

@@ -12,6 +12,8 @@
 //! Defaults (PyTorch's): ε = 1e-5, γ = 1, β = 0, `elementwise_affine = true`,
 //! `bias = true`. Unlike BatchNorm, the statistics come from the sample itself, so
 //! training and evaluation behave the same and there are no running statistics.
+//! The layer is one fused graph node, [`Var::layer_norm`] (its backward is written out
+//! in `autograd::ops::layer_norm`); BatchNorm and GroupNorm compose `normalize` below.
 //! Read next: [`crate::layers::batch_norm`], [`crate::layers::group_norm`],
 //! [`crate::layers::rms_norm`].
 
@@ -176,10 +178,12 @@ impl Forward for LayerNorm {
     #[track_caller]
     fn forward(&self, x: &Var) -> Var {
         self.check_input(x);
-        let k = self.normalized_shape.len() as isize;
-        let dims: Vec<isize> = (-k..0).collect();
-        let x_hat = normalize(x, &dims, self.eps).x_hat;
-        scale_and_shift(x_hat, self.weight.as_ref(), self.bias.as_ref())
+        x.layer_norm(
+            &self.normalized_shape,
+            self.weight.as_ref(),
+            self.bias.as_ref(),
+            self.eps,
+        )
     }
 }
 
