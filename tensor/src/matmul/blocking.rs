@@ -75,7 +75,7 @@ use std::mem::MaybeUninit;
 use ndarray::{ArrayView2, Axis, s};
 use rayon::prelude::*;
 
-use super::kernel::{Isa, PanelsA, Simd, Tile};
+use super::kernel::{Isa, PanelsA, Simd, Tile, tail_rows};
 use super::pack::{Buffer, Packable, pack_panel, with_buffer};
 
 /// Depth of a block (the `k` slice): see the module doc.
@@ -159,9 +159,10 @@ pub(crate) fn gemm<I: Isa, T: Simd<I> + Packable>(
                     } * kc;
                     with_buffer(Buffer::A, a_len, |packed_a: &mut [T]| {
                         let panels = if in_place {
-                            // Only the partial micro-panel at the bottom, if any.
+                            // Only the partial micro-panel at the bottom, if any,
+                            // and unless its kernel reads exactly its rows in place.
                             let full = height / mr * mr;
-                            if full < height {
+                            if full < height && tail_rows(height - full, mr) != height - full {
                                 pack_panel(&a_block, full, mr, packed_a);
                             }
                             PanelsA::InPlace {

@@ -23,10 +23,11 @@
 //! `MR·NV` independent accumulators must cover the FMA latency (4 cycles × 2 units =
 //! 8 in flight). Each instruction set's file gives its numbers and measurements.
 //!
-//! Edge tiles run the same full-size kernel (the packed panels are zero-padded, so
-//! the extra rows and lanes compute zeros). With fewer than MR rows left, the kernel
-//! stores only the rows that exist; with fewer than NR columns, it writes into a
-//! small buffer on the stack, and only the valid part is copied to C.
+//! Edge tiles run the same kernel (the packed panels are zero-padded, so the extra
+//! rows and lanes compute zeros), with fewer rows for the bottom edge: a 4- or 8-row
+//! tile ([`tail_rows`]), which stores only the rows that exist. With fewer than NR
+//! columns, it writes into a small buffer on the stack, and only the valid part is
+//! copied to C.
 //!
 //! `unsafe` lives in the kernels and [`super::pack`] only. The public functions are
 //! safe: [`macro_kernel_with`] asserts the buffer sizes it relies on, and the CPU
@@ -267,10 +268,11 @@ pub(crate) fn macro_kernel_with<I: Isa, T: Simd<I>, const MR: usize, const NV: u
         let width = nr.min(cols - s * nr);
         for r in 0..row_panels {
             let height = MR.min(rows - r * MR);
+            let kernel_rows = tail_rows(height, MR);
             // A's micro-panel: its first element and strides, and whether packed.
             let (a_panel, rsa, csa, packed) = match &a {
                 PanelsA::Packed(a) => (a[r * MR * kc..].as_ptr(), 1, MR as isize, true),
-                PanelsA::InPlace { block, .. } if height == MR => {
+                PanelsA::InPlace { block, .. } if height == kernel_rows => {
                     let [rsa, csa] = [block.strides()[0], block.strides()[1]];
                     let first = block.as_ptr().wrapping_offset((r * MR) as isize * rsa);
                     (first, rsa, csa, false)
@@ -310,24 +312,27 @@ pub(crate) fn macro_kernel_with<I: Isa, T: Simd<I>, const MR: usize, const NV: u
                     b: b_panel,
                     c,
                     rsc,
-                    rows: MR,
+                    rows: kernel_rows,
                     accumulate: false,
                 }
             };
             // SAFETY: the token proves the CPU features; the packed panels hold MR·kc
-            // and kc·NR elements from their starts (asserted above); A read in place
-            // has element (i, p) of the micro-panel at i·rsa + p·csa from `a_panel`
-            // for i < MR (a full micro-panel: height = MR) and p < kc, inside the
-            // view `block` (rows × kc, asserted). In place, the tile's first `height`
-            // rows of NR contiguous elements (csc = 1) lie inside the view `c`, whose
-            // element (i, j) is at i·rsc + j·csc for i < rows, j < cols; otherwise
-            // `buf` holds MR rows of MAX_NR ≥ NR elements (asserted above), written
-            // (not read) by the kernel.
+            // and kc·NR elements from their starts (asserted above), and a kernel of
+            // `kernel_rows ≤ MR` rows reads a packed panel's first rows through its
+            // strides (1, MR); A read in place has element (i, p) of the micro-panel
+            // at i·rsa + p·csa from `a_panel` for i < kernel_rows = height (the rows
+            // that exist) and p < kc, inside the view `block` (rows × kc, asserted).
+            // In place, the tile's first `height` rows of NR contiguous elements
+            // (csc = 1) lie inside the view `c`, whose element (i, j) is at
+            // i·rsc + j·csc for i < rows, j < cols; otherwise `buf` holds MR ≥
+            // kernel_rows rows of MAX_NR ≥ NR elements (asserted above), written (not
+            // read) by the kernel.
             unsafe {
-                if packed {
-                    cpu.micro_kernel::<T, MR, NV, true>(call);
-                } else {
-                    cpu.micro_kernel::<T, MR, NV, false>(call);
+                match (kernel_rows, packed) {
+                    (4, _) => cpu.micro_kernel::<T, 4, NV, false>(call),
+                    (8, _) => cpu.micro_kernel::<T, 8, NV, false>(call),
+                    (_, true) => cpu.micro_kernel::<T, MR, NV, true>(call),
+                    (_, false) => cpu.micro_kernel::<T, MR, NV, false>(call),
                 }
             }
             if !in_place {
@@ -347,6 +352,20 @@ pub(crate) fn macro_kernel_with<I: Isa, T: Simd<I>, const MR: usize, const NV: u
                 }
             }
         }
+    }
+}
+
+/// Rows of the register tile that computes a micro-panel of `height ≤ mr` rows:
+/// `mr` for a full one; for the last, partial one the smallest of 4, 8 and `mr`
+/// that covers it, so that e.g. 32 rows with `MR` = 12 cost 12 + 12 + 8 rows of
+/// FMAs, not 36 (at 32³ that tail was a ninth of the arithmetic). When `height` is
+/// exactly 4 or 8, A's rows can also be read in place (see [`super::blocking`]).
+pub(crate) fn tail_rows(height: usize, mr: usize) -> usize {
+    match height {
+        h if h == mr => mr,
+        0..=4 => 4,
+        5..=8 if mr > 8 => 8,
+        _ => mr,
     }
 }
 
