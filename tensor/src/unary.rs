@@ -18,6 +18,7 @@
 //! Read next: [`kernels`] for the formulas, then [`crate::compare`].
 
 mod erf;
+pub mod vector_exp;
 pub mod kernels;
 
 use crate::error::{ErrorKind, ShapeError};
