@@ -23,6 +23,7 @@ pub mod elementwise;
 pub mod error;
 pub mod index;
 pub mod join;
+pub mod lstm_cell;
 pub mod matmul;
 pub mod movement;
 pub mod parallel;

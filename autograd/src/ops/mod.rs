@@ -47,6 +47,9 @@ pub mod reshape;
 pub mod linear;
 pub mod matmul;
 
+// fused layer steps
+pub mod lstm_cell;
+
 // indexing and selection
 pub mod embedding;
 pub mod gather;

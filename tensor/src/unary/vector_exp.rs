@@ -4,7 +4,7 @@
 //! C library's `expf` is one scalar call per element.
 //!
 //! ```text
-//! eˣ = 2ⁿ · eʳ         n = round(x / ln 2),   r = x − n·ln 2  ∈ [−ln2/2, ln2/2]
+//! eˣ = 2ⁿ · eʳ         n = round(x · log₂e),  r = x − n·ln 2  ∈ [−ln2/2, ln2/2]
 //! eʳ ≈ 1 + r + r²·P(r) P of degree 5 (Cephes' minimax coefficients for expf)
 //! n·ln 2 is subtracted in two parts (ln 2 = LN2_HI + LN2_LO, LN2_HI with 9 bits, so
 //! n·LN2_HI is exact): r keeps its low bits (Cody & Waite).
@@ -36,6 +36,8 @@ const P: [f32; 6] = [
     1.666_666_5e-1,
     5.000_000_1e-1,
 ];
+/// 1.5·2²³: adding it to |v| < 2²² rounds v to an integer held in the low mantissa bits.
+const ROUNDER: f32 = 12_582_912.0;
 /// Below this, eˣ < 2⁻¹⁵⁰ rounds to 0 (and 2ⁿ still splits into two normal factors).
 const LOWEST: f32 = -110.0;
 /// Above this, eˣ > f32::MAX overflows to +∞.
@@ -46,14 +48,17 @@ const HIGHEST: f32 = 89.0;
 #[inline(always)]
 pub fn exp_f32(x: f32) -> f32 {
     let xc = x.max(LOWEST).min(HIGHEST); // NaN becomes LOWEST here, restored below
-    let n = (xc * LOG2_E).round_ties_even();
+    // Adding 1.5·2²³ rounds to an integer (ties to even) and leaves that integer in
+    // the low bits of the sum: no float-to-int conversion, which would not vectorise.
+    let shifted = xc * LOG2_E + ROUNDER;
+    let n = shifted - ROUNDER;
+    let k = (shifted.to_bits() as i32).wrapping_sub(ROUNDER.to_bits() as i32);
     let r = n.mul_add(-LN2_HI, xc);
     let r = n.mul_add(-LN2_LO, r);
     let p = P[1..].iter().fold(P[0], |acc, &c| acc.mul_add(r, c));
     let e_r = p.mul_add(r * r, r) + 1.0;
-    let n = n as i32; // exact: |n| ≤ 159
-    let half = n >> 1;
-    let y = e_r * pow2(half) * pow2(n.wrapping_sub(half));
+    let half = k >> 1;
+    let y = e_r * pow2(half) * pow2(k.wrapping_sub(half));
     if x.is_nan() { x } else { y }
 }
 
