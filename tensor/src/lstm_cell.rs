@@ -73,10 +73,12 @@ fn forward<T: Element>(gates: &Tensor, c: &Tensor) -> (Tensor, LstmCellCache) {
         let (i, rest) = act.split_at_mut(hidden);
         let (f, rest) = rest.split_at_mut(hidden);
         let (g, o) = rest.split_at_mut(hidden);
+        T::tanh_map(&a[2 * hidden..3 * hidden], g);
         for j in 0..hidden {
-            g[j] = a[2 * hidden + j].tanh();
             c_out[j] = f[j] * c_prev[j] + i[j] * g[j];
-            tanh_c[j] = c_out[j].tanh();
+        }
+        T::tanh_map(c_out, tanh_c);
+        for j in 0..hidden {
             h_out[j] = o[j] * tanh_c[j];
         }
     }
@@ -110,10 +112,7 @@ fn backward<T: Element>(cache: &LstmCellCache, grad: &Tensor) -> (Tensor, Tensor
             d_c[k] = dc * f;
         }
     }
-    (
-        tensor(&[batch, 4 * h], d_gates),
-        tensor(&[batch, h], d_c),
-    )
+    (tensor(&[batch, 4 * h], d_gates), tensor(&[batch, h], d_c))
 }
 
 impl Tensor {

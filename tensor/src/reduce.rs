@@ -102,12 +102,15 @@ pub(crate) fn max_slice<T: Element>(x: &[T]) -> T {
     let mut chunks = x.chunks_exact(LANES);
     let keep_larger = |a: &mut T, &v: &T| *a = if v > *a { v } else { *a };
     for chunk in &mut chunks {
-        acc.iter_mut().zip(chunk).for_each(|(a, v)| keep_larger(a, v));
+        acc.iter_mut()
+            .zip(chunk)
+            .for_each(|(a, v)| keep_larger(a, v));
     }
     acc.iter_mut()
         .zip(chunks.remainder())
         .for_each(|(a, v)| keep_larger(a, v));
-    acc.iter().fold(T::neg_infinity(), |m, &a| if a > m { a } else { m })
+    acc.iter()
+        .fold(T::neg_infinity(), |m, &a| if a > m { a } else { m })
 }
 
 /// Partial sums / maxima in [`sum_slice`] and [`max_slice`]: one AVX-512 register of

@@ -47,7 +47,9 @@ fn log_softmax_lane<T: Element>(x: &[T], y: &mut [T]) {
     let m = max_slice(x);
     T::exp_map(x, y, |v| v - m);
     let log_sum = sum_slice(y).ln();
-    y.iter_mut().zip(x).for_each(|(y, &x)| *y = (x - m) - log_sum);
+    y.iter_mut()
+        .zip(x)
+        .for_each(|(y, &x)| *y = (x - m) - log_sum);
 }
 
 /// `∂L/∂x` of log_softmax for one lane, from its output `y` and `g = ∂L/∂y`:

@@ -18,8 +18,8 @@
 //! Read next: [`kernels`] for the formulas, then [`crate::compare`].
 
 mod erf;
-pub mod vector_exp;
 pub mod kernels;
+pub mod vector_exp;
 
 use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
@@ -131,9 +131,14 @@ impl Tensor {
         self.map(f32::cos, f64::cos)
     }
 
-    /// `tanh x = (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ)`, in (−1, 1).
+    /// `tanh x = (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ)`, in (−1, 1) (vectorised for f32, see
+    /// [`vector_exp::tanh_f32`]).
     pub fn tanh(&self) -> Tensor {
-        self.map(f32::tanh, f64::tanh)
+        let x = self.contiguous();
+        match x.dtype() {
+            DType::F32 => map_slice(&x, f32::tanh_map),
+            DType::F64 => map_slice(&x, f64::tanh_map),
+        }
     }
 
     /// The logistic sigmoid `σ(x) = 1/(1 + e⁻ˣ)`, in (0, 1), computed in a form that

@@ -102,8 +102,13 @@ mod tests {
             };
             let weigh = |v: &Var, w: &Tensor| (v * &Var::new(w.to_dtype(DType::F64))).sum();
             (&weigh(&h, &wh) + &weigh(&c_next, &wc)).backward();
-            [h.value(), c_next.value(), av.grad().unwrap(), cv.grad().unwrap()]
-                .map(|t| t.to_vec::<f64>())
+            [
+                h.value(),
+                c_next.value(),
+                av.grad().unwrap(),
+                cv.grad().unwrap(),
+            ]
+            .map(|t| t.to_vec::<f64>())
         };
         for (fused, plain) in run(true).iter().zip(run(false)) {
             for (x, y) in fused.iter().zip(&plain) {
