@@ -24,7 +24,7 @@
 /// `log₂ e`: n = round(x · log₂ e).
 const LOG2_E: f32 = std::f32::consts::LOG2_E;
 /// The high part of ln 2 (9 significant bits, so n·LN2_HI is exact for |n| < 2¹⁵).
-const LN2_HI: f32 = 0.693_359_375;
+const LN2_HI: f32 = 0.693_359_4; // = 0.693359375 exactly
 /// ln 2 − LN2_HI.
 const LN2_LO: f32 = -2.121_944_4e-4;
 /// Cephes' coefficients of P(r), highest degree first: eʳ ≈ 1 + r + r²·P(r).
@@ -34,7 +34,7 @@ const P: [f32; 6] = [
     8.333_452e-3,
     4.166_579_6e-2,
     1.666_666_5e-1,
-    5.000_000_1e-1,
+    0.5, // Cephes' 5.0000001201e-1, which rounds to ½ in f32
 ];
 /// 1.5·2²³: adding it to |v| < 2²² rounds v to an integer held in the low mantissa bits.
 const ROUNDER: f32 = 12_582_912.0;
@@ -47,7 +47,7 @@ const HIGHEST: f32 = 89.0;
 /// on its own it is a slower `f32::exp`.
 #[inline(always)]
 pub fn exp_f32(x: f32) -> f32 {
-    let xc = x.max(LOWEST).min(HIGHEST); // NaN becomes LOWEST here, restored below
+    let xc = x.clamp(LOWEST, HIGHEST); // NaN stays NaN; the select below says so plainly
     // Adding 1.5·2²³ rounds to an integer (ties to even) and leaves that integer in
     // the low bits of the sum: no float-to-int conversion, which would not vectorise.
     let shifted = xc * LOG2_E + ROUNDER;
