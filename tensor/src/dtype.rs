@@ -68,6 +68,14 @@ pub trait Element:
     fn array_of(tensor: &Tensor) -> Option<&ArcArray<Self, IxDyn>>;
     /// The array behind `tensor`, mutably, if its dtype is this type.
     fn array_of_mut(tensor: &mut Tensor) -> Option<&mut ArcArray<Self, IxDyn>>;
+    /// `dst[i] = exp(pre(src[i]))` for `i < min(src.len(), dst.len())`, with `pre` a
+    /// cheap elementwise step fused into the loop (a shift, a negation). f32 runs the
+    /// vectorised exp of [`crate::unary::vector_exp`] (within 1 ulp); f64 calls the C
+    /// library's `exp` per element.
+    fn exp_map(src: &[Self], dst: &mut [Self], pre: impl Fn(Self) -> Self);
+    /// `dst[i] = tanh(src[i])`: vectorised for f32 (within 2 ulp), the C library's
+    /// `tanh` for f64.
+    fn tanh_map(src: &[Self], dst: &mut [Self]);
     /// Convert from `f64` (rounding for `f32`).
     fn of(value: f64) -> Self {
         Self::from_f64(value)
@@ -77,6 +85,12 @@ pub trait Element:
 
 impl Element for f32 {
     const DTYPE: DType = DType::F32;
+    fn exp_map(src: &[f32], dst: &mut [f32], pre: impl Fn(f32) -> f32) {
+        crate::unary::vector_exp::exp_map_f32(src, dst, pre);
+    }
+    fn tanh_map(src: &[f32], dst: &mut [f32]) {
+        crate::unary::vector_exp::tanh_map_f32(src, dst);
+    }
     fn into_tensor(array: ArcArray<f32, IxDyn>) -> Tensor {
         Tensor::from_storage(Storage::F32(array))
     }
@@ -96,6 +110,16 @@ impl Element for f32 {
 
 impl Element for f64 {
     const DTYPE: DType = DType::F64;
+    fn exp_map(src: &[f64], dst: &mut [f64], pre: impl Fn(f64) -> f64) {
+        for (d, &s) in dst.iter_mut().zip(src) {
+            *d = pre(s).exp();
+        }
+    }
+    fn tanh_map(src: &[f64], dst: &mut [f64]) {
+        for (d, &s) in dst.iter_mut().zip(src) {
+            *d = s.tanh();
+        }
+    }
     fn into_tensor(array: ArcArray<f64, IxDyn>) -> Tensor {
         Tensor::from_storage(Storage::F64(array))
     }

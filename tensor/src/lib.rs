@@ -24,6 +24,7 @@ pub mod error;
 pub mod index;
 pub mod join;
 pub mod layer_norm;
+pub mod lstm_cell;
 pub mod matmul;
 pub mod movement;
 pub mod parallel;

@@ -76,6 +76,47 @@ pub(crate) fn sum_map<T: Element, D: Dimension>(x: ArrayView<'_, T, D>, f: impl 
     total + block
 }
 
+/// Σ xᵢ of a contiguous lane, in 16 interleaved partial sums (term i goes to sum
+/// i mod 16) added up at the end. Independent sums become vector adds, where one
+/// running sum waits for each add in turn; each partial sum holds n/16 terms, so the
+/// rounding error stays about as small as [`sum_map`]'s blocks. The order depends on
+/// the length only, so the result is the same on every CPU.
+pub(crate) fn sum_slice<T: Element>(x: &[T]) -> T {
+    let mut acc = [T::zero(); LANES];
+    let mut chunks = x.chunks_exact(LANES);
+    for chunk in &mut chunks {
+        acc.iter_mut().zip(chunk).for_each(|(a, &v)| *a = *a + v);
+    }
+    acc.iter_mut()
+        .zip(chunks.remainder())
+        .for_each(|(a, &v)| *a = *a + v);
+    acc.iter().fold(T::zero(), |s, &a| s + a)
+}
+
+/// The max of a contiguous lane in 16 interleaved running maxima (vector max
+/// instructions), −∞ if empty. NaNs are skipped: the softmax kernels use this as
+/// their shift, and a NaN in the lane makes its sum of exponentials, hence the whole
+/// result, NaN anyway.
+pub(crate) fn max_slice<T: Element>(x: &[T]) -> T {
+    let mut acc = [T::neg_infinity(); LANES];
+    let mut chunks = x.chunks_exact(LANES);
+    let keep_larger = |a: &mut T, &v: &T| *a = if v > *a { v } else { *a };
+    for chunk in &mut chunks {
+        acc.iter_mut()
+            .zip(chunk)
+            .for_each(|(a, v)| keep_larger(a, v));
+    }
+    acc.iter_mut()
+        .zip(chunks.remainder())
+        .for_each(|(a, v)| keep_larger(a, v));
+    acc.iter()
+        .fold(T::neg_infinity(), |m, &a| if a > m { a } else { m })
+}
+
+/// Partial sums / maxima in [`sum_slice`] and [`max_slice`]: one AVX-512 register of
+/// f32, and enough independent chains to hide the add latency.
+const LANES: usize = 16;
+
 /// The max of `x`, used as the shift `m` of the max-subtraction trick (logsumexp,
 /// softmax). NaN wins, so a lane holding a NaN gives NaN; an empty lane gives −∞.
 pub(crate) fn max_shift<T: Element, D: Dimension>(x: ArrayView<'_, T, D>) -> T {

@@ -29,37 +29,37 @@ use rayon::prelude::*;
 use crate::dtype::Element;
 use crate::error::{ErrorKind, OrRaise, ShapeError};
 use crate::parallel::worth_parallel;
-use crate::reduce::{max_shift, sum_map};
+use crate::reduce::{max_slice, sum_slice};
 use crate::shape::normalize_dim;
 use crate::tensor::{Storage, Tensor, check_same_dtype};
 
 /// `y = softmax(x)` for one lane: exp(x − m), then divide by the sum.
-fn softmax_lane<T: Element>(x: ArrayView1<'_, T>, mut y: ArrayViewMut1<'_, T>) {
-    let m = max_shift(x.view());
-    y.zip_mut_with(&x, |y, &x| *y = (x - m).exp());
-    let sum = sum_map(y.view(), |e| e);
-    y.mapv_inplace(|e| e / sum);
+fn softmax_lane<T: Element>(x: &[T], y: &mut [T]) {
+    let m = max_slice(x);
+    T::exp_map(x, y, |v| v - m);
+    let sum = sum_slice(y);
+    y.iter_mut().for_each(|e| *e = *e / sum);
 }
 
-/// `y = log_softmax(x)` for one lane: (x − m) − ln Σ exp(x − m).
-fn log_softmax_lane<T: Element>(x: ArrayView1<'_, T>, mut y: ArrayViewMut1<'_, T>) {
-    let m = max_shift(x.view());
-    let log_sum = sum_map(x.view(), |v| (v - m).exp()).ln();
-    y.zip_mut_with(&x, |y, &x| *y = (x - m) - log_sum);
+/// `y = log_softmax(x)` for one lane: (x − m) − ln Σ exp(x − m) (the exponentials go
+/// through `y` first, which then receives the result).
+fn log_softmax_lane<T: Element>(x: &[T], y: &mut [T]) {
+    let m = max_slice(x);
+    T::exp_map(x, y, |v| v - m);
+    let log_sum = sum_slice(y).ln();
+    y.iter_mut()
+        .zip(x)
+        .for_each(|(y, &x)| *y = (x - m) - log_sum);
 }
 
 /// `∂L/∂x` of log_softmax for one lane, from its output `y` and `g = ∂L/∂y`:
-/// `gᵢ − exp(yᵢ) · Σⱼ gⱼ` (`exp(y)` is the softmax), in one pass after the sum.
-fn log_softmax_backward_lane<T: Element>(
-    y: ArrayView1<'_, T>,
-    g: ArrayView1<'_, T>,
-    mut dx: ArrayViewMut1<'_, T>,
-) {
-    let g_sum = sum_map(g.view(), |v| v);
-    Zip::from(&mut dx)
-        .and(&y)
-        .and(&g)
-        .for_each(|dx, &y, &g| *dx = g - y.exp() * g_sum);
+/// `gᵢ − exp(yᵢ) · Σⱼ gⱼ` (`exp(y)` is the softmax).
+fn log_softmax_backward_lane<T: Element>(y: &[T], g: &[T], dx: &mut [T]) {
+    let g_sum = sum_slice(g);
+    T::exp_map(y, dx, |v| v);
+    dx.iter_mut()
+        .zip(g)
+        .for_each(|(dx, &g)| *dx = g - *dx * g_sum);
 }
 
 /// A new row-major array of `a`'s shape, each lane along `axis` written by
@@ -67,19 +67,19 @@ fn log_softmax_backward_lane<T: Element>(
 /// spread over rayon when `a` is large.
 ///
 /// Fast path: along the last dim of row-major inputs the lanes are consecutive
-/// slices, read as chunks. The general path walks n-d lane iterators, which costs
-/// more than the arithmetic on short lanes (attention rows of 32).
+/// slices, read as chunks. Otherwise (a softmax along another dim) each lane is
+/// copied into a contiguous buffer, so the kernels only ever see slices.
 fn zip_lanes<T: Element>(
     a: &ArcArray<T, IxDyn>,
     b: &ArcArray<T, IxDyn>,
     axis: usize,
-    f: impl Fn(ArrayView1<'_, T>, ArrayView1<'_, T>, ArrayViewMut1<'_, T>) + Sync + Send,
+    f: impl Fn(&[T], &[T], &mut [T]) + Sync + Send,
 ) -> ArrayD<T> {
     let n = a.shape()[axis];
     if let (true, Some(xa), Some(xb)) = (axis + 1 == a.ndim() && n > 0, a.as_slice(), b.as_slice())
     {
         let mut out = vec![T::zero(); a.len()];
-        let lane = |((y, x), z): ((&mut [T], &[T]), &[T])| f(x.into(), z.into(), y.into());
+        let lane = |((y, x), z): ((&mut [T], &[T]), &[T])| f(x, z, y);
         if worth_parallel(a.len()) {
             let rows = out.par_chunks_mut(n).zip(xa.par_chunks(n));
             rows.zip(xb.par_chunks(n)).for_each(lane);
@@ -96,10 +96,15 @@ fn zip_lanes<T: Element>(
     let zip = Zip::from(a.lanes(Axis(axis)))
         .and(b.lanes(Axis(axis)))
         .and(out.lanes_mut(Axis(axis)));
+    let copied = |x: ArrayView1<'_, T>, z: ArrayView1<'_, T>, mut y: ArrayViewMut1<'_, T>| {
+        let mut y_lane = vec![T::zero(); y.len()];
+        f(&x.to_vec(), &z.to_vec(), &mut y_lane);
+        y.assign(&ArrayView1::from(&y_lane));
+    };
     if worth_parallel(a.len()) {
-        zip.par_for_each(f);
+        zip.par_for_each(copied);
     } else {
-        zip.for_each(f);
+        zip.for_each(copied);
     }
     out
 }
@@ -108,7 +113,7 @@ fn zip_lanes<T: Element>(
 fn map_lanes<T: Element>(
     a: &ArcArray<T, IxDyn>,
     axis: usize,
-    f: impl Fn(ArrayView1<'_, T>, ArrayViewMut1<'_, T>) + Sync + Send,
+    f: impl Fn(&[T], &mut [T]) + Sync + Send,
 ) -> ArrayD<T> {
     zip_lanes(a, a, axis, |x, _, y| f(x, y))
 }
@@ -118,8 +123,8 @@ impl Tensor {
         &self,
         op: &'static str,
         dim: isize,
-        f32_fn: impl Fn(ArrayView1<'_, f32>, ArrayViewMut1<'_, f32>) + Sync + Send,
-        f64_fn: impl Fn(ArrayView1<'_, f64>, ArrayViewMut1<'_, f64>) + Sync + Send,
+        f32_fn: impl Fn(&[f32], &mut [f32]) + Sync + Send,
+        f64_fn: impl Fn(&[f64], &mut [f64]) + Sync + Send,
     ) -> Result<Tensor, ShapeError> {
         let axis = normalize_dim(op, dim, self.shape())?;
         Ok(match &self.storage {

@@ -48,6 +48,9 @@ pub mod layer_norm;
 pub mod linear;
 pub mod matmul;
 
+// fused layer steps
+pub mod lstm_cell;
+
 // indexing and selection
 pub mod embedding;
 pub mod gather;

@@ -15,19 +15,19 @@
 //! backward one `[N, C]` gradient, each element computed by the same expressions as
 //! [`Tensor::log_softmax`] and its backward (so the results are bit-identical).
 
-use ndarray::ArrayView1;
 use rayon::prelude::*;
 
 use crate::dtype::Element;
 use crate::parallel::worth_parallel;
-use crate::reduce::{max_shift, sum_map};
+use crate::reduce::{max_slice, sum_slice};
 use crate::tensor::Tensor;
 
 /// `(m, ln Σ exp(x − m))` of one row: what turns a logit into a log-probability.
-fn row_norm<T: Element>(x: &[T]) -> (T, T) {
-    let x = ArrayView1::from(x);
-    let m = max_shift(x.view());
-    (m, sum_map(x, |v| (v - m).exp()).ln())
+/// `scratch` (the row's length) receives the exponentials.
+fn row_norm<T: Element>(x: &[T], scratch: &mut [T]) -> (T, T) {
+    let m = max_slice(x);
+    T::exp_map(x, scratch, |v| v - m);
+    (m, sum_slice(scratch).ln())
 }
 
 /// The rows of a contiguous 2-D tensor, `C` elements each.
@@ -43,8 +43,9 @@ fn forward<T: Element>(x: &Tensor, index: &[usize]) -> (Tensor, Tensor) {
     let (x, c) = rows::<T>(x);
     let mut picked = Vec::with_capacity(index.len());
     let mut norm = Vec::with_capacity(2 * index.len());
+    let mut scratch = vec![T::zero(); c];
     for (row, &t) in x.chunks_exact(c.max(1)).zip(index) {
-        let (m, s) = row_norm(row);
+        let (m, s) = row_norm(row, &mut scratch);
         picked.push((row[t] - m) - s);
         norm.extend([m, s]);
     }
@@ -65,11 +66,10 @@ fn backward<T: Element>(x: &Tensor, norm: &Tensor, index: &[usize], grad: &Tenso
     let mut dx = vec![T::zero(); x.len()];
     let row = |(i, (dx, x)): (usize, (&mut [T], &[T]))| {
         let (m, s, g_sum) = (norm[2 * i], norm[2 * i + 1], g[i]);
-        for (k, (dx, &x)) in dx.iter_mut().zip(x).enumerate() {
-            // g − exp(y)·Σg, with g = gᵢ at the target and 0 elsewhere (as log_softmax's)
-            let g = if k == index[i] { g_sum } else { T::zero() };
-            *dx = g - ((x - m) - s).exp() * g_sum;
-        }
+        // g − exp(y)·Σg, with g = gᵢ at the target and 0 elsewhere (as log_softmax's)
+        T::exp_map(x, dx, |x| (x - m) - s);
+        dx.iter_mut().for_each(|dx| *dx = T::zero() - *dx * g_sum);
+        dx[index[i]] = g_sum + dx[index[i]];
     };
     let width = c.max(1);
     if worth_parallel(x.len()) {

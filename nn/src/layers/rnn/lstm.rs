@@ -116,15 +116,10 @@ impl LSTM {
 ///
 /// # Shapes
 /// `gates_x`, `gates_h`: `[B, 4H]`; `c`: `[B, H]` → `(h_t, c_t)`, each `[B, H]`.
+/// The gate activations and the two state updates are one fused op,
+/// [`Var::lstm_cell`] (one graph node per step instead of twelve).
 pub(crate) fn lstm_step(gates_x: &Var, gates_h: &Var, c: &Var) -> (Var, Var) {
-    let gates = (gates_x + gates_h).chunk(4, -1);
-    let in_gate = gates[0].sigmoid();
-    let forget_gate = gates[1].sigmoid();
-    let cell_gate = gates[2].tanh();
-    let out_gate = gates[3].sigmoid();
-    let c_next = &(&forget_gate * c) + &(&in_gate * &cell_gate);
-    let h_next = &out_gate * &c_next.tanh();
-    (h_next, c_next)
+    (gates_x + gates_h).lstm_cell(c)
 }
 
 impl Recurrence for LSTM {
