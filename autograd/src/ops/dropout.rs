@@ -14,7 +14,7 @@
 //! pass in its final form, `y` with it chunk by chunk ([`Tensor::dropout`]), and the
 //! backward computes only `g ⊙ m` (`mul` would also compute the unused gradient of the mask, `g ⊙ x`). A
 //! transformer step draws ~10 million mask elements, so the passes saved show.
-//! Read next: [`crate::ops::linear`].
+//! Read next: [`crate::ops::layer_norm`].
 
 use tensor::Tensor;
 use tensor::error::{ErrorKind, ShapeError};

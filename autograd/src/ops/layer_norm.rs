@@ -15,7 +15,7 @@
 //! nodes with a full-size buffer each, forward and backward; a transformer step runs
 //! LayerNorm a dozen times, so here it is one node. Saves `x̂`, `rstd` (one number per
 //! sample) and `γ`. Its tests compare it with the composite, forward and backward.
-//! Read next: [`crate::ops::linear`].
+//! Read next: [`crate::ops::lstm_cell`].
 
 use tensor::Tensor;
 use tensor::error::{ErrorKind, ShapeError};

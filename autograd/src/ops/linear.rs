@@ -14,7 +14,7 @@
 //! backward is the matmul's (stacked rows, see [`crate::ops::matmul`]) plus a column
 //! sum. For a language-model head (`N = 1024`, `out = 8000`) that saves two 32 MB
 //! temporaries per step. Saves `x` and `W`.
-//! Read next: [`crate::ops::index_select`].
+//! Read next: [`crate::ops::dropout`].
 
 use tensor::Tensor;
 use tensor::error::{ErrorKind, ShapeError};

@@ -14,7 +14,7 @@
 //! same numbers (tested below) with 12 graph nodes and their buffers per step, which
 //! for a batch of 32 costs more than the arithmetic. Saves the four activations, `c`
 //! and `tanh(c')`; the kernels are in `tensor::lstm_cell`.
-//! Read next: `nn::layers::rnn::lstm`.
+//! `nn::layers::rnn::lstm` runs it once per time step. Read next: [`crate::ops::index_select`].
 
 use tensor::Tensor;
 use tensor::lstm_cell::LstmCellCache;
