@@ -12,8 +12,14 @@
 //! 4. [`elementwise`], [`unary`], [`compare`]: maps and broadcasting zips;
 //! 5. [`reduce`] and [`softmax`]: reductions along a dim, stable softmax;
 //! 6. [`movement`], [`join`], [`index`]: views, concatenation, gathers and scatters;
-//! 7. [`matmul`]: the hot path, on `matrixmultiply`'s SIMD kernels;
-//! 8. [`parallel`] (the one rayon policy) and [`display`].
+//! 7. [`matmul`]: the hot path, a packed, cache-blocked SIMD GEMM written here
+//!    (AVX-512 and AVX2 tiers, `matrixmultiply` on other CPUs);
+//! 8. [`layer_norm`] and [`lstm_cell`]: the kernels of two fused autograd ops;
+//! 9. [`parallel`] (the one rayon policy) and [`display`].
+
+// The matmul module docs link to its private kernel and packing files, which a reader
+// opens next in the source (or with `cargo doc --document-private-items`).
+#![allow(rustdoc::private_intra_doc_links)]
 
 pub mod compare;
 pub mod creation;

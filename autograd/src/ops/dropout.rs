@@ -6,7 +6,7 @@
 //!            y = x ⊙ m
 //! backward:  ∂L/∂x = g ⊙ m               y is linear in x, with the same mask
 //! ```
-//! The scale `1/(1 − p)` keeps the expected value, E[yᵢ] = xᵢ, so nothing changes
+//! The scale `1/(1 − p)` keeps the expected value, E\[yᵢ\] = xᵢ, so nothing changes
 //! between training and evaluation (where dropout is the identity).
 //! Saves the mask.
 //!
