@@ -288,33 +288,22 @@ pub(crate) fn macro_kernel_with<I: Isa, T: Simd<I>, const MR: usize, const NV: u
             // memset per edge tile.)
             let in_place = width == nr && csc == 1;
             let mut buf = [[MaybeUninit::<T>::uninit(); MAX_NR]; MR];
-            let call = if in_place {
-                let c = c.wrapping_offset(offset);
-                Call {
-                    kc,
-                    a: a_panel,
-                    rsa,
-                    csa,
-                    b: b_panel,
-                    c,
-                    rsc,
-                    rows: height,
-                    accumulate,
-                }
+            // Where the kernel writes: C itself, or the buffer (then added to C below).
+            let (target, target_rsc, target_rows, target_accumulates) = if in_place {
+                (c.wrapping_offset(offset), rsc, height, accumulate)
             } else {
-                let c = buf.as_mut_ptr().cast();
-                let rsc = MAX_NR as isize;
-                Call {
-                    kc,
-                    a: a_panel,
-                    rsa,
-                    csa,
-                    b: b_panel,
-                    c,
-                    rsc,
-                    rows: kernel_rows,
-                    accumulate: false,
-                }
+                (buf.as_mut_ptr().cast(), MAX_NR as isize, kernel_rows, false)
+            };
+            let call = Call {
+                kc,
+                a: a_panel,
+                rsa,
+                csa,
+                b: b_panel,
+                c: target,
+                rsc: target_rsc,
+                rows: target_rows,
+                accumulate: target_accumulates,
             };
             // SAFETY: the token proves the CPU features; the packed panels hold MR·kc
             // and kc·NR elements from their starts (asserted above), and a kernel of
