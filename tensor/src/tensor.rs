@@ -225,13 +225,49 @@ impl Tensor {
             .expect("internal error: a standard-layout array is a slice; this is a bug")
     }
 
-    /// Whether both tensors share the same buffer (a view or clone of the other).
+    /// Whether the two tensors read overlapping memory of one buffer: a view or
+    /// clone of the other, or two views of one buffer that touch a common element.
+    ///
+    /// Each view spans the addresses from its lowest to its highest element
+    /// (`ptr + Σ min(0, (dᵢ−1)·sᵢ)` to `ptr + Σ max(0, (dᵢ−1)·sᵢ)`, strides in
+    /// elements); distinct allocations never overlap, so overlapping spans mean one
+    /// buffer. Two disjoint slices of one buffer (rows 0 and 1, say) answer false.
+    /// Empty tensors read no memory and share with nothing.
+    ///
+    /// ```
+    /// # use tensor::Tensor;
+    /// let x = Tensor::from_vec(vec![0f32, 1., 2., 3., 4., 5.], &[2, 3]);
+    /// assert!(x.narrow(1, 1, 2).shares_storage_with(&x)); // a view at an offset
+    /// assert!(!x.narrow(0, 0, 1).shares_storage_with(&x.narrow(0, 1, 1)));
+    /// let copy = Tensor::from_vec(x.to_vec::<f32>(), &[2, 3]);
+    /// assert!(!copy.shares_storage_with(&x));
+    /// ```
     pub fn shares_storage_with(&self, other: &Tensor) -> bool {
-        match (&self.storage, &other.storage) {
-            (Storage::F32(a), Storage::F32(b)) => a.as_ptr() == b.as_ptr(),
-            (Storage::F64(a), Storage::F64(b)) => a.as_ptr() == b.as_ptr(),
+        match (self.address_span(), other.address_span()) {
+            (Some((lo_a, hi_a)), Some((lo_b, hi_b))) => {
+                self.dtype() == other.dtype() && lo_a <= hi_b && lo_b <= hi_a
+            }
             _ => false,
         }
+    }
+
+    /// First and last byte address this tensor's elements occupy (`None` if empty).
+    fn address_span(&self) -> Option<(usize, usize)> {
+        if self.numel() == 0 {
+            return None;
+        }
+        let (ptr, item) = match &self.storage {
+            Storage::F32(a) => (a.as_ptr() as usize, std::mem::size_of::<f32>()),
+            Storage::F64(a) => (a.as_ptr() as usize, std::mem::size_of::<f64>()),
+        };
+        let (mut low, mut high) = (0isize, 0isize);
+        for (&dim, &stride) in self.shape().iter().zip(self.strides()) {
+            let reach = (dim as isize - 1) * stride;
+            low += reach.min(0);
+            high += reach.max(0);
+        }
+        let at = |offset: isize| ptr.wrapping_add_signed(offset * item as isize);
+        Some((at(low), at(high) + item - 1))
     }
 }
 

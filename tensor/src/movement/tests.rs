@@ -193,8 +193,12 @@ fn narrow_and_select_are_views() {
     for dtype in [DType::F32, DType::F64] {
         let x = m23(dtype);
         let n = x.narrow(-1, 1, 2);
-        // Same buffer (pointer equality needs offset 0, hence start 0 here).
         assert!(x.narrow(1, 0, 2).shares_storage_with(&x));
+        assert!(
+            n.shares_storage_with(&x),
+            "a view at an offset shares the buffer"
+        );
+        assert!(!x.narrow(0, 0, 1).shares_storage_with(&x.narrow(0, 1, 1)));
         assert_eq!(n.shape(), &[2, 2]);
         assert_eq!(n.to_vec::<f64>(), vec![1., 2., 4., 5.]);
         assert_eq!(x.narrow(0, 2, 0).shape(), &[0, 3]);
