@@ -203,6 +203,16 @@ mod tests {
         Tensor::randn(shape).to_dtype(DType::F64)
     }
 
+    /// Random f64 `gates_x: [T, B, 4H]`, `h_0`, `c_0: [B, H]`, `weight_hh: [4H, H]`.
+    fn inputs(steps: usize, batch: usize, hidden: usize) -> [Tensor; 4] {
+        [
+            randn64(&[steps, batch, 4 * hidden]),
+            randn64(&[batch, hidden]),
+            randn64(&[batch, hidden]),
+            randn64(&[4 * hidden, hidden]),
+        ]
+    }
+
     /// The same layer from per-step `matmul` and `lstm_cell` nodes.
     fn per_step(v: &[Var], reverse: bool) -> (Var, (Var, Var)) {
         let (gates_x, w_t) = (&v[0], v[3].t());
@@ -219,12 +229,7 @@ mod tests {
 
     #[test]
     fn values_and_gradients_equal_the_per_step_graph() {
-        let inputs = [
-            randn64(&[4, 3, 8]),
-            randn64(&[3, 2]),
-            randn64(&[3, 2]),
-            randn64(&[8, 2]),
-        ];
+        let inputs = inputs(4, 3, 2);
         let weights = [randn64(&[4, 3, 2]), randn64(&[3, 2]), randn64(&[3, 2])];
         for reverse in [false, true] {
             let run = |fused: bool| {
@@ -253,12 +258,7 @@ mod tests {
 
     #[test]
     fn gradcheck_both_directions() {
-        let inputs = [
-            randn64(&[3, 2, 8]),
-            randn64(&[2, 2]),
-            randn64(&[2, 2]),
-            randn64(&[8, 2]),
-        ];
+        let inputs = inputs(3, 2, 2);
         for reverse in [false, true] {
             gradcheck(
                 |v| {
