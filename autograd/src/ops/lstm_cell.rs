@@ -1,5 +1,5 @@
 //! `lstm_cell`: the elementwise part of one LSTM step as one op (PyTorch's gate order
-//! i, f, g, o; `nn`'s LSTM and LSTMCell call it once per time step).
+//! i, f, g, o; `nn`'s LSTMCell and the whole-sequence `lstm` op call it once per step).
 //!
 //! ```text
 //! forward:   a: [B, 4H] gate pre-activations,  c: [B, H]  →  [h', c']: [2, B, H]
@@ -14,7 +14,8 @@
 //! same numbers (tested below) with 12 graph nodes and their buffers per step, which
 //! for a batch of 32 costs more than the arithmetic. Saves the four activations, `c`
 //! and `tanh(c')`; the kernels are in `tensor::lstm_cell`.
-//! `nn::layers::rnn::lstm` runs it once per time step. Read next: [`crate::ops::index_select`].
+//! `nn::layers::rnn::cell::LSTMCell` runs it once per call, and [`crate::ops::lstm`]
+//! once per time step inside its one node. Read next: [`crate::ops::lstm`].
 
 use tensor::Tensor;
 use tensor::lstm_cell::LstmCellCache;

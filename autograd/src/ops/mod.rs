@@ -49,6 +49,7 @@ pub mod linear;
 pub mod matmul;
 
 // fused layer steps
+pub mod lstm;
 pub mod lstm_cell;
 
 // indexing and selection

@@ -112,7 +112,7 @@ impl LSTMCell {
         );
         let w = &self.weights;
         let gates_x = w.project_input(&x);
-        let gates_h = super::affine(&h, &w.weight_hh.t(), w.bias_hh.as_ref());
+        let gates_h = h.linear(&w.weight_hh, w.bias_hh.as_ref());
         let (h_next, c_next) = lstm_step(&gates_x, &gates_h, &c);
         (unbatch(h_next, batched), unbatch(c_next, batched))
     }
@@ -145,7 +145,7 @@ impl GRUCell {
         let h = cell_state("GRUCell", &name, "h", h, &x, self.hidden_size);
         let w = &self.weights;
         let gates_x = w.project_input(&x);
-        let gates_h = super::affine(&h, &w.weight_hh.t(), w.bias_hh.as_ref());
+        let gates_h = h.linear(&w.weight_hh, w.bias_hh.as_ref());
         unbatch(gru_step(&gates_x, &gates_h, &h), batched)
     }
 }

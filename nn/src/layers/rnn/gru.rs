@@ -119,17 +119,19 @@ impl Recurrence for GRU {
     type State = Var;
     const GATES: usize = 3;
 
-    fn step(gates_x: &Var, gates_h: &Var, h: &Var) -> Var {
-        gru_step(gates_x, gates_h, h)
-    }
-
-    fn hidden(h: &Var) -> &Var {
-        h
-    }
-
     /// `(b_ih, b_hh)`: `b_hn` must stay inside `r ⊙ (W_hn h + b_hn)`.
     fn biases(w: &RnnWeights) -> (Option<Var>, Option<Var>) {
         (w.bias_ih.clone(), w.bias_hh.clone())
+    }
+
+    fn sequence(
+        gates_x: &Var,
+        w: &RnnWeights,
+        hidden_bias: Option<&Var>,
+        h_0: Var,
+        reverse: bool,
+    ) -> (Var, Var) {
+        stack::step_by_step(gates_x, w, hidden_bias, h_0, reverse, gru_step)
     }
 }
 

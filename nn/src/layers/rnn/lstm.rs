@@ -111,8 +111,9 @@ impl LSTM {
     }
 }
 
-/// One LSTM step from the precomputed gate inputs: the equations in this file's header.
-/// Shared by [`LSTM`] and [`super::cell::LSTMCell`].
+/// One LSTM step from the precomputed gate inputs: the equations in this file's header,
+/// as [`super::cell::LSTMCell`] runs them ([`LSTM`] runs the same kernel for every step
+/// inside one op, [`Var::lstm`]).
 ///
 /// # Shapes
 /// `gates_x`, `gates_h`: `[B, 4H]`; `c`: `[B, H]` → `(h_t, c_t)`, each `[B, H]`.
@@ -126,14 +127,6 @@ impl Recurrence for LSTM {
     type State = (Var, Var);
     const GATES: usize = 4;
 
-    fn step(gates_x: &Var, gates_h: &Var, (_, c): &(Var, Var)) -> (Var, Var) {
-        lstm_step(gates_x, gates_h, c)
-    }
-
-    fn hidden((h, _): &(Var, Var)) -> &Var {
-        h
-    }
-
     /// `(b_ih + b_hh, None)`: only the sum reaches the gates.
     fn biases(w: &RnnWeights) -> (Option<Var>, Option<Var>) {
         let sum = match (&w.bias_ih, &w.bias_hh) {
@@ -141,6 +134,17 @@ impl Recurrence for LSTM {
             _ => None,
         };
         (sum, None)
+    }
+
+    /// The whole sequence as one op, [`Var::lstm`] (`b_hh` is already in `gates_x`).
+    fn sequence(
+        gates_x: &Var,
+        w: &RnnWeights,
+        _hidden_bias: Option<&Var>,
+        (h_0, c_0): (Var, Var),
+        reverse: bool,
+    ) -> (Var, (Var, Var)) {
+        gates_x.lstm(&h_0, &c_0, &w.weight_hh, reverse)
     }
 }
 

@@ -199,16 +199,7 @@ impl RnnWeights {
 
     /// `x · W_ihᵀ + b_ih` for `x: [N, input]` (N = T·B rows at once) → `[N, G·H]`.
     pub fn project_input(&self, x: &Var) -> Var {
-        affine(x, &self.weight_ih.t(), self.bias_ih.as_ref())
-    }
-}
-
-/// `x · w_t + b`: `w_t` is an already transposed weight (a view, made once per loop).
-fn affine(x: &Var, w_t: &Var, b: Option<&Var>) -> Var {
-    let y = x.matmul(w_t);
-    match b {
-        Some(b) => &y + b,
-        None => y,
+        x.linear(&self.weight_ih, self.bias_ih.as_ref())
     }
 }
 

@@ -6,7 +6,7 @@
 //!     if k > 0: x = dropout(x)                               (training only)
 //!     for direction d in forward (, reverse):
 //!         gates_x = x · W_ihᵀ + b_ih          one matmul over [T·B, C] → [T, B, G·H]
-//!         for t in 0 .. T   (T−1 down to 0 for reverse):
+//!         for t in 0 .. T   (T−1 down to 0 for reverse):      (Recurrence::sequence)
 //!             gates_h = h · W_hhᵀ + b_hh      one matmul [B, H] · [H, G·H]
 //!             (LSTM adds b_hh to gates_x instead: one add for all steps, not T)
 //!             state   = step(gates_x[t], gates_h, state)   (the LSTM or GRU equations)
@@ -14,14 +14,17 @@
 //!     x = cat(out_forward, out_reverse) along features       [T, B, D·H]
 //! output = x,   final states: one per (layer, direction), index k·D + d
 //! ```
-//! What differs between LSTM and GRU (the state, the number of gates, one step) is
-//! the [`Recurrence`] trait, implemented in `lstm.rs` and `gru.rs`.
+//! What differs between LSTM and GRU (the state, the number of gates, the loop over
+//! time) is the [`Recurrence`] trait, implemented in `lstm.rs` and `gru.rs`. GRU's loop
+//! is [`step_by_step`], a few graph nodes per step; LSTM's is one autograd op for the
+//! whole sequence (`autograd::ops::lstm`), which also computes `∂L/∂W_hh` as one
+//! product over all steps instead of one per step.
 
 use autograd::Var;
 use tensor::DType;
 use tensor::error::{ErrorKind, ShapeError};
 
-use super::{RnnConfig, RnnWeights, affine};
+use super::{RnnConfig, RnnWeights};
 
 /// One recurrent cell type, as the shared loop sees it.
 pub(crate) trait Recurrence {
@@ -29,14 +32,51 @@ pub(crate) trait Recurrence {
     type State: Clone;
     /// Gates per unit: 4 for LSTM, 3 for GRU.
     const GATES: usize;
-    /// The next state from this step's `gates_x = x_t·W_ihᵀ + b_ih` and
-    /// `gates_h = h·W_hhᵀ + b_hh` (both `[B, G·H]`) and the previous state.
-    fn step(gates_x: &Var, gates_h: &Var, state: &Self::State) -> Self::State;
-    /// The hidden state `h` (what the layer outputs at each step).
-    fn hidden(state: &Self::State) -> &Var;
     /// The biases to add to `x·W_ihᵀ` (once, for all steps) and to `h·W_hhᵀ` (at
     /// every step). An LSTM only uses `b_ih + b_hh`, so it adds both up front.
     fn biases(w: &RnnWeights) -> (Option<Var>, Option<Var>);
+    /// One direction of one layer over the whole sequence, from
+    /// `gates_x = x·W_ihᵀ + b_ih` (`[T, B, G·H]`, every step at once) and the initial
+    /// state: every step's `h` (`[T, B, H]`, in time order) and the final state.
+    /// GRU runs [`step_by_step`]; LSTM runs the whole-sequence op `Var::lstm`.
+    fn sequence(
+        gates_x: &Var,
+        w: &RnnWeights,
+        hidden_bias: Option<&Var>,
+        initial: Self::State,
+        reverse: bool,
+    ) -> (Var, Self::State);
+}
+
+/// The recurrence as a graph of per-step nodes, for a cell whose state is `h` alone:
+/// `gates_h = h·W_hhᵀ + b_hh`, then `h = step(gates_x[t], gates_h, h)` for each `t`
+/// (`T−1` down to `0` when `reverse`). Returns `([T, B, H]` in time order, `h_last)`.
+pub(crate) fn step_by_step(
+    gates_x: &Var,
+    w: &RnnWeights,
+    hidden_bias: Option<&Var>,
+    h_0: Var,
+    reverse: bool,
+    step: fn(&Var, &Var, &Var) -> Var,
+) -> (Var, Var) {
+    let gates_x = split_steps(gates_x);
+    let steps = gates_x.len();
+    let mut h = h_0;
+    let mut hs = Vec::with_capacity(steps);
+    let order: Vec<usize> = if reverse {
+        (0..steps).rev().collect()
+    } else {
+        (0..steps).collect()
+    };
+    for t in order {
+        let gates_h = h.linear(&w.weight_hh, hidden_bias);
+        h = step(&gates_x[t], &gates_h, &h);
+        hs.push(h.clone());
+    }
+    if reverse {
+        hs.reverse(); // output[t] is the state after reading x_t, in time order
+    }
+    (Var::stack(&hs, 0), h)
 }
 
 /// Run every layer and direction over a time-major input `[T, B, C]`, starting from
@@ -63,31 +103,16 @@ pub(crate) fn run<R: Recurrence>(
         for reverse in [false, true].into_iter().take(dirs) {
             let w = &weights[layer * dirs + usize::from(reverse)];
             let (input_bias, hidden_bias) = R::biases(w);
-            let gates_x = affine(&rows, &w.weight_ih.t(), input_bias.as_ref()).reshape(&[
+            let gates_x = rows.linear(&w.weight_ih, input_bias.as_ref()).reshape(&[
                 steps,
                 batch,
                 R::GATES * config.hidden_size,
             ]);
-            let gates_x = split_steps(&gates_x);
-            let weight_hh_t = w.weight_hh.t();
-            let mut state = initial
+            let state = initial
                 .next()
                 .expect("one initial state per layer and direction");
-            let mut hs = Vec::with_capacity(steps);
-            let order: Vec<usize> = if reverse {
-                (0..steps).rev().collect()
-            } else {
-                (0..steps).collect()
-            };
-            for t in order {
-                let gates_h = affine(R::hidden(&state), &weight_hh_t, hidden_bias.as_ref());
-                state = R::step(&gates_x[t], &gates_h, &state);
-                hs.push(R::hidden(&state).clone());
-            }
-            if reverse {
-                hs.reverse(); // output[t] is the state after reading x_t, in time order
-            }
-            outputs.push(Var::stack(&hs, 0));
+            let (output, state) = R::sequence(&gates_x, w, hidden_bias.as_ref(), state, reverse);
+            outputs.push(output);
             finals.push(state);
         }
         x = match outputs.len() {
