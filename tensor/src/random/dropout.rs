@@ -49,7 +49,7 @@ impl DropoutMask {
     #[track_caller]
     pub fn new(p: f64) -> DropoutMask {
         assert!((0.0..1.0).contains(&p), "dropout: p = {p} is not in [0, 1)");
-        let key = with_rng(|rng| rand::Rng::r#gen(rng));
+        let key: u64 = with_rng(rand::Rng::r#gen);
         DropoutMask { key, p }
     }
 
