@@ -3,18 +3,21 @@
 //!
 //! The generator is a process-wide `StdRng` behind a mutex: draws happen in program
 //! order, so the same seed gives the same numbers on every run with the same code.
+//! Dropout masks, the bulk of the draws in training, take one key from it and expand
+//! it with a cheaper counter-based generator ([`dropout`]).
 //! Normal samples use the Box–Muller transform:
 //! ```text
 //! u1, u2 ~ U(0, 1]      z = sqrt(-2 ln u1) · cos(2π u2)  ~ N(0, 1)
 //! ```
-//! Read next: [`crate::elementwise`].
+//! Read next: [`dropout`], then [`crate::elementwise`].
+
+pub mod dropout;
 
 use std::sync::{Mutex, MutexGuard};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::dtype::{DType, Element};
 use crate::tensor::Tensor;
 
 /// The seed used until [`manual_seed`] is called.
@@ -49,38 +52,6 @@ fn standard_normal(rng: &mut StdRng) -> f64 {
     (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
 }
 
-/// `len` dropout-mask values (see [`Tensor::dropout_mask`]) and, if `x` is given,
-/// `x ⊙ mask`, drawn 256 at a time so each chunk of the mask is used while in cache.
-fn draw_mask<T: Element>(len: usize, p: f64, x: Option<&[T]>) -> (Vec<T>, Vec<T>) {
-    let threshold = (p * 4_294_967_296.0).round() as u64; // p · 2³²
-    let scale = T::of(1.0 / (1.0 - p));
-    let (mut mask, mut y) = (
-        Vec::with_capacity(len),
-        Vec::with_capacity(x.map_or(0, <[T]>::len)),
-    );
-    let mut bits = [0u32; 256];
-    with_rng(|rng| {
-        for start in (0..len).step_by(bits.len()) {
-            let bits = &mut bits[..(len - start).min(256)];
-            rng.fill(&mut bits[..]);
-            // a select, not a branch: keeping is random, so a branch would mispredict
-            let keep = |u: &u32| {
-                if u64::from(*u) >= threshold {
-                    scale
-                } else {
-                    T::zero()
-                }
-            };
-            mask.extend(bits.iter().map(keep));
-            if let Some(x) = x {
-                let (x, m) = (&x[start..start + bits.len()], &mask[start..]);
-                y.extend(x.iter().zip(m).map(|(&x, &m)| x * m));
-            }
-        }
-    });
-    (mask, y)
-}
-
 impl Tensor {
     /// f32 tensor with elements drawn from `U(low, high)`.
     pub fn uniform(shape: &[usize], low: f64, high: f64) -> Tensor {
@@ -107,88 +78,6 @@ impl Tensor {
     /// f32 tensor with elements drawn from `U(0, 1)`, as `torch.rand`.
     pub fn rand(shape: &[usize]) -> Tensor {
         Tensor::uniform(shape, 0.0, 1.0)
-    }
-
-    /// The mask of inverted dropout: each element is `1/(1 − p)` with probability
-    /// `1 − p` (kept) and `0` with probability `p` (dropped), in `dtype`.
-    ///
-    /// ```text
-    /// u ~ U{0, .., 2³² − 1}         one 32-bit draw per element
-    /// mᵢ = 1/(1 − p)  if u ≥ round(p · 2³²)      P(keep) = 1 − p  (to 2⁻³²)
-    ///    = 0          otherwise
-    /// ```
-    /// One 32-bit integer per element, compared with a threshold, is all a Bernoulli
-    /// draw needs: it costs half the generator output of a `f64` uniform, and the mask
-    /// is written in its final form in one pass (no uniform tensor, no comparison and
-    /// scaling passes).
-    ///
-    /// # Panics
-    /// If `p` is not in `[0, 1)` (a mask for `p = 1` would divide by zero).
-    ///
-    /// ```
-    /// # use tensor::{DType, Tensor, manual_seed};
-    /// manual_seed(3);
-    /// let m = Tensor::dropout_mask(&[1000], 0.5, DType::F32).to_vec::<f32>();
-    /// assert!(m.iter().all(|&v| v == 0.0 || v == 2.0));
-    /// manual_seed(3); // the same seed gives the same mask
-    /// assert_eq!(m, Tensor::dropout_mask(&[1000], 0.5, DType::F32).to_vec::<f32>());
-    /// ```
-    #[track_caller]
-    pub fn dropout_mask(shape: &[usize], p: f64, dtype: DType) -> Tensor {
-        assert!(
-            (0.0..1.0).contains(&p),
-            "dropout_mask: p = {p} is not in [0, 1)"
-        );
-        fn mask<T: Element>(shape: &[usize], p: f64) -> Tensor {
-            let (mask, _) = draw_mask::<T>(shape.iter().product(), p, None);
-            Tensor::try_from_vec_of(mask, shape)
-                .expect("internal error: the data has numel(shape) elements; this is a bug")
-        }
-        match dtype {
-            DType::F32 => mask::<f32>(shape, p),
-            DType::F64 => mask::<f64>(shape, p),
-        }
-    }
-
-    /// Inverted dropout of `self`: `(self ⊙ m, m)` with `m` a fresh
-    /// [`Tensor::dropout_mask`] (the same draws, so the same seed gives the same mask),
-    /// both written in one pass, chunk by chunk, instead of a mask pass and a multiply.
-    ///
-    /// # Shapes
-    /// `self`: any → `(y, m)`, each `self`'s shape.
-    ///
-    /// # Panics
-    /// If `p` is not in `[0, 1)`.
-    ///
-    /// ```
-    /// # use tensor::{DType, Tensor, manual_seed};
-    /// let x = Tensor::full(&[1000], 3.0);
-    /// manual_seed(5);
-    /// let (y, m) = x.dropout(0.5);
-    /// assert_eq!(y.to_vec::<f32>(), (&x * &m).to_vec::<f32>());
-    /// manual_seed(5);
-    /// assert_eq!(m.to_vec::<f32>(), Tensor::dropout_mask(&[1000], 0.5, DType::F32).to_vec::<f32>());
-    /// ```
-    #[track_caller]
-    pub fn dropout(&self, p: f64) -> (Tensor, Tensor) {
-        assert!((0.0..1.0).contains(&p), "dropout: p = {p} is not in [0, 1)");
-        fn apply<T: Element>(x: &Tensor, p: f64) -> (Tensor, Tensor) {
-            let data = x
-                .array::<T>()
-                .as_slice()
-                .expect("internal error: dropout reads a contiguous tensor; this is a bug");
-            let (mask, y) = draw_mask(data.len(), p, Some(data));
-            let tensor = |v: Vec<T>| {
-                Tensor::try_from_vec_of(v, x.shape())
-                    .expect("internal error: one number per element; this is a bug")
-            };
-            (tensor(y), tensor(mask))
-        }
-        let x = self.contiguous();
-        match self.dtype() {
-            DType::F32 => apply::<f32>(&x, p),
-            DType::F64 => apply::<f64>(&x, p),
-        }
     }
 
     /// f32 tensor with elements drawn from `N(0, 1)`, as `torch.randn`.
@@ -218,19 +107,5 @@ mod tests {
         assert!((var.sqrt() - 3.0).abs() < 0.1, "std {}", var.sqrt());
         let u: Vec<f64> = Tensor::uniform(&[1000], -1.0, 1.0).to_vec();
         assert!(u.iter().all(|&x| (-1.0..1.0).contains(&x)));
-    }
-
-    #[test]
-    fn dropout_masks_keep_one_minus_p() {
-        // (Repeatability with the seed is checked in the doc example: it runs in its own
-        // process, while unit tests share the global generator with other threads.)
-        for (p, dtype) in [(0.1, DType::F32), (0.5, DType::F64), (0.9, DType::F32)] {
-            let m: Vec<f64> = Tensor::dropout_mask(&[20_000], p, dtype).to_vec();
-            let kept = m.iter().filter(|&&v| v != 0.0).count() as f64 / m.len() as f64;
-            assert!((kept - (1.0 - p)).abs() < 0.015, "p {p}: kept {kept}");
-            let scale = 1.0 / (1.0 - p);
-            assert!(m.iter().all(|&v| v == 0.0 || (v - scale).abs() < 1e-6));
-        }
-        assert!(Tensor::dropout_mask(&[100], 0.0, DType::F32).to_vec::<f32>() == [1.0; 100]);
     }
 }

@@ -62,6 +62,15 @@ fn log_softmax_backward_lane<T: Element>(y: &[T], g: &[T], dx: &mut [T]) {
         .for_each(|(dx, &g)| *dx = g - *dx * g_sum);
 }
 
+/// `∂L/∂x` of softmax for one lane, from its output `y` and `g = ∂L/∂y`:
+/// `yᵢ · (gᵢ − Σⱼ yⱼ gⱼ)` (the Jacobian `diag(y) − y yᵀ` applied to `g`).
+fn softmax_backward_lane<T: Element>(y: &[T], g: &[T], dx: &mut [T]) {
+    let dot = y.iter().zip(g).fold(T::zero(), |s, (&y, &g)| s + y * g);
+    dx.iter_mut()
+        .zip(y.iter().zip(g))
+        .for_each(|(dx, (&y, &g))| *dx = y * (g - dot));
+}
+
 /// A new row-major array of `a`'s shape, each lane along `axis` written by
 /// `f(lane of a, lane of b, output lane)` (`a` and `b` have the same shape); lanes are
 /// spread over rayon when `a` is large.
@@ -192,11 +201,49 @@ impl Tensor {
     /// If the shapes or dtypes differ, or `dim` is out of range.
     #[track_caller]
     pub fn log_softmax_backward(&self, grad: &Tensor, dim: isize) -> Tensor {
-        const OP: &str = "log_softmax_backward";
-        check_same_dtype(OP, self, grad).or_raise();
+        self.lanes_backward(
+            "log_softmax_backward",
+            grad,
+            dim,
+            log_softmax_backward_lane,
+            log_softmax_backward_lane,
+        )
+    }
+
+    /// The gradient of [`Tensor::softmax`] along `dim`, with `self` its output `y` and
+    /// `grad = ∂L/∂y`: `∂L/∂xᵢ = yᵢ · (gᵢ − Σⱼ yⱼ gⱼ)` on every lane, in one pass per
+    /// lane (`∂yⱼ/∂xᵢ = yⱼ (δᵢⱼ − yᵢ)`).
+    ///
+    /// # Shapes
+    /// `self` and `grad` have the same shape; so has the output (contiguous).
+    ///
+    /// # Panics
+    /// If the shapes or dtypes differ, or `dim` is out of range.
+    #[track_caller]
+    pub fn softmax_backward(&self, grad: &Tensor, dim: isize) -> Tensor {
+        self.lanes_backward(
+            "softmax_backward",
+            grad,
+            dim,
+            softmax_backward_lane,
+            softmax_backward_lane,
+        )
+    }
+
+    /// A backward lane kernel on `self` (an output) and `grad` of the same shape.
+    #[track_caller]
+    fn lanes_backward(
+        &self,
+        op: &'static str,
+        grad: &Tensor,
+        dim: isize,
+        f32_fn: fn(&[f32], &[f32], &mut [f32]),
+        f64_fn: fn(&[f64], &[f64], &mut [f64]),
+    ) -> Tensor {
+        check_same_dtype(op, self, grad).or_raise();
         if self.shape() != grad.shape() {
             ShapeError::new(
-                OP,
+                op,
                 ErrorKind::Shape,
                 format!(
                     "the gradient has shape {:?}, the output {:?}",
@@ -206,14 +253,10 @@ impl Tensor {
             )
             .raise();
         }
-        let axis = normalize_dim(OP, dim, self.shape()).or_raise();
+        let axis = normalize_dim(op, dim, self.shape()).or_raise();
         match (&self.storage, &grad.storage) {
-            (Storage::F32(y), Storage::F32(g)) => {
-                Tensor::from_array(zip_lanes(y, g, axis, log_softmax_backward_lane))
-            }
-            (Storage::F64(y), Storage::F64(g)) => {
-                Tensor::from_array(zip_lanes(y, g, axis, log_softmax_backward_lane))
-            }
+            (Storage::F32(y), Storage::F32(g)) => Tensor::from_array(zip_lanes(y, g, axis, f32_fn)),
+            (Storage::F64(y), Storage::F64(g)) => Tensor::from_array(zip_lanes(y, g, axis, f64_fn)),
             _ => unreachable!("dtypes were checked equal above"),
         }
     }

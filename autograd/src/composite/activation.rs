@@ -1,36 +1,16 @@
-//! Activations and friends composed from primitives: softmax, silu, minimum.
+//! Activations and friends composed from primitives: silu, minimum.
 //!
 //! ```text
-//! softmax(x)      = exp(log_softmax(x))                 (stable through log_softmax)
 //! silu(x)         = x · σ(x)                            (a.k.a. swish)
 //! minimum(a, b)   = −maximum(−a, −b)
 //! ```
-//! Dropout is not here: it is a primitive, [`crate::ops::dropout`] (measured faster).
+//! Dropout and softmax are not here: they are primitives, [`crate::ops::dropout`] and
+//! [`crate::ops::softmax`] (measured faster).
 //! Read next: [`crate::composite::movement`].
 
 use crate::var::Var;
 
 impl Var {
-    /// Probabilities along `dim`: `exp(xᵢ) / Σⱼ exp(xⱼ)`, computed as `exp(log_softmax)`.
-    ///
-    /// # Shapes
-    /// Any shape with at least one dim; output has the input's shape.
-    ///
-    /// # Panics
-    /// If `dim` is out of range.
-    ///
-    /// # Examples
-    /// ```
-    /// # use autograd::Var; use tensor::Tensor;
-    /// let x = Var::new(Tensor::from_vec(vec![0.0, 3f32.ln()], &[2]));
-    /// let p = x.softmax(-1).value().to_vec::<f32>(); // [1, 3] / 4
-    /// assert!((p[0] - 0.25).abs() < 1e-6 && (p[1] - 0.75).abs() < 1e-6);
-    /// ```
-    #[track_caller]
-    pub fn softmax(&self, dim: isize) -> Var {
-        self.log_softmax(dim).exp()
-    }
-
     /// SiLU (swish): `x · σ(x)`, elementwise.
     ///
     /// # Shapes
@@ -64,34 +44,6 @@ mod tests {
         for (x, y) in a.iter().zip(b) {
             assert!((x - y).abs() <= tol, "{a:?} vs {b:?}");
         }
-    }
-
-    #[test]
-    fn softmax_known_values_and_rows_sum_to_one() {
-        let x = Var::new(Tensor::from_vec_f64(
-            vec![0.0, 2f64.ln(), 0.0, 0.0],
-            &[2, 2],
-        ));
-        // row 0: [1, 2] / 3; row 1: [½, ½]
-        close(
-            &x.softmax(1).value().to_vec::<f64>(),
-            &[1. / 3., 2. / 3., 0.5, 0.5],
-            1e-12,
-        );
-        // along dim 0: column 0 = softmax([0, 0]), column 1 = softmax([ln 2, 0]) = [2/3, 1/3]
-        close(
-            &x.softmax(0).value().to_vec::<f64>(),
-            &[0.5, 2. / 3., 0.5, 1. / 3.],
-            1e-12,
-        );
-    }
-
-    #[test]
-    fn softmax_gradient_of_a_constant_sum_is_zero() {
-        // Σ softmax = 1 for every x, so its gradient vanishes
-        let x = Var::param(Tensor::from_vec_f64(vec![0.5, -1.0, 2.0], &[3]));
-        x.softmax(0).sum().backward();
-        close(&x.grad().unwrap().to_vec::<f64>(), &[0.0; 3], 1e-12);
     }
 
     #[test]

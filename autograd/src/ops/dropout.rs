@@ -8,30 +8,33 @@
 //! ```
 //! The scale `1/(1 − p)` keeps the expected value, E\[yᵢ\] = xᵢ, so nothing changes
 //! between training and evaluation (where dropout is the identity).
-//! Saves the mask.
+//! Saves the mask as a [`DropoutMask`], the key of its random stream, not as numbers:
+//! the backward draws the same mask again and applies it to `g`.
 //!
-//! Why a primitive and not the composite `x * Var::new(mask)`: the mask is drawn in one
-//! pass in its final form, `y` with it chunk by chunk ([`Tensor::dropout`]), and the
-//! backward computes only `g ⊙ m` (`mul` would also compute the unused gradient of the mask, `g ⊙ x`). A
-//! transformer step draws ~10 million mask elements, so the passes saved show.
+//! Why a primitive and not the composite `x * Var::new(mask)`: `y` is computed with
+//! the mask chunk by chunk, in one pass, and no mask tensor is ever written — the
+//! backward computes only `g ⊙ m` from the key (`mul` would keep a mask tensor and
+//! also compute its unused gradient, `g ⊙ x`). A transformer step draws ~10 million
+//! mask elements, so the passes and the memory saved show.
 //! Read next: [`crate::ops::layer_norm`].
 
 use tensor::Tensor;
 use tensor::error::{ErrorKind, ShapeError};
+use tensor::random::dropout::DropoutMask;
 
 use crate::function::{Function, record};
 use crate::var::Var;
 
-/// The `dropout` op; holds the scaled mask `m`.
+/// The `dropout` op; holds the mask `m` (as its key).
 pub struct Dropout {
-    mask: Tensor,
+    mask: DropoutMask,
 }
 
 impl Dropout {
     /// `y = x ⊙ m` with a fresh mask from the global generator (`0 < p < 1`).
     pub fn forward(x: &Tensor, p: f64) -> (Tensor, Dropout) {
-        let (y, mask) = x.dropout(p);
-        (y, Dropout { mask })
+        let mask = DropoutMask::new(p);
+        (mask.apply(x), Dropout { mask })
     }
 }
 
@@ -40,7 +43,7 @@ impl Function for Dropout {
         "dropout"
     }
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
-        vec![Some(grad_out * &self.mask)]
+        vec![Some(self.mask.apply(grad_out))]
     }
 }
 

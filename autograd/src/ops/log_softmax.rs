@@ -12,8 +12,8 @@
 //! compare it with the composite, forward and backward.
 //! Saves the output `y` and the (normalized) dim.
 //!
-//! Composites built on it: `softmax` (in [`crate::composite`]) and the losses in `nn`.
-//! Read next: [`crate::composite`].
+//! Built on it: the losses in `nn`; [`crate::ops::softmax`] is its sibling.
+//! Read next: [`crate::ops::softmax`].
 
 use tensor::Tensor;
 use tensor::error::OrRaise;

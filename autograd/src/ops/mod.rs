@@ -2,7 +2,7 @@
 //! derivation of its backward, what forward saves and why, one struct with `forward`
 //! directly above `backward`, the `Var` method, and tests.
 //!
-//! Everything else (mean, var, softmax, silu, stack, ...) is a composite of these, in
+//! Everything else (mean, var, silu, stack, ...) is a composite of these, in
 //! [`crate::composite`], and needs no handwritten backward.
 
 // elementwise, binary (equal shapes; broadcasting is the explicit broadcast_to node)
@@ -34,6 +34,7 @@ pub mod tanh;
 pub mod log_softmax;
 pub mod log_softmax_gather;
 pub mod max_dim;
+pub mod softmax;
 pub mod sum;
 
 // movement

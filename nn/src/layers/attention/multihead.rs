@@ -155,12 +155,10 @@ impl MultiheadAttention {
             (true, true) => x.clone(),
             (true, false) => x.transpose(0, 1),
         };
-        let self_attention = query.id() == key.id() && key.id() == value.id();
         let (q, k, v) = self.in_projection(
             &to_batch_major(query),
             &to_batch_major(key),
             &to_batch_major(value),
-            self_attention,
         );
         // [B, T, E] → [B, T, H, D] → [B, H, T, D]
         let heads = |x: Var, t: usize| x.reshape(&[b, t, h, d]).permute(&[0, 2, 1, 3]);
@@ -194,48 +192,28 @@ impl MultiheadAttention {
         (output, weights)
     }
 
-    /// `Q, K, V` from the inputs, each `[B, T, E]`. Self-attention uses one matmul
-    /// with the stacked `in_proj_weight` and splits the result in three.
-    fn in_projection(
-        &self,
-        query: &Var,
-        key: &Var,
-        value: &Var,
-        self_attention: bool,
-    ) -> (Var, Var, Var) {
-        let e = self.config.embed_dim as isize;
-        let bias = |i: usize| {
-            self.in_proj_bias
-                .as_ref()
-                .map(|b| b.narrow(0, i * e as usize, e as usize))
+    /// `Q, K, V` from the inputs, each `[B, T, E]`. With the stacked `in_proj_weight`,
+    /// each projection uses its rows (a view, no copy), also in self-attention: one
+    /// product with all of `[3E, E]` and a split of the `[B, T, 3E]` result would make
+    /// the split's backward write three `[B, T, 3E]` gradients (zeros around each
+    /// part) and the head reshapes copy the strided parts, where the weight rows'
+    /// backward writes `[3E, E]` ones (`E` ≪ `B·T`).
+    fn in_projection(&self, query: &Var, key: &Var, value: &Var) -> (Var, Var, Var) {
+        let e = self.config.embed_dim;
+        let bias = |i: usize| self.in_proj_bias.as_ref().map(|b| b.narrow(0, i * e, e));
+        let weight = |i: usize, separate: &Option<Var>| match &self.in_proj_weight {
+            Some(w) => w.narrow(0, i * e, e),
+            None => separate
+                .clone()
+                .expect("internal error: q/k/v_proj_weight missing; this is a bug"),
         };
-        let affine = |x: &Var, w: &Var, b: Option<Var>| x.linear(w, b.as_ref());
-        if let Some(w) = &self.in_proj_weight {
-            if self_attention {
-                let qkv = affine(query, w, self.in_proj_bias.clone());
-                let mut parts = qkv.chunk(3, -1).into_iter();
-                let mut next = || {
-                    parts
-                        .next()
-                        .expect("internal error: chunk(3) gave 3 parts; this is a bug")
-                };
-                return (next(), next(), next());
-            }
-            let w_i = |i: usize| w.narrow(0, i * e as usize, e as usize);
-            return (
-                affine(query, &w_i(0), bias(0)),
-                affine(key, &w_i(1), bias(1)),
-                affine(value, &w_i(2), bias(2)),
-            );
-        }
-        let separate = |w: &Option<Var>| {
-            w.clone()
-                .expect("internal error: q/k/v_proj_weight missing; this is a bug")
+        let project = |i: usize, x: &Var, separate: &Option<Var>| {
+            x.linear(&weight(i, separate), bias(i).as_ref())
         };
         (
-            affine(query, &separate(&self.q_proj_weight), bias(0)),
-            affine(key, &separate(&self.k_proj_weight), bias(1)),
-            affine(value, &separate(&self.v_proj_weight), bias(2)),
+            project(0, query, &self.q_proj_weight),
+            project(1, key, &self.k_proj_weight),
+            project(2, value, &self.v_proj_weight),
         )
     }
 
