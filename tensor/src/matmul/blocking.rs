@@ -122,7 +122,7 @@ pub(crate) fn gemm<I: Isa, T: Simd<I> + Packable>(
     let row_tiles = m.div_ceil(rows);
     let b_in_place = b_in_place(k, n, b.strides()[1], size_of::<T>());
     let b_len = if b_in_place {
-        nr * k // the partial micro-panel only
+        nr * k * usize::from(n % nr != 0) // the partial micro-panel only, if any
     } else {
         KC.min(k) * nc_max.min(n.next_multiple_of(nr))
     };
@@ -167,18 +167,19 @@ pub(crate) fn gemm<I: Isa, T: Simd<I> + Packable>(
                     let (height, width) = tile.dim();
                     let a_block = a.slice(s![row0..row0 + height, pc..pc + kc]);
                     let in_place = a_in_place(height, width, kc, size_of::<T>(), nr);
+                    // Only the partial micro-panel at the bottom is packed in place,
+                    // if any, and unless its kernel reads exactly its rows.
+                    let tail = height % mr;
+                    let pack_tail = tail != 0 && tail_rows(tail, mr) != tail;
                     let a_len = if in_place {
-                        mr
+                        mr * usize::from(pack_tail)
                     } else {
                         height.next_multiple_of(mr)
                     } * kc;
                     with_buffer(Buffer::A, a_len, |packed_a: &mut [T]| {
                         let a_panels = if in_place {
-                            // Only the partial micro-panel at the bottom, if any,
-                            // and unless its kernel reads exactly its rows in place.
-                            let full = height / mr * mr;
-                            if full < height && tail_rows(height - full, mr) != height - full {
-                                pack_panel(&a_block, full, mr, packed_a);
+                            if pack_tail {
+                                pack_panel(&a_block, height - tail, mr, packed_a);
                             }
                             Panels::InPlace {
                                 block: a_block.view(),

@@ -234,13 +234,17 @@ type Panel<T> = (*const T, isize, isize, bool);
 
 impl<'a, T> Panels<'a, T> {
     /// Whether the panels cover a block of `rows × kc` in micro-panels of `width`
-    /// rows: the kernel reads them through unchecked pointers, so this is asserted
-    /// before it runs.
-    fn cover(&self, rows: usize, width: usize, kc: usize) -> bool {
+    /// rows, for a kernel that reads `last_reads` rows of the last, partial one (if
+    /// any): the kernel reads them through unchecked pointers, so this is asserted
+    /// before it runs. In place, the partial panel is packed in `last` unless the
+    /// block has all the rows the kernel reads.
+    fn cover(&self, rows: usize, width: usize, kc: usize, last_reads: usize) -> bool {
         match self {
             Panels::Packed(packed) => packed.len() >= rows.div_ceil(width) * width * kc,
             Panels::InPlace { block, last } => {
-                block.dim() == (rows, kc) && (rows % width == 0 || last.len() >= width * kc)
+                let tail = rows % width;
+                block.dim() == (rows, kc)
+                    && (tail == 0 || tail >= last_reads || last.len() >= width * kc)
             }
         }
     }
@@ -313,7 +317,7 @@ pub(crate) fn macro_kernel_with<I: Isa, T: Simd<I>, const MR: usize, const NV: u
         Panels::Packed(_) => true,
     };
     assert!(
-        a.cover(rows, MR, kc) && b.cover(cols, nr, kc) && b_unit,
+        a.cover(rows, MR, kc, tail_rows(rows % MR, MR)) && b.cover(cols, nr, kc, nr) && b_unit,
         "internal error: panels do not cover the block; this is a bug"
     );
     let [rsc, csc] = [c.strides()[0], c.strides()[1]];
