@@ -72,7 +72,9 @@
 
 use std::mem::MaybeUninit;
 
-use ndarray::{ArrayView2, Axis, s};
+use std::ops::Range;
+
+use ndarray::{ArrayBase, ArrayView2, Axis, Ix2, RawData, s};
 use rayon::prelude::*;
 
 use super::kernel::{Isa, Panels, Simd, Tile, tail_rows};
@@ -138,7 +140,7 @@ pub(crate) fn gemm<I: Isa, T: Simd<I> + Packable>(
             for pc in (0..k).step_by(KC) {
                 let kc = KC.min(k - pc);
                 // Loop 4: pack B[pc.., jc..] as micro-panels of Bᵀ's rows.
-                let bt = b.slice(s![pc..pc + kc, jc..jc + nc]).reversed_axes();
+                let bt = block(b.view(), pc..pc + kc, jc..jc + nc).reversed_axes();
                 let b_panels = if b_in_place {
                     let full = nc / nr * nr;
                     if full < nc {
@@ -165,7 +167,7 @@ pub(crate) fn gemm<I: Isa, T: Simd<I> + Packable>(
                 // loops 2 and 1 on them.
                 let run = |row0: usize, col0: usize, tile: Tile<T>| {
                     let (height, width) = tile.dim();
-                    let a_block = a.slice(s![row0..row0 + height, pc..pc + kc]);
+                    let a_block = block(a.view(), row0..row0 + height, pc..pc + kc);
                     let in_place = a_in_place(height, width, kc, size_of::<T>(), nr);
                     // Only the partial micro-panel at the bottom is packed in place,
                     // if any, and unless its kernel reads exactly its rows.
@@ -195,7 +197,8 @@ pub(crate) fn gemm<I: Isa, T: Simd<I> + Packable>(
                         T::macro_kernel(cpu, kc, a_panels, b_cols, tile, pc > 0);
                     });
                 };
-                for_each_block(c.slice_mut(s![.., jc..jc + nc]), rows, cols, threads, run);
+                let c_block = block(c.view_mut(), 0..m, jc..jc + nc);
+                for_each_block(c_block, rows, cols, threads, run);
             }
         }
     });
@@ -232,6 +235,20 @@ fn b_in_place(k: usize, n: usize, csb: isize, size: usize) -> bool {
 fn row_block(m: usize, mc: usize, mr: usize, threads: usize) -> usize {
     let blocks = m.div_ceil(mc).next_multiple_of(threads);
     m.div_ceil(blocks).next_multiple_of(mr).min(mc)
+}
+
+/// The block `rows × cols` of `x`: `x` itself when that is all of it (a small
+/// product is one block, and ndarray's general slicing cost ~5% of a 32³ product).
+pub(crate) fn block<S: RawData>(
+    x: ArrayBase<S, Ix2>,
+    rows: Range<usize>,
+    cols: Range<usize>,
+) -> ArrayBase<S, Ix2> {
+    if (rows.start, cols.start) == (0, 0) && (rows.end, cols.end) == x.dim() {
+        x
+    } else {
+        x.slice_move(s![rows, cols])
+    }
 }
 
 /// Run `f(row0, col0, block)` on every block of `rows × cols` of `c` (smaller at the

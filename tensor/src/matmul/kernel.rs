@@ -277,9 +277,7 @@ impl<'a, T> Panels<'a, T> {
                 Panels::Packed(&all[first * kc..(first + len).next_multiple_of(width) * kc])
             }
             Panels::InPlace { block, last } => Panels::InPlace {
-                block: block
-                    .clone()
-                    .slice_move(ndarray::s![first..first + len, ..]),
+                block: super::blocking::block(block.clone(), first..first + len, 0..block.ncols()),
                 last,
             },
         }
@@ -377,20 +375,50 @@ pub(crate) fn macro_kernel_with<I: Isa, T: Simd<I>, const MR: usize, const NV: u
                 }
             }
             if !in_place {
-                for (i, row) in buf.iter().enumerate().take(height) {
-                    for (j, value) in row.iter().enumerate().take(width) {
-                        let at = offset + i as isize * rsc + j as isize * csc;
-                        // SAFETY: i < height ≤ rows - r·MR and j < width ≤ cols - s·NR,
-                        // so (r·MR + i, s·NR + j) is an element of the view `c`; it was
-                        // written by the previous kc block when `accumulate` is set.
-                        // `value` (i < MR, j < NR) was written by the kernel above.
-                        unsafe {
-                            let value = value.assume_init();
-                            let p = c.offset(at);
-                            *p = if accumulate { *p + value } else { value };
-                        }
-                    }
-                }
+                // SAFETY: the tile's `height ≤ rows - r·MR` rows and `width ≤ cols -
+                // s·NR` columns from `offset` are elements of the view `c`, written by
+                // the previous kc block when `accumulate` is set; the kernel above
+                // wrote the first `kernel_rows ≥ height` rows of NR ≥ width values of
+                // `buf`.
+                unsafe {
+                    store_edge(
+                        &buf,
+                        c.wrapping_offset(offset),
+                        [rsc, csc],
+                        [height, width],
+                        accumulate,
+                    )
+                };
+            }
+        }
+    }
+}
+
+/// Write (or with `accumulate` add) the `height × width` values at the top left of
+/// `buf`, an edge tile the kernel computed, to C's tile whose element (i, j) is at
+/// `c + i·rsc + j·csc`. Out of line, as right-edge tiles are few: inlined into
+/// [`macro_kernel_with`], this copy made its loop several times larger, and that
+/// loop runs once per tile (three times in a whole 32³ product).
+///
+/// # Safety
+/// For `i < height`, `j < width`: `buf[i][j]` is initialised, and `c + i·rsc +
+/// j·csc` is valid for writes, and for reads of an initialised value with
+/// `accumulate`.
+#[inline(never)]
+unsafe fn store_edge<T: Copy + std::ops::Add<Output = T>, const MR: usize>(
+    buf: &[[MaybeUninit<T>; MAX_NR]; MR],
+    c: *mut T,
+    [rsc, csc]: [isize; 2],
+    [height, width]: [usize; 2],
+    accumulate: bool,
+) {
+    for (i, row) in buf.iter().enumerate().take(height) {
+        for (j, value) in row.iter().enumerate().take(width) {
+            // SAFETY: i < height, j < width: the caller's contract.
+            unsafe {
+                let value = value.assume_init();
+                let p = c.offset(i as isize * rsc + j as isize * csc);
+                *p = if accumulate { *p + value } else { value };
             }
         }
     }
