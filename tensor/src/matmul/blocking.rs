@@ -63,7 +63,16 @@
 //! micro-panel. Small products have one or two B micro-panels (n ≤ 2·NR), so
 //! there an A block that fits in L1 is read in place instead ([`a_in_place`]):
 //! for the attention batch (32×64 · 64×32) packing A took longer than the
-//! arithmetic.
+//! arithmetic. Likewise a B that fits in L1 whole, with its rows contiguous, is
+//! read in place ([`b_in_place`]): the kernel is told B's row stride (`NR` for a
+//! packed panel), and only a partial last micro-panel is packed. Both are
+//! [`Panels`]: packed, or in place with the partial panel packed.
+//!
+//! A 32³ product is ~1 µs of arithmetic, so at that size the bookkeeping around
+//! the loops counts too: a block that is the whole matrix is used as it is, not
+//! sliced; the blocks of C are visited without building a list of them; and a
+//! product that packs nothing takes no packing buffer. Together with reading B in
+//! place, this took 32³ from 0.72× to 1.0× the speed of `matrixmultiply`.
 //!
 //! Threads. Loop 3's blocks write disjoint rows of C and only read B~, so they are
 //! independent tasks. The row count is balanced so that every thread gets the same

@@ -277,7 +277,7 @@ impl<'a, T> Panels<'a, T> {
                 Panels::Packed(&all[first * kc..(first + len).next_multiple_of(width) * kc])
             }
             Panels::InPlace { block, last } => Panels::InPlace {
-                block: super::blocking::block(block.clone(), first..first + len, 0..block.ncols()),
+                block: super::blocking::block(*block, first..first + len, 0..block.ncols()),
                 last,
             },
         }
