@@ -94,10 +94,12 @@ macro_rules! impl_isa {
 }
 
 /// One micro-kernel call: an `MR × kc` micro-panel of A, packed column by column
-/// (`a[p·MR + i]`) or read in place (`a[i·rsa + p·csa]`), a `kc × NR` micro-panel of packed B stored row by row
-/// (`b[p·NR + j]`), and the tile of C they update: its first `rows ≤ MR` rows of
-/// `NR` contiguous elements starting `rsc` apart, overwritten, or added to with
-/// `accumulate` (the other rows of the register tile are dropped).
+/// (`a[p·MR + i]`) or read in place (`a[i·rsa + p·csa]`), a `kc × NR` micro-panel of
+/// B whose rows of `NR` contiguous values start `rsb` apart (`b[p·rsb + j]`: `NR`
+/// when packed, B's row stride when read in place), and the tile of C they update:
+/// its first `rows ≤ MR` rows of `NR` contiguous elements starting `rsc` apart,
+/// overwritten, or added to with `accumulate` (the other rows of the register tile
+/// are dropped).
 #[derive(Clone, Copy)]
 pub(crate) struct Call<T> {
     pub kc: usize,
@@ -106,6 +108,7 @@ pub(crate) struct Call<T> {
     pub rsa: isize,
     pub csa: isize,
     pub b: *const T,
+    pub rsb: isize,
     pub c: *mut T,
     pub rsc: isize,
     pub rows: usize,
@@ -142,7 +145,7 @@ pub(crate) trait Simd<I: Isa>:
     /// Loops 2 and 1 over a packed block with this tile shape: calls
     /// [`macro_kernel_with`] with `MR` and `NR / LANES` as const parameters (array
     /// lengths cannot be computed from a generic's constants in stable Rust).
-    fn macro_kernel(cpu: I, kc: usize, a: PanelsA<Self>, b: &[Self], c: Tile<Self>, acc: bool);
+    fn macro_kernel(cpu: I, kc: usize, a: Panels<Self>, b: Panels<Self>, c: Tile<Self>, acc: bool);
 }
 
 /// `impl Simd<$isa> for $t`: the register type, the tile `MR × NV` registers, and
@@ -188,8 +191,8 @@ macro_rules! impl_simd {
             fn macro_kernel(
                 cpu: $isa,
                 kc: usize,
-                a: $crate::matmul::kernel::PanelsA<$t>,
-                b: &[$t],
+                a: $crate::matmul::kernel::Panels<$t>,
+                b: $crate::matmul::kernel::Panels<$t>,
                 c: $crate::matmul::kernel::Tile<$t>,
                 acc: bool,
             ) {
@@ -208,39 +211,96 @@ pub(crate) type Tile<'a, T> = ArrayViewMut2<'a, MaybeUninit<T>>;
 /// a 4-register row): the row length of the edge tiles' stack buffer.
 const MAX_NR: usize = 64;
 
-/// The `rows × kc` block of A that loops 2 and 1 read: packed, `⌈rows/MR⌉`
-/// micro-panels of `MR × kc` (see [`super::pack`]); or, when packing would cost
-/// more than it saves (A used by one or two B micro-panels only, see
-/// [`super::blocking`]), the block itself, read in place through its strides,
-/// with only its last, partial micro-panel packed (so that the kernel's reads of
-/// `MR` rows stay inside A).
-pub(crate) enum PanelsA<'a, T> {
+/// A block of A (`rows × kc`) or of Bᵀ (B's `cols` columns as rows, `× kc`) as
+/// loops 2 and 1 read it, in micro-panels of `width` rows (`MR` for A, `NR` for
+/// Bᵀ): packed, `⌈rows/width⌉` micro-panels of `width × kc` (see [`super::pack`]);
+/// or, when packing would cost more than it saves (see [`super::blocking`]), the
+/// block itself, read in place through its strides, with only its last, partial
+/// micro-panel packed (so that the kernel's reads stay inside the block).
+pub(crate) enum Panels<'a, T> {
     /// All micro-panels packed.
     Packed(&'a [T]),
-    /// Full micro-panels read in place from `block`, the partial one (if
-    /// `rows % MR ≠ 0`) packed in `last`.
+    /// Full micro-panels read in place from `block`, the partial one (if any) packed
+    /// in `last`.
     InPlace {
         block: ArrayView2<'a, T>,
         last: &'a [T],
     },
 }
 
+/// One micro-panel as the kernel reads it: first element, strides of its rows and
+/// of its steps, and whether it is packed (strides 1 and its width).
+type Panel<T> = (*const T, isize, isize, bool);
+
+impl<'a, T> Panels<'a, T> {
+    /// Whether the panels cover a block of `rows × kc` in micro-panels of `width`
+    /// rows, for a kernel that reads `last_reads` rows of the last, partial one (if
+    /// any): the kernel reads them through unchecked pointers, so this is asserted
+    /// before it runs. In place, the partial panel is packed in `last` unless the
+    /// block has all the rows the kernel reads.
+    fn cover(&self, rows: usize, width: usize, kc: usize, last_reads: usize) -> bool {
+        match self {
+            Panels::Packed(packed) => packed.len() >= rows.div_ceil(width) * width * kc,
+            Panels::InPlace { block, last } => {
+                let tail = rows % width;
+                block.dim() == (rows, kc)
+                    && (tail == 0 || tail >= last_reads || last.len() >= width * kc)
+            }
+        }
+    }
+
+    /// Micro-panel `index` (rows `index·width ..`, depth `kc`) for a kernel that reads its first
+    /// `reads ≤ width` rows: its first element, the strides of its rows and steps,
+    /// and whether it is packed. Read in place if the block has all `reads` rows,
+    /// else from the packed `last`.
+    fn panel(&self, index: usize, width: usize, kc: usize, reads: usize) -> Panel<T> {
+        let packed = |p: &[T]| (p.as_ptr(), 1, width as isize, true);
+        match self {
+            Panels::Packed(all) => packed(&all[index * width * kc..]),
+            Panels::InPlace { block, .. } if (index * width + reads) <= block.nrows() => {
+                let [rs, cs] = [block.strides()[0], block.strides()[1]];
+                let first = block
+                    .as_ptr()
+                    .wrapping_offset((index * width) as isize * rs);
+                (first, rs, cs, false)
+            }
+            Panels::InPlace { last, .. } => packed(last),
+        }
+    }
+
+    /// The panels of rows `first .. first + len` (`first` a multiple of `width`; the
+    /// packed `last` belongs to the block's end, so in place `first + len` must be
+    /// the end or a multiple of `width`).
+    pub(crate) fn rows(&self, first: usize, len: usize, width: usize, kc: usize) -> Panels<'a, T> {
+        match self {
+            Panels::Packed(all) => {
+                Panels::Packed(&all[first * kc..(first + len).next_multiple_of(width) * kc])
+            }
+            Panels::InPlace { block, last } => Panels::InPlace {
+                block: super::blocking::block(*block, first..first + len, 0..block.ncols()),
+                last,
+            },
+        }
+    }
+}
+
 /// Loops 2 and 1: every `MR × NR` tile of the block `c` (`rows × cols`) from A's
-/// block `a` (`rows × kc`) and packed B (`⌈cols/NR⌉` micro-panels of `kc × NR`).
-/// With `accumulate` the tiles are added to C (a later `kc` block), otherwise they
+/// block `a` (`rows × kc`) and Bᵀ's block `b` (`cols × kc`, see [`Panels`]). With
+/// `accumulate` the tiles are added to C (a later `kc` block), otherwise they
 /// overwrite it (C may be uninitialised).
 ///
 /// The B micro-panel is the outer loop so that it stays in L1 while the A
 /// micro-panels stream past it from L2.
 ///
 /// # Panics
-/// If the packed buffers or A's block are smaller than the shapes above (the
-/// kernel reads them with unchecked pointers, so this is checked first).
+/// If the panels do not cover the blocks (the kernel reads them with unchecked
+/// pointers, so this is checked first), or Bᵀ read in place has no unit stride
+/// along its rows (the kernel loads `NR` consecutive values of each row of B).
 pub(crate) fn macro_kernel_with<I: Isa, T: Simd<I>, const MR: usize, const NV: usize>(
     cpu: I,
     kc: usize,
-    a: PanelsA<T>,
-    b: &[T],
+    a: Panels<T>,
+    b: Panels<T>,
     mut c: Tile<T>,
     accumulate: bool,
 ) {
@@ -250,35 +310,24 @@ pub(crate) fn macro_kernel_with<I: Isa, T: Simd<I>, const MR: usize, const NV: u
         "internal error: tile shape; this is a bug"
     );
     let (rows, cols) = c.dim();
-    let (row_panels, col_panels) = (rows.div_ceil(MR), cols.div_ceil(nr));
-    let a_fits = match &a {
-        PanelsA::Packed(a) => a.len() >= row_panels * MR * kc,
-        PanelsA::InPlace { block, last } => {
-            block.dim() == (rows, kc) && (rows % MR == 0 || last.len() >= MR * kc)
-        }
+    let b_unit = match &b {
+        Panels::InPlace { block, .. } => block.strides()[0] == 1 || cols <= 1,
+        Panels::Packed(_) => true,
     };
     assert!(
-        a_fits && b.len() >= col_panels * nr * kc,
-        "internal error: packed panels too short for the block; this is a bug"
+        a.cover(rows, MR, kc, tail_rows(rows % MR, MR)) && b.cover(cols, nr, kc, nr) && b_unit,
+        "internal error: panels do not cover the block; this is a bug"
     );
     let [rsc, csc] = [c.strides()[0], c.strides()[1]];
     let c = c.as_mut_ptr().cast::<T>();
-    for s in 0..col_panels {
-        let b_panel = b[s * nr * kc..].as_ptr();
+    for s in 0..cols.div_ceil(nr) {
+        // B's micro-panel: packed (rows NR apart) or in place (B's row stride).
+        let (b_panel, _, rsb, _) = b.panel(s, nr, kc, nr);
         let width = nr.min(cols - s * nr);
-        for r in 0..row_panels {
+        for r in 0..rows.div_ceil(MR) {
             let height = MR.min(rows - r * MR);
             let kernel_rows = tail_rows(height, MR);
-            // A's micro-panel: its first element and strides, and whether packed.
-            let (a_panel, rsa, csa, packed) = match &a {
-                PanelsA::Packed(a) => (a[r * MR * kc..].as_ptr(), 1, MR as isize, true),
-                PanelsA::InPlace { block, .. } if height == kernel_rows => {
-                    let [rsa, csa] = [block.strides()[0], block.strides()[1]];
-                    let first = block.as_ptr().wrapping_offset((r * MR) as isize * rsa);
-                    (first, rsa, csa, false)
-                }
-                PanelsA::InPlace { last, .. } => (last.as_ptr(), 1, MR as isize, true),
-            };
+            let (a_panel, rsa, csa, packed) = a.panel(r, MR, kc, kernel_rows);
             // The top-left element of this tile in C.
             let offset = (r * MR) as isize * rsc + (s * nr) as isize * csc;
             // Tiles of full width with contiguous rows are computed in place (only
@@ -300,17 +349,18 @@ pub(crate) fn macro_kernel_with<I: Isa, T: Simd<I>, const MR: usize, const NV: u
                 rsa,
                 csa,
                 b: b_panel,
+                rsb,
                 c: target,
                 rsc: target_rsc,
                 rows: target_rows,
                 accumulate: target_accumulates,
             };
-            // SAFETY: the token proves the CPU features; the packed panels hold MR·kc
-            // and kc·NR elements from their starts (asserted above), and a kernel of
-            // `kernel_rows ≤ MR` rows reads a packed panel's first rows through its
-            // strides (1, MR); A read in place has element (i, p) of the micro-panel
-            // at i·rsa + p·csa from `a_panel` for i < kernel_rows = height (the rows
-            // that exist) and p < kc, inside the view `block` (rows × kc, asserted).
+            // SAFETY: the token proves the CPU features. The panels cover the blocks
+            // (asserted above): a packed micro-panel holds width·kc elements from its
+            // start, read through strides (1, width); a micro-panel read in place has
+            // its element (i, p) at i·rs + p·cs from its first, inside its block's
+            // view, for p < kc and i < the rows the kernel reads (`kernel_rows` of A,
+            // NR of Bᵀ, unit stride: asserted), which `Panels::panel` checked exist.
             // In place, the tile's first `height` rows of NR contiguous elements
             // (csc = 1) lie inside the view `c`, whose element (i, j) is at
             // i·rsc + j·csc for i < rows, j < cols; otherwise `buf` holds MR ≥
@@ -325,20 +375,50 @@ pub(crate) fn macro_kernel_with<I: Isa, T: Simd<I>, const MR: usize, const NV: u
                 }
             }
             if !in_place {
-                for (i, row) in buf.iter().enumerate().take(height) {
-                    for (j, value) in row.iter().enumerate().take(width) {
-                        let at = offset + i as isize * rsc + j as isize * csc;
-                        // SAFETY: i < height ≤ rows - r·MR and j < width ≤ cols - s·NR,
-                        // so (r·MR + i, s·NR + j) is an element of the view `c`; it was
-                        // written by the previous kc block when `accumulate` is set.
-                        // `value` (i < MR, j < NR) was written by the kernel above.
-                        unsafe {
-                            let value = value.assume_init();
-                            let p = c.offset(at);
-                            *p = if accumulate { *p + value } else { value };
-                        }
-                    }
-                }
+                // SAFETY: the tile's `height ≤ rows - r·MR` rows and `width ≤ cols -
+                // s·NR` columns from `offset` are elements of the view `c`, written by
+                // the previous kc block when `accumulate` is set; the kernel above
+                // wrote the first `kernel_rows ≥ height` rows of NR ≥ width values of
+                // `buf`.
+                unsafe {
+                    store_edge(
+                        &buf,
+                        c.wrapping_offset(offset),
+                        [rsc, csc],
+                        [height, width],
+                        accumulate,
+                    )
+                };
+            }
+        }
+    }
+}
+
+/// Write (or with `accumulate` add) the `height × width` values at the top left of
+/// `buf`, an edge tile the kernel computed, to C's tile whose element (i, j) is at
+/// `c + i·rsc + j·csc`. Out of line, as right-edge tiles are few: inlined into
+/// [`macro_kernel_with`], this copy made its loop several times larger, and that
+/// loop runs once per tile (three times in a whole 32³ product).
+///
+/// # Safety
+/// For `i < height`, `j < width`: `buf[i][j]` is initialised, and `c + i·rsc +
+/// j·csc` is valid for writes, and for reads of an initialised value with
+/// `accumulate`.
+#[inline(never)]
+unsafe fn store_edge<T: Copy + std::ops::Add<Output = T>, const MR: usize>(
+    buf: &[[MaybeUninit<T>; MAX_NR]; MR],
+    c: *mut T,
+    [rsc, csc]: [isize; 2],
+    [height, width]: [usize; 2],
+    accumulate: bool,
+) {
+    for (i, row) in buf.iter().enumerate().take(height) {
+        for (j, value) in row.iter().enumerate().take(width) {
+            // SAFETY: i < height, j < width: the caller's contract.
+            unsafe {
+                let value = value.assume_init();
+                let p = c.offset(i as isize * rsc + j as isize * csc);
+                *p = if accumulate { *p + value } else { value };
             }
         }
     }
@@ -368,8 +448,8 @@ pub(crate) fn tail_rows(height: usize, mr: usize) -> usize {
 ///
 /// # Safety
 /// The CPU must support `I`; `a + i·rsa + p·csa` (packed: `a + i + p·MR`) must be
-/// valid for reads for `i < MR`, `p < kc`, `b` for `kc·NR`
-/// reads, and `c + i·rsc + j` for reads (if `accumulate`) and writes for every
+/// valid for reads for `i < MR`, `p < kc`, `b + p·rsb + j` for `p < kc`, `j < NR`,
+/// and `c + i·rsc + j` for reads (if `accumulate`) and writes for every
 /// `i < rows ≤ MR`, `j < NR`.
 #[inline(always)]
 pub(crate) unsafe fn micro_kernel<
@@ -387,6 +467,7 @@ pub(crate) unsafe fn micro_kernel<
         rsa,
         csa,
         b,
+        rsb,
         c,
         rsc,
         rows,
@@ -411,7 +492,7 @@ pub(crate) unsafe fn micro_kernel<
         for p in 0..kc {
             let mut bv = [T::zeroed(); NV];
             for (v, b_reg) in bv.iter_mut().enumerate() {
-                *b_reg = T::load(b.add(p * nr + v * T::LANES));
+                *b_reg = T::load(b.offset(p as isize * rsb).add(v * T::LANES));
             }
             for (i, row) in acc.iter_mut().enumerate() {
                 let a_reg = T::splat(a.offset(i as isize * rsa + p as isize * csa));

@@ -255,12 +255,16 @@ impl Packable for f64 {
 /// Run `f` on `len` elements of this thread's buffer `which`, starting on a 64-byte
 /// boundary (one cache line, so the kernel's vector loads never straddle two lines).
 /// The buffer is taken out of its slot while `f` runs, so a nested call on the same
-/// thread (rayon may run another task while this one waits) gets a fresh one.
+/// thread (rayon may run another task while this one waits) gets a fresh one. With
+/// `len` 0 (nothing to pack: a small product read in place) the slot is not touched.
 pub(crate) fn with_buffer<T: Packable, R>(
     which: Buffer,
     len: usize,
     f: impl FnOnce(&mut [T]) -> R,
 ) -> R {
+    if len == 0 {
+        return f(&mut []);
+    }
     let slot = T::buffer(which);
     let mut storage = slot.take();
     let slack = 64 / size_of::<T>();
