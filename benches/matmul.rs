@@ -28,6 +28,8 @@
 //!   CPU clock), best of the runs: the figure least disturbed by
 //!   other processes on a busy machine. `%pk` is ours as a share of the peak above.
 //! * `ours Bᵀ`: ours with B a transposed view (`x · wᵀ`, strides [1, k]).
+//! * cases named `T…`: A is a transposed view in every column (a linear layer's weight
+//!   gradient `gᵀ · x`, A's strides [1, m]), for all three contenders.
 //! * `@2`: a pool of two threads, GFLOP per wall-second, best of the runs (CPU time
 //!   does not show a speed-up). `matrixmultiply` splits the rows in two by hand with
 //!   `rayon::join`, the `gemm` crate uses its own rayon parallelism.
@@ -73,7 +75,8 @@ fn peak(tier: Tier) -> f64 {
     ghz * if wide { 64.0 } else { 32.0 }
 }
 
-/// One benchmarked product: `batch` copies of `[m, k] · [k, n]`.
+/// One benchmarked product: `batch` copies of `[m, k] · [k, n]`, A row-major or,
+/// with `a_transposed`, the transpose of a row-major `[k, m]` (a strided view).
 #[derive(Clone, Copy)]
 struct Case {
     name: &'static str,
@@ -81,6 +84,7 @@ struct Case {
     m: usize,
     k: usize,
     n: usize,
+    a_transposed: bool,
 }
 
 impl Case {
@@ -94,6 +98,15 @@ impl Case {
             m,
             k,
             n,
+            a_transposed: false,
+        }
+    }
+    /// A weight gradient `gᵀ · x` of a linear layer, `g: [k, m]`, `x: [k, n]` (`k`
+    /// rows, `m` outputs, `n` inputs): A is the transposed view of `g`.
+    const fn weight_grad(name: &'static str, m: usize, k: usize, n: usize) -> Case {
+        Case {
+            a_transposed: true,
+            ..Case::new(name, 1, m, k, n)
         }
     }
     fn flops(&self) -> f64 {
@@ -115,12 +128,21 @@ const CASES: &[Case] = &[
     Case::new("1024x256x1024", 1, 1024, 256, 1024),
     Case::new("1024x1024x256", 1, 1024, 1024, 256),
     Case::new("1024x256x8000", 1, 1024, 256, 8000),
+    // The output layer's backward, ∂x = g · W ([1024, 8000] · [8000, 256], B
+    // row-major) and ∂W = gᵀ · x (A a transposed view, `T` in the name); the same
+    // for the LSTM language model (1120 tokens, a 10000-word vocabulary).
+    Case::new("1024x8000x256", 1, 1024, 8000, 256),
+    Case::weight_grad("T8000x1024x256", 8000, 1024, 256),
+    Case::new("1120x256x10000", 1, 1120, 256, 10000),
+    Case::new("1120x10000x256", 1, 1120, 10000, 256),
+    Case::weight_grad("T10000x1120x256", 10000, 1120, 256),
     // Attention scores: 128 (batch × heads) products of 32×64 by 64×32.
     Case::new("128x(32x64x32)", 128, 32, 64, 32),
 ];
 
-/// The operands of a case: A `[batch, m, k]` and B `[batch, k, n]`, B either
-/// row-major or the transpose of a row-major `[batch, n, k]` (a strided view).
+/// The operands of a case: A `[batch, m, k]` and B `[batch, k, n]`, each either
+/// row-major or the transpose of a row-major `[batch, k, m]` / `[batch, n, k]` (a
+/// strided view): A as the case says, B as `transposed` says.
 struct Operands {
     a: Tensor,
     b: Tensor,
@@ -133,13 +155,18 @@ fn operands(case: &Case, transposed: bool) -> Operands {
             .map(|i| ((i * 7 + seed) % 13) as f32 / 13.0 - 0.5)
             .collect()
     };
-    let a = ArrayD::from_shape_vec(IxDyn(&[batch, m, k]), fill(batch * m * k, 1)).unwrap();
-    let b = if transposed {
-        let stored = ArrayD::from_shape_vec(IxDyn(&[batch, n, k]), fill(batch * k * n, 2)).unwrap();
-        stored.permuted_axes(IxDyn(&[0, 2, 1]))
-    } else {
-        ArrayD::from_shape_vec(IxDyn(&[batch, k, n]), fill(batch * k * n, 2)).unwrap()
+    // A `[rows, cols]` matrix of each batch item, stored as is or transposed.
+    let matrix = |rows: usize, cols: usize, transposed: bool, seed: usize| {
+        let values = fill(batch * rows * cols, seed);
+        if transposed {
+            let stored = ArrayD::from_shape_vec(IxDyn(&[batch, cols, rows]), values).unwrap();
+            stored.permuted_axes(IxDyn(&[0, 2, 1]))
+        } else {
+            ArrayD::from_shape_vec(IxDyn(&[batch, rows, cols]), values).unwrap()
+        }
     };
+    let a = matrix(m, k, case.a_transposed, 1);
+    let b = matrix(k, n, transposed, 2);
     // A batch of 1 is dropped, so the 2-D cases go through the plain 2-D path.
     let (a, b) = if batch == 1 {
         (a.index_axis_move(Axis(0), 0), b.index_axis_move(Axis(0), 0))
@@ -177,23 +204,25 @@ impl Who {
 fn run(who: Who, ops: &Operands, case: &Case, out: &mut [f32], threads: usize) {
     let Case { batch, m, k, n, .. } = *case;
     let (a, b) = (ops.a.array::<f32>(), ops.b.array::<f32>());
-    let sb = b.strides();
+    let (sa, sb) = (a.strides(), b.strides());
+    let (rsa, csa) = (sa[sa.len() - 2], sa[sa.len() - 1]);
     let (rsb, csb) = (sb[sb.len() - 2], sb[sb.len() - 1]);
     let rows = |out: &mut [f32], (row0, row1): (usize, usize)| {
         for i in 0..batch {
-            // SAFETY: a is a row-major [batch, m, k], b a [batch, k, n] with strides
-            // (rsb, csb) inside each matrix and k·n between matrices (row-major or a
-            // transposed row-major [batch, n, k]), and `out` holds rows row0..row1 of
-            // `batch` row-major [m, n] products: every offset stays in its buffer.
+            // SAFETY: a is a [batch, m, k] with strides (rsa, csa) inside each matrix
+            // and m·k between matrices, b a [batch, k, n] with strides (rsb, csb) and
+            // k·n between matrices (each row-major or a transposed row-major), and
+            // `out` holds rows row0..row1 of `batch` row-major [m, n] products: every
+            // offset stays in its buffer.
             unsafe {
                 matrixmultiply::sgemm(
                     row1 - row0,
                     k,
                     n,
                     1.0,
-                    a.as_ptr().add(i * m * k + row0 * k),
-                    k as isize,
-                    1,
+                    a.as_ptr().add(i * m * k).offset(row0 as isize * rsa),
+                    rsa,
+                    csa,
                     b.as_ptr().add(i * k * n),
                     rsb,
                     csb,
@@ -233,8 +262,8 @@ fn run(who: Who, ops: &Operands, case: &Case, out: &mut [f32], threads: usize) {
                         n as isize,
                         false,
                         a.as_ptr().add(i * m * k),
-                        1,
-                        k as isize,
+                        csa,
+                        rsa,
                         b.as_ptr().add(i * k * n),
                         csb,
                         rsb,

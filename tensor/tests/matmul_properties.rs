@@ -133,6 +133,20 @@ fn large_products_take_the_row_split_path() {
 }
 
 #[test]
+fn weight_gradients_split_their_panels_evenly() {
+    // A linear layer's weight gradient gᵀ · x: A a transposed view (columns contiguous,
+    // its full micro-panels packed together), m = 1031 rows (85 full panels of 12 and
+    // one of 11; 172 of 6 rows for AVX2), 2·1031·263·33 ≈ 18 MFLOP ≥ SPLIT_FLOPS: on
+    // two threads the row blocks hold different numbers of panels, each half the same.
+    for dtype in [DType::F32, DType::F64] {
+        let g = matrix(1031, 263, Layout::Transposed, 14, dtype);
+        let x = matrix(263, 33, Layout::RowMajor, 15, dtype);
+        on_threads(1, || assert_matches_naive(&g, &x));
+        on_threads(2, || assert_matches_naive(&g, &x));
+    }
+}
+
+#[test]
 fn wide_products_take_the_column_split_path() {
     // m = 40 < n = 1000, 2·40·129·1000 ≈ 10 MFLOP: column blocks; lhs a transposed view.
     let a = operand(&[40, 129], 3, true, DType::F32);

@@ -75,9 +75,10 @@
 //! place, this took 32³ from 0.72× to 1.0× the speed of `matrixmultiply`.
 //!
 //! Threads. Loop 3's blocks write disjoint rows of C and only read B~, so they are
-//! independent tasks. The row count is balanced so that every thread gets the same
-//! number of equal blocks; when there are too few rows (m small), the block's columns
-//! are split as well. B~ itself is packed in parallel, one micro-panel per task.
+//! independent tasks. The blocks are cut from whole micro-panels so that every
+//! thread gets the same number of blocks and of panels ([`RowBlocks`]); when there
+//! are too few rows (m small), the block's columns are split as well. B~ itself is
+//! packed in parallel, one micro-panel per task.
 
 use std::mem::MaybeUninit;
 
@@ -87,7 +88,7 @@ use ndarray::{ArrayBase, ArrayView2, Axis, Ix2, RawData, s};
 use rayon::prelude::*;
 
 use super::kernel::{Isa, Panels, Simd, Tile, tail_rows};
-use super::pack::{Buffer, Packable, pack_panel, with_buffer};
+use super::pack::{Buffer, Packable, pack_block, pack_panel, with_buffer};
 
 /// Depth of a block (the `k` slice): see the module doc.
 pub const KC: usize = 256;
@@ -129,8 +130,7 @@ pub(crate) fn gemm<I: Isa, T: Simd<I> + Packable>(
     }
     let (mr, nr) = (T::MR, T::NR);
     let (mc, nc_max) = block_sizes::<I, T>();
-    let rows = row_block(m, mc, mr, threads);
-    let row_tiles = m.div_ceil(rows);
+    let rows = RowBlocks::new(m, mc, mr, threads);
     let b_in_place = b_in_place(k, n, b.strides()[1], size_of::<T>());
     let b_len = if b_in_place {
         nr * k * usize::from(n % nr != 0) // the partial micro-panel only, if any
@@ -141,7 +141,7 @@ pub(crate) fn gemm<I: Isa, T: Simd<I> + Packable>(
         for jc in (0..n).step_by(nc_max) {
             let nc = nc_max.min(n - jc);
             // Too few row blocks for the threads: split the columns too (whole micro-panels).
-            let cols = if row_tiles < threads {
+            let cols = if rows.count < threads {
                 nc.div_ceil(threads).next_multiple_of(nr)
             } else {
                 nc
@@ -197,9 +197,7 @@ pub(crate) fn gemm<I: Isa, T: Simd<I> + Packable>(
                                 last: packed_a,
                             }
                         } else {
-                            for (i, panel) in packed_a.chunks_mut(mr * kc).enumerate() {
-                                pack_panel(&a_block, i * mr, mr, panel);
-                            }
+                            pack_block(&a_block, mr, packed_a);
                             Panels::Packed(packed_a)
                         };
                         let b_cols = b_panels.rows(col0, width, nr, kc);
@@ -207,7 +205,7 @@ pub(crate) fn gemm<I: Isa, T: Simd<I> + Packable>(
                     });
                 };
                 let c_block = block(c.view_mut(), 0..m, jc..jc + nc);
-                for_each_block(c_block, rows, cols, threads, run);
+                for_each_block(c_block, &rows, cols, threads > 1, run);
             }
         }
     });
@@ -238,12 +236,42 @@ fn b_in_place(k: usize, n: usize, csb: isize, size: usize) -> bool {
     csb == 1 && k * n * size <= 16 * 1024
 }
 
-/// Rows per block of C for `m` rows: at most `mc`, a multiple of `mr`, and as even
-/// as possible, with a number of blocks that is a multiple of `threads` (so no
-/// thread waits for another's extra block).
-fn row_block(m: usize, mc: usize, mr: usize, threads: usize) -> usize {
-    let blocks = m.div_ceil(mc).next_multiple_of(threads);
-    m.div_ceil(blocks).next_multiple_of(mr).min(mc)
+/// How loop 3 cuts C's `m` rows into blocks: `count` blocks of whole `MR`-row
+/// micro-panels (the last one may be partial), at most `mc` rows each, their panel
+/// counts differing by at most one. With `threads` > 1, `count` is a multiple of
+/// `threads`, so the first half of the blocks holds half of the panels (to within
+/// one): [`for_each_block`] gives each thread a half. (Rounding every block up to
+/// the same whole number of panels instead gave one of two threads 540 of the
+/// 1024 rows and the other 484, and the product the time of the larger part.)
+///
+/// ```text
+/// m = 1024, MR = 12: 86 panels, 6 blocks (of ≤ 21 panels), 43 panels per thread
+/// block b starts at panel ⌊b · 86 / 6⌋: 0 14 28 | 43 57 71 | 86
+/// ```
+#[derive(Debug, PartialEq)]
+struct RowBlocks {
+    m: usize,
+    mr: usize,
+    panels: usize,
+    count: usize,
+}
+
+impl RowBlocks {
+    fn new(m: usize, mc: usize, mr: usize, threads: usize) -> RowBlocks {
+        let panels = m.div_ceil(mr);
+        let count = panels.div_ceil(mc / mr).next_multiple_of(threads);
+        RowBlocks {
+            m,
+            mr,
+            panels,
+            count: count.min(panels),
+        }
+    }
+
+    /// The first row of block `b` (`b ≤ count`; block `count` starts at `m`).
+    fn start(&self, b: usize) -> usize {
+        (b * self.panels / self.count * self.mr).min(self.m)
+    }
 }
 
 /// The block `rows × cols` of `x`: `x` itself when that is all of it (a small
@@ -260,32 +288,52 @@ pub(crate) fn block<S: RawData>(
     }
 }
 
-/// Run `f(row0, col0, block)` on every block of `rows × cols` of `c` (smaller at the
-/// bottom and right edges; `row0, col0` its top-left element): disjoint mutable
-/// views, no copy, and no list of them either (the small products, one block, pay
-/// for no allocation). With `threads > 1` the blocks are rayon tasks.
+/// Run `f(row0, col0, block)` on every block of `c`: the row blocks of `rows`, each
+/// cut into blocks of `cols` columns (the last one narrower; `row0, col0` is the
+/// block's top-left element). The blocks are disjoint mutable views, no copy, and
+/// no list of them either (the small products, one block, pay for no allocation).
+/// With `parallel` they are rayon tasks: the row blocks are halved recursively
+/// (`rayon::join`), so with two threads each thread starts on one half.
 fn for_each_block<T: Send + Sync>(
-    mut c: Tile<T>,
-    rows: usize,
+    c: Tile<T>,
+    rows: &RowBlocks,
     cols: usize,
-    threads: usize,
+    parallel: bool,
     f: impl Fn(usize, usize, Tile<T>) + Sync,
 ) {
-    if threads > 1 {
-        c.axis_chunks_iter_mut(Axis(0), rows)
+    visit_blocks(c, rows, 0..rows.count, cols, parallel, &f);
+}
+
+/// [`for_each_block`] on the row blocks `blocks`, which `c` holds (from the start of
+/// the first one).
+fn visit_blocks<T: Send + Sync>(
+    mut c: Tile<T>,
+    rows: &RowBlocks,
+    blocks: Range<usize>,
+    cols: usize,
+    parallel: bool,
+    f: &(impl Fn(usize, usize, Tile<T>) + Sync),
+) {
+    let row0 = rows.start(blocks.start);
+    if blocks.len() > 1 {
+        let mid = blocks.start + blocks.len() / 2;
+        let (top, bottom) = c.split_at(Axis(0), rows.start(mid) - row0);
+        let top = || visit_blocks(top, rows, blocks.start..mid, cols, parallel, f);
+        let bottom = || visit_blocks(bottom, rows, mid..blocks.end, cols, parallel, f);
+        if parallel {
+            rayon::join(top, bottom);
+        } else {
+            top();
+            bottom();
+        }
+    } else if parallel {
+        c.axis_chunks_iter_mut(Axis(1), cols)
             .into_par_iter()
             .enumerate()
-            .for_each(|(r, mut band)| {
-                band.axis_chunks_iter_mut(Axis(1), cols)
-                    .into_par_iter()
-                    .enumerate()
-                    .for_each(|(q, block)| f(r * rows, q * cols, block))
-            });
+            .for_each(|(q, block)| f(row0, q * cols, block));
     } else {
-        for (r, mut band) in c.axis_chunks_iter_mut(Axis(0), rows).enumerate() {
-            for (q, block) in band.axis_chunks_iter_mut(Axis(1), cols).enumerate() {
-                f(r * rows, q * cols, block);
-            }
+        for (q, block) in c.axis_chunks_iter_mut(Axis(1), cols).enumerate() {
+            f(row0, q * cols, block);
         }
     }
 }
@@ -311,18 +359,29 @@ mod tests {
 
     #[test]
     fn row_blocks_are_balanced_over_the_threads() {
-        assert_eq!(row_block(2048, 144, 6, 2), 132); // 16 blocks, 8 per thread
-        assert_eq!(row_block(512, 144, 6, 1), 132); // 4 blocks: 132 · 3 + 116
-        assert_eq!(row_block(32, 144, 6, 2), 18); // 18 + 14
-        assert_eq!(row_block(5, 144, 6, 1), 6);
+        let starts = |r: &RowBlocks| (0..=r.count).map(|b| r.start(b)).collect::<Vec<_>>();
+        // 86 panels of 12 rows, 6 blocks: 43 panels per thread (516 rows).
+        let r = RowBlocks::new(1024, 252, 12, 2);
+        assert_eq!(starts(&r), [0, 168, 336, 516, 684, 852, 1024]);
+        // One thread: 5 blocks of 17 or 18 panels, the last one partial.
+        let r = RowBlocks::new(1024, 252, 12, 1);
+        assert_eq!(starts(&r), [0, 204, 408, 612, 816, 1024]);
+        // 2048 rows in blocks of ≤ 144 (24 panels of 6): 16 blocks, 8 per thread.
+        let r = RowBlocks::new(2048, 144, 6, 2);
+        assert_eq!((r.count, r.start(8)), (16, 1026));
+        // Fewer panels than threads: one block (its columns are split instead).
+        assert_eq!(RowBlocks::new(5, 144, 6, 2).count, 1);
+        assert_eq!(starts(&RowBlocks::new(32, 252, 12, 2)), [0, 12, 32]);
     }
 
     #[test]
     fn blocks_tile_the_matrix_exactly_once() {
         let mut c = ndarray::Array2::<MaybeUninit<f32>>::uninit((7, 10));
-        for threads in [1, 2] {
+        // 7 rows: panels of 3 rows, 3 blocks of one panel (the last one 1 row).
+        let rows = RowBlocks::new(7, 3, 3, 1);
+        for parallel in [false, true] {
             let corners = std::sync::Mutex::new(Vec::new());
-            for_each_block(c.view_mut(), 3, 4, threads, |r, c, t| {
+            for_each_block(c.view_mut(), &rows, 4, parallel, |r, c, t| {
                 corners.lock().unwrap().push((r, c, t.dim()));
             });
             let mut corners = corners.into_inner().unwrap();
