@@ -109,8 +109,11 @@ pub(crate) fn pack_panel<T: Packable>(x: &ArrayView2<T>, row0: usize, width: usi
 /// 8000 outputs). Panel by panel, every panel reads `MR` values (48 bytes, part of a
 /// cache line) from each of `kc` columns: each of the block's lines is requested in
 /// pieces, one panel at a time, far apart in memory, so the hardware prefetcher
-/// never sees a stream; packing took a fifth of the product. Together, each column
-/// is read as one run of `len` values.
+/// never sees a stream. Together, each column is read as one run of `len` values.
+/// Share of packing in the time of kernel + packing for `[8000, 1024]ᵀ · [1024,
+/// 256]` (`perf record`, f32, AVX-512): 27% with a `memcpy` call per step and
+/// panel, 21% with constant-size copies panel by panel, 12% together (the product
+/// from ~87 to ~105 GFLOP per CPU-second).
 ///
 /// # Panics
 /// If `dst` is shorter than `⌈len / width⌉ · width · kc`.
@@ -159,8 +162,7 @@ const STEPS_TOGETHER: usize = 16;
 /// values from `first + j·width + p·s1`, copied to `out + (j·kc + p)·width`, one
 /// constant-size copy (a few vector moves) each, for the widths in use (`NR`: 32,
 /// 16, 8; `MR`: 12, 6). Returns false, having done nothing, for any other width.
-/// (A copy of run-time length is a call to `memcpy` per step: for a transposed A
-/// that alone was 8% of the product.)
+/// (A copy of run-time length is a call to `memcpy` per step.)
 ///
 /// # Safety
 /// For `i < panels · width`, `p < kc`, `first + i + p·s1` must be valid for reads,
