@@ -72,7 +72,21 @@ pub trait Element:
     /// cheap elementwise step fused into the loop (a shift, a negation). f32 runs the
     /// vectorised exp of [`crate::unary::vector_exp`] (within 1 ulp); f64 calls the C
     /// library's `exp` per element.
-    fn exp_map(src: &[Self], dst: &mut [Self], pre: impl Fn(Self) -> Self);
+    fn exp_map(src: &[Self], dst: &mut [Self], pre: impl Fn(Self) -> Self) {
+        Self::exp_map_then(src, dst, pre, |e| e);
+    }
+    /// `dst[i] = post(exp(pre(src[i])))`: [`Element::exp_map`] with a second cheap
+    /// step after the exponential (a scale), in the same loop.
+    fn exp_map_then(
+        src: &[Self],
+        dst: &mut [Self],
+        pre: impl Fn(Self) -> Self,
+        post: impl Fn(Self) -> Self,
+    );
+    /// `(m, Σᵢ exp(xᵢ − m))` with `m` the running max of the online softmax
+    /// normaliser, in one pass over `x` ([`crate::softmax::online`]); f32 on the
+    /// vectorised exp.
+    fn max_and_exp_sum(x: &[Self]) -> (Self, Self);
     /// `dst[i] = tanh(src[i])`: vectorised for f32 (within 2 ulp), the C library's
     /// `tanh` for f64.
     fn tanh_map(src: &[Self], dst: &mut [Self]);
@@ -85,8 +99,16 @@ pub trait Element:
 
 impl Element for f32 {
     const DTYPE: DType = DType::F32;
-    fn exp_map(src: &[f32], dst: &mut [f32], pre: impl Fn(f32) -> f32) {
-        crate::unary::vector_exp::exp_map_f32(src, dst, pre);
+    fn exp_map_then(
+        src: &[f32],
+        dst: &mut [f32],
+        pre: impl Fn(f32) -> f32,
+        post: impl Fn(f32) -> f32,
+    ) {
+        crate::unary::vector_exp::exp_map_f32(src, dst, pre, post);
+    }
+    fn max_and_exp_sum(x: &[f32]) -> (f32, f32) {
+        crate::unary::vector_exp::max_and_exp_sum_f32(x)
     }
     fn tanh_map(src: &[f32], dst: &mut [f32]) {
         crate::unary::vector_exp::tanh_map_f32(src, dst);
@@ -110,10 +132,18 @@ impl Element for f32 {
 
 impl Element for f64 {
     const DTYPE: DType = DType::F64;
-    fn exp_map(src: &[f64], dst: &mut [f64], pre: impl Fn(f64) -> f64) {
+    fn exp_map_then(
+        src: &[f64],
+        dst: &mut [f64],
+        pre: impl Fn(f64) -> f64,
+        post: impl Fn(f64) -> f64,
+    ) {
         for (d, &s) in dst.iter_mut().zip(src) {
-            *d = pre(s).exp();
+            *d = post(pre(s).exp());
         }
+    }
+    fn max_and_exp_sum(x: &[f64]) -> (f64, f64) {
+        crate::softmax::online::max_and_exp_sum(x, f64::exp)
     }
     fn tanh_map(src: &[f64], dst: &mut [f64]) {
         for (d, &s) in dst.iter_mut().zip(src) {

@@ -22,6 +22,7 @@
 //! is no distribution over zero candidates. Read next: [`crate::movement`].
 
 mod gather;
+pub mod online;
 
 use ndarray::{ArcArray, ArrayD, ArrayView1, ArrayViewMut1, Axis, IxDyn, Zip};
 use rayon::prelude::*;
@@ -41,12 +42,11 @@ fn softmax_lane<T: Element>(x: &[T], y: &mut [T]) {
     y.iter_mut().for_each(|e| *e = *e / sum);
 }
 
-/// `y = log_softmax(x)` for one lane: (x − m) − ln Σ exp(x − m) (the exponentials go
-/// through `y` first, which then receives the result).
+/// `y = log_softmax(x)` for one lane: (x − m) − ln Σ exp(x − m), with m and the sum
+/// from one pass over `x` ([`online`]), then one pass writing `y`.
 fn log_softmax_lane<T: Element>(x: &[T], y: &mut [T]) {
-    let m = max_slice(x);
-    T::exp_map(x, y, |v| v - m);
-    let log_sum = sum_slice(y).ln();
+    let (m, sum) = T::max_and_exp_sum(x);
+    let log_sum = sum.ln();
     y.iter_mut()
         .zip(x)
         .for_each(|(y, &x)| *y = (x - m) - log_sum);

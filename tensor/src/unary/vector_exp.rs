@@ -21,6 +21,8 @@
 //! so results are bit-identical on every CPU. f64 keeps the C library's `exp`.
 //! Read next: [`crate::softmax`], its main user.
 
+use crate::softmax::online::max_and_exp_sum;
+
 /// `log₂ e`: n = round(x · log₂ e).
 const LOG2_E: f32 = std::f32::consts::LOG2_E;
 /// The high part of ln 2 (9 significant bits, so n·LN2_HI is exact for |n| < 2¹⁵).
@@ -149,10 +151,54 @@ fn map_vectorised(src: &[f32], dst: &mut [f32], f: impl Fn(f32) -> f32) {
     vector_loop(src, dst, f);
 }
 
-/// `dst[i] = exp(pre(src[i]))` for `i < min(len)`, on the widest vectors this CPU has.
-/// `pre` is a cheap elementwise step fused into the loop (a max shift, a negation).
-pub fn exp_map_f32(src: &[f32], dst: &mut [f32], pre: impl Fn(f32) -> f32) {
-    map_vectorised(src, dst, |x| exp_f32(pre(x)));
+/// `dst[i] = post(exp(pre(src[i])))` for `i < min(len)`, on the widest vectors this
+/// CPU has. `pre` and `post` are cheap elementwise steps fused into the loop (a max
+/// shift, a negation; a scale).
+pub fn exp_map_f32(
+    src: &[f32],
+    dst: &mut [f32],
+    pre: impl Fn(f32) -> f32,
+    post: impl Fn(f32) -> f32,
+) {
+    map_vectorised(src, dst, |x| post(exp_f32(pre(x))));
+}
+
+/// The online softmax normaliser `(m, Σ exp(x − m))` of `x` on [`exp_f32`]
+/// ([`crate::softmax::online`]), compiled with AVX-512F.
+///
+/// # Safety
+/// The CPU must support AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn max_and_exp_sum_avx512(x: &[f32]) -> (f32, f32) {
+    max_and_exp_sum(x, exp_f32)
+}
+
+/// [`max_and_exp_sum_avx512`] compiled with AVX2 and FMA.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn max_and_exp_sum_avx2(x: &[f32]) -> (f32, f32) {
+    max_and_exp_sum(x, exp_f32)
+}
+
+/// `(m, Σ exp(x − m))` of `x` in one pass ([`crate::softmax::online`]), on the widest
+/// vectors this CPU has.
+pub fn max_and_exp_sum_f32(x: &[f32]) -> (f32, f32) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if is_x86_feature_detected!("avx512f") {
+            // SAFETY: AVX-512F was detected just above.
+            return unsafe { max_and_exp_sum_avx512(x) };
+        }
+        if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+            // SAFETY: AVX2 and FMA were detected just above.
+            return unsafe { max_and_exp_sum_avx2(x) };
+        }
+    }
+    max_and_exp_sum(x, exp_f32)
 }
 
 /// `dst[i] = tanh(src[i])` for `i < min(len)`, vectorised ([`tanh_f32`]).
@@ -214,7 +260,7 @@ mod tests {
         };
         let xs: Vec<f32> = sweep(0.0, HIGHEST).chain(sweep(-0.0, LOWEST)).collect();
         let mut ys = vec![0.0; xs.len()];
-        exp_map_f32(&xs, &mut ys, |x| x);
+        exp_map_f32(&xs, &mut ys, |x| x, |e| e);
         for (&x, &y) in xs.iter().zip(&ys) {
             let want = reference(x);
             let err = ulps(y, want);
@@ -247,7 +293,7 @@ mod tests {
             f32::MIN_POSITIVE,
         ];
         let mut ys = [0.0; 15];
-        exp_map_f32(&xs, &mut ys, |x| x);
+        exp_map_f32(&xs, &mut ys, |x| x, |e| e);
         for (&x, &y) in xs.iter().zip(&ys) {
             let want = reference(x);
             if want.is_nan() {
@@ -267,7 +313,7 @@ mod tests {
     fn every_instruction_set_path_gives_the_same_bits() {
         let xs: Vec<f32> = (0..4099).map(|i| (i as f32 - 2000.0) * 0.043).collect();
         let mut fast = vec![0.0; xs.len()];
-        exp_map_f32(&xs, &mut fast, |x| x);
+        exp_map_f32(&xs, &mut fast, |x| x, |e| e);
         let mut plain = vec![0.0; xs.len()];
         vector_loop(&xs, &mut plain, exp_f32);
         assert_eq!(fast, plain);
