@@ -63,7 +63,7 @@ fn forward<T: Element>(x: &Tensor, index: &[usize]) -> (Tensor, Tensor) {
 fn backward<T: Element>(x: &Tensor, norm: &Tensor, index: &[usize], grad: &Tensor) -> Tensor {
     let (x, c) = rows::<T>(x);
     let (norm, g) = (norm.to_vec::<T>(), grad.to_vec::<T>());
-    let mut dx = vec![T::zero(); x.len()];
+    let mut dx = crate::pool::filled(x.len(), T::zero());
     let row = |(i, (dx, x)): (usize, (&mut [T], &[T]))| {
         let (m, s, g_sum) = (norm[2 * i], norm[2 * i + 1], g[i]);
         // g − exp(y)·Σg, with g = gᵢ at the target and 0 elsewhere (as log_softmax's)
