@@ -17,11 +17,11 @@
 //! word2vec, sparse Adam     5 700 (22 MB)
 //! ```
 //!
-//! What. A free list of buffers of at least [`MIN_BYTES`], at most [`MAX_BYTES`] in
-//! all, shared by all threads:
+//! What. A free list of buffers of at least [`MIN_BYTES`] (16 MiB), at most
+//! [`MAX_BYTES`] (128 MiB) in all, shared by all threads:
 //!
 //! ```text
-//! drop(tensor)  ─ last owner of a large buffer ─→  free list  (oldest evicted when full)
+//! drop(tensor)  ─ last owner of a large buffer ─→  free list  (oldest released when full)
 //! op result     ←─ a free buffer of exactly the same length, else a fresh allocation
 //! ```
 //!
@@ -29,10 +29,11 @@
 //! (no clone, no view: the `Arc` count is one), so no tensor anyone holds can
 //! change. Ops that make large results ask here first: matmul, [`Tensor::map`] and
 //! [`Tensor::zip_with`] (for row-major results), `full`/`zeros`, cross-entropy's
-//! gradient. A recycled buffer holds a dead tensor's numbers: [`uninit`] hands it out
-//! as `MaybeUninit` (the op writes every element), [`filled`] overwrites it with one
-//! value. Training steps repeat their shapes, so from the second step on the big
-//! results find a buffer; values are bit for bit the same as with fresh memory.
+//! gradient. Only lengths they asked for lately are kept. A recycled buffer holds a
+//! dead tensor's numbers: [`uninit`] hands it out as `MaybeUninit` (the op writes
+//! every element), [`filled`] overwrites it with one value. Training steps repeat
+//! their shapes, so from the second step on the big results find a buffer; values
+//! are bit for bit the same as with fresh memory.
 //!
 //! Why not tune the allocator (`mallopt`, or a `#[global_allocator]`)? Those change
 //! the whole process of whoever uses this library; this pool only keeps ours.
@@ -48,14 +49,17 @@ use ndarray::{ArcArray, Array, Dimension, IntoDimension, IxDyn};
 use crate::dtype::Element;
 use crate::tensor::{Storage, Tensor};
 
-/// Buffers smaller than this (1 MiB) are left to the allocator, which recycles
-/// them well: most of them live in a thread's heap and never go back to the system.
-pub const MIN_BYTES: usize = 1 << 20;
+/// Buffers smaller than this (16 MiB) are left to the allocator. It keeps most of
+/// them between steps by itself (a freed block of up to 32 MB raises glibc's mmap
+/// threshold), and a pool holding them would only make it fetch fresh memory for
+/// others: with 1 MiB here the LSTM step faulted in `stack` instead, and the process
+/// grew by ~170 MB.
+const MIN_BYTES: usize = 16 << 20;
 
-/// The most the free list holds (256 MiB). When a buffer would push it past this, the
+/// The most the free list holds (128 MiB). When a buffer would push it past this, the
 /// oldest free buffers are released first. Enough for the bench models' recurring
 /// large buffers (the LSTM's two 45 MB ones, word2vec's three 20 MB gradients).
-pub const MAX_BYTES: usize = 256 << 20;
+const MAX_BYTES: usize = 128 << 20;
 
 /// How many recently asked-for lengths the pool remembers (see [`Pool::give`]).
 const ASKED: usize = 64;
