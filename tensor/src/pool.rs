@@ -8,13 +8,16 @@
 //! the system when it is freed (above 32 MB always; smaller ones it may trim from a
 //! thread's heap). Fresh memory costs one page fault per 4 KiB on first write, and
 //! the kernel zeroes each page: 45 MB is 11 000 faults, ~35 ms of a 450 ms step.
-//! Measured (`/usr/bin/time -v`, minor faults of 10 extra steps, 1 thread):
+//! Measured (`/usr/bin/time -v`, minor faults of 20 extra steps of
+//! `benches/train_step.rs`, 1 thread), before and with this pool:
 //!
 //! ```text
-//!                          faults per step   of which system time
-//! LSTM LM                  21 900 (85 MB)    75 ms of 450
-//! word2vec, dense Adam     14 600 (57 MB)
-//! word2vec, sparse Adam     5 700 (22 MB)
+//!                        faults per step
+//!                        before   with the pool
+//! LSTM LM                21 900    0      85 MB; step 463 → 338 cpu ms (median of 3)
+//! word2vec, dense Adam   14 600    2 700
+//! word2vec, sparse Adam   5 700    5 700  its 2.4 MB temporaries are below MIN_BYTES
+//! Transformer                 0    1 100  glibc's, in buffers below MIN_BYTES
 //! ```
 //!
 //! What. A free list of buffers of at least [`MIN_BYTES`] (16 MiB), at most
