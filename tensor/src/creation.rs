@@ -8,25 +8,17 @@ use ndarray::{ArrayD, IxDyn};
 
 use crate::dtype::{DType, Element};
 use crate::error::{ErrorKind, OrRaise, ShapeError};
-use crate::pool;
 use crate::shape::numel;
 use crate::tensor::{Storage, Tensor};
 
 impl Tensor {
     /// A tensor of `shape` filled with `value`, of the given dtype.
-    ///
-    /// A large one reuses a dead tensor's buffer when [`crate::pool`] has one of its
-    /// size (a gradient of zeros every step, for instance).
     pub fn full_dtype(shape: &[usize], value: f64, dtype: DType) -> Tensor {
-        fn full<T: Element>(shape: &[usize], value: T) -> Tensor {
-            let data = pool::filled(numel(shape), value);
-            let array = ArrayD::from_shape_vec(IxDyn(shape), data)
-                .expect("internal error: one value per element; this is a bug");
-            Tensor::from_array(array)
-        }
         match dtype {
-            DType::F32 => full(shape, value as f32),
-            DType::F64 => full(shape, value),
+            DType::F32 => {
+                Storage::F32(ArrayD::from_elem(IxDyn(shape), value as f32).into_shared()).into()
+            }
+            DType::F64 => Storage::F64(ArrayD::from_elem(IxDyn(shape), value).into_shared()).into(),
         }
     }
 

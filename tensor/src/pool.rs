@@ -15,7 +15,7 @@
 //!                        faults per step
 //!                        before   with the pool
 //! LSTM LM                21 900    0      85 MB; step 463 → 338 cpu ms (median of 3)
-//! word2vec, dense Adam   14 600    2 700
+//! word2vec, dense Adam   14 600   14 600  zeros: see below
 //! word2vec, sparse Adam   5 700    5 700  its 2.4 MB temporaries are below MIN_BYTES
 //! Transformer                 0    1 100  glibc's, in buffers below MIN_BYTES
 //! ```
@@ -31,8 +31,12 @@
 //! A tensor gives its buffer back when it is dropped and nothing else shares it
 //! (no clone, no view: the `Arc` count is one), so no tensor anyone holds can
 //! change. Ops that make large results ask here first: matmul, [`Tensor::map`] and
-//! [`Tensor::zip_with`] (for row-major results), `full`/`zeros`, cross-entropy's
-//! gradient. Only lengths they asked for lately are kept. A recycled buffer holds a
+//! [`Tensor::zip_with`] (for row-major results), cross-entropy's gradient. Only
+//! lengths they asked for lately are kept. `Tensor::zeros` does not ask: a fresh
+//! `calloc` block is zeroed lazily, page by page as it is touched, and a sparse
+//! gradient touches few of them; filling a recycled 20 MB buffer with zeros made
+//! the dense word2vec step slower (median 27.2 → 29.9 ms) though it faulted 2 700
+//! times a step instead of 14 600. A recycled buffer holds a
 //! dead tensor's numbers: [`uninit`] hands it out as `MaybeUninit` (the op writes
 //! every element), [`filled`] overwrites it with one value. Training steps repeat
 //! their shapes, so from the second step on the big results find a buffer; values
@@ -61,7 +65,7 @@ const MIN_BYTES: usize = 16 << 20;
 
 /// The most the free list holds (128 MiB). When a buffer would push it past this, the
 /// oldest free buffers are released first. Enough for the bench models' recurring
-/// large buffers (the LSTM's two 45 MB ones, word2vec's three 20 MB gradients).
+/// large results (the LSTM's two 45 MB ones, the transformer's two 33 MB ones).
 const MAX_BYTES: usize = 128 << 20;
 
 /// How many recently asked-for lengths the pool remembers (see [`Pool::give`]).
@@ -224,7 +228,7 @@ mod tests {
 
     #[test]
     fn a_dropped_tensor_buffer_is_reused_for_the_same_length() {
-        let t = Tensor::full_dtype(&[LEN], 1.5, crate::DType::F64);
+        let t = Tensor::from_vec_f64(filled(LEN, 1.5), &[LEN]); // asks for LEN
         let address = t.array::<f64>().as_ptr();
         drop(t);
         let again = filled::<f64>(LEN, 0.0);
@@ -234,7 +238,7 @@ mod tests {
 
     #[test]
     fn a_shared_buffer_is_not_recycled() {
-        let t = Tensor::full_dtype(&[LEN + 1], 2.0, crate::DType::F64);
+        let t = Tensor::from_vec_f64(filled(LEN + 1, 2.0), &[LEN + 1]);
         let view = t.narrow(0, 0, 10);
         drop(t); // `view` still reads the buffer
         assert!(take::<f64>(LEN + 1).is_none());
