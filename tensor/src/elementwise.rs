@@ -23,7 +23,6 @@ use ndarray::{ArcArray, IxDyn, Zip};
 use crate::dtype::Element;
 use crate::error::{OrRaise, ShapeError};
 use crate::parallel::worth_parallel;
-use crate::pool;
 use crate::shape::broadcast_shapes;
 use crate::tensor::{Storage, Tensor, check_same_dtype};
 
@@ -32,24 +31,11 @@ pub(crate) fn map_array<T: Element>(
     a: &ArcArray<T, IxDyn>,
     f: impl Fn(T) -> T + Sync + Send,
 ) -> ArcArray<T, IxDyn> {
-    if !a.is_standard_layout() {
-        // ndarray's own map keeps the memory order of a strided input (a transposed
-        // input gives a transposed result), which later reductions see.
-        return if worth_parallel(a.len()) {
-            Zip::from(a).par_map_collect(|&x| f(x)).into_shared()
-        } else {
-            a.mapv(f).into_shared()
-        };
-    }
-    // Row-major in, row-major out: a buffer from the pool (see `crate::pool`).
-    let mut out = pool::uninit(a.raw_dim());
     if worth_parallel(a.len()) {
-        Zip::from(a).par_map_assign_into(&mut out, |&x| f(x));
+        Zip::from(a).par_map_collect(|&x| f(x)).into_shared()
     } else {
-        Zip::from(a).map_assign_into(&mut out, |&x| f(x));
+        a.mapv(f).into_shared()
     }
-    // SAFETY: `map_assign_into` wrote every element of `out`, which has `a`'s shape.
-    unsafe { out.assume_init() }.into_shared()
 }
 
 /// `z = f(a, b)` with both arrays broadcast to `shape` (already checked).
@@ -64,28 +50,16 @@ pub(crate) fn zip_arrays<T: Element, U: Element>(
         .broadcast(shape.clone())
         .expect("internal error: broadcast shape was checked; this is a bug");
     let b = b
-        .broadcast(shape.clone())
+        .broadcast(shape)
         .expect("internal error: broadcast shape was checked; this is a bug");
     let zip = Zip::from(&a).and(&b);
-    if !a.is_standard_layout() {
-        // ndarray picks the memory order the operands lean to (see `map_array`).
-        return if worth_parallel(a.len()) {
-            zip.par_map_collect(|&x, &y| f(x, y)).into_shared()
-        } else {
-            zip.map_collect(|&x, &y| f(x, y)).into_shared()
-        };
-    }
-    // A row-major `a` of the full shape makes ndarray choose a row-major result, and
-    // the pool's buffers are row-major (see `crate::pool`).
-    let mut out = pool::uninit(shape);
     if worth_parallel(a.len()) {
-        zip.par_map_assign_into(&mut out, |&x, &y| f(x, y));
+        zip.par_map_collect(|&x, &y| f(x, y)).into_shared()
     } else {
-        zip.map_assign_into(&mut out, |&x, &y| f(x, y));
+        zip.map_collect(|&x, &y| f(x, y)).into_shared()
     }
-    // SAFETY: `map_assign_into` wrote every element of `out`, which has the zip's shape.
-    unsafe { out.assume_init() }.into_shared()
 }
+
 impl Tensor {
     /// Apply a function to every element: `f32_fn` on an f32 tensor, `f64_fn` on f64.
     ///

@@ -17,10 +17,10 @@
 //! LSTM LM                21 900    0      85 MB; step 463 → 338 cpu ms (median of 3)
 //! word2vec, dense Adam   14 600   14 600  zeros: see below
 //! word2vec, sparse Adam   5 700    5 700  its 2.4 MB temporaries are below MIN_BYTES
-//! Transformer                 0    1 100  glibc's, in buffers below MIN_BYTES
+//! Transformer                 0    0      all its buffers are below MIN_BYTES
 //! ```
 //!
-//! What. A free list of buffers of at least [`MIN_BYTES`] (16 MiB), at most
+//! What. A free list of buffers of at least [`MIN_BYTES`] (32 MiB), at most
 //! [`MAX_BYTES`] (128 MiB) in all, shared by all threads:
 //!
 //! ```text
@@ -30,9 +30,8 @@
 //!
 //! A tensor gives its buffer back when it is dropped and nothing else shares it
 //! (no clone, no view: the `Arc` count is one), so no tensor anyone holds can
-//! change. Ops that make large results ask here first: matmul, [`Tensor::map`] and
-//! [`Tensor::zip_with`] (for row-major results), cross-entropy's gradient. Only
-//! lengths they asked for lately are kept. `Tensor::zeros` does not ask: a fresh
+//! change. Ops that make large results ask here first: matmul and cross-entropy's
+//! gradient. Only lengths they asked for lately are kept. `Tensor::zeros` does not ask: a fresh
 //! `calloc` block is zeroed lazily, page by page as it is touched, and a sparse
 //! gradient touches few of them; filling a recycled 20 MB buffer with zeros made
 //! the dense word2vec step slower (median 27.2 → 29.9 ms) though it faulted 2 700
@@ -56,16 +55,16 @@ use ndarray::{ArcArray, Array, Dimension, IntoDimension, IxDyn};
 use crate::dtype::Element;
 use crate::tensor::{Storage, Tensor};
 
-/// Buffers smaller than this (16 MiB) are left to the allocator. It keeps most of
-/// them between steps by itself (a freed block of up to 32 MB raises glibc's mmap
-/// threshold), and a pool holding them would only make it fetch fresh memory for
-/// others: with 1 MiB here the LSTM step faulted in `stack` instead, and the process
-/// grew by ~170 MB.
-const MIN_BYTES: usize = 16 << 20;
+/// Buffers smaller than this (32 MiB, the ceiling of glibc's mmap threshold) are left
+/// to the allocator: it keeps such blocks between steps by itself (the transformer's
+/// 33 MB logits never faulted, and pooling them made its step ~4% slower), and a pool
+/// holding smaller ones only made it fetch fresh memory for others (with 1 MiB here the
+/// LSTM step faulted in `stack` instead, and the process grew by ~170 MB).
+const MIN_BYTES: usize = 32 << 20;
 
 /// The most the free list holds (128 MiB). When a buffer would push it past this, the
 /// oldest free buffers are released first. Enough for the bench models' recurring
-/// large results (the LSTM's two 45 MB ones, the transformer's two 33 MB ones).
+/// large results (the LSTM's two 45 MB ones).
 const MAX_BYTES: usize = 128 << 20;
 
 /// How many recently asked-for lengths the pool remembers (see [`Pool::give`]).
