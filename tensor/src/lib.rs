@@ -34,6 +34,7 @@ pub mod lstm_cell;
 pub mod matmul;
 pub mod movement;
 pub mod parallel;
+mod pool;
 pub mod random;
 pub mod reduce;
 pub mod shape;

@@ -5,7 +5,9 @@
 //!          └ shape [2, 3], strides [3, 1], data shared by clones and views
 //! ```
 //! Clones share the buffer (an `Arc`); a write makes a private copy first
-//! (copy-on-write), so a tensor a learner holds never changes under them.
+//! (copy-on-write), so a tensor a learner holds never changes under them. When the
+//! last owner of a large buffer is dropped, the buffer goes to [`crate::pool`] for the
+//! next result of its size.
 //! Read next: [`crate::creation`] to make tensors, [`crate::shape`] for the rules.
 
 use ndarray::{ArcArray, ArrayD, IxDyn};

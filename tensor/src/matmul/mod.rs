@@ -70,7 +70,7 @@ mod tests;
 use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use ndarray::{ArcArray, Array3, ArrayView2, ArrayViewD, ArrayViewMut2, Axis, Ix2, IxDyn};
+use ndarray::{ArcArray, ArrayView2, ArrayViewD, ArrayViewMut2, Axis, Ix2, IxDyn};
 use rayon::prelude::*;
 
 use crate::dtype::{DType, Element};
@@ -231,11 +231,12 @@ fn matmul_arrays<T: Scalar>(
     if b.ndim() == 1 {
         b.insert_axis_inplace(Axis(1));
     }
-    // 2. One fresh row-major output, seen as [batch items, m, n]. It is left
+    // 2. One row-major output, seen as [batch items, m, n]: a dead tensor's buffer from
+    //    `crate::pool` if one of this size is free, else fresh. It is left
     //    uninitialised: gemm overwrites every element (beta = 0), and zero-filling it
     //    first would cost an extra pass over memory (~5% of a 2048×256×1024 product).
     let count = numel(&plan.batch);
-    let mut out = Array3::<T>::uninit((count, m, n));
+    let mut out = crate::pool::uninit::<T, _>((count, m, n));
     let flops = 2 * m * k * n;
     let tier = tier();
     let threads = rayon::current_num_threads();

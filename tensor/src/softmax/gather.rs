@@ -58,8 +58,9 @@ fn forward<T: Element>(x: &Tensor, index: &[usize]) -> (Tensor, Tensor) {
 fn backward<T: Element>(x: &Tensor, norm: &Tensor, index: &[usize], grad: &Tensor) -> Tensor {
     let (x, c) = rows::<T>(x);
     let (norm, g) = (norm.to_vec::<T>(), grad.to_vec::<T>());
-    // zeros from calloc: a buffer this large is fresh pages the kernel has zeroed
-    let mut dx = vec![T::zero(); x.len()];
+    // a recycled buffer when `crate::pool` has one (the loop below overwrites it all;
+    // zero-filling keeps it safe code, at one cheap pass)
+    let mut dx = crate::pool::filled(x.len(), T::zero());
     let row = |(i, (dx, x)): (usize, (&mut [T], &[T]))| {
         let (m, s, g_sum) = (norm[2 * i], norm[2 * i + 1], g[i]);
         // g − exp(y)·Σg, with g = gᵢ at the target and 0 elsewhere (as log_softmax's)
