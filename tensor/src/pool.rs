@@ -31,15 +31,17 @@
 //! A tensor gives its buffer back when it is dropped and nothing else shares it
 //! (no clone, no view: the `Arc` count is one), so no tensor anyone holds can
 //! change. Ops that make large results ask here first: matmul and cross-entropy's
-//! gradient. Only lengths they asked for lately are kept. `Tensor::zeros` does not ask: a fresh
-//! `calloc` block is zeroed lazily, page by page as it is touched, and a sparse
-//! gradient touches few of them; filling a recycled 20 MB buffer with zeros made
-//! the dense word2vec step slower (median 27.2 → 29.9 ms) though it faulted 2 700
-//! times a step instead of 14 600. A recycled buffer holds a
-//! dead tensor's numbers: [`uninit`] hands it out as `MaybeUninit` (the op writes
-//! every element), [`filled`] overwrites it with one value. Training steps repeat
-//! their shapes, so from the second step on the big results find a buffer; values
-//! are bit for bit the same as with fresh memory.
+//! gradient. Only lengths they asked for lately are kept.
+//!
+//! `Tensor::zeros` does not ask: a fresh `calloc` block is zeroed lazily, page by
+//! page as it is touched, and a sparse gradient touches few of them; filling a
+//! recycled 20 MB buffer with zeros made the dense word2vec step slower (median
+//! 27.2 → 29.9 ms) though it faulted 2 700 times a step instead of 14 600.
+//!
+//! A recycled buffer holds a dead tensor's numbers: [`uninit`] hands it out as
+//! `MaybeUninit` (the op writes every element), [`filled`] overwrites it with one
+//! value. Training steps repeat their shapes, so from the second step on the big
+//! results find a buffer; values are bit for bit the same as with fresh memory.
 //!
 //! Why not tune the allocator (`mallopt`, or a `#[global_allocator]`)? Those change
 //! the whole process of whoever uses this library; this pool only keeps ours.
