@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering;
 
 use tensor::Tensor;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 
 use crate::anomaly;
 use crate::gradient::Gradient;
@@ -52,7 +52,7 @@ impl Var {
     #[track_caller]
     pub fn backward_with(&self, grad: &Tensor) {
         if grad.shape() != self.shape().as_slice() || grad.dtype() != self.dtype() {
-            ShapeError::new(
+            Error::new(
                 "backward_with",
                 ErrorKind::Shape,
                 format!(
@@ -71,7 +71,7 @@ impl Var {
     #[track_caller]
     fn check_scalar_loss(&self) {
         if self.numel() != 1 {
-            ShapeError::new(
+            Error::new(
                 "backward",
                 ErrorKind::Shape,
                 format!(
@@ -87,7 +87,7 @@ impl Var {
     #[track_caller]
     fn run_backward(&self, seed: Tensor, retain_graph: bool) {
         if !self.wants_grad() {
-            ShapeError::new(
+            Error::new(
                 "backward",
                 ErrorKind::Value,
                 "this value does not depend on any Var that wants a gradient".to_string(),
@@ -173,7 +173,7 @@ fn topological_order(root: &Var) -> Vec<Var> {
 
 #[track_caller]
 fn released_graph_panic(op: &str) -> ! {
-    ShapeError::new(
+    Error::new(
         "backward",
         ErrorKind::Value,
         format!("the graph through `{op}` was already released by an earlier backward"),

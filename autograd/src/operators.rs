@@ -87,7 +87,7 @@ forward_scalar_operator!(
     Div,
     div,
     |x, s| x.affine(1.0 / s, 0.0),
-    x.powf(-1.0).affine(s, 0.0)
+    x.pow(-1.0).affine(s, 0.0)
 );
 
 impl Neg for &Var {

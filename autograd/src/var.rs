@@ -17,7 +17,7 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 use tensor::{DType, Tensor};
 
 use crate::function::Function;
@@ -134,7 +134,7 @@ impl Var {
     #[track_caller]
     pub fn requires_grad(self) -> Var {
         if !self.node.is_leaf {
-            ShapeError::new(
+            Error::new(
                 "requires_grad",
                 ErrorKind::Value,
                 format!("the output of `{}` is not a leaf", self.op_name()),
@@ -218,7 +218,7 @@ impl Var {
     #[track_caller]
     fn check_replacement(&self, (dtype, shape): (DType, &[usize]), new: &Tensor) {
         if !self.node.is_leaf || shape != new.shape() || dtype != new.dtype() {
-            ShapeError::new(
+            Error::new(
                 "set_value",
                 ErrorKind::Shape,
                 format!(
@@ -247,7 +247,7 @@ impl Var {
     #[track_caller]
     pub fn cast_leaf(&self, dtype: DType) {
         if !self.node.is_leaf {
-            ShapeError::new(
+            Error::new(
                 "cast_leaf",
                 ErrorKind::Value,
                 format!("the output of `{}` is not a leaf", self.op_name()),

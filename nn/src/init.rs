@@ -14,7 +14,7 @@
 //! Read next: [`crate::layers::linear`].
 
 use tensor::Tensor;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 
 /// Which fan Kaiming initialisation preserves the variance of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,7 +60,7 @@ pub fn calculate_gain(nonlinearity: Nonlinearity) -> f64 {
 #[track_caller]
 pub fn fan_in_and_fan_out(shape: &[usize]) -> (usize, usize) {
     if shape.len() < 2 {
-        ShapeError::new(
+        Error::new(
             "init",
             ErrorKind::Shape,
             format!("fan in and fan out need at least 2 dims, got shape {shape:?}"),
@@ -138,7 +138,7 @@ pub fn kaiming_normal(shape: &[usize], nonlinearity: Nonlinearity, mode: FanMode
 pub fn orthogonal(shape: &[usize], gain: f64) -> Tensor {
     let rows = shape.first().copied().unwrap_or(0);
     if shape.len() < 2 {
-        ShapeError::new(
+        Error::new(
             "orthogonal",
             ErrorKind::Shape,
             format!("needs at least 2 dims, got {shape:?}"),

@@ -3,12 +3,12 @@
 
 use autograd::{Gradient, Var};
 use tensor::Tensor;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 
 /// Panic with `"<optimizer>: <message>. Hint: <hint>"`.
 #[track_caller]
 pub(crate) fn fail(optimizer: &'static str, message: String, hint: &str) -> ! {
-    ShapeError::new(optimizer, ErrorKind::Value, message)
+    Error::new(optimizer, ErrorKind::Value, message)
         .with_hint(hint)
         .raise()
 }

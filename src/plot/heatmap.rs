@@ -20,7 +20,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use tensor::Tensor;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 
 use super::{DrawResult, Figure, Spec, fail, finite_bounds, font, tick};
 
@@ -79,7 +79,7 @@ pub fn heatmap(
     col_labels: Option<&[String]>,
 ) -> Figure {
     if matrix.dims() != 2 || matrix.numel() == 0 {
-        ShapeError::new(
+        Error::new(
             "heatmap",
             ErrorKind::Shape,
             format!(

@@ -34,13 +34,12 @@ mod scatter;
 mod schedule;
 mod style;
 
-use std::error::Error;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 
 pub use heatmap::heatmap;
 pub use histogram::histogram;
@@ -55,7 +54,7 @@ use style::{axis_ticks, color, finite_bounds, font, padded, register_font, tick}
 const DEFAULT_SIZE: (u32, u32) = (640, 420);
 
 /// What a drawing function returns; any backend's error, boxed.
-type DrawResult = Result<(), Box<dyn Error>>;
+type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
 /// A finished plot: its spec and the SVG text drawn from it. Show it in a notebook by
 /// ending a cell with it (evcxr calls [`Figure::evcxr_display`]), or save it with
@@ -273,7 +272,7 @@ impl fmt::Display for PlotError {
     }
 }
 
-impl Error for PlotError {}
+impl std::error::Error for PlotError {}
 
 /// `dir/.name.tmp.png` beside `path`: the same file system, so `rename` is atomic. The
 /// `.png` ending tells the bitmap encoder which format to write.
@@ -284,10 +283,10 @@ fn temporary_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.{}.tmp.png", std::process::id()))
 }
 
-/// Panic with a `ShapeError`-style message: `op: problem. Hint: hint`.
+/// Panic with a [`tensor::Error`]-style message: `op: problem. Hint: hint`.
 #[track_caller]
 fn fail(op: &'static str, problem: impl Into<String>, hint: &str) -> ! {
-    ShapeError::new(op, ErrorKind::Value, problem)
+    Error::new(op, ErrorKind::Value, problem)
         .with_hint(hint)
         .raise()
 }

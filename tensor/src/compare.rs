@@ -16,7 +16,7 @@ use ndarray::{ArcArray, ArrayD, IxDyn, Zip};
 use num_traits::Float;
 
 use crate::dtype::Element;
-use crate::error::{ErrorKind, OrRaise, ShapeError};
+use crate::error::{Error, ErrorKind, OrRaise};
 use crate::parallel::worth_parallel;
 use crate::shape::{broadcast_shapes, check_broadcast_to};
 use crate::tensor::{Storage, Tensor, check_same_dtype};
@@ -206,13 +206,13 @@ impl Tensor {
     /// # Errors
     /// If `a` and `b` have different dtypes, or the three shapes do not broadcast
     /// together. `cond` may have either dtype.
-    pub fn try_where_cond(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor, ShapeError> {
+    pub fn try_where_cond(cond: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor, Error> {
         const OP: &str = "where_cond";
         check_same_dtype(OP, a, b)?;
         let shape = broadcast_shapes(OP, cond.shape(), a.shape())
             .and_then(|s| broadcast_shapes(OP, &s, b.shape()))
             .map_err(|_| {
-                ShapeError::new(
+                Error::new(
                     OP,
                     ErrorKind::Shape,
                     format!(
@@ -265,9 +265,9 @@ impl Tensor {
     /// # Errors
     /// If `mask`'s shape does not broadcast to `self`'s (the result always has
     /// `self`'s shape). `mask` may have either dtype.
-    pub fn try_masked_fill(&self, mask: &Tensor, value: f64) -> Result<Tensor, ShapeError> {
+    pub fn try_masked_fill(&self, mask: &Tensor, value: f64) -> Result<Tensor, Error> {
         check_broadcast_to("masked_fill", mask.shape(), self.shape()).map_err(|_| {
-            ShapeError::new(
+            Error::new(
                 "masked_fill",
                 ErrorKind::Shape,
                 format!(

@@ -7,7 +7,7 @@
 use ndarray::{ArrayD, IxDyn};
 
 use crate::dtype::{DType, Element};
-use crate::error::{ErrorKind, OrRaise, ShapeError};
+use crate::error::{Error, ErrorKind, OrRaise};
 use crate::shape::numel;
 use crate::tensor::{Storage, Tensor};
 
@@ -61,12 +61,9 @@ impl Tensor {
     ///
     /// # Errors
     /// If `data.len()` is not the product of `shape`.
-    pub fn try_from_vec_of<T: Element>(
-        data: Vec<T>,
-        shape: &[usize],
-    ) -> Result<Tensor, ShapeError> {
+    pub fn try_from_vec_of<T: Element>(data: Vec<T>, shape: &[usize]) -> Result<Tensor, Error> {
         if data.len() != numel(shape) {
-            return Err(ShapeError::new(
+            return Err(Error::new(
                 "from_vec",
                 ErrorKind::Shape,
                 format!(
@@ -126,7 +123,7 @@ impl Tensor {
     #[track_caller]
     pub fn arange(start: f64, end: f64, step: f64) -> Tensor {
         if step == 0.0 || (end - start) * step < 0.0 {
-            ShapeError::new(
+            Error::new(
                 "arange",
                 ErrorKind::Value,
                 format!("step {step} cannot go from {start} to {end}"),

@@ -21,7 +21,7 @@ use std::ops::{Add, AddAssign, Div, Mul, Neg, Sub};
 use ndarray::{ArcArray, IxDyn, Zip};
 
 use crate::dtype::Element;
-use crate::error::{OrRaise, ShapeError};
+use crate::error::{Error, OrRaise};
 use crate::parallel::worth_parallel;
 use crate::shape::broadcast_shapes;
 use crate::tensor::{Storage, Tensor, check_same_dtype};
@@ -95,7 +95,7 @@ impl Tensor {
         op: &'static str,
         f32_fn: impl Fn(f32, f32) -> f32 + Sync + Send,
         f64_fn: impl Fn(f64, f64) -> f64 + Sync + Send,
-    ) -> Result<Tensor, ShapeError> {
+    ) -> Result<Tensor, Error> {
         check_same_dtype(op, self, other)?;
         let shape = broadcast_shapes(op, self.shape(), other.shape())?;
         Ok(match (&self.storage, &other.storage) {

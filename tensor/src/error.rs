@@ -1,13 +1,15 @@
-//! One error type for every misuse of a tensor op, with messages that name the op,
-//! the problem, the shapes and, when there is one, a hint.
+//! The framework's one error type: every misuse of an op and every failed file
+//! operation is an [`Error`] of some [`ErrorKind`] (shape, dim, index, dtype, value,
+//! io), with a message that names the op, the problem, the shapes and, when there is
+//! one, a hint.
 //!
 //! ```text
 //! matmul: cannot multiply [32, 64] by [65, 10]: inner dimensions 64 and 65 differ
 //! ```
 //!
 //! Programmer errors panic at once (`#[track_caller]` blames the caller's line); the
-//! shape-checking ops also have `try_*` variants that return `Result<_, ShapeError>`.
-//! The panicking op is always the `try_` op plus [`ShapeError::raise`]: one code path.
+//! shape-checking ops also have `try_*` variants that return `Result<_, Error>`.
+//! The panicking op is always the `try_` op plus [`Error::raise`]: one code path.
 //! Read next: [`crate::shape`], the checks that produce these errors.
 
 use std::fmt;
@@ -23,13 +25,18 @@ pub enum ErrorKind {
     Index,
     /// Two tensors of different dtypes, or a dtype the op does not accept.
     DType,
-    /// Any other invalid argument (a negative step count, an empty list, ...).
+    /// Any other invalid argument (a negative step count, an empty list, a learning
+    /// rate below zero, `backward` on a non-scalar, ...).
     Value,
+    /// A file that cannot be read or written, or whose contents are not what the op
+    /// expects (a checkpoint, a data set).
+    Io,
 }
 
-/// A misuse of a tensor op: which op, what went wrong (with the shapes) and a hint.
+/// A misuse of an op or a failed file operation: which op, what kind of problem, what
+/// went wrong (with the shapes or the file) and a hint.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ShapeError {
+pub struct Error {
     /// The op that refused its arguments, e.g. `"matmul"`.
     pub op: &'static str,
     /// The kind of problem.
@@ -40,10 +47,10 @@ pub struct ShapeError {
     pub hint: Option<String>,
 }
 
-impl ShapeError {
+impl Error {
     /// An error of `kind` raised by `op`.
     pub fn new(op: &'static str, kind: ErrorKind, message: impl Into<String>) -> Self {
-        ShapeError {
+        Error {
             op,
             kind,
             message: message.into(),
@@ -64,7 +71,7 @@ impl ShapeError {
     }
 }
 
-impl fmt::Display for ShapeError {
+impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.op, self.message)?;
         if let Some(hint) = &self.hint {
@@ -74,15 +81,15 @@ impl fmt::Display for ShapeError {
     }
 }
 
-impl std::error::Error for ShapeError {}
+impl std::error::Error for Error {}
 
-/// Unwrap a `Result<T, ShapeError>`, panicking with the error's message at the caller.
+/// Unwrap a `Result<T, Error>`, panicking with the error's message at the caller.
 pub trait OrRaise<T> {
     /// The value, or a panic carrying the error's message.
     fn or_raise(self) -> T;
 }
 
-impl<T> OrRaise<T> for Result<T, ShapeError> {
+impl<T> OrRaise<T> for Result<T, Error> {
     #[track_caller]
     fn or_raise(self) -> T {
         match self {
@@ -98,7 +105,7 @@ mod tests {
 
     #[test]
     fn display_names_op_message_and_hint() {
-        let e = ShapeError::new(
+        let e = Error::new(
             "matmul",
             ErrorKind::Shape,
             "cannot multiply [2, 3] by [4, 5]",
@@ -113,11 +120,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "sum: dim 3 is out of range")]
     fn raise_panics_with_the_message() {
-        let r: Result<(), ShapeError> = Err(ShapeError::new(
-            "sum",
-            ErrorKind::Dim,
-            "dim 3 is out of range",
-        ));
+        let r: Result<(), Error> = Err(Error::new("sum", ErrorKind::Dim, "dim 3 is out of range"));
         r.or_raise();
     }
 }

@@ -20,7 +20,7 @@
 use ndarray::{ArcArray, ArrayD, Axis, Dimension, IxDyn};
 
 use crate::dtype::{DType, Element};
-use crate::error::{ErrorKind, OrRaise, ShapeError};
+use crate::error::{Error, ErrorKind, OrRaise};
 use crate::shape::normalize_dim;
 use crate::tensor::{Storage, Tensor, check_same_dtype};
 
@@ -33,19 +33,19 @@ fn index_values(
     size: usize,
     range: &dyn Fn() -> String,
     shapes: &dyn Fn() -> String,
-) -> Result<Vec<usize>, ShapeError> {
+) -> Result<Vec<usize>, Error> {
     index
         .to_vec::<f64>()
         .into_iter()
         .map(|v| {
             if v.fract() != 0.0 || !v.is_finite() {
-                Err(ShapeError::new(
+                Err(Error::new(
                     op,
                     ErrorKind::Index,
                     format!("index {v} is not a whole number ({})", shapes()),
                 ))
             } else if v < 0.0 || v >= size as f64 {
-                Err(ShapeError::new(
+                Err(Error::new(
                     op,
                     ErrorKind::Index,
                     format!("index {v} is out of range for {} ({})", range(), shapes()),
@@ -59,9 +59,9 @@ fn index_values(
 }
 
 /// Check an index tensor is 0-d or 1-D (for `index_select`, `index_add`).
-fn check_index_1d(op: &'static str, index: &Tensor, x: &Tensor) -> Result<(), ShapeError> {
+fn check_index_1d(op: &'static str, index: &Tensor, x: &Tensor) -> Result<(), Error> {
     if index.dims() > 1 {
-        return Err(ShapeError::new(
+        return Err(Error::new(
             op,
             ErrorKind::Shape,
             format!(
@@ -82,10 +82,10 @@ fn check_index_fits(
     index: &Tensor,
     bound: (&str, &Tensor),
     skip: Option<usize>,
-) -> Result<(), ShapeError> {
+) -> Result<(), Error> {
     let (name, t) = bound;
     if index.dims() != t.dims() {
-        return Err(ShapeError::new(
+        return Err(Error::new(
             op,
             ErrorKind::Shape,
             format!(
@@ -100,7 +100,7 @@ fn check_index_fits(
     }
     for (d, (&i, &s)) in index.shape().iter().zip(t.shape()).enumerate() {
         if Some(d) != skip && i > s {
-            return Err(ShapeError::new(
+            return Err(Error::new(
                 op,
                 ErrorKind::Shape,
                 format!(
@@ -209,7 +209,7 @@ impl Tensor {
     /// # Errors
     /// A bad dim, an index with more than one dim ([`ErrorKind::Shape`]), or an index
     /// value that is not a whole number in `0..size(dim)` ([`ErrorKind::Index`]).
-    pub fn try_index_select(&self, dim: isize, index: &Tensor) -> Result<Tensor, ShapeError> {
+    pub fn try_index_select(&self, dim: isize, index: &Tensor) -> Result<Tensor, Error> {
         let axis = normalize_dim("index_select", dim, self.shape())?;
         check_index_1d("index_select", index, self)?;
         let size = self.shape()[axis];
@@ -305,7 +305,7 @@ impl Tensor {
         let mut expected = self.shape().to_vec();
         expected[axis] = index.numel();
         if source.shape() != expected {
-            ShapeError::new(
+            Error::new(
                 "index_add",
                 ErrorKind::Shape,
                 format!(
@@ -345,7 +345,7 @@ impl Tensor {
     /// A bad dim; an index whose rank differs from `self`'s or that is larger than
     /// `self` in a dim other than `dim` ([`ErrorKind::Shape`]); an index value that is
     /// not a whole number in `0..size(dim)` ([`ErrorKind::Index`]).
-    pub fn try_gather(&self, dim: isize, index: &Tensor) -> Result<Tensor, ShapeError> {
+    pub fn try_gather(&self, dim: isize, index: &Tensor) -> Result<Tensor, Error> {
         let axis = normalize_dim("gather", dim, self.shape())?;
         check_index_fits("gather", index, ("input", self), Some(axis))?;
         let size = self.shape()[axis];

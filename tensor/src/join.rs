@@ -14,19 +14,19 @@
 use ndarray::{ArcArray, ArrayView, Axis, IxDyn};
 
 use crate::dtype::{DType, Element};
-use crate::error::{ErrorKind, OrRaise, ShapeError};
+use crate::error::{Error, ErrorKind, OrRaise};
 use crate::shape::{normalize_dim, normalize_insert_dim};
 use crate::tensor::Tensor;
 
 /// Check the list is non-empty and every tensor has the first one's dtype.
-fn check_list(op: &'static str, tensors: &[Tensor]) -> Result<DType, ShapeError> {
+fn check_list(op: &'static str, tensors: &[Tensor]) -> Result<DType, Error> {
     let first = tensors.first().ok_or_else(|| {
-        ShapeError::new(op, ErrorKind::Value, "got an empty list of tensors")
+        Error::new(op, ErrorKind::Value, "got an empty list of tensors")
             .with_hint("pass at least one tensor")
     })?;
     for (i, t) in tensors.iter().enumerate().skip(1) {
         if t.dtype() != first.dtype() {
-            return Err(ShapeError::new(
+            return Err(Error::new(
                 op,
                 ErrorKind::DType,
                 format!(
@@ -106,7 +106,7 @@ impl Tensor {
     /// An empty list ([`ErrorKind::Value`]), mixed dtypes ([`ErrorKind::DType`]), a
     /// dim out of range, or shapes that differ outside `dim` ([`ErrorKind::Shape`],
     /// naming the offending tensor's index and both shapes).
-    pub fn try_cat(tensors: &[Tensor], dim: isize) -> Result<Tensor, ShapeError> {
+    pub fn try_cat(tensors: &[Tensor], dim: isize) -> Result<Tensor, Error> {
         let dtype = check_list("cat", tensors)?;
         let first = tensors[0].shape();
         let axis = normalize_dim("cat", dim, first)?;
@@ -115,7 +115,7 @@ impl Tensor {
             let fits =
                 s.len() == first.len() && (0..s.len()).all(|d| d == axis || s[d] == first[d]);
             if !fits {
-                return Err(ShapeError::new(
+                return Err(Error::new(
                     "cat",
                     ErrorKind::Shape,
                     format!(
@@ -155,13 +155,13 @@ impl Tensor {
     /// # Errors
     /// An empty list, mixed dtypes, a dim outside `-(ndim+1)..=ndim`, or a tensor
     /// whose shape differs from tensor 0's (named by index).
-    pub fn try_stack(tensors: &[Tensor], dim: isize) -> Result<Tensor, ShapeError> {
+    pub fn try_stack(tensors: &[Tensor], dim: isize) -> Result<Tensor, Error> {
         let dtype = check_list("stack", tensors)?;
         let first = tensors[0].shape();
         let axis = normalize_insert_dim("stack", dim, first)?;
         for (i, t) in tensors.iter().enumerate().skip(1) {
             if t.shape() != first {
-                return Err(ShapeError::new(
+                return Err(Error::new(
                     "stack",
                     ErrorKind::Shape,
                     format!(
@@ -224,7 +224,7 @@ impl Tensor {
             return vec![self.clone()];
         }
         if split_size == 0 {
-            ShapeError::new(
+            Error::new(
                 "split",
                 ErrorKind::Value,
                 format!(
@@ -263,7 +263,7 @@ impl Tensor {
     pub fn chunk(&self, chunks: usize, dim: isize) -> Vec<Tensor> {
         let axis = normalize_dim("chunk", dim, self.shape()).or_raise();
         if chunks == 0 {
-            ShapeError::new(
+            Error::new(
                 "chunk",
                 ErrorKind::Value,
                 format!(

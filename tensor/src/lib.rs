@@ -43,6 +43,6 @@ pub mod tensor;
 pub mod unary;
 
 pub use dtype::{DType, Element};
-pub use error::{ErrorKind, ShapeError};
+pub use error::{Error, ErrorKind};
 pub use random::manual_seed;
 pub use tensor::Tensor;

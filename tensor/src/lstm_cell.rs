@@ -24,7 +24,7 @@
 use ndarray::{ArrayD, IxDyn};
 
 use crate::dtype::Element;
-use crate::error::{ErrorKind, OrRaise, ShapeError};
+use crate::error::{Error, ErrorKind, OrRaise};
 use crate::tensor::{Tensor, check_same_dtype};
 use crate::unary::kernels::{sigmoid_grad, tanh_grad};
 use crate::unary::sigmoid_slice;
@@ -145,7 +145,7 @@ impl Tensor {
             _ => false,
         };
         if !fits {
-            ShapeError::new(
+            Error::new(
                 OP,
                 ErrorKind::Shape,
                 format!(

@@ -24,7 +24,7 @@
 use ndarray::{ArcArray, ArrayD, Axis, IxDyn, Slice};
 
 use crate::dtype::Element;
-use crate::error::{ErrorKind, OrRaise, ShapeError};
+use crate::error::{Error, ErrorKind, OrRaise};
 use crate::shape::{
     check_broadcast_to, normalize_dim, normalize_dims, normalize_insert_dim, numel,
 };
@@ -190,9 +190,9 @@ impl Tensor {
     ///
     /// # Errors
     /// A [`ErrorKind::Shape`] error when the element counts differ.
-    pub fn try_reshape(&self, shape: &[usize]) -> Result<Tensor, ShapeError> {
+    pub fn try_reshape(&self, shape: &[usize]) -> Result<Tensor, Error> {
         if numel(shape) != self.numel() {
-            return Err(ShapeError::new(
+            return Err(Error::new(
                 "reshape",
                 ErrorKind::Shape,
                 format!(
@@ -243,7 +243,7 @@ impl Tensor {
         let start = normalize_dim("flatten", start_dim, self.shape()).or_raise();
         let end = normalize_dim("flatten", end_dim, self.shape()).or_raise();
         if start > end {
-            ShapeError::new(
+            Error::new(
                 "flatten",
                 ErrorKind::Dim,
                 format!(
@@ -263,9 +263,9 @@ impl Tensor {
     ///
     /// # Errors
     /// A [`ErrorKind::Dim`] error unless `dims` lists every dim exactly once.
-    pub fn try_permute(&self, dims: &[isize]) -> Result<Tensor, ShapeError> {
+    pub fn try_permute(&self, dims: &[isize]) -> Result<Tensor, Error> {
         if dims.len() != self.dims() {
-            return Err(ShapeError::new(
+            return Err(Error::new(
                 "permute",
                 ErrorKind::Dim,
                 format!(
@@ -330,7 +330,7 @@ impl Tensor {
     #[track_caller]
     pub fn t(&self) -> Tensor {
         if self.dims() != 2 {
-            ShapeError::new(
+            Error::new(
                 "t",
                 ErrorKind::Shape,
                 format!("expects a 2-D tensor, got shape {:?}", self.shape()),
@@ -392,7 +392,7 @@ impl Tensor {
     ///
     /// # Errors
     /// A [`ErrorKind::Shape`] error when `self` does not broadcast to `shape`.
-    pub fn try_broadcast_to(&self, shape: &[usize]) -> Result<Tensor, ShapeError> {
+    pub fn try_broadcast_to(&self, shape: &[usize]) -> Result<Tensor, Error> {
         check_broadcast_to("broadcast_to", self.shape(), shape)?;
         if self.shape() == shape {
             return Ok(self.clone());
@@ -438,9 +438,9 @@ impl Tensor {
     ///
     /// # Errors
     /// A [`ErrorKind::Shape`] error when `shape` does not broadcast to `self.shape()`.
-    pub fn try_sum_to(&self, shape: &[usize]) -> Result<Tensor, ShapeError> {
+    pub fn try_sum_to(&self, shape: &[usize]) -> Result<Tensor, Error> {
         check_broadcast_to("sum_to", shape, self.shape()).map_err(|_| {
-            ShapeError::new(
+            Error::new(
                 "sum_to",
                 ErrorKind::Shape,
                 format!(
@@ -499,7 +499,7 @@ impl Tensor {
         let size = self.shape()[axis];
         match start.checked_add(length) {
             Some(end) if end <= size => self.apply_view(View::Narrow { axis, start, end }),
-            _ => ShapeError::new(
+            _ => Error::new(
                 "narrow",
                 ErrorKind::Index,
                 format!(
@@ -524,7 +524,7 @@ impl Tensor {
         let axis = normalize_dim("select", dim, self.shape()).or_raise();
         let size = self.shape()[axis];
         if index >= size {
-            ShapeError::new(
+            Error::new(
                 "select",
                 ErrorKind::Index,
                 format!(

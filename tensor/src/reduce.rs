@@ -33,7 +33,7 @@
 use ndarray::{ArcArray, ArrayD, ArrayView, ArrayView1, ArrayViewD, Axis, Dimension, IxDyn, Zip};
 
 use crate::dtype::Element;
-use crate::error::{ErrorKind, OrRaise, ShapeError};
+use crate::error::{Error, ErrorKind, OrRaise};
 use crate::parallel::worth_parallel;
 use crate::shape::{normalize_dim, normalize_dims};
 use crate::tensor::{Storage, Tensor};
@@ -241,7 +241,7 @@ impl Tensor {
         keepdim: bool,
         f32_fn: impl Fn(ArrayView1<'_, f32>) -> f32 + Sync + Send,
         f64_fn: impl Fn(ArrayView1<'_, f64>) -> f64 + Sync + Send,
-    ) -> Result<Tensor, ShapeError> {
+    ) -> Result<Tensor, Error> {
         let axis = normalize_dim(op, dim, self.shape())?;
         Ok(match &self.storage {
             Storage::F32(a) => finish(reduce_lanes(a.view(), axis, f32_fn), axis, keepdim),
@@ -254,7 +254,7 @@ impl Tensor {
         op: &'static str,
         dims: &[isize],
         keepdim: bool,
-    ) -> Result<Tensor, ShapeError> {
+    ) -> Result<Tensor, Error> {
         let axes = normalize_dims(op, dims, self.shape())?;
         if axes.is_empty() {
             return Ok(self.clone());
@@ -449,7 +449,7 @@ impl Tensor {
     #[track_caller]
     pub fn norm_dim(&self, p: f64, dim: isize, keepdim: bool) -> Tensor {
         if p.is_nan() {
-            ShapeError::new("norm_dim", ErrorKind::Value, "p is NaN")
+            Error::new("norm_dim", ErrorKind::Value, "p is NaN")
                 .with_hint("use p = 2.0 for the Euclidean norm, 1.0, f64::INFINITY, ...")
                 .raise();
         }

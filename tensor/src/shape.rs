@@ -1,5 +1,5 @@
 //! Pure shape rules, checked before any data is touched: negative dims, NumPy
-//! broadcasting, element counts. Each returns `Result<_, ShapeError>` naming the op.
+//! broadcasting, element counts. Each returns `Result<_, Error>` naming the op.
 //!
 //! ```text
 //! broadcasting (NumPy / PyTorch): align shapes on the right; each pair of sizes
@@ -11,13 +11,13 @@
 //! ```
 //! Read next: [`crate::elementwise`], which applies these rules.
 
-use crate::error::{ErrorKind, ShapeError};
+use crate::error::{Error, ErrorKind};
 
 /// Turn a possibly negative `dim` into an index in `0..ndim` (`-1` is the last dim).
 ///
 /// # Errors
 /// A [`ErrorKind::Dim`] error naming `op`, the dim and the shape when out of range.
-pub fn normalize_dim(op: &'static str, dim: isize, shape: &[usize]) -> Result<usize, ShapeError> {
+pub fn normalize_dim(op: &'static str, dim: isize, shape: &[usize]) -> Result<usize, Error> {
     normalize_dim_for_rank(op, dim, shape.len(), shape)
 }
 
@@ -26,11 +26,7 @@ pub fn normalize_dim(op: &'static str, dim: isize, shape: &[usize]) -> Result<us
 ///
 /// # Errors
 /// A [`ErrorKind::Dim`] error when `dim` is outside `-(ndim+1)..=ndim`.
-pub fn normalize_insert_dim(
-    op: &'static str,
-    dim: isize,
-    shape: &[usize],
-) -> Result<usize, ShapeError> {
+pub fn normalize_insert_dim(op: &'static str, dim: isize, shape: &[usize]) -> Result<usize, Error> {
     normalize_dim_for_rank(op, dim, shape.len() + 1, shape)
 }
 
@@ -39,7 +35,7 @@ fn normalize_dim_for_rank(
     dim: isize,
     rank: usize,
     shape: &[usize],
-) -> Result<usize, ShapeError> {
+) -> Result<usize, Error> {
     let rank_i = rank as isize;
     let index = if dim < 0 { dim + rank_i } else { dim };
     if rank == 0 || index < 0 || index >= rank_i {
@@ -48,7 +44,7 @@ fn normalize_dim_for_rank(
         } else {
             format!("valid dims are {}..={}", -rank_i, rank_i - 1)
         };
-        return Err(ShapeError::new(
+        return Err(Error::new(
             op,
             ErrorKind::Dim,
             format!("dim {dim} is out of range for shape {shape:?} ({valid})"),
@@ -65,12 +61,12 @@ pub fn normalize_dims(
     op: &'static str,
     dims: &[isize],
     shape: &[usize],
-) -> Result<Vec<usize>, ShapeError> {
+) -> Result<Vec<usize>, Error> {
     let mut out = Vec::with_capacity(dims.len());
     for &d in dims {
         let n = normalize_dim(op, d, shape)?;
         if out.contains(&n) {
-            return Err(ShapeError::new(
+            return Err(Error::new(
                 op,
                 ErrorKind::Dim,
                 format!("dim {d} appears more than once in {dims:?} (shape {shape:?})"),
@@ -89,7 +85,7 @@ pub fn broadcast_shapes(
     op: &'static str,
     lhs: &[usize],
     rhs: &[usize],
-) -> Result<Vec<usize>, ShapeError> {
+) -> Result<Vec<usize>, Error> {
     let rank = lhs.len().max(rhs.len());
     let mut out = vec![0; rank];
     for i in 0..rank {
@@ -109,7 +105,7 @@ pub fn broadcast_shapes(
             (1, b) => b,
             (a, 1) => a,
             (a, b) => {
-                return Err(ShapeError::new(
+                return Err(Error::new(
                     op,
                     ErrorKind::Shape,
                     format!(
@@ -134,7 +130,7 @@ pub fn check_broadcast_to(
     op: &'static str,
     shape: &[usize],
     target: &[usize],
-) -> Result<(), ShapeError> {
+) -> Result<(), Error> {
     let fits = shape.len() <= target.len()
         && shape
             .iter()
@@ -144,7 +140,7 @@ pub fn check_broadcast_to(
     if fits {
         Ok(())
     } else {
-        Err(ShapeError::new(
+        Err(Error::new(
             op,
             ErrorKind::Shape,
             format!("cannot broadcast shape {shape:?} to {target:?}"),

@@ -28,7 +28,7 @@ use ndarray::{ArcArray, ArrayD, ArrayView1, ArrayViewMut1, Axis, IxDyn, Zip};
 use rayon::prelude::*;
 
 use crate::dtype::Element;
-use crate::error::{ErrorKind, OrRaise, ShapeError};
+use crate::error::{Error, ErrorKind, OrRaise};
 use crate::parallel::worth_parallel;
 use crate::reduce::{max_slice, sum_slice};
 use crate::shape::normalize_dim;
@@ -134,7 +134,7 @@ impl Tensor {
         dim: isize,
         f32_fn: impl Fn(&[f32], &mut [f32]) + Sync + Send,
         f64_fn: impl Fn(&[f64], &mut [f64]) + Sync + Send,
-    ) -> Result<Tensor, ShapeError> {
+    ) -> Result<Tensor, Error> {
         let axis = normalize_dim(op, dim, self.shape())?;
         Ok(match &self.storage {
             Storage::F32(a) => Tensor::from_array(map_lanes(a, axis, f32_fn)),
@@ -242,7 +242,7 @@ impl Tensor {
     ) -> Tensor {
         check_same_dtype(op, self, grad).or_raise();
         if self.shape() != grad.shape() {
-            ShapeError::new(
+            Error::new(
                 op,
                 ErrorKind::Shape,
                 format!(

@@ -13,7 +13,7 @@
 use ndarray::{ArcArray, ArrayD, IxDyn};
 
 use crate::dtype::{DType, Element};
-use crate::error::{ErrorKind, OrRaise, ShapeError};
+use crate::error::{Error, ErrorKind, OrRaise};
 
 /// The array behind a tensor, one variant per dtype.
 #[derive(Clone)]
@@ -65,7 +65,7 @@ impl Tensor {
     #[track_caller]
     pub fn array<T: Element>(&self) -> &ArcArray<T, IxDyn> {
         T::array_of(self).unwrap_or_else(|| {
-            ShapeError::new(
+            Error::new(
                 "array",
                 ErrorKind::DType,
                 format!(
@@ -178,7 +178,7 @@ impl Tensor {
     #[track_caller]
     pub fn item(&self) -> f64 {
         if self.numel() != 1 {
-            ShapeError::new(
+            Error::new(
                 "item",
                 ErrorKind::Shape,
                 format!(
@@ -211,7 +211,7 @@ impl Tensor {
     pub fn as_mut_slice<T: Element>(&mut self) -> &mut [T] {
         let dtype = self.dtype();
         let Some(a) = T::array_of_mut(self) else {
-            ShapeError::new(
+            Error::new(
                 "as_mut_slice",
                 ErrorKind::DType,
                 format!("asked for {} elements of a {dtype} tensor", T::DTYPE),
@@ -283,11 +283,11 @@ impl From<Storage> for Tensor {
 ///
 /// # Errors
 /// A [`ErrorKind::DType`] error naming the op and both dtypes.
-pub fn check_same_dtype(op: &'static str, lhs: &Tensor, rhs: &Tensor) -> Result<(), ShapeError> {
+pub fn check_same_dtype(op: &'static str, lhs: &Tensor, rhs: &Tensor) -> Result<(), Error> {
     if lhs.dtype() == rhs.dtype() {
         Ok(())
     } else {
-        Err(ShapeError::new(
+        Err(Error::new(
             op,
             ErrorKind::DType,
             format!(

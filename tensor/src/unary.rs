@@ -25,7 +25,7 @@ use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
 
 use crate::dtype::{DType, Element};
-use crate::error::{ErrorKind, ShapeError};
+use crate::error::{Error, ErrorKind};
 use crate::parallel::{THRESHOLD, worth_parallel};
 use crate::tensor::Tensor;
 
@@ -80,7 +80,7 @@ impl Tensor {
     }
 
     /// Natural logarithm `ln x` (−∞ at 0, NaN below 0, as in IEEE arithmetic).
-    pub fn ln(&self) -> Tensor {
+    pub fn log(&self) -> Tensor {
         self.map(f32::ln, f64::ln)
     }
 
@@ -103,10 +103,10 @@ impl Tensor {
     ///
     /// ```
     /// # use tensor::Tensor;
-    /// let y = Tensor::from_vec(vec![4.0, 9.0], &[2]).powf(0.5);
+    /// let y = Tensor::from_vec(vec![4.0, 9.0], &[2]).pow(0.5);
     /// assert_eq!(y.to_vec::<f32>(), vec![2.0, 3.0]);
     /// ```
-    pub fn powf(&self, p: f64) -> Tensor {
+    pub fn pow(&self, p: f64) -> Tensor {
         let p32 = p as f32;
         self.map(move |x| x.powf(p32), move |x| x.powf(p))
     }
@@ -230,7 +230,7 @@ impl Tensor {
     pub fn clamp(&self, min: f64, max: f64) -> Tensor {
         // NaN bounds would make every comparison false: reject them with the rest.
         if min.is_nan() || max.is_nan() || min > max {
-            ShapeError::new(
+            Error::new(
                 "clamp",
                 ErrorKind::Value,
                 format!("min {min} must not exceed max {max}"),
@@ -291,7 +291,7 @@ mod tests {
                 tol,
             );
             assert_close(
-                &x.ln(),
+                &x.log(),
                 &[
                     -std::f64::consts::LN_2 * 2.0,
                     0.0,
@@ -301,7 +301,7 @@ mod tests {
             );
             assert_close(&x.sqrt(), &[0.5, 1.0, 2.0], tol);
             assert_close(&x.rsqrt(), &[2.0, 1.0, 0.5], tol);
-            assert_close(&x.powf(1.5), &[0.125, 1.0, 8.0], tol);
+            assert_close(&x.pow(1.5), &[0.125, 1.0, 8.0], tol);
             assert_close(&x.reciprocal(), &[4.0, 1.0, 0.25], tol);
             assert_close(&x.square(), &[0.0625, 1.0, 16.0], tol);
             assert_close(

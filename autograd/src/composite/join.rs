@@ -9,7 +9,7 @@
 //! outside it) and summed by `backward`'s accumulation.
 //! Read next: [`crate::no_grad`](mod@crate::no_grad) and [`crate::gradcheck`](mod@crate::gradcheck).
 
-use tensor::error::{ErrorKind, OrRaise, ShapeError};
+use tensor::error::{Error, ErrorKind, OrRaise};
 use tensor::shape::{normalize_dim, normalize_insert_dim};
 
 use crate::var::Var;
@@ -35,7 +35,7 @@ impl Var {
     #[track_caller]
     pub fn stack(vars: &[Var], dim: isize) -> Var {
         let Some(first) = vars.first() else {
-            ShapeError::new(
+            Error::new(
                 "stack",
                 ErrorKind::Value,
                 "expects at least one tensor, got none",
@@ -44,7 +44,7 @@ impl Var {
         };
         let shape = first.shape();
         if let Some((i, other)) = vars.iter().enumerate().find(|(_, v)| v.shape() != shape) {
-            ShapeError::new(
+            Error::new(
                 "stack",
                 ErrorKind::Shape,
                 format!(
@@ -81,7 +81,7 @@ impl Var {
         let shape = self.shape();
         let d = normalize_dim("split", dim, &shape).or_raise();
         if split_size == 0 {
-            ShapeError::new(
+            Error::new(
                 "split",
                 ErrorKind::Value,
                 format!("split_size must be positive, got 0 (shape {shape:?})"),
@@ -111,7 +111,7 @@ impl Var {
         let shape = self.shape();
         let d = normalize_dim("chunk", dim, &shape).or_raise();
         if chunks == 0 {
-            ShapeError::new(
+            Error::new(
                 "chunk",
                 ErrorKind::Value,
                 format!("chunks must be positive, got 0 (shape {shape:?})"),

@@ -10,7 +10,7 @@
 //! ```
 //! Read next: [`crate::composite::join`].
 
-use tensor::error::{ErrorKind, OrRaise, ShapeError};
+use tensor::error::{Error, ErrorKind, OrRaise};
 use tensor::shape::{normalize_dim, normalize_insert_dim};
 
 use crate::var::Var;
@@ -41,7 +41,7 @@ impl Var {
         let s = normalize_dim("flatten", start_dim, &shape).or_raise();
         let e = normalize_dim("flatten", end_dim, &shape).or_raise();
         if s > e {
-            ShapeError::new(
+            Error::new(
                 "flatten",
                 ErrorKind::Dim,
                 format!("start_dim {start_dim} comes after end_dim {end_dim} (shape {shape:?})"),
@@ -93,7 +93,7 @@ impl Var {
     #[track_caller]
     pub fn t(&self) -> Var {
         if self.dims() != 2 {
-            ShapeError::new(
+            Error::new(
                 "t",
                 ErrorKind::Shape,
                 format!("expects a 2-D tensor, got shape {:?}", self.shape()),
@@ -157,7 +157,7 @@ impl Var {
         let shape = self.shape();
         let d = normalize_dim("select", dim, &shape).or_raise();
         if index >= shape[d] {
-            ShapeError::new(
+            Error::new(
                 "select",
                 ErrorKind::Index,
                 format!(

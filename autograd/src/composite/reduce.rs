@@ -13,7 +13,7 @@
 //! Read next: [`crate::composite::activation`].
 
 use tensor::Tensor;
-use tensor::error::{ErrorKind, OrRaise, ShapeError};
+use tensor::error::{Error, ErrorKind, OrRaise};
 use tensor::shape::normalize_dim;
 
 use crate::var::Var;
@@ -175,7 +175,7 @@ impl Var {
             |v| if v.is_finite() { v } else { 0.0 },
             |v| if v.is_finite() { v } else { 0.0 },
         ));
-        let lse = &(self - &m).exp().sum_dim(d, true).ln() + &m;
+        let lse = &(self - &m).exp().sum_dim(d, true).log() + &m;
         if keepdim { lse } else { lse.squeeze(d) }
     }
 }
@@ -183,7 +183,7 @@ impl Var {
 #[track_caller]
 fn check_not_empty(op: &'static str, shape: &[usize]) {
     if shape.contains(&0) {
-        ShapeError::new(
+        Error::new(
             op,
             ErrorKind::Shape,
             format!("cannot reduce an empty tensor of shape {shape:?}"),

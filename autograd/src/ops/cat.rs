@@ -11,7 +11,7 @@
 //! Read next: [`crate::ops::max_dim`].
 
 use tensor::Tensor;
-use tensor::error::{ErrorKind, OrRaise, ShapeError};
+use tensor::error::{Error, ErrorKind, OrRaise};
 use tensor::shape::normalize_dim;
 
 use crate::function::{Function, record};
@@ -28,7 +28,7 @@ impl Cat {
     #[track_caller]
     pub fn forward(xs: &[Tensor], dim: isize) -> (Tensor, Cat) {
         if xs.is_empty() {
-            ShapeError::new(
+            Error::new(
                 "cat",
                 ErrorKind::Value,
                 "expects at least one tensor, got none",

@@ -19,7 +19,7 @@
 //! Read next: [`crate::ops::layer_norm`].
 
 use tensor::Tensor;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 use tensor::random::dropout::DropoutMask;
 
 use crate::function::{Function, record};
@@ -70,7 +70,7 @@ impl Var {
     #[track_caller]
     pub fn dropout(&self, p: f64, training: bool) -> Var {
         if !(0.0..=1.0).contains(&p) {
-            ShapeError::new(
+            Error::new(
                 "dropout",
                 ErrorKind::Value,
                 format!("probability p = {p} is not in [0, 1]"),

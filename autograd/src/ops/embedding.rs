@@ -14,7 +14,7 @@
 //! their separate rows (they add up when made dense). Saves the flat indices.
 //! Read next: [`crate::gradient`] for how sparse rows accumulate.
 
-use tensor::error::{ErrorKind, OrRaise, ShapeError};
+use tensor::error::{Error, ErrorKind, OrRaise};
 use tensor::{DType, Tensor};
 
 use crate::function::{Function, record};
@@ -36,7 +36,7 @@ impl Embedding {
     #[track_caller]
     pub fn forward(weight: &Tensor, indices: &Tensor, sparse: bool) -> (Tensor, Embedding) {
         let &[num_rows, dim] = weight.shape() else {
-            ShapeError::new(
+            Error::new(
                 "embedding",
                 ErrorKind::Shape,
                 format!(
@@ -50,7 +50,7 @@ impl Embedding {
         let flat = indices.reshape(&[indices.numel()]);
         let rows = weight
             .try_index_select(0, &flat)
-            .map_err(|e| ShapeError {
+            .map_err(|e| Error {
                 op: "embedding",
                 ..e
             }) // name the op the caller used

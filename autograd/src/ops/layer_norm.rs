@@ -18,7 +18,7 @@
 //! Read next: [`crate::ops::lstm_cell`].
 
 use tensor::Tensor;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 
 use crate::function::{Function, record};
 use crate::var::Var;
@@ -117,7 +117,7 @@ impl Var {
                     format!("{} {:?}", p.dtype(), p.shape())
                 })
             };
-            ShapeError::new(
+            Error::new(
                 "layer_norm",
                 ErrorKind::Shape,
                 format!(

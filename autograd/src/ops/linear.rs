@@ -17,7 +17,7 @@
 //! Read next: [`crate::ops::dropout`].
 
 use tensor::Tensor;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 
 use crate::function::{Function, record};
 use crate::ops::matmul::stacked_rows;
@@ -97,7 +97,7 @@ impl Var {
             .is_none_or(|b| b.shape() == &ws[..ws.len().min(1)]);
         let dtypes_ok = w.dtype() == x.dtype() && b.as_ref().is_none_or(|b| b.dtype() == x.dtype());
         if ws.len() != 2 || width != Some(ws[1]) || !bias_ok || !dtypes_ok {
-            ShapeError::new(
+            Error::new(
                 "linear",
                 ErrorKind::Shape,
                 format!(

@@ -15,7 +15,7 @@
 //! Read next: `nn::loss::cross_entropy`, which uses it.
 
 use tensor::Tensor;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 
 use crate::function::{Function, record};
 use crate::var::Var;
@@ -38,7 +38,7 @@ impl LogSoftmaxGather {
             t.fract() != 0.0 || !(0.0..x.shape().get(1).copied().unwrap_or(0) as f64).contains(&t)
         });
         if !shapes_fit || bad.is_some() {
-            ShapeError::new(
+            Error::new(
                 "log_softmax_gather",
                 ErrorKind::Index,
                 format!(

@@ -24,7 +24,7 @@
 //! Read next: [`crate::ops::index_select`].
 
 use tensor::Tensor;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 use tensor::lstm_cell::LstmCellCache;
 
 use crate::function::{Function, record};
@@ -166,7 +166,7 @@ impl Var {
         };
         let dtype = values[0].dtype();
         if !fits || values.iter().any(|v| v.dtype() != dtype) {
-            ShapeError::new(
+            Error::new(
                 "lstm",
                 ErrorKind::Shape,
                 format!(

@@ -21,7 +21,7 @@ pub mod elu;
 pub mod exp;
 pub mod gelu;
 pub mod leaky_relu;
-pub mod ln;
+pub mod log;
 pub mod neg;
 pub mod pow_scalar;
 pub mod relu;

@@ -13,7 +13,7 @@
 //! [`crate::ops::cat`]'s backward. Read next: [`crate::ops::cat`].
 
 use tensor::Tensor;
-use tensor::error::{ErrorKind, OrRaise, ShapeError};
+use tensor::error::{Error, ErrorKind, OrRaise};
 use tensor::shape::normalize_dim;
 
 use crate::function::{Function, record};
@@ -34,7 +34,7 @@ impl Narrow {
         let d = normalize_dim("narrow", dim, &input_shape).or_raise();
         let size = input_shape[d];
         if start.checked_add(length).is_none_or(|end| end > size) {
-            ShapeError::new(
+            Error::new(
                 "narrow",
                 ErrorKind::Index,
                 format!(

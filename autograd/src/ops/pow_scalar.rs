@@ -1,4 +1,4 @@
-//! `pow_scalar`: each element raised to a fixed real power, `Var::powf(p)`.
+//! `pow_scalar`: each element raised to a fixed real power, `Var::pow(p)`.
 //!
 //! ```text
 //! forward:   y = xᵖ
@@ -8,7 +8,7 @@
 //! Saves the input `x` and the exponent `p`. The case `p = 0` is written out, as in
 //! PyTorch: `0 · x⁻¹` would be NaN at `x = 0` instead of 0. For `0 < p < 1` the
 //! gradient at `x = 0` is +∞ (as for `sqrt`), and for non-integer `p` negative `x`
-//! gives NaN, as in PyTorch. `1 / x` (`1.0 / &x`) is `powf(−1)`.
+//! gives NaN, as in PyTorch. `1 / x` (`1.0 / &x`) is `pow(−1)`.
 //! Read next: [`crate::ops::tanh`].
 
 use tensor::Tensor;
@@ -25,7 +25,7 @@ pub struct PowScalar {
 impl PowScalar {
     /// `y = xᵖ`.
     pub fn forward(x: &Tensor, p: f64) -> (Tensor, PowScalar) {
-        (x.powf(p), PowScalar { x: x.clone(), p })
+        (x.pow(p), PowScalar { x: x.clone(), p })
     }
 }
 
@@ -37,14 +37,14 @@ impl Function for PowScalar {
         if self.p == 0.0 {
             return vec![Some(Tensor::zeros_like(grad_out))];
         }
-        let dy_dx = self.x.powf(self.p - 1.0).mul_scalar(self.p);
+        let dy_dx = self.x.pow(self.p - 1.0).mul_scalar(self.p);
         vec![Some(grad_out * &dy_dx)]
     }
 }
 
 impl Var {
     /// `xᵖ` elementwise for a real exponent `p` (PyTorch's `pow` with a scalar
-    /// exponent): `x.powf(2.0)` squares, `x.powf(0.5)` is a square root, `x.powf(-1.0)`
+    /// exponent): `x.pow(2.0)` squares, `x.pow(0.5)` is a square root, `x.pow(-1.0)`
     /// a reciprocal.
     ///
     /// # Shapes
@@ -54,10 +54,10 @@ impl Var {
     /// ```
     /// # use autograd::Var; use tensor::Tensor;
     /// let x = Var::param(Tensor::from_vec(vec![3.0], &[1]));
-    /// x.powf(2.0).sum().backward();
+    /// x.pow(2.0).sum().backward();
     /// assert_eq!(x.grad().unwrap().to_vec::<f32>(), vec![6.0]); // 2x
     /// ```
-    pub fn powf(&self, p: f64) -> Var {
+    pub fn pow(&self, p: f64) -> Var {
         record(PowScalar::forward(&self.value(), p), &[self])
     }
 }
@@ -70,7 +70,7 @@ mod tests {
     #[test]
     fn power_rule_on_known_values() {
         let x = Var::param(Tensor::from_vec_f64(vec![2.0, -1.0, 0.5], &[3]));
-        let y = x.powf(3.0);
+        let y = x.pow(3.0);
         assert_eq!(y.value().to_vec::<f64>(), vec![8.0, -1.0, 0.125]);
         y.sum().backward();
         // d x³/dx = 3x² = [12, 3, 0.75]
@@ -80,7 +80,7 @@ mod tests {
     #[test]
     fn reciprocal_and_f32() {
         let x = Var::param(Tensor::from_vec(vec![2.0, -4.0], &[2]));
-        x.powf(-1.0).sum().backward();
+        x.pow(-1.0).sum().backward();
         // d x⁻¹/dx = −x⁻² = [−1/4, −1/16]
         assert_eq!(x.grad().unwrap().to_vec::<f32>(), vec![-0.25, -0.0625]);
     }
@@ -88,7 +88,7 @@ mod tests {
     #[test]
     fn exponent_zero_has_zero_gradient_even_at_zero() {
         let x = Var::param(Tensor::from_vec(vec![0.0, 5.0], &[2]));
-        let y = x.powf(0.0);
+        let y = x.pow(0.0);
         assert_eq!(y.value().to_vec::<f32>(), vec![1.0, 1.0]);
         y.sum().backward();
         // x⁰ = 1 is constant; 0·x⁻¹ would give NaN at 0
@@ -99,7 +99,7 @@ mod tests {
     fn gradcheck_passes_for_several_exponents() {
         let x = Tensor::from_vec(vec![0.3, 0.7, 1.1, 2.0, 1.5, 0.2], &[2, 3]);
         for p in [2.0, 3.0, 0.5, -1.5, 1.0] {
-            gradcheck(|v| v[0].permute(&[1, 0]).powf(p), std::slice::from_ref(&x)).assert_passed();
+            gradcheck(|v| v[0].permute(&[1, 0]).pow(p), std::slice::from_ref(&x)).assert_passed();
         }
     }
 }

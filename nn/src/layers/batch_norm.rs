@@ -29,7 +29,7 @@
 
 use autograd::Var;
 use tensor::Tensor;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 
 use crate::layers::layer_norm::{Normalized, normalize, scale_and_shift};
 use crate::module::{Forward, Module};
@@ -151,7 +151,7 @@ impl<const SPATIAL: usize> BatchNorm<SPATIAL> {
                 2 => "[B, C, H, W]",
                 _ => "[B, C, *spatial]",
             };
-            ShapeError::new(
+            Error::new(
                 "BatchNorm",
                 ErrorKind::Shape,
                 format!(
@@ -165,7 +165,7 @@ impl<const SPATIAL: usize> BatchNorm<SPATIAL> {
         }
         let per_channel = x.numel() / self.num_features.max(1);
         if self.uses_batch_stats() && per_channel <= 1 {
-            ShapeError::new(
+            Error::new(
                 "BatchNorm",
                 ErrorKind::Shape,
                 format!(

@@ -13,7 +13,7 @@
 //! Read next: [`crate::layers::layer_norm`].
 
 use autograd::Var;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 
 use crate::module::{Forward, Module};
 
@@ -50,7 +50,7 @@ impl Dropout {
     #[track_caller]
     pub fn new(p: f64) -> Dropout {
         if !(0.0..=1.0).contains(&p) {
-            ShapeError::new(
+            Error::new(
                 "Dropout",
                 ErrorKind::Value,
                 format!("Dropout(p={p}): p must be a probability in [0, 1]"),

@@ -16,7 +16,7 @@
 
 use autograd::Var;
 use tensor::Tensor;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 
 use crate::init;
 use crate::module::{Forward, Module};
@@ -76,7 +76,7 @@ impl Embedding {
     pub fn padding_idx(mut self, padding_idx: isize) -> Embedding {
         let v = self.num_embeddings as isize;
         if !(-v..v).contains(&padding_idx) {
-            ShapeError::new(
+            Error::new(
                 "Embedding",
                 ErrorKind::Index,
                 format!(
@@ -122,7 +122,7 @@ impl Embedding {
             .iter()
             .position(|&i| i.fract() != 0.0 || !(0.0..self.num_embeddings as f64).contains(&i));
         if let Some(pos) = bad {
-            ShapeError::new(
+            Error::new(
                 "Embedding",
                 ErrorKind::Index,
                 format!(

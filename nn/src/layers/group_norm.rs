@@ -16,7 +16,7 @@
 
 use autograd::Var;
 use tensor::Tensor;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 
 use crate::layers::layer_norm::{normalize, scale_and_shift};
 use crate::module::{Forward, Module};
@@ -58,7 +58,7 @@ impl GroupNorm {
     #[track_caller]
     pub fn new(num_groups: usize, num_channels: usize) -> GroupNorm {
         if num_groups == 0 || !num_channels.is_multiple_of(num_groups) {
-            ShapeError::new(
+            Error::new(
                 "GroupNorm",
                 ErrorKind::Value,
                 format!(
@@ -103,7 +103,7 @@ impl GroupNorm {
     fn check_input(&self, x: &Var) {
         let shape = x.shape();
         if shape.len() < 2 || shape[1] != self.num_channels {
-            ShapeError::new(
+            Error::new(
                 "GroupNorm",
                 ErrorKind::Shape,
                 format!(

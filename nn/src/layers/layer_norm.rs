@@ -19,7 +19,7 @@
 
 use autograd::Var;
 use tensor::Tensor;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 
 use crate::module::{Forward, Module};
 
@@ -104,7 +104,7 @@ impl LayerNorm {
     #[track_caller]
     pub fn new(normalized_shape: &[usize]) -> LayerNorm {
         if normalized_shape.is_empty() {
-            ShapeError::new("LayerNorm", ErrorKind::Value, "normalized_shape is empty")
+            Error::new("LayerNorm", ErrorKind::Value, "normalized_shape is empty")
                 .with_hint("pass the trailing dims to normalise over, e.g. &[C]")
                 .raise();
         }
@@ -144,7 +144,7 @@ impl LayerNorm {
         let k = self.normalized_shape.len();
         if shape.len() < k || shape[shape.len() - k..] != self.normalized_shape[..] {
             let trailing = &shape[shape.len().saturating_sub(k)..];
-            ShapeError::new(
+            Error::new(
                 "LayerNorm",
                 ErrorKind::Shape,
                 format!(

@@ -9,7 +9,7 @@
 //! Read next: [`crate::layers::embedding`].
 
 use autograd::Var;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 
 use crate::init;
 use crate::module::{Forward, Module};
@@ -62,7 +62,7 @@ impl Linear {
     fn check_input(&self, x: &Var) {
         let shape = x.shape();
         if shape.last() != Some(&self.in_features) {
-            ShapeError::new(
+            Error::new(
                 "Linear",
                 ErrorKind::Shape,
                 format!(

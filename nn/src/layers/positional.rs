@@ -23,7 +23,7 @@
 //! Read next: [`crate::layers::transformer`].
 
 use autograd::Var;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 use tensor::{DType, Tensor};
 
 use crate::module::{Forward, Module};
@@ -46,7 +46,7 @@ fn add_positions(
         _ => None,
     };
     let fail = |problem: String| -> ! {
-        ShapeError::new(layer, ErrorKind::Shape, problem)
+        Error::new(layer, ErrorKind::Shape, problem)
             .with_hint("input is [T, B, C] ([B, T, C] with batch_first) or [T, C]")
             .raise()
     };
@@ -276,7 +276,7 @@ impl Forward for LearnedPositionalEncoding {
 pub fn apply_rotary(x: &Var, positions: &Tensor, base: f64) -> Var {
     let shape = x.shape();
     let fail = |problem: String| -> ! {
-        ShapeError::new("apply_rotary", ErrorKind::Shape, problem)
+        Error::new("apply_rotary", ErrorKind::Shape, problem)
             .with_hint("x is [.., T, D] with D even (queries or keys per head), positions is [T]")
             .raise()
     };

@@ -13,7 +13,7 @@
 //! Read next: [`crate::layers::group_norm`].
 
 use autograd::Var;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 use tensor::{DType, Tensor};
 
 use crate::module::{Forward, Module};
@@ -53,7 +53,7 @@ impl RMSNorm {
     #[track_caller]
     pub fn new(normalized_shape: &[usize]) -> RMSNorm {
         if normalized_shape.is_empty() {
-            ShapeError::new("RMSNorm", ErrorKind::Value, "normalized_shape is empty")
+            Error::new("RMSNorm", ErrorKind::Value, "normalized_shape is empty")
                 .with_hint("pass the trailing dims to normalise over, e.g. &[C]")
                 .raise();
         }
@@ -91,7 +91,7 @@ impl RMSNorm {
         let k = self.normalized_shape.len();
         if shape.len() < k || shape[shape.len() - k..] != self.normalized_shape[..] {
             let trailing = &shape[shape.len().saturating_sub(k)..];
-            ShapeError::new(
+            Error::new(
                 "RMSNorm",
                 ErrorKind::Shape,
                 format!(

@@ -2,7 +2,7 @@
 //! `torch.nn.Sequential`. Children are named `0.`, `1.`, ... as in PyTorch.
 
 use autograd::Var;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 
 use crate::module::{Forward, Module, child_prefix};
 
@@ -56,7 +56,7 @@ impl std::ops::Index<usize> for Sequential {
     fn index(&self, i: usize) -> &Self::Output {
         match self.layers.get(i) {
             Some(layer) => layer.as_ref(),
-            None => ShapeError::new(
+            None => Error::new(
                 "Sequential",
                 ErrorKind::Index,
                 format!("layer index {i} is out of range for {} layers", self.len()),

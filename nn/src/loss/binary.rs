@@ -21,7 +21,7 @@
 //! Read next: [`crate::loss::regression`].
 
 use autograd::Var;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 use tensor::{DType, Tensor};
 
 use super::{Reduction, check_same_shape, constant, scalar};
@@ -56,7 +56,7 @@ fn clamped_ln(x: &Var) -> Var {
     let valid = x.value().ge_scalar(tiny);
     let one = scalar(1.0, x.dtype());
     let x_safe = Var::where_cond(&valid, x, &one);
-    let ln = x_safe.ln().clamp(-100.0, f64::INFINITY);
+    let ln = x_safe.log().clamp(-100.0, f64::INFINITY);
     Var::where_cond(&valid, &ln, &scalar(-100.0, x.dtype()))
 }
 
@@ -100,7 +100,7 @@ pub fn binary_cross_entropy_with(input: &Var, target: &Tensor, options: &BceOpti
     );
     let p = input.value();
     if p.lt_scalar(0.0).sum().item() > 0.0 || p.gt_scalar(1.0).sum().item() > 0.0 {
-        ShapeError::new(
+        Error::new(
             "binary_cross_entropy",
             ErrorKind::Value,
             "every input must be a probability in [0, 1]",

@@ -28,7 +28,7 @@
 
 use autograd::Var;
 use tensor::Tensor;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 
 use super::nll::{class_targets, reduce_weighted, weighted_nll};
 use super::{Reduction, constant};
@@ -110,7 +110,7 @@ pub fn cross_entropy(logits: &Var, target: &Tensor) -> Var {
 pub fn cross_entropy_with(logits: &Var, target: &Tensor, options: &CrossEntropyOptions) -> Var {
     let epsilon = options.label_smoothing;
     if !(0.0..=1.0).contains(&epsilon) {
-        ShapeError::new(
+        Error::new(
             "cross_entropy",
             ErrorKind::Value,
             format!("label_smoothing must be in [0, 1], got {epsilon}"),
@@ -163,7 +163,7 @@ fn probability_targets(logits: &Var, target: &Tensor, options: &CrossEntropyOpti
     let mut terms = &logp * &q;
     if let Some(w) = &options.weight {
         if w.shape() != [num_classes] {
-            ShapeError::new(
+            Error::new(
                 "cross_entropy",
                 ErrorKind::Shape,
                 format!(

@@ -23,7 +23,7 @@
 //! Read next: [`crate::loss::info_nce`](mod@crate::loss::info_nce).
 
 use autograd::Var;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 use tensor::{DType, Tensor};
 
 use super::binary::{BceWithLogitsOptions, binary_cross_entropy_with_logits_with};
@@ -82,7 +82,7 @@ fn modulating_factor(one_minus_pt: &Var, gamma: f64) -> Var {
         DType::F32 => f64::from(f32::MIN_POSITIVE),
         DType::F64 => f64::MIN_POSITIVE,
     };
-    one_minus_pt.clamp(tiny, 1.0).powf(gamma)
+    one_minus_pt.clamp(tiny, 1.0).pow(gamma)
 }
 
 /// The binary focal loss with torchvision's defaults (α = 0.25, γ = 2, no reduction).
@@ -126,7 +126,7 @@ pub fn sigmoid_focal_loss_with(
     check_same_shape(op, ["inputs", "targets"], &inputs.shape(), targets.shape());
     check_non_negative(op, "gamma", options.gamma);
     if options.alpha > 1.0 || options.alpha.is_nan() {
-        ShapeError::new(
+        Error::new(
             op,
             ErrorKind::Value,
             format!(
@@ -204,7 +204,7 @@ pub fn softmax_focal_loss_with(
         };
         let classes = classes.copied().unwrap_or(0);
         if a.len() != classes {
-            ShapeError::new(
+            Error::new(
                 op,
                 ErrorKind::Shape,
                 format!(

@@ -20,7 +20,7 @@
 
 use autograd::Var;
 use tensor::Tensor;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 
 use super::cross_entropy;
 
@@ -117,7 +117,7 @@ fn check_shapes(query: &Var, positive: &Var, negatives: Option<&Var>, temperatur
         None
     };
     if let Some(message) = problem {
-        ShapeError::new("info_nce", ErrorKind::Shape, message)
+        Error::new("info_nce", ErrorKind::Shape, message)
             .with_hint("pass negatives = None to use the other rows' positives as negatives")
             .raise();
     }

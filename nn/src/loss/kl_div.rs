@@ -17,7 +17,7 @@
 //! Read next: [`crate::loss::ranking`].
 
 use autograd::Var;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 
 use super::{check_same_shape, scalar};
 
@@ -74,7 +74,7 @@ pub fn kl_div(input: &Var, target: &Var, reduction: KlDivReduction, log_target: 
         KlDivReduction::BatchMean => {
             let shape = input.shape();
             if shape.is_empty() {
-                ShapeError::new(
+                Error::new(
                     "kl_div",
                     ErrorKind::Shape,
                     "reduction BatchMean needs a batch dim, got a 0-d input",
@@ -90,7 +90,7 @@ pub fn kl_div(input: &Var, target: &Var, reduction: KlDivReduction, log_target: 
 fn x_ln_x(p: &Var) -> Var {
     let positive = p.value().gt_scalar(0.0);
     let p_safe = Var::where_cond(&positive, p, &scalar(1.0, p.dtype()));
-    Var::where_cond(&positive, &(p * &p_safe.ln()), &scalar(0.0, p.dtype()))
+    Var::where_cond(&positive, &(p * &p_safe.log()), &scalar(0.0, p.dtype()))
 }
 
 #[cfg(test)]
@@ -101,7 +101,7 @@ mod tests {
     fn distributions(dtype: DType) -> (Var, Var) {
         let q = Tensor::from_vec(vec![0.25, 0.75, 0.5, 0.5], &[2, 2]).to_dtype(dtype);
         let p = Tensor::from_vec(vec![0.5, 0.5, 1.0, 0.0], &[2, 2]).to_dtype(dtype);
-        (Var::param(q.ln()), Var::param(p))
+        (Var::param(q.log()), Var::param(p))
     }
 
     #[test]
@@ -123,7 +123,7 @@ mod tests {
         let (logq, p) = distributions(DType::F64);
         let a = kl_div(&logq, &p, KlDivReduction::Sum, false).item();
         // ln 0 = −inf: e^(−inf)·(−inf − x) would be 0·inf; use a tiny p instead
-        let logp = Var::new(p.value().clamp(1e-300, 1.0).ln());
+        let logp = Var::new(p.value().clamp(1e-300, 1.0).log());
         let b = kl_div(&logq, &logp, KlDivReduction::Sum, true).item();
         assert!((a - b).abs() < 1e-12);
     }

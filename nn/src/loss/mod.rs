@@ -48,7 +48,7 @@ pub use ranking::{
 pub use regression::{huber_loss, l1_loss, mse_loss, smooth_l1_loss};
 
 use autograd::Var;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 use tensor::{DType, Tensor};
 
 /// How per-element losses are combined into the returned value (PyTorch's
@@ -93,7 +93,7 @@ impl Reduction {
 #[track_caller]
 pub(crate) fn check_same_shape(op: &'static str, what: [&str; 2], a: &[usize], b: &[usize]) {
     if a != b {
-        ShapeError::new(
+        Error::new(
             op,
             ErrorKind::Shape,
             format!(
@@ -123,7 +123,7 @@ pub(crate) fn scalar(value: f64, dtype: DType) -> Var {
 #[track_caller]
 pub(crate) fn check_non_negative(op: &'static str, name: &str, value: f64) {
     if !(value.is_finite() && value >= 0.0) {
-        ShapeError::new(
+        Error::new(
             op,
             ErrorKind::Value,
             format!("{name} must be a finite number ≥ 0, got {value}"),

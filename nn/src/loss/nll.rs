@@ -19,7 +19,7 @@
 //! Read next: [`crate::loss::binary`].
 
 use autograd::Var;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 use tensor::{DType, Tensor};
 
 use super::{Reduction, constant};
@@ -71,7 +71,7 @@ pub(crate) fn class_targets(
     dtype: DType,
 ) -> ClassTargets {
     if input_shape.is_empty() || input_shape.contains(&0) {
-        ShapeError::new(
+        Error::new(
             op,
             ErrorKind::Shape,
             format!("input of shape {input_shape:?} has no classes to score"),
@@ -84,7 +84,7 @@ pub(crate) fn class_targets(
     let mut expected = input_shape.to_vec();
     expected.remove(class_dim);
     if target.shape() != expected.as_slice() {
-        ShapeError::new(
+        Error::new(
             op,
             ErrorKind::Shape,
             format!(
@@ -97,7 +97,7 @@ pub(crate) fn class_targets(
         .raise();
     }
     let class_weight: Vec<f64> = match weight {
-        Some(w) if w.shape() != [num_classes] => ShapeError::new(
+        Some(w) if w.shape() != [num_classes] => Error::new(
             op,
             ErrorKind::Shape,
             format!(
@@ -119,7 +119,7 @@ pub(crate) fn class_targets(
             w.push(0.0);
             keep.push(0.0);
         } else if y.fract() != 0.0 || y < 0.0 || y >= num_classes as f64 {
-            ShapeError::new(
+            Error::new(
                 op,
                 ErrorKind::Index,
                 format!(

@@ -22,7 +22,7 @@
 
 use autograd::Var;
 use tensor::Tensor;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 
 use super::binary::{BceWithLogitsOptions, binary_cross_entropy_with_logits_with};
 use super::{Reduction, check_non_negative, check_same_shape, constant, scalar};
@@ -110,7 +110,7 @@ pub fn cosine_embedding_loss(
     check_same_shape(op, ["x1", "x2"], &x1.shape(), &x2.shape());
     let shape = x1.shape();
     if !(1..=2).contains(&shape.len()) || y.shape() != &shape[..shape.len() - 1] {
-        ShapeError::new(
+        Error::new(
             op,
             ErrorKind::Shape,
             format!("expected x1, x2 of shape [B, D] with y [B] (or [D] with y []), got x1 {shape:?} and y {:?}", y.shape()),
@@ -159,7 +159,7 @@ impl Default for TripletMarginOptions {
 /// `‖u − v + eps‖_p` along the last dim (`torch.pairwise_distance`).
 fn pairwise_distance(u: &Var, v: &Var, p: f64, eps: f64) -> Var {
     let d = &(u - v) + eps;
-    d.abs().powf(p).sum_dim(-1, false).powf(1.0 / p)
+    d.abs().pow(p).sum_dim(-1, false).pow(1.0 / p)
 }
 
 /// The triplet loss with PyTorch's defaults (margin 1, p 2, eps 1e-6, no swap, mean).
@@ -216,7 +216,7 @@ pub fn triplet_margin_loss_with(
     check_non_negative(op, "margin", options.margin);
     check_non_negative(op, "eps", options.eps);
     if !(options.p >= 1.0 && options.p.is_finite()) || anchor.shape().is_empty() {
-        ShapeError::new(
+        Error::new(
             op,
             ErrorKind::Value,
             format!(

@@ -16,7 +16,7 @@
 //! Read next: [`crate::metrics::curves`].
 
 use tensor::Tensor;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 
 use super::{check_dims, check_same_shape, class_labels};
 
@@ -33,7 +33,7 @@ fn predicted_labels(op: &'static str, pred: &Tensor, target: &Tensor) -> Vec<usi
         expected.remove(class_dim);
     }
     if expected != target.shape() {
-        ShapeError::new(
+        Error::new(
             op,
             ErrorKind::Shape,
             format!(
@@ -99,7 +99,7 @@ pub fn top_k_accuracy(scores: &Tensor, target: &Tensor, k: usize) -> f64 {
         target.shape(),
     );
     if k == 0 {
-        ShapeError::new(op, ErrorKind::Value, "k must be ≥ 1").raise();
+        Error::new(op, ErrorKind::Value, "k must be ≥ 1").raise();
     }
     let classes = scores.size(1);
     let truth = class_labels(op, "target", target, Some(classes));
@@ -228,7 +228,7 @@ pub fn precision_recall_f1(
     match average {
         Average::Binary { pos_label } => {
             if pos_label >= c {
-                ShapeError::new(
+                Error::new(
                     "precision_recall_f1",
                     ErrorKind::Index,
                     format!("pos_label {pos_label} is not a class in 0..{c}"),

@@ -17,7 +17,7 @@
 //! Read next: [`crate::metrics::ranking_metrics`].
 
 use tensor::Tensor;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 
 use super::{binary_labels, check_dims, check_same_shape, finite_scores};
 
@@ -34,7 +34,7 @@ fn binary_clf_curve(
     let s = finite_scores(op, scores);
     let y = binary_labels(op, labels);
     if s.is_empty() {
-        ShapeError::new(op, ErrorKind::Shape, "needs at least one sample, got 0").raise();
+        Error::new(op, ErrorKind::Shape, "needs at least one sample, got 0").raise();
     }
     let mut order: Vec<usize> = (0..s.len()).collect();
     order.sort_by(|&a, &b| s[b].total_cmp(&s[a]));
@@ -142,7 +142,7 @@ pub fn roc_curve(scores: &Tensor, labels: &Tensor) -> RocCurve {
 pub fn roc_auc(scores: &Tensor, labels: &Tensor) -> f64 {
     let roc = roc_curve(scores, labels);
     if roc.fpr.iter().chain(&roc.tpr).any(|v| v.is_nan()) {
-        ShapeError::new(
+        Error::new(
             "roc_auc",
             ErrorKind::Value,
             "labels hold only one class, so the ROC AUC is not defined",

@@ -27,7 +27,7 @@ pub use curves::{
 pub use ranking_metrics::{mean_average_precision, mrr, ndcg_at_k};
 
 use tensor::Tensor;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 
 /// Perplexity `exp(L)` of a language model whose mean cross-entropy per token is `L`
 /// nats: the effective number of equally likely choices it hesitates between.
@@ -46,7 +46,7 @@ pub fn perplexity(mean_loss: f64) -> f64 {
 #[track_caller]
 pub(crate) fn check_same_shape(op: &'static str, what: [&str; 2], a: &[usize], b: &[usize]) {
     if a != b {
-        ShapeError::new(
+        Error::new(
             op,
             ErrorKind::Shape,
             format!(
@@ -62,7 +62,7 @@ pub(crate) fn check_same_shape(op: &'static str, what: [&str; 2], a: &[usize], b
 #[track_caller]
 pub(crate) fn check_dims(op: &'static str, name: &str, t: &Tensor, dims: usize, shape_text: &str) {
     if t.dims() != dims {
-        ShapeError::new(
+        Error::new(
             op,
             ErrorKind::Shape,
             format!("{name} must have shape {shape_text}, got {:?}", t.shape()),
@@ -85,7 +85,7 @@ pub(crate) fn class_labels(
             let bound = num_classes.map_or(f64::INFINITY, |c| c as f64);
             if y.fract() != 0.0 || y < 0.0 || y >= bound {
                 let range = num_classes.map_or("0, 1, ..".to_string(), |c| format!("0..{c}"));
-                ShapeError::new(
+                Error::new(
                     op,
                     ErrorKind::Index,
                     format!("{name} holds {y}, which is not a class label in {range}"),
@@ -104,7 +104,7 @@ pub(crate) fn binary_labels(op: &'static str, t: &Tensor) -> Vec<bool> {
         .into_iter()
         .map(|y| {
             if y != 0.0 && y != 1.0 {
-                ShapeError::new(
+                Error::new(
                     op,
                     ErrorKind::Value,
                     format!("labels must be 0 or 1, found {y}"),
@@ -122,7 +122,7 @@ pub(crate) fn binary_labels(op: &'static str, t: &Tensor) -> Vec<bool> {
 pub(crate) fn finite_scores(op: &'static str, t: &Tensor) -> Vec<f64> {
     let v = t.to_vec::<f64>();
     if let Some(bad) = v.iter().find(|s| !s.is_finite()) {
-        ShapeError::new(
+        Error::new(
             op,
             ErrorKind::Value,
             format!("scores must be finite, found {bad}"),

@@ -16,7 +16,7 @@
 //! Read next: the `optim` crate.
 
 use tensor::Tensor;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 
 use super::curves::average_precision;
 use super::{check_dims, check_same_shape, finite_scores};
@@ -33,7 +33,7 @@ fn rows(op: &'static str, scores: &Tensor, relevance: &Tensor) -> (Vec<f64>, Vec
     );
     let r = relevance.to_vec::<f64>();
     if let Some(bad) = r.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
-        ShapeError::new(
+        Error::new(
             op,
             ErrorKind::Value,
             format!("relevance must be finite and ≥ 0, found {bad}"),
@@ -86,7 +86,7 @@ pub fn ndcg_at_k(scores: &Tensor, relevance: &Tensor, k: Option<usize>) -> f64 {
     let op = "ndcg_at_k";
     let (s, r, l) = rows(op, scores, relevance);
     if k == Some(0) {
-        ShapeError::new(op, ErrorKind::Value, "k must be ≥ 1 (or None for all)").raise();
+        Error::new(op, ErrorKind::Value, "k must be ≥ 1 (or None for all)").raise();
     }
     let cutoff = k.unwrap_or(l).min(l);
     let discount: Vec<f64> = (0..l)

@@ -74,7 +74,7 @@ use ndarray::{ArcArray, ArrayView2, ArrayViewD, ArrayViewMut2, Axis, Ix2, IxDyn}
 use rayon::prelude::*;
 
 use crate::dtype::{DType, Element};
-use crate::error::{ErrorKind, OrRaise, ShapeError};
+use crate::error::{Error, ErrorKind, OrRaise};
 use crate::shape::numel;
 use crate::tensor::{Storage, Tensor, check_same_dtype};
 
@@ -105,9 +105,9 @@ struct Plan {
 }
 
 /// Check the shapes of `lhs · rhs` and work out the plan (see the module doc).
-fn plan(lhs: &[usize], rhs: &[usize]) -> Result<Plan, ShapeError> {
+fn plan(lhs: &[usize], rhs: &[usize]) -> Result<Plan, Error> {
     let fail = |problem: String, hint: &str| {
-        Err(ShapeError::new(
+        Err(Error::new(
             "matmul",
             ErrorKind::Shape,
             format!("cannot multiply {lhs:?} by {rhs:?}: {problem}"),
@@ -204,7 +204,7 @@ impl Tensor {
     /// assert!(e.to_string().starts_with(
     ///     "matmul: cannot multiply [32, 64] by [65, 10]: inner dimensions 64 and 65 differ"));
     /// ```
-    pub fn try_matmul(&self, other: &Tensor) -> Result<Tensor, ShapeError> {
+    pub fn try_matmul(&self, other: &Tensor) -> Result<Tensor, Error> {
         check_same_dtype("matmul", self, other)?;
         let plan = plan(self.shape(), other.shape())?;
         Ok(match self.dtype() {

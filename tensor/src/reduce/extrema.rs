@@ -17,7 +17,7 @@ use ndarray::{ArcArray, ArrayView, Dimension, IxDyn};
 
 use super::{finish, reduce_lanes};
 use crate::dtype::Element;
-use crate::error::{ErrorKind, OrRaise, ShapeError};
+use crate::error::{Error, ErrorKind, OrRaise};
 use crate::shape::normalize_dim;
 use crate::tensor::{Storage, Tensor};
 
@@ -91,9 +91,9 @@ fn extreme_lanes<T: Element>(
 }
 
 impl Tensor {
-    fn try_extreme_all(&self, which: Extreme) -> Result<Tensor, ShapeError> {
+    fn try_extreme_all(&self, which: Extreme) -> Result<Tensor, Error> {
         if self.numel() == 0 {
-            return Err(ShapeError::new(
+            return Err(Error::new(
                 which.name(),
                 ErrorKind::Shape,
                 format!(
@@ -118,10 +118,10 @@ impl Tensor {
         which: Extreme,
         dim: isize,
         keepdim: bool,
-    ) -> Result<(Tensor, Tensor), ShapeError> {
+    ) -> Result<(Tensor, Tensor), Error> {
         let axis = normalize_dim(op, dim, self.shape())?;
         if self.shape()[axis] == 0 {
-            return Err(ShapeError::new(
+            return Err(Error::new(
                 op,
                 ErrorKind::Shape,
                 format!(

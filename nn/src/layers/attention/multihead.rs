@@ -30,7 +30,7 @@
 
 use autograd::Var;
 use tensor::Tensor;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 
 use super::Mask;
 pub use super::config::{MhaConfig, MhaOptions};
@@ -99,7 +99,7 @@ impl MultiheadAttention {
             || !e.is_multiple_of(config.num_heads)
             || !(0.0..=1.0).contains(&config.dropout)
         {
-            ShapeError::new(
+            Error::new(
                 "MultiheadAttention",
                 ErrorKind::Value,
                 format!("{}: embed_dim must be divisible by num_heads (> 0) and dropout in [0, 1], dropout = {}", config.describe(), config.dropout),
@@ -268,7 +268,7 @@ impl MultiheadAttention {
 
     #[track_caller]
     fn mask_error(&self, what: &str, shape: &[usize], expected: &str) -> ! {
-        ShapeError::new(
+        Error::new(
             "MultiheadAttention",
             ErrorKind::Shape,
             format!(
@@ -285,7 +285,7 @@ impl MultiheadAttention {
         let c = &self.config;
         let (qs, ks, vs) = (query.shape(), key.shape(), value.shape());
         let fail = |problem: String| -> ! {
-            ShapeError::new("MultiheadAttention", ErrorKind::Shape, format!("{}: {problem} (query {qs:?}, key {ks:?}, value {vs:?})", c.describe()))
+            Error::new("MultiheadAttention", ErrorKind::Shape, format!("{}: {problem} (query {qs:?}, key {ks:?}, value {vs:?})", c.describe()))
                 .with_hint(if c.batch_first { "inputs are [B, T, features] (batch_first), or [T, features] unbatched" } else { "inputs are [T, B, features], or [T, features] unbatched; set batch_first for [B, T, features]" })
                 .raise()
         };

@@ -22,7 +22,7 @@
 //! Read next: [`super::multihead`].
 
 use autograd::Var;
-use tensor::error::{ErrorKind, OrRaise, ShapeError};
+use tensor::error::{Error, ErrorKind, OrRaise};
 use tensor::shape::{broadcast_shapes, check_broadcast_to};
 use tensor::{DType, Tensor};
 
@@ -134,7 +134,7 @@ pub(crate) fn combine_masks(
 #[track_caller]
 fn check_qkv(q: &[usize], k: &[usize], v: &[usize]) -> Vec<usize> {
     let fail = |problem: String| -> ! {
-        ShapeError::new("scaled_dot_product_attention", ErrorKind::Shape, problem)
+        Error::new("scaled_dot_product_attention", ErrorKind::Shape, problem)
             .with_hint("q is [.., T_q, D], k is [.., T_k, D], v is [.., T_k, D_v]")
             .raise()
     };

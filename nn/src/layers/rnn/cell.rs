@@ -11,7 +11,7 @@
 //! Read next: the attention layers.
 
 use autograd::Var;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 
 use super::RnnWeights;
 use super::gru::gru_step;
@@ -167,7 +167,7 @@ impl Module for GRUCell {
 fn cell_input(op: &'static str, name: &str, input_size: usize, input: &Var) -> (Var, bool) {
     let shape = input.shape();
     if !(1..=2).contains(&shape.len()) || shape[shape.len() - 1] != input_size {
-        ShapeError::new(
+        Error::new(
             op,
             ErrorKind::Shape,
             format!(
@@ -199,7 +199,7 @@ fn cell_state(
     match state.shape().as_slice() {
         [b, h] if *b == batch && *h == hidden => state.clone(),
         [h] if *h == hidden && batch == 1 => state.unsqueeze(0),
-        other => ShapeError::new(
+        other => Error::new(
             op,
             ErrorKind::Shape,
             format!("{name}: {label} has shape {other:?}, expected [{batch}, {hidden}] (batch of the input, hidden_size)"),

@@ -30,7 +30,7 @@ pub mod lstm;
 mod stack;
 
 use autograd::Var;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 
 use crate::init;
 
@@ -139,7 +139,7 @@ impl RnnConfig {
         } else {
             return;
         };
-        ShapeError::new(
+        Error::new(
             layer,
             ErrorKind::Value,
             format!("{}: {problem}", self.describe(layer)),

@@ -22,7 +22,7 @@
 
 use autograd::Var;
 use tensor::DType;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 
 use super::{RnnConfig, RnnWeights};
 
@@ -149,7 +149,7 @@ pub(crate) fn time_major(config: &RnnConfig, layer: &'static str, input: &Var) -
         "[T, B, input_size]"
     };
     let fail = |problem: String| -> ! {
-        ShapeError::new(
+        Error::new(
             layer,
             ErrorKind::Shape,
             format!("{}: {problem} (shape {shape:?})", config.describe(layer)),
@@ -211,7 +211,7 @@ pub(crate) fn initial_states(
         vec![count, hidden]
     };
     if state.shape() != expected {
-        ShapeError::new(
+        Error::new(
             layer,
             ErrorKind::Shape,
             format!(

@@ -34,7 +34,7 @@ pub mod encoder_layer;
 pub mod transformer;
 
 use autograd::Var;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 
 use super::attention::Mask;
 use super::attention::multihead::{MhaConfig, MhaOptions, MultiheadAttention};
@@ -163,7 +163,7 @@ impl TransformerLayerConfig {
     fn check_input(&self, layer: &'static str, what: &str, x: &Var) {
         let shape = x.shape();
         if !(shape.len() == 2 || shape.len() == 3) || shape[shape.len() - 1] != self.d_model {
-            ShapeError::new(
+            Error::new(
                 layer,
                 ErrorKind::Shape,
                 format!("{}: {what} has shape {shape:?}, expected [.., {}]", self.describe(layer), self.d_model),

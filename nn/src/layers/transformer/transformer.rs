@@ -13,7 +13,7 @@
 //! Read next: the optimizers (`optim`).
 
 use autograd::Var;
-use tensor::error::{ErrorKind, ShapeError};
+use tensor::error::{Error, ErrorKind};
 
 use super::decoder::TransformerDecoder;
 use super::decoder_layer::TransformerDecoderLayer;
@@ -170,7 +170,7 @@ impl Transformer {
         } else {
             return;
         };
-        ShapeError::new(
+        Error::new(
             "Transformer",
             ErrorKind::Shape,
             format!(

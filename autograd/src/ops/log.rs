@@ -1,4 +1,4 @@
-//! `ln`: elementwise natural logarithm.
+//! `log`: elementwise natural logarithm.
 //!
 //! ```text
 //! forward:   y = ln x
@@ -6,7 +6,7 @@
 //! ```
 //! Saves the input `x`: the derivative `1/x` needs it (recovering it as `eʸ` would
 //! cost an exponential and lose digits). At `x = 0` the gradient is ±∞ and below 0
-//! the output is NaN, as in PyTorch; add a small ε (`(x + 1e-12).ln()`) or use a
+//! the output is NaN, as in PyTorch; add a small ε (`(x + 1e-12).log()`) or use a
 //! stable fused op (`log_softmax`) when the input can reach 0.
 //! Read next: [`crate::ops::sqrt`].
 
@@ -15,21 +15,21 @@ use tensor::Tensor;
 use crate::function::{Function, record};
 use crate::var::Var;
 
-/// The `ln` op; holds its input.
-pub struct Ln {
+/// The `log` op; holds its input.
+pub struct Log {
     x: Tensor,
 }
 
-impl Ln {
+impl Log {
     /// `y = ln x`.
-    pub fn forward(x: &Tensor) -> (Tensor, Ln) {
-        (x.ln(), Ln { x: x.clone() })
+    pub fn forward(x: &Tensor) -> (Tensor, Log) {
+        (x.log(), Log { x: x.clone() })
     }
 }
 
-impl Function for Ln {
+impl Function for Log {
     fn name(&self) -> &'static str {
-        "ln"
+        "log"
     }
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
         vec![Some(grad_out / &self.x)]
@@ -46,13 +46,13 @@ impl Var {
     /// ```
     /// # use autograd::Var; use tensor::Tensor;
     /// let x = Var::param(Tensor::from_vec(vec![1.0, 4.0], &[2]));
-    /// let y = x.ln();
+    /// let y = x.log();
     /// assert_eq!(y.value().to_vec::<f32>()[0], 0.0);
     /// y.sum().backward();
     /// assert_eq!(x.grad().unwrap().to_vec::<f32>(), vec![1.0, 0.25]); // 1/x
     /// ```
-    pub fn ln(&self) -> Var {
-        record(Ln::forward(&self.value()), &[self])
+    pub fn log(&self) -> Var {
+        record(Log::forward(&self.value()), &[self])
     }
 }
 
@@ -64,7 +64,7 @@ mod tests {
     #[test]
     fn gradient_is_one_over_x() {
         let x = Var::param(Tensor::from_vec_f64(vec![1.0, 2.0, 0.5], &[3]));
-        let y = x.ln();
+        let y = x.log();
         assert_eq!(y.value().to_vec::<f64>(), vec![0.0, 2f64.ln(), 0.5f64.ln()]);
         y.sum().backward();
         // d ln x / dx = 1/x
@@ -74,13 +74,13 @@ mod tests {
     #[test]
     fn gradient_at_zero_is_infinite_like_pytorch() {
         let x = Var::param(Tensor::from_vec(vec![0.0], &[1]));
-        x.ln().sum().backward();
+        x.log().sum().backward();
         assert_eq!(x.grad().unwrap().to_vec::<f32>(), vec![f32::INFINITY]);
     }
 
     #[test]
     fn gradcheck_passes_on_a_permuted_input() {
         let x = Tensor::from_vec(vec![0.3, 0.7, 1.1, 2.0, 1.5, 0.2], &[2, 3]);
-        gradcheck(|v| v[0].permute(&[1, 0]).ln(), &[x]).assert_passed();
+        gradcheck(|v| v[0].permute(&[1, 0]).log(), &[x]).assert_passed();
     }
 }
