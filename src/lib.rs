@@ -7,9 +7,11 @@
 //! - [`nn`]: modules, layers, losses, metrics;
 //! - [`optim`]: optimizers, learning-rate schedules, gradient clipping;
 //!
-//! plus [`data`] (the bundled data sets) and a [`prelude`] for notebooks, examples and tests: `use ferrograd::prelude::*;`.
+//! plus [`data`] (the bundled data sets), [`text`] (tokenizers and BLEU) and a
+//! [`prelude`] for notebooks, examples and tests: `use ferrograd::prelude::*;`.
 
 pub mod data;
+pub mod text;
 
 pub use autograd;
 pub use nn;
