@@ -331,7 +331,8 @@ mod tests {
             "A dog runs.",
         ];
         let perfect = corpus_bleu(&refs, &[refs]);
-        assert_eq!((perfect.score, perfect.bp), (100.0, 1.0));
+        // exp(log 100) is 100.00000000000004 here as in Python: sacreBLEU prints 100.00.
+        assert_eq!(format!("{:.2} {}", perfect.score, perfect.bp), "100.00 1");
         let empty = corpus_bleu(&["", ""], &[refs]);
         assert_eq!((empty.score, empty.bp, empty.sys_len), (0.0, 0.0, 0));
     }

@@ -49,11 +49,13 @@ type Pair = (u32, u32);
 ///
 /// ```
 /// use ferrograd::text::Bpe;
-/// let corpus = ["low lower lowest", "new newer newest", "wide wider widest"];
-/// let bpe = Bpe::train(corpus.iter(), 12);
+/// let corpus = [("low", 5), ("lower", 2), ("newest", 6), ("widest", 3)]
+///     .iter()
+///     .flat_map(|&(word, n)| std::iter::repeat_n(word, n));
+/// let bpe = Bpe::train(corpus, 14);
 /// let ids = bpe.encode("lowest newer");
 /// let tokens: Vec<&str> = ids.iter().map(|&id| bpe.vocab().id_to_token(id)).collect();
-/// assert_eq!(tokens, ["▁low", "est", "▁new", "er"]);
+/// assert_eq!(tokens, ["▁low", "est", "▁n", "ew", "er"]);
 /// assert_eq!(bpe.decode(&ids), "lowest newer");
 /// ```
 #[derive(Clone, Debug)]
