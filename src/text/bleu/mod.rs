@@ -272,16 +272,16 @@ impl Stats {
         let mut score = 0.0;
         if self.correct.iter().any(|&c| c > 0) {
             let mut smooth_mteval = 1.0;
-            for n in 0..MAX_NGRAM_ORDER {
-                let (correct, total) = (self.correct[n] as f64, self.total[n] as f64);
-                if self.total[n] == 0 {
+            for ((p, &correct), &total) in precisions.iter_mut().zip(&self.correct).zip(&self.total)
+            {
+                if total == 0 {
                     break;
                 }
-                precisions[n] = if self.correct[n] == 0 {
+                *p = if correct == 0 {
                     smooth_mteval *= 2.0;
-                    100.0 / (smooth_mteval * total)
+                    100.0 / (smooth_mteval * total as f64)
                 } else {
-                    100.0 * correct / total
+                    100.0 * correct as f64 / total as f64
                 };
             }
             // sacreBLEU's `my_log`: log 0 is a very negative number, not -inf.
