@@ -104,7 +104,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/quickstart");
     std::fs::create_dir_all(&out)?;
     model.save(out.join("quickstart.safetensors"))?;
-    ferrograd::plot::loss_curve(&losses).save_png(out.join("loss.png"))?;
+    ferrograd::plot::loss_curve(&losses)
+        .with_title("MLP 64-128-10 on the sklearn digits: training loss")
+        .save_png(out.join("loss.png"))?;
     println!(
         "saved {} and {}",
         out.join("quickstart.safetensors").display(),

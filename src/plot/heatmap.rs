@@ -27,7 +27,7 @@ use super::{DrawResult, Figure, Spec, fail, finite_bounds, font, tick};
 /// A heatmap's spec: the matrix values row by row, and the labels.
 #[derive(Clone, Debug)]
 pub(super) struct Heatmap {
-    title: String,
+    pub(super) title: String,
     rows: usize,
     cols: usize,
     values: Vec<f64>,

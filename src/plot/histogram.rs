@@ -18,7 +18,7 @@ use super::{
 /// A histogram's spec: bin edges and counts, computed once, plus the statistics.
 #[derive(Clone, Debug)]
 pub(super) struct Histogram {
-    title: String,
+    pub(super) title: String,
     /// `bins + 1` increasing edges.
     edges: Vec<f64>,
     counts: Vec<usize>,

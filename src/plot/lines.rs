@@ -26,9 +26,9 @@ const LOSS_BETA: f64 = 0.9;
 /// A line plot's spec.
 #[derive(Clone, Debug)]
 pub(super) struct Lines {
-    title: String,
-    x_label: String,
-    y_label: String,
+    pub(super) title: String,
+    pub(super) x_label: String,
+    pub(super) y_label: String,
     series: Vec<Series>,
     pub(super) log_y: bool,
 }

@@ -26,6 +26,7 @@
 //! Read next: `style.rs` (font, colours, tick labels), then `lines.rs`, the simplest
 //! plot, and `log_axis.rs`, `heatmap.rs`, `scatter.rs`, `histogram.rs`.
 
+mod bitmap_text;
 mod heatmap;
 mod histogram;
 mod lines;
@@ -41,6 +42,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use tensor::error::{Error, ErrorKind};
 
+use bitmap_text::BaselineBitmap;
 pub use heatmap::heatmap;
 pub use histogram::histogram;
 pub use lines::{ema, line_plot, loss_curve, xy_plot};
@@ -151,6 +153,40 @@ impl Figure {
         self
     }
 
+    /// The same figure with another title, e.g. one that says what was trained on
+    /// what: `plot::loss_curve(&losses).with_title("MLP on sklearn digits: training loss")`.
+    pub fn with_title(mut self, title: impl Into<String>) -> Figure {
+        let title = title.into();
+        match &mut self.spec {
+            Spec::Lines(s) => s.title = title,
+            Spec::Heatmap(s) => s.title = title,
+            Spec::Scatter(s) => s.title = title,
+            Spec::Histogram(s) => s.title = title,
+        }
+        self.render_svg();
+        self
+    }
+
+    /// The same line or scatter plot with the axes described as `x` and `y` (e.g.
+    /// `"principal component 1"`).
+    ///
+    /// # Panics
+    /// If the figure is a heatmap or a histogram (their axes are described when made).
+    #[track_caller]
+    pub fn with_axis_labels(mut self, x: &str, y: &str) -> Figure {
+        match &mut self.spec {
+            Spec::Lines(s) => (s.x_label, s.y_label) = (x.into(), y.into()),
+            Spec::Scatter(s) => (s.x_label, s.y_label) = (x.into(), y.into()),
+            _ => fail(
+                "with_axis_labels",
+                "only line and scatter plots take axis labels afterwards",
+                "give a heatmap's or histogram's labels when you make it",
+            ),
+        }
+        self.render_svg();
+        self
+    }
+
     /// The same line plot with a logarithmic y axis (base 10); points with y ≤ 0 are
     /// left out, since the log axis cannot show them.
     ///
@@ -230,7 +266,7 @@ impl Figure {
         let path = path.as_ref();
         let tmp = temporary_path(path);
         let drawn = {
-            let area = BitMapBackend::new(&tmp, self.size).into_drawing_area();
+            let area = BaselineBitmap::new(&tmp, self.size).into_drawing_area();
             draw(&self.spec, &area)
         };
         drawn
