@@ -246,7 +246,10 @@ mod tests {
     #[test]
     fn help_lists_every_flag_with_its_default() {
         let help = cli().help();
-        assert!(help.contains("  --epochs N  passes (default 5)\n"), "{help}");
+        assert!(
+            help.contains("  --epochs N  passes (default 5)\n"),
+            "{help}"
+        );
         assert!(help.contains("  --quiet     silence\n"), "{help}");
     }
 }

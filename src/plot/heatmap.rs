@@ -68,7 +68,8 @@ const MAX_LABEL_CHARS: usize = 16;
 /// let src: Vec<String> = vec!["le".into(), "chat".into()];
 /// let tgt: Vec<String> = vec!["the".into(), "cat".into()];
 /// let fig = ferrograd::plot::heatmap("attention", &attn, Some(&tgt), Some(&src));
-/// fig.save_png(std::env::temp_dir().join("ferrograd-doc-heatmap.png")).unwrap();
+/// # let path = std::env::temp_dir().join(format!("ferrograd-doc-{}-heatmap.png", std::process::id()));
+/// fig.save_png(&path).unwrap(); // a unique file in the temporary directory
 /// assert!(fig.svg().contains("chat"));
 /// ```
 #[track_caller]

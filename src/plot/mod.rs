@@ -1,5 +1,6 @@
 //! Plots for notebooks and examples: loss curves, attention heatmaps, word-vector
-//! scatter plots and activation histograms, drawn with [plotters].
+//! scatter plots and activation histograms, drawn with
+//! [plotters](https://docs.rs/plotters/0.3.7).
 //!
 //! Every function returns a [`Figure`], which holds a description of the plot (its
 //! "spec": the data and the options) and the SVG text rendered from it:
@@ -67,9 +68,10 @@ type DrawResult = Result<(), Box<dyn std::error::Error>>;
 /// use ferrograd::plot;
 /// let fig = plot::line_plot("accuracy", "epoch", "acc", &[("val", [0.6, 0.8, 0.9])]);
 /// assert!(fig.evcxr_payload().starts_with("EVCXR_BEGIN_CONTENT image/svg+xml\n<svg"));
-/// let dir = std::env::temp_dir();
-/// fig.save_svg(dir.join("ferrograd-doc-acc.svg")).unwrap();
-/// fig.with_size(320, 240).save_png(dir.join("ferrograd-doc-acc.png")).unwrap();
+/// let dir = std::env::temp_dir().join(format!("ferrograd-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir).unwrap(); // a directory of this process's own
+/// fig.save_svg(dir.join("acc.svg")).unwrap();
+/// fig.with_size(320, 240).save_png(dir.join("acc.png")).unwrap();
 /// ```
 #[derive(Clone, Debug)]
 pub struct Figure {

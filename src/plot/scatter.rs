@@ -58,7 +58,8 @@ const OUTLIER_SPANS: f64 = 1.0;
 /// let xy = [(1.0, 2.0), (1.5, 2.1), (0.9, 0.5), (1.4, 0.6)];
 /// let fig = ferrograd::plot::scatter("word vectors (PCA)", &xy, Some(&words))
 ///     .groups(&[0, 0, 1, 1], &["royal", "common"]);
-/// fig.save_png(std::env::temp_dir().join("ferrograd-doc-scatter.png")).unwrap();
+/// # let path = std::env::temp_dir().join(format!("ferrograd-doc-{}-scatter.png", std::process::id()));
+/// fig.save_png(&path).unwrap(); // a unique file in the temporary directory
 /// assert!(fig.svg().contains("queen"));
 /// ```
 #[track_caller]
