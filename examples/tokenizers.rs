@@ -4,7 +4,7 @@
 //! words, saves the BPE file and ends with the time the merges took.
 //!
 //! ```text
-//! cargo run --release --example tokenizers [-- <num_merges>]
+//! cargo run --release --example tokenizers [-- --merges 10000 --min-count 2]
 //! ```
 //! Read next: `src/text/mod.rs`.
 
@@ -12,6 +12,10 @@ use std::time::Instant;
 
 use ferrograd::data::{Multi30kSplit, SentencePair, load_multi30k};
 use ferrograd::text::{Bpe, UNK, WordTokenizer};
+
+#[allow(dead_code)] // each example uses part of the shared flag parser
+#[path = "common/cli.rs"]
+mod cli;
 
 fn sentences(pairs: &[SentencePair]) -> impl Iterator<Item = &String> + Clone {
     pairs.iter().flat_map(|p| [&p.de, &p.en])
@@ -28,18 +32,31 @@ fn report(name: &str, vocab_size: usize, ids: &[Vec<u32>]) {
     );
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let num_merges: usize = match std::env::args().nth(1) {
-        Some(n) => n.parse()?,
-        None => 10_000,
-    };
+fn main() -> std::process::ExitCode {
+    cli::run(tokenizers)
+}
+
+fn tokenizers() -> cli::Result<()> {
+    let args = cli::Cli::new(
+        "tokenizers",
+        "Learns BPE and a word vocabulary on Multi30k and compares them on test2016.",
+    )
+    .flag("--merges", "N", "10000", "BPE merges to learn")
+    .flag(
+        "--min-count",
+        "N",
+        "2",
+        "word tokenizer: keep words seen this often",
+    )
+    .parse()?;
+    let (num_merges, min_count): (usize, usize) = (args.get("--merges")?, args.get("--min-count")?);
     let train = load_multi30k(Multi30kSplit::Train)?;
     let test = load_multi30k(Multi30kSplit::Test2016)?;
 
     let start = Instant::now();
     let bpe = Bpe::train(sentences(&train), num_merges);
     let merge_time = start.elapsed().as_secs_f64();
-    let words = WordTokenizer::train(sentences(&train), 2);
+    let words = WordTokenizer::train(sentences(&train), min_count);
 
     for pair in &test[..3] {
         for s in [&pair.de, &pair.en] {
@@ -63,7 +80,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let bpe_ids: Vec<Vec<u32>> = sentences(&test).map(|s| bpe.encode(s)).collect();
     report("BPE", bpe.vocab_size(), &bpe_ids);
     let word_ids: Vec<Vec<u32>> = sentences(&test).map(|s| words.encode(s)).collect();
-    report("word, min_count 2", words.vocab_size(), &word_ids);
+    report(
+        &format!("word, min_count {min_count}"),
+        words.vocab_size(),
+        &word_ids,
+    );
 
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tokenizers");
     std::fs::create_dir_all(&dir)?;

@@ -122,7 +122,8 @@ mod tests {
 
     #[test]
     fn multi30k_with_unpaired_files_names_the_file() {
-        let dir = std::env::temp_dir().join("ferrograd-multi30k-test");
+        let dir =
+            std::env::temp_dir().join(format!("ferrograd-multi30k-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("val.de"), "Ein Hund.\nZwei Hunde.\n").unwrap();
         std::fs::write(dir.join("val.en"), "A dog.\n").unwrap();

@@ -34,7 +34,7 @@ impl Bpe {
     /// ```
     /// use ferrograd::text::Bpe;
     /// let bpe = Bpe::train(["ein Hund, zwei Hunde"].iter(), 6);
-    /// let path = std::env::temp_dir().join("ferrograd-doc-bpe.txt");
+    /// let path = std::env::temp_dir().join(format!("ferrograd-doc-{}.bpe", std::process::id()));
     /// bpe.save(&path).unwrap();
     /// let loaded = Bpe::load(&path).unwrap();
     /// assert_eq!(loaded.encode("drei Hunde"), bpe.encode("drei Hunde"));
