@@ -28,10 +28,11 @@
 //! # Speed
 //! Learning BPE is incremental (`bpe/train.rs`): each merge updates only the words that
 //! contain the merged pair. 10,000 merges on the Multi30k training text, German and
-//! English together (58,000 sentences, 667k words), take about 0.5 s of CPU time in a
-//! release build — 2.0 to 3.2 s of wall time on the project's 2-core machine while it
-//! was shared with other jobs (load ≈ 18). Measure it with
-//! `cargo run --release --example tokenizers`, which prints the time on its last line.
+//! English together (58,000 sentences, 667k words), take about half a second of CPU
+//! time in a release build (measured as the difference in `perf stat` task-clock
+//! between 0 and 10,000 merges). The wall time depends on what else the machine runs:
+//! on the project's 2-core machine it was 2–3 s at load ≈ 18 and 8–14 s at load ≈ 24.
+//! `cargo run --release --example tokenizers` prints it on its last line.
 //!
 //! Read next: `vocab.rs`, `pretokenize.rs`, `bpe/mod.rs`, `word.rs`, `bleu/mod.rs`.
 

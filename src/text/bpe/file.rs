@@ -24,6 +24,7 @@ use tensor::error::{Error, ErrorKind};
 
 use super::Bpe;
 use crate::text::pretokenize::SPACE_MARKER;
+use crate::text::vocab::SPECIALS;
 
 const HEADER: &str = "ferrograd-bpe 1";
 
@@ -137,12 +138,16 @@ impl Bpe {
                 .ok_or_else(|| fail(n, format!("expected a merge `left right`, found `{line}`")))?;
             let id = |side: &str| -> Result<u32, Error> {
                 let token = unescape(side).map_err(|e| fail(n, e))?;
-                bpe.vocab.token_to_id(&token).ok_or_else(|| {
-                    fail(
-                        n,
-                        format!("the merge `{line}` uses `{side}`, which no line above defines"),
-                    )
-                })
+                let id = bpe.vocab.token_to_id(&token);
+                id.filter(|&id| id as usize >= SPECIALS.len())
+                    .ok_or_else(|| {
+                        fail(
+                            n,
+                            format!(
+                                "the merge `{line}` uses `{side}`, which no line above defines"
+                            ),
+                        )
+                    })
             };
             let pair = (id(left)?, id(right)?);
             bpe.push_merge(pair);
@@ -267,6 +272,10 @@ mod tests {
             (
                 "ferrograd-bpe 1\nalphabet 1\na\nmerges 1\na b\n",
                 "line 5: the merge `a b` uses `b`",
+            ),
+            (
+                "ferrograd-bpe 1\nalphabet 1\na\nmerges 1\n<unk> a\n",
+                "line 5: the merge `<unk> a` uses `<unk>`",
             ),
             (
                 "ferrograd-bpe 1\nalphabet 1\na\nmerges 1\naa\n",
