@@ -10,9 +10,7 @@ pub mod init;
 pub mod layers;
 pub mod module;
 
-pub use checkpoint::{
-    CheckpointError, LoadError, StateDict, load, load_state_dict, save, state_dict,
-};
+pub use checkpoint::{StateDict, load, load_state_dict, save, state_dict};
 pub use layers::activation::{ELU, GELU, LeakyReLU, ReLU, SiLU, Sigmoid, Softmax, Tanh};
 pub use layers::linear::Linear;
 pub use layers::sequential::Sequential;

@@ -15,7 +15,8 @@
 //! 7. [`matmul`]: the hot path, a packed, cache-blocked SIMD GEMM written here
 //!    (AVX-512 and AVX2 tiers, `matrixmultiply` on other CPUs);
 //! 8. [`layer_norm`] and [`lstm_cell`]: the kernels of two fused autograd ops;
-//! 9. [`parallel`] (the one rayon policy) and [`display`].
+//! 9. [`parallel`] (the one rayon policy) and [`display`];
+//! 10. [`io`]: state dicts and safetensors files (what `nn` and `optim` save).
 
 // The matmul module docs link to its private kernel and packing files, which a reader
 // opens next in the source (or with `cargo doc --document-private-items`).
@@ -28,6 +29,7 @@ pub mod dtype;
 pub mod elementwise;
 pub mod error;
 pub mod index;
+pub mod io;
 pub mod join;
 pub mod layer_norm;
 pub mod lstm_cell;
