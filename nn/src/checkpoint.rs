@@ -75,12 +75,9 @@ pub fn load_state_dict(
     };
     module.visit_params("", &mut read);
     module.visit_buffers("", &mut read);
-    reader
-        .finish("load_state_dict", strict)
-        .map_err(|e| match strict {
-            true => e.with_hint("load_state_dict(.., false) skips missing and unexpected names"),
-            false => e,
-        })?;
+    let hint = "load_state_dict(.., false) skips missing and unexpected names";
+    let result = reader.finish("load_state_dict", strict);
+    result.map_err(|e| if strict { e.with_hint(hint) } else { e })?;
     for (var, value) in targets {
         var.set_value(value);
     }
