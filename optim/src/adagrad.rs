@@ -39,6 +39,7 @@ use crate::state::{Core, OptimizerCore, SlotState, Slots, step_tensor};
 /// assert!((w.value().item() - 0.5).abs() < 1e-6);
 /// ```
 pub struct Adagrad {
+    /// The parameter groups and each parameter's `AdagradState` (`crate::state`).
     core: Core<AdagradState>,
     lr_decay: f64,
     weight_decay: f64,

@@ -44,6 +44,7 @@ use crate::state::{Core, OptimizerCore, SlotState, Slots, step_tensor};
 /// assert!((theta[0] - 0.9).abs() < 1e-6 && (theta[1] + 0.9).abs() < 1e-6);
 /// ```
 pub struct Adam {
+    /// The parameter groups and each parameter's `AdamState` (`crate::state`).
     core: Core<AdamState>,
     betas: (f64, f64),
     eps: f64,

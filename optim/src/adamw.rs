@@ -44,6 +44,7 @@ use crate::state::{Core, OptimizerCore};
 /// assert!((w.value().item() - 1.9).abs() < 1e-6);
 /// ```
 pub struct AdamW {
+    /// The parameter groups and each parameter's `AdamState` (`crate::state`).
     core: Core<AdamState>,
     betas: (f64, f64),
     eps: f64,

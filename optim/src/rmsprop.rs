@@ -43,6 +43,7 @@ use crate::state::{Core, OptimizerCore, SlotState, Slots, step_tensor};
 /// assert!((w.value().item() - 0.99).abs() < 1e-6);
 /// ```
 pub struct RMSprop {
+    /// The parameter groups and each parameter's `RmspropState` (`crate::state`).
     core: Core<RmspropState>,
     alpha: f64,
     eps: f64,

@@ -44,6 +44,7 @@ use crate::state::{Core, OptimizerCore, SlotState, Slots};
 /// assert!((theta[0] - 0.62).abs() < 1e-6 && (theta[1] - 1.24).abs() < 1e-6);
 /// ```
 pub struct SGD {
+    /// The parameter groups and each parameter's `SgdState` (`crate::state`).
     core: Core<SgdState>,
     momentum: f64,
     dampening: f64,

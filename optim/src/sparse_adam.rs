@@ -43,6 +43,7 @@ use crate::state::{Core, OptimizerCore};
 /// assert!((theta[2] + 0.1).abs() < 1e-6 && (theta[3] - 0.1).abs() < 1e-6); // row 1
 /// ```
 pub struct SparseAdam {
+    /// The parameter groups and each parameter's `AdamState` (`crate::state`).
     core: Core<AdamState>,
     betas: (f64, f64),
     eps: f64,
