@@ -191,6 +191,26 @@ pub fn numel(shape: &[usize]) -> usize {
     try_numel("numel", shape).or_raise()
 }
 
+/// The index (one coordinate per dim) of the element at row-major position `flat`,
+/// as NumPy's `unravel_index`: for shape `[2, 3]`, position 4 is `[1, 1]`. For
+/// messages that say where a bad value is.
+///
+/// ```text
+/// index[d] = (flat / (shape[d+1] · … · shape[n−1])) mod shape[d]
+/// ```
+///
+/// ```
+/// assert_eq!(tensor::shape::unravel_index(4, &[2, 3]), vec![1, 1]);
+/// ```
+pub fn unravel_index(mut flat: usize, shape: &[usize]) -> Vec<usize> {
+    let mut index = vec![0; shape.len()];
+    for d in (0..shape.len()).rev() {
+        index[d] = flat % shape[d];
+        flat /= shape[d];
+    }
+    index
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
