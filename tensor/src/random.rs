@@ -190,7 +190,7 @@ impl Tensor {
     /// If the shape has more elements than memory can hold.
     #[track_caller]
     pub fn rand(shape: &[usize]) -> Tensor {
-        Tensor::uniform(shape, 0.0, 1.0)
+        with_default_generator(|g| Tensor::rand_with(shape, g))
     }
 
     /// [`Tensor::rand`] drawing from `generator` (`torch.rand(.., generator=g)`).
@@ -199,7 +199,7 @@ impl Tensor {
     /// If the shape has more elements than memory can hold.
     #[track_caller]
     pub fn rand_with(shape: &[usize], generator: &mut Generator) -> Tensor {
-        Tensor::uniform_with(shape, 0.0, 1.0, generator)
+        sampled("rand", shape, generator, Generator::uniform)
     }
 
     /// f32 tensor with elements drawn from `N(0, 1)`, as `torch.randn`.
@@ -216,7 +216,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn randn(shape: &[usize]) -> Tensor {
-        Tensor::normal(shape, 0.0, 1.0)
+        with_default_generator(|g| Tensor::randn_with(shape, g))
     }
 
     /// [`Tensor::randn`] drawing from `generator` (`torch.randn(.., generator=g)`).
@@ -233,7 +233,7 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn randn_with(shape: &[usize], generator: &mut Generator) -> Tensor {
-        Tensor::normal_with(shape, 0.0, 1.0, generator)
+        sampled("randn", shape, generator, Generator::normal)
     }
 
     /// Integers drawn uniformly from `low..high` (`high` excluded), as `torch.randint`;
