@@ -1,6 +1,12 @@
 //! The bundled data sets, loaded into tensors: scikit-learn's digits, breast cancer
 //! and iris (`data/sklearn/`, BSD-3-Clause), with a seeded train/test split.
 //!
+//! Shuffling draws from a [`Generator`]: one made from a `seed` argument
+//! (`shuffled_batches(64, epoch)`: the order depends on nothing else), or one the
+//! caller passes to a `*_with` method (`shuffled_batches_with(64, &mut g)`: each call
+//! continues g's stream, so every epoch gets a new order, as PyTorch's
+//! `DataLoader(shuffle=True, generator=g)`).
+//!
 //! File errors are values, not panics: a missing, unreadable or malformed file gives
 //! a [`tensor::Error`] of kind [`tensor::ErrorKind::Io`] naming the loader, the file,
 //! the line and the problem:
@@ -10,7 +16,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use tensor::io::file_error;
-use tensor::{Error, Tensor};
+use tensor::{Error, Generator, Tensor};
 
 /// Features and integer class labels of a classification data set.
 #[derive(Clone, Debug)]
@@ -47,7 +53,17 @@ impl Dataset {
     /// A shuffled split into (train, test) with `test_fraction` of the examples held
     /// out; the order comes from [`permutation`]`(len, seed)`, the same on every run.
     pub fn train_test_split(&self, test_fraction: f64, seed: u64) -> (Dataset, Dataset) {
-        let order = permutation(self.len(), seed);
+        self.train_test_split_with(test_fraction, Generator::new().manual_seed(seed))
+    }
+
+    /// [`Dataset::train_test_split`] in an order drawn from `generator`
+    /// (`torch.utils.data.random_split(.., generator=g)`).
+    pub fn train_test_split_with(
+        &self,
+        test_fraction: f64,
+        generator: &mut Generator,
+    ) -> (Dataset, Dataset) {
+        let order = shuffled_order(self.len(), generator);
         let n_test = (self.len() as f64 * test_fraction).round() as usize;
         (self.select(&order[n_test..]), self.select(&order[..n_test]))
     }
@@ -55,7 +71,29 @@ impl Dataset {
     /// The examples in mini-batches of `batch_size` (the last may be smaller), in an
     /// order shuffled by `seed` (use the epoch number to reshuffle every epoch).
     pub fn shuffled_batches(&self, batch_size: usize, seed: u64) -> Vec<Dataset> {
-        permutation(self.len(), seed)
+        self.shuffled_batches_with(batch_size, Generator::new().manual_seed(seed))
+    }
+
+    /// [`Dataset::shuffled_batches`] in an order drawn from `generator`: each call
+    /// draws a new order, so one generator seeded once reshuffles every epoch.
+    ///
+    /// ```
+    /// use ferrograd::data::load_iris;
+    /// use ferrograd::prelude::Generator;
+    /// let iris = load_iris().unwrap();
+    /// let mut g = Generator::new();
+    /// g.manual_seed(0);
+    /// let epoch0 = iris.shuffled_batches_with(50, &mut g);
+    /// let epoch1 = iris.shuffled_batches_with(50, &mut g);
+    /// assert_eq!(epoch0.len(), 3);
+    /// assert_ne!(epoch0[0].labels.to_vec::<f32>(), epoch1[0].labels.to_vec::<f32>());
+    /// ```
+    pub fn shuffled_batches_with(
+        &self,
+        batch_size: usize,
+        generator: &mut Generator,
+    ) -> Vec<Dataset> {
+        shuffled_order(self.len(), generator)
             .chunks(batch_size.max(1))
             .map(|rows| self.select(rows))
             .collect()
@@ -73,17 +111,16 @@ impl Dataset {
     }
 }
 
-/// A permutation of `0..n` from `seed` alone: Fisher–Yates driven by a fixed linear
-/// congruential generator, so a split or an epoch order is the same on every machine.
+/// A permutation of `0..n` from `seed` alone (a [`Generator`] seeded with it, shuffling
+/// by Fisher–Yates), so a split or an epoch order is the same on every machine.
 pub fn permutation(n: usize, seed: u64) -> Vec<usize> {
+    shuffled_order(n, Generator::new().manual_seed(seed))
+}
+
+/// `0..n` in an order drawn from `generator`.
+fn shuffled_order(n: usize, generator: &mut Generator) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();
-    let mut state = seed ^ 0x9E37_79B9_7F4A_7C15;
-    for i in (1..n).rev() {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        order.swap(i, (state >> 33) as usize % (i + 1));
-    }
+    generator.shuffle(&mut order);
     order
 }
 

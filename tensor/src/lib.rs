@@ -8,7 +8,7 @@
 //! Reading order:
 //! 1. [`dtype`] and [`tensor`]: the type itself, its storage and accessors;
 //! 2. [`error`] and [`shape`]: the shape rules every op checks first, and the messages;
-//! 3. [`creation`] and [`random`]: how tensors are made (one seed for everything);
+//! 3. [`creation`] and [`random`]: how tensors are made (a seeded generator per thread);
 //! 4. [`elementwise`], [`unary`], [`compare`]: maps and broadcasting zips;
 //! 5. [`reduce`] and [`softmax`]: reductions along a dim, stable softmax;
 //! 6. [`movement`], [`join`], [`index`]: views, concatenation, gathers and scatters;
@@ -46,5 +46,5 @@ pub mod unary;
 
 pub use dtype::{DType, Element};
 pub use error::{Error, ErrorKind};
-pub use random::manual_seed;
+pub use random::{Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state};
 pub use tensor::Tensor;

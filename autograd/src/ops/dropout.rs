@@ -31,7 +31,7 @@ pub struct Dropout {
 }
 
 impl Dropout {
-    /// `y = x ⊙ m` with a fresh mask from the global generator (`0 < p < 1`).
+    /// `y = x ⊙ m` with a fresh mask from the thread's default generator (`0 < p < 1`).
     pub fn forward(x: &Tensor, p: f64) -> (Tensor, Dropout) {
         let mask = DropoutMask::new(p);
         (mask.apply(x), Dropout { mask })
@@ -50,7 +50,7 @@ impl Function for Dropout {
 impl Var {
     /// Dropout: while `training`, zero each element with probability `p` and scale the
     /// rest by `1/(1 − p)`; otherwise (or with `p = 0`) return `self` unchanged.
-    /// `p = 1` gives zeros. The mask comes from the global generator
+    /// `p = 1` gives zeros. The mask comes from the thread's default generator
     /// ([`tensor::manual_seed`] makes it repeatable).
     ///
     /// # Shapes
