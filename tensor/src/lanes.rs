@@ -87,6 +87,21 @@ pub fn from_rows<T: Element>(
         .expect("internal error: one element per place; this is a bug")
 }
 
+/// `out = x ⊙ w` elementwise, or `out = x` without `w` (a row times optional
+/// per-column weights, as LayerNorm's γ).
+///
+/// # Shapes
+/// `out`, `x` and `w` have one length.
+pub fn scale_row<T: Element>(out: &mut [T], x: &[T], w: Option<&[T]>) {
+    match w {
+        Some(w) => out
+            .iter_mut()
+            .zip(x.iter().zip(w))
+            .for_each(|(o, (&x, &w))| *o = x * w),
+        None => out.copy_from_slice(x),
+    }
+}
+
 /// `Σₖ f(k)` for `k` in `0..n`, in 8 interleaved partial sums (so the compiler can keep
 /// them in one SIMD register instead of waiting on one running sum).
 ///

@@ -13,19 +13,8 @@
 //! Read next: [`crate::softmax`].
 
 use crate::dtype::Element;
-use crate::lanes::{as_slice, for_rows, lane_sum};
+use crate::lanes::{as_slice, for_rows, lane_sum, scale_row};
 use crate::tensor::Tensor;
-
-/// `out = x ⊙ γ`, or `out = x` without γ.
-fn scale_row<T: Element>(out: &mut [T], x: &[T], w: Option<&[T]>) {
-    match w {
-        Some(w) => out
-            .iter_mut()
-            .zip(x.iter().zip(w))
-            .for_each(|(o, (&x, &w))| *o = x * w),
-        None => out.copy_from_slice(x),
-    }
-}
 
 fn forward<T: Element>(
     x: &Tensor,

@@ -27,7 +27,7 @@
 //! Read next: [`crate::ops::lstm_cell`].
 
 use tensor::error::{Error, ErrorKind};
-use tensor::lanes::{as_slice, from_rows, lane_sum};
+use tensor::lanes::{as_slice, from_rows, lane_sum, scale_row};
 use tensor::{DType, Element, Tensor};
 
 use crate::function::{Function, record};
@@ -139,14 +139,7 @@ fn backward_rows<T: Element>(
     let inv_n = T::of(1.0 / n as f64);
     let dx = from_rows(x_hat.shape(), n, |i, out| {
         let (g, xh) = (&gs[i * n..(i + 1) * n], &xh[i * n..(i + 1) * n]);
-        // ĝ = g ⊙ γ, first written where ∂L/∂x goes
-        match w {
-            Some(w) => out
-                .iter_mut()
-                .zip(g.iter().zip(w))
-                .for_each(|(o, (&g, &w))| *o = g * w),
-            None => out.copy_from_slice(g),
-        }
+        scale_row(out, g, w); // ĝ = g ⊙ γ, first written where ∂L/∂x goes
         let gh: &[T] = &*out;
         let mean_g = lane_sum(n, |k| gh[k]) * inv_n;
         let mean_gx = lane_sum(n, |k| gh[k] * xh[k]) * inv_n;
