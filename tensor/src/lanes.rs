@@ -254,18 +254,10 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(
-        expected = "log_softmax_backward: the lanes of shapes [2] and [3] do not pair up"
-    )]
+    #[should_panic(expected = "log_softmax: the lanes of shapes [2] and [3] do not pair up")]
     fn zip_lanes_checks_shapes() {
         let f = |_: &[f32], _: &[f32], _: &mut [f32]| {};
-        Tensor::zeros(&[2]).zip_lanes(
-            &Tensor::zeros(&[3]),
-            "log_softmax_backward",
-            0,
-            f,
-            |_, _, _| {},
-        );
+        Tensor::zeros(&[2]).zip_lanes(&Tensor::zeros(&[3]), "log_softmax", 0, f, |_, _, _| {});
     }
 
     #[test]

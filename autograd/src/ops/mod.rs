@@ -62,7 +62,7 @@ pub mod linear; // x·Wᵀ + b: the bias is added into the product, no broadcast
 pub mod log_softmax_gather; // cross-entropy's core without the [N, C] log-probabilities
 pub mod lstm; // one node per sequence, and ∂L/∂W_hh as one product over all steps
 pub mod lstm_cell; // the 12 elementwise nodes of an LSTM step as one pass each way
-pub mod softmax; // exp(x − max) / Σ: one pass per lane where the composite makes five
+pub mod softmax; // exp(x − max) / Σ: one pass per lane where the composite makes six nodes
 
 /// Test helper: `df` equals the central difference of `f`, at points away from the
 /// kinks of relu, leaky_relu and elu (x = 0); central differences in f64 are good to

@@ -3,8 +3,8 @@
 //!
 //! ```text
 //! reference: m = max(x) along dim, a constant (any shift cancels in the ratio)
-//!            e = exp(x − m)      y = e / Σ e                    five nodes, five passes
-//! forward:   yᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m)                  one node, one pass per lane
+//!            e = exp(x − m)      y = e / Σ e         six nodes (two are broadcasts)
+//! forward:   yᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m)       one node, one pass per lane
 //! backward:  ∂yⱼ/∂xᵢ = yⱼ (δᵢⱼ − yᵢ)
 //!            ∂L/∂xᵢ = Σⱼ gⱼ yⱼ (δᵢⱼ − yᵢ) = yᵢ · (gᵢ − Σⱼ yⱼ gⱼ)
 //! ```
