@@ -14,7 +14,8 @@
 //! 6. [`movement`], [`join`], [`index`]: views, concatenation, gathers and scatters;
 //! 7. [`matmul`]: the hot path, a packed, cache-blocked SIMD GEMM written here
 //!    (AVX-512 and AVX2 tiers, `matrixmultiply` on other CPUs);
-//! 8. [`layer_norm`] and [`lstm_cell`]: the kernels of two fused autograd ops;
+//! 8. [`layer_norm`] and [`lstm_cell`]: the forward kernels of two fused autograd ops,
+//!    and [`lanes`], the row and lane loops that fused kernels share;
 //! 9. [`parallel`] (the one rayon policy) and [`display`];
 //! 10. [`io`]: state dicts and safetensors files (what `nn` and `optim` save).
 
@@ -31,6 +32,7 @@ pub mod error;
 pub mod index;
 pub mod io;
 pub mod join;
+pub mod lanes;
 pub mod layer_norm;
 pub mod lstm_cell;
 pub mod matmul;

@@ -82,7 +82,7 @@ pub(crate) fn sum_map<T: Element, D: Dimension>(x: ArrayView<'_, T, D>, f: impl 
 /// running sum waits for each add in turn; each partial sum holds n/16 terms, so the
 /// rounding error stays about as small as [`sum_map`]'s blocks. The order depends on
 /// the length only, so the result is the same on every CPU.
-pub(crate) fn sum_slice<T: Element>(x: &[T]) -> T {
+pub fn sum_slice<T: Element>(x: &[T]) -> T {
     let mut acc = [T::zero(); LANES];
     let mut chunks = x.chunks_exact(LANES);
     for chunk in &mut chunks {
