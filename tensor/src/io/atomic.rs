@@ -15,7 +15,9 @@
 //! one path both succeed, and the file is one of their two versions, whole.
 //! Read next: [`crate::io::state_dict`].
 
+use std::collections::hash_map::RandomState;
 use std::fs::{File, OpenOptions};
+use std::hash::{BuildHasher, Hasher};
 use std::io::{ErrorKind as IoErrorKind, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -93,9 +95,9 @@ impl Drop for Temporary {
 fn create_temporary(dir: &Path, name: &str) -> std::io::Result<(File, Temporary)> {
     loop {
         let n = TEMPORARIES.fetch_add(1, Ordering::Relaxed);
-        // rand's thread-local generator, seeded by the OS: drawing here leaves the
-        // seeded generator of `crate::random` (and so a run's reproducibility) alone
-        let random: u32 = rand::random();
+        // std's per-process random hash keys, seeded by the OS: drawing here leaves
+        // the seeded generators of `crate::random` (and a run's reproducibility) alone
+        let random = RandomState::new().build_hasher().finish() as u32;
         let path = dir.join(format!(
             ".{name}.{}.{n}.{random:08x}.tmp",
             std::process::id()
