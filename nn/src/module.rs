@@ -32,7 +32,8 @@ use tensor::DType;
 /// `zero_grad`, `save`/`load`, `to_dtype` — comes with the trait.
 /// ```
 /// use autograd::Var;
-/// use nn::{Dropout, Forward, Linear, Module, child_prefix};
+/// use nn::module::child_prefix;
+/// use nn::{Dropout, Forward, Linear, Module};
 /// use tensor::Tensor;
 ///
 /// /// Two linear layers with ReLU and dropout between them.
