@@ -5,7 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{DataError, data_dir, error, read_text};
+use tensor::Error;
+use tensor::io::file_error;
+
+use super::{data_dir, read_text_for};
 
 /// A split of Multi30k (WMT16 multimodal task 1, `data/multi30k/`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,7 +55,7 @@ pub struct SentencePair {
 /// # Errors
 /// If a file of the split is missing or not UTF-8, or the two files have different
 /// numbers of lines.
-pub fn load_multi30k(split: Multi30kSplit) -> Result<Vec<SentencePair>, DataError> {
+pub fn load_multi30k(split: Multi30kSplit) -> Result<Vec<SentencePair>, Error> {
     load_multi30k_from(&data_dir().join("multi30k"), split)
 }
 
@@ -63,10 +66,10 @@ pub fn load_multi30k(split: Multi30kSplit) -> Result<Vec<SentencePair>, DataErro
 pub fn load_multi30k_from(
     dir: &Path,
     split: Multi30kSplit,
-) -> Result<Vec<SentencePair>, DataError> {
-    let lines = |lang: &str| -> Result<(PathBuf, Vec<String>), DataError> {
+) -> Result<Vec<SentencePair>, Error> {
+    let lines = |lang: &str| -> Result<(PathBuf, Vec<String>), Error> {
         let path = dir.join(format!("{}.{lang}", split.stem()));
-        let text = read_text(&path)?;
+        let text = read_text_for("load_multi30k", &path)?;
         // One sentence per `\n`-terminated line; `str::lines` would also eat a `\r`.
         let body = text.strip_suffix('\n').unwrap_or(&text);
         let lines = if body.is_empty() {
@@ -79,7 +82,8 @@ pub fn load_multi30k_from(
     let (de_path, de) = lines("de")?;
     let (_, en) = lines("en")?;
     if de.len() != en.len() {
-        return Err(error(
+        return Err(file_error(
+            "load_multi30k",
             &de_path,
             format!(
                 "has {} lines but its English side has {}: the files must pair line by line",
