@@ -63,10 +63,7 @@ pub fn load_multi30k(split: Multi30kSplit) -> Result<Vec<SentencePair>, Error> {
 ///
 /// # Errors
 /// As [`load_multi30k`]; the error names the file at fault.
-pub fn load_multi30k_from(
-    dir: &Path,
-    split: Multi30kSplit,
-) -> Result<Vec<SentencePair>, Error> {
+pub fn load_multi30k_from(dir: &Path, split: Multi30kSplit) -> Result<Vec<SentencePair>, Error> {
     let lines = |lang: &str| -> Result<(PathBuf, Vec<String>), Error> {
         let path = dir.join(format!("{}.{lang}", split.stem()));
         let text = read_text_for("load_multi30k", &path)?;
