@@ -30,7 +30,8 @@ pub mod softplus;
 pub mod sqrt;
 pub mod tanh;
 
-// reductions
+// reductions and scans
+pub mod cumsum;
 pub mod log_softmax;
 pub mod log_softmax_gather;
 pub mod max_dim;
