@@ -245,9 +245,8 @@ fn sampling_frequencies_match_the_processed_distribution() {
         .min_p(0.02)
         .seed(2024);
     let prefix = vec![2, 7];
-    let expected = config
-        .next_token_probs(&model(std::slice::from_ref(&prefix)), &[prefix.clone()])
-        .to_vec::<f64>();
+    let one = std::slice::from_ref(&prefix);
+    let expected = config.next_token_probs(&model(one), one).to_vec::<f64>();
     let n = 20_000;
     let draws = sample(&model, &vec![prefix; n], &config);
     let mut counts = [0usize; 10];
