@@ -1,11 +1,13 @@
 //! Plots for notebooks and examples: loss curves, attention heatmaps, word-vector
-//! scatter plots and activation histograms, drawn with [plotters].
+//! scatter plots, bar charts of distributions and activation histograms, drawn with
+//! [plotters].
 //!
 //! Every function returns a [`Figure`], which holds a description of the plot (its
 //! "spec": the data and the options) and the SVG text rendered from it:
 //! ```text
 //!  line_plot / xy_plot / loss_curve ─┐
-//!  heatmap / scatter / histogram ────┴─▶ Figure { spec, svg }
+//!  heatmap / scatter / bar_chart ────┤
+//!  histogram ────────────────────────┴─▶ Figure { spec, svg }
 //!                                          ├─ evcxr_display()  the SVG inline in a notebook
 //!                                          ├─ save_svg(path)   the SVG text
 //!                                          └─ save_png(path)   the spec drawn again, on a bitmap
@@ -24,8 +26,9 @@
 //! ferrograd::plot::loss_curve(&losses)
 //! ```
 //! Read next: `style.rs` (font, colours, tick labels), then `lines.rs`, the simplest
-//! plot, and `log_axis.rs`, `heatmap.rs`, `scatter.rs`, `histogram.rs`.
+//! plot, and `log_axis.rs`, `heatmap.rs`, `scatter.rs`, `bars.rs`, `histogram.rs`.
 
+mod bars;
 mod heatmap;
 mod histogram;
 mod lines;
@@ -41,6 +44,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use tensor::error::{Error, ErrorKind};
 
+pub use bars::bar_chart;
 pub use heatmap::heatmap;
 pub use histogram::histogram;
 pub use lines::{ema, line_plot, loss_curve, xy_plot};
@@ -82,6 +86,7 @@ enum Spec {
     Lines(lines::Lines),
     Heatmap(heatmap::Heatmap),
     Scatter(scatter::Scatter),
+    Bars(bars::Bars),
     Histogram(histogram::Histogram),
 }
 
@@ -96,6 +101,7 @@ where
         Spec::Lines(s) => lines::draw(s, area),
         Spec::Heatmap(s) => heatmap::draw(s, area),
         Spec::Scatter(s) => scatter::draw(s, area),
+        Spec::Bars(s) => bars::draw(s, area),
         Spec::Histogram(s) => histogram::draw(s, area),
     }?;
     area.present()?;

@@ -8,7 +8,7 @@
 //!     │  • man  • woman          • rome
 //!     └──────────────────────────────── x
 //! ```
-//! Read next: `histogram.rs`.
+//! Read next: `bars.rs`.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
