@@ -19,7 +19,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    DEFAULT_SIZE, DrawResult, Figure, Spec, axis_ticks, color, fail, finite_bounds, font, padded,
+    DEFAULT_SIZE, DrawResult, Figure, Spec, axis_ticks, color, draw_legend, fail, finite_bounds,
+    font, padded,
 };
 
 /// A bar chart's spec.
@@ -134,13 +135,7 @@ where
         area.draw_text(label, &centred, (x, below))?;
     }
     if s.series.len() > 1 {
-        chart
-            .configure_series_labels()
-            .label_font(font(13))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     }
     Ok(())
 }

@@ -52,7 +52,7 @@ pub use scatter::scatter;
 pub use schedule::lr_schedule;
 pub use style::FONT_FAMILY;
 
-use style::{axis_ticks, color, finite_bounds, font, padded, register_font, tick};
+use style::{axis_ticks, color, draw_legend, finite_bounds, font, padded, register_font, tick};
 
 /// A figure's default size in pixels (width, height).
 const DEFAULT_SIZE: (u32, u32) = (640, 420);

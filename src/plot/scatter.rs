@@ -13,7 +13,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{DrawResult, Figure, Spec, axis_ticks, color, fail, finite_bounds, font, padded};
+use super::{
+    DrawResult, Figure, Spec, axis_ticks, color, draw_legend, fail, finite_bounds, font, padded,
+};
 
 /// A scatter plot's spec.
 #[derive(Clone, Debug)]
@@ -156,13 +158,7 @@ where
         }))?;
     }
     if names.is_some() {
-        chart
-            .configure_series_labels()
-            .label_font(font(13))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     }
     Ok(())
 }
