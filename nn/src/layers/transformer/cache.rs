@@ -14,6 +14,8 @@
 //! steps, with padding masks). Read next: [`super::encoder_layer`].
 
 use crate::layers::attention::KvCache;
+#[cfg(test)]
+use crate::layers::layer_norm::LayerNorm;
 
 /// The caches of one encoder or decoder layer.
 #[derive(Clone, Debug, Default)]
@@ -91,3 +93,7 @@ impl StackCache {
         self.layers.iter_mut().for_each(|l| l.reorder(rows));
     }
 }
+
+#[cfg(test)]
+#[path = "cache_tests.rs"]
+mod tests;
