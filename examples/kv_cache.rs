@@ -2,7 +2,8 @@
 //! tokens, greedily, with and without its cache, through `nn::decoding::greedy`.
 //!
 //! ```text
-//! cargo run --release --example kv_cache
+//! cargo run --release --example kv_cache                  # 3 layers, d 256, 128 tokens
+//! cargo run --release --example kv_cache -- --tokens 256 --d-model 512
 //! ```
 //! Without the cache, step t runs the decoder on the whole prefix of t + 1 tokens:
 //! every layer projects t + 1 positions and scores (t + 1)² query–key pairs, so a
@@ -10,8 +11,8 @@
 //! (`TransformerDecoder::forward_cached`) step t projects the one new token and scores
 //! it against t + 1 kept keys: O(n) projections in all. The model is untrained (random
 //! weights; speed does not depend on them); both runs must produce the same tokens.
-//! Each mode runs three times, alternating, and the median is reported. The last line
-//! is the figure that matters: tokens per second with and without the cache.
+//! Each mode runs `--runs` times (3), alternating, and the median is reported. The last
+//! line is the figure that matters: tokens per second with and without the cache.
 
 use std::time::Instant;
 
@@ -24,12 +25,13 @@ use ferrograd::nn::{
 };
 use ferrograd::prelude::*;
 
+#[allow(dead_code)] // each example uses part of the shared flag parser
+#[path = "common/cli.rs"]
+mod cli;
+
 const VOCAB: usize = 1000;
-const D_MODEL: usize = 256;
-const LAYERS: usize = 3;
+const HEADS: usize = 8;
 const SOURCE_LEN: usize = 32;
-const NEW_TOKENS: usize = 128;
-const RUNS: usize = 3;
 
 /// Token embedding + positions → decoder stack (attending to a fixed memory) → logits.
 struct Decoder {
@@ -42,19 +44,20 @@ struct Decoder {
 }
 
 impl Decoder {
-    fn new() -> Decoder {
-        let config = TransformerLayerConfig::new(D_MODEL, 8)
-            .dim_feedforward(4 * D_MODEL)
+    /// `layers` decoder layers of width `d` (FF 4·d), positions up to `max_len`.
+    fn new(layers: usize, d: usize, max_len: usize) -> Decoder {
+        let config = TransformerLayerConfig::new(d, HEADS)
+            .dim_feedforward(4 * d)
             .dropout(0.0);
         let mut decoder =
-            TransformerDecoder::new(TransformerDecoderLayer::new(config), LAYERS, None);
+            TransformerDecoder::new(TransformerDecoderLayer::new(config), layers, None);
         decoder.eval();
         Decoder {
-            embed: Embedding::new(VOCAB, D_MODEL),
-            pe: SinusoidalPositionalEncoding::new(D_MODEL, NEW_TOKENS + 1).dropout(0.0),
+            embed: Embedding::new(VOCAB, d),
+            pe: SinusoidalPositionalEncoding::new(d, max_len).dropout(0.0),
             decoder,
-            out: Linear::new(D_MODEL, VOCAB),
-            memory: Var::new(Tensor::randn(&[SOURCE_LEN, 1, D_MODEL])),
+            out: Linear::new(d, VOCAB),
+            memory: Var::new(Tensor::randn(&[SOURCE_LEN, 1, d])),
         }
     }
 
@@ -113,25 +116,47 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-fn main() {
+fn main() -> std::process::ExitCode {
+    cli::run(kv_cache)
+}
+
+fn kv_cache() -> cli::Result<()> {
+    let args = cli::Cli::new(
+        "kv_cache",
+        "Times greedy decoding of a Transformer decoder with and without its KV cache.",
+    )
+    .flag("--tokens", "N", "128", "tokens to generate")
+    .flag("--layers", "N", "3", "decoder layers")
+    .flag(
+        "--d-model",
+        "N",
+        "256",
+        "model width (8 heads, feed-forward 4·d)",
+    )
+    .flag("--runs", "N", "3", "timed runs of each mode, alternating")
+    .parse()?;
+    let (tokens, layers): (usize, usize) = (args.get("--tokens")?, args.get("--layers")?);
+    let (d, runs): (usize, usize) = (args.get("--d-model")?, args.get("--runs")?);
     manual_seed(0);
-    let model = Decoder::new();
+    let model = Decoder::new(layers, d, tokens + 1);
     println!(
-        "decoder: {LAYERS} layers, d_model {D_MODEL}, 8 heads, {} parameters; memory of {SOURCE_LEN} positions; \
-         {NEW_TOKENS} new tokens, greedy, batch 1",
+        "decoder: {layers} layers, d_model {d}, {HEADS} heads, {} parameters; memory of \
+         {SOURCE_LEN} positions; {tokens} new tokens, greedy, batch 1",
         model.decoder.num_parameters()
     );
     let prompt = vec![vec![1]]; // a begin-of-sequence token
     let uncached = |prefixes: &[Vec<usize>]| model.recompute(prefixes);
     let (mut with_cache, mut without) = (Vec::new(), Vec::new());
-    for run in 0..RUNS {
+    for run in 0..runs {
         let start = Instant::now();
-        let fast = greedy(&model, &prompt, NEW_TOKENS, None);
-        with_cache.push(NEW_TOKENS as f64 / start.elapsed().as_secs_f64());
+        let fast = greedy(&model, &prompt, tokens, None);
+        with_cache.push(tokens as f64 / start.elapsed().as_secs_f64());
         let start = Instant::now();
-        let slow = greedy(&uncached, &prompt, NEW_TOKENS, None);
-        without.push(NEW_TOKENS as f64 / start.elapsed().as_secs_f64());
-        assert_eq!(fast, slow, "the cache must not change the tokens");
+        let slow = greedy(&uncached, &prompt, tokens, None);
+        without.push(tokens as f64 / start.elapsed().as_secs_f64());
+        if fast != slow {
+            return Err("the cache changed the generated tokens".into());
+        }
         println!(
             "run {}: with the cache {:>7.1} tokens/s, without {:>7.1} tokens/s",
             run + 1,
@@ -141,7 +166,8 @@ fn main() {
     }
     let (fast, slow) = (median(with_cache), median(without));
     println!(
-        "KV cache: {fast:.1} tokens/s vs {slow:.1} tokens/s without ({:.1}× faster) for {NEW_TOKENS} tokens",
+        "KV cache: {fast:.1} tokens/s vs {slow:.1} tokens/s without ({:.1}× faster) for {tokens} tokens",
         fast / slow
     );
+    Ok(())
 }

@@ -275,7 +275,7 @@ mod tests {
 
     #[test]
     fn bad_files_name_the_file_and_the_problem() {
-        let dir = std::env::temp_dir().join("ferrograd-data-test");
+        let dir = std::env::temp_dir().join(format!("ferrograd-data-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let missing = load_digits_from(&dir.join("nope.csv"))
             .unwrap_err()

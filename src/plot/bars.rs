@@ -26,7 +26,7 @@ use super::{
 /// A bar chart's spec.
 #[derive(Clone, Debug)]
 pub(super) struct Bars {
-    title: String,
+    pub(super) title: String,
     y_label: String,
     categories: Vec<String>,
     series: Vec<(String, Vec<f64>)>,

@@ -1,6 +1,6 @@
 //! Plots for notebooks and examples: loss curves, attention heatmaps, word-vector
 //! scatter plots, bar charts of distributions and activation histograms, drawn with
-//! [plotters].
+//! [plotters](https://docs.rs/plotters/0.3.7).
 //!
 //! Every function returns a [`Figure`], which holds a description of the plot (its
 //! "spec": the data and the options) and the SVG text rendered from it:
@@ -29,6 +29,7 @@
 //! plot, and `log_axis.rs`, `heatmap.rs`, `scatter.rs`, `bars.rs`, `histogram.rs`.
 
 mod bars;
+mod bitmap_text;
 mod heatmap;
 mod histogram;
 mod lines;
@@ -45,6 +46,7 @@ use plotters::prelude::*;
 use tensor::error::{Error, ErrorKind};
 
 pub use bars::bar_chart;
+use bitmap_text::BaselineBitmap;
 pub use heatmap::heatmap;
 pub use histogram::histogram;
 pub use lines::{ema, line_plot, loss_curve, xy_plot};
@@ -69,9 +71,10 @@ type DrawResult = Result<(), Box<dyn std::error::Error>>;
 /// use ferrograd::plot;
 /// let fig = plot::line_plot("accuracy", "epoch", "acc", &[("val", [0.6, 0.8, 0.9])]);
 /// assert!(fig.evcxr_payload().starts_with("EVCXR_BEGIN_CONTENT image/svg+xml\n<svg"));
-/// let dir = std::env::temp_dir();
-/// fig.save_svg(dir.join("ferrograd-doc-acc.svg")).unwrap();
-/// fig.with_size(320, 240).save_png(dir.join("ferrograd-doc-acc.png")).unwrap();
+/// let dir = std::env::temp_dir().join(format!("ferrograd-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir).unwrap(); // a directory of this process's own
+/// fig.save_svg(dir.join("acc.svg")).unwrap();
+/// fig.with_size(320, 240).save_png(dir.join("acc.png")).unwrap();
 /// ```
 #[derive(Clone, Debug)]
 pub struct Figure {
@@ -157,6 +160,42 @@ impl Figure {
         self
     }
 
+    /// The same figure with another title, e.g. one that says what was trained on
+    /// what: `plot::loss_curve(&losses).with_title("MLP on sklearn digits: training loss")`.
+    pub fn with_title(mut self, title: impl Into<String>) -> Figure {
+        let title = title.into();
+        match &mut self.spec {
+            Spec::Lines(s) => s.title = title,
+            Spec::Heatmap(s) => s.title = title,
+            Spec::Scatter(s) => s.title = title,
+            Spec::Bars(s) => s.title = title,
+            Spec::Histogram(s) => s.title = title,
+        }
+        self.render_svg();
+        self
+    }
+
+    /// The same line or scatter plot with the axes described as `x` and `y` (e.g.
+    /// `"principal component 1"`).
+    ///
+    /// # Panics
+    /// If the figure is a heatmap, a bar chart or a histogram (their axes are described
+    /// when made).
+    #[track_caller]
+    pub fn with_axis_labels(mut self, x: &str, y: &str) -> Figure {
+        match &mut self.spec {
+            Spec::Lines(s) => (s.x_label, s.y_label) = (x.into(), y.into()),
+            Spec::Scatter(s) => (s.x_label, s.y_label) = (x.into(), y.into()),
+            _ => fail(
+                "with_axis_labels",
+                "only line and scatter plots take axis labels afterwards",
+                "give a heatmap's, bar chart's or histogram's labels when you make it",
+            ),
+        }
+        self.render_svg();
+        self
+    }
+
     /// The same line plot with a logarithmic y axis (base 10); points with y ≤ 0 are
     /// left out, since the log axis cannot show them.
     ///
@@ -236,7 +275,7 @@ impl Figure {
         let path = path.as_ref();
         let tmp = temporary_path(path);
         let drawn = {
-            let area = BitMapBackend::new(&tmp, self.size).into_drawing_area();
+            let area = BaselineBitmap::new(&tmp, self.size).into_drawing_area();
             draw(&self.spec, &area)
         };
         drawn
