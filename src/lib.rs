@@ -21,6 +21,6 @@ pub use tensor;
 pub mod prelude {
     pub use autograd::{Var, gradcheck, no_grad};
     pub use nn::{Forward, Module};
-    pub use tensor::{DType, Tensor, manual_seed};
+    pub use tensor::{DType, Generator, Tensor, manual_seed};
 }
 pub mod plot;

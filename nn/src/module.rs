@@ -145,20 +145,17 @@ pub trait Module {
     /// Copy a state dict into this module; see [`crate::checkpoint::load_state_dict`].
     ///
     /// # Errors
-    /// Every missing name, unexpected name and shape mismatch, at once.
-    fn load_state_dict(
-        &self,
-        state: &crate::StateDict,
-        strict: bool,
-    ) -> Result<(), crate::LoadError> {
+    /// Every missing name, unexpected name and shape mismatch, at once (an
+    /// [`tensor::ErrorKind::Io`] error).
+    fn load_state_dict(&self, state: &crate::StateDict, strict: bool) -> Result<(), tensor::Error> {
         crate::checkpoint::load_state_dict(self, state, strict)
     }
 
     /// Save parameters and buffers to a safetensors file, atomically.
     ///
     /// # Errors
-    /// If the file cannot be written.
-    fn save(&self, path: impl AsRef<std::path::Path>) -> Result<(), crate::CheckpointError>
+    /// An [`tensor::ErrorKind::Io`] error naming the file, if it cannot be written.
+    fn save(&self, path: impl AsRef<std::path::Path>) -> Result<(), tensor::Error>
     where
         Self: Sized,
     {
@@ -168,8 +165,9 @@ pub trait Module {
     /// Load parameters and buffers from a safetensors file (strict).
     ///
     /// # Errors
-    /// If the file cannot be read or does not fit this module.
-    fn load(&self, path: impl AsRef<std::path::Path>) -> Result<(), crate::CheckpointError>
+    /// An [`tensor::ErrorKind::Io`] error naming the file, if it cannot be read or does
+    /// not fit this module.
+    fn load(&self, path: impl AsRef<std::path::Path>) -> Result<(), tensor::Error>
     where
         Self: Sized,
     {

@@ -38,7 +38,6 @@ mod scatter;
 mod schedule;
 mod style;
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
@@ -249,20 +248,13 @@ impl Figure {
         )
     }
 
-    /// Write the SVG text to `path`. The file is written under a temporary name and
-    /// then renamed, so a failure never leaves half a file behind.
+    /// Write the SVG text to `path`, atomically ([`tensor::io::write_atomic`]: under a
+    /// temporary name, then renamed), so a failure never leaves half a file behind.
     ///
     /// # Errors
-    /// A [`PlotError`] naming the file if it cannot be written.
-    pub fn save_svg(&self, path: impl AsRef<Path>) -> Result<(), PlotError> {
-        let path = path.as_ref();
-        let tmp = temporary_path(path);
-        std::fs::write(&tmp, &self.svg)
-            .and_then(|()| std::fs::rename(&tmp, path))
-            .map_err(|e| {
-                let _ = std::fs::remove_file(&tmp);
-                PlotError::new(path, e.to_string())
-            })
+    /// An [`ErrorKind::Io`] error naming the file if it cannot be written.
+    pub fn save_svg(&self, path: impl AsRef<Path>) -> Result<(), Error> {
+        tensor::io::write_atomic("save_svg", path.as_ref(), self.svg.as_bytes())
     }
 
     /// Draw the figure again on a bitmap and write it to `path` as a PNG image (the
@@ -270,8 +262,8 @@ impl Figure {
     /// name, then renamed.
     ///
     /// # Errors
-    /// A [`PlotError`] naming the file if it cannot be drawn or written.
-    pub fn save_png(&self, path: impl AsRef<Path>) -> Result<(), PlotError> {
+    /// An [`ErrorKind::Io`] error naming the file if it cannot be drawn or written.
+    pub fn save_png(&self, path: impl AsRef<Path>) -> Result<(), Error> {
         let path = path.as_ref();
         let tmp = temporary_path(path);
         let drawn = {
@@ -283,41 +275,10 @@ impl Figure {
             .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| e.to_string()))
             .map_err(|problem| {
                 let _ = std::fs::remove_file(&tmp);
-                PlotError::new(path, problem)
+                tensor::io::file_error("save_png", path, format!("cannot save the plot: {problem}"))
             })
     }
 }
-
-/// A figure that could not be saved: which file, and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PlotError {
-    /// The file that was being written.
-    pub path: PathBuf,
-    /// What went wrong (the operating system's or the encoder's message).
-    pub problem: String,
-}
-
-impl PlotError {
-    fn new(path: &Path, problem: impl Into<String>) -> PlotError {
-        PlotError {
-            path: path.to_path_buf(),
-            problem: problem.into(),
-        }
-    }
-}
-
-impl fmt::Display for PlotError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "cannot save the plot to {}: {}",
-            self.path.display(),
-            self.problem
-        )
-    }
-}
-
-impl std::error::Error for PlotError {}
 
 /// `dir/.name.tmp.png` beside `path`: the same file system, so `rename` is atomic. The
 /// `.png` ending tells the bitmap encoder which format to write.
@@ -376,11 +337,14 @@ mod tests {
         let fig = histogram("h", &[1.0, 2.0], 2);
         let path = temp_file("no-such-dir").join("h.png");
         let err = fig.save_png(&path).unwrap_err();
-        assert_eq!(err.path, path);
-        assert!(err.to_string().starts_with("cannot save the plot to "));
-        assert!(err.to_string().contains("h.png"), "{err}");
+        assert_eq!(err.kind, ErrorKind::Io);
+        let expected = format!("save_png: {}: cannot save the plot: ", path.display());
+        assert!(err.to_string().starts_with(&expected), "{err}");
         let err = fig.save_svg(path.with_extension("svg")).unwrap_err();
-        assert!(err.to_string().contains("h.svg"), "{err}");
+        assert!(
+            err.to_string().starts_with("save_svg: ") && err.to_string().contains("h.svg"),
+            "{err}"
+        );
     }
 
     #[test]

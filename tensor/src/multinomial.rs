@@ -12,31 +12,30 @@
 //! renormalised (sequential sampling; PyTorch samples the same distribution by another
 //! route). Sums run in f64 whatever the dtype.
 //!
-//! Draws come from the framework's generator ([`crate::random`]: one
-//! [`crate::manual_seed`] makes them repeatable), or from a generator the caller owns
-//! ([`Tensor::multinomial_with`]). Read next: [`crate::matmul`].
+//! Draws come from the calling thread's default generator ([`crate::random`]: one
+//! [`crate::manual_seed`] makes them repeatable), or from a [`Generator`] the caller
+//! owns ([`Tensor::multinomial_with`], PyTorch's `generator=`). Read next: [`crate::matmul`].
 
 use ndarray::{ArrayD, IxDyn};
-use rand::Rng;
 
 use crate::dtype::DType;
 use crate::error::{Error, ErrorKind, OrRaise};
-use crate::random::with_rng;
+use crate::random::{Generator, with_default_generator};
 use crate::sort::index_tensor;
 use crate::tensor::Tensor;
 
 /// One draw from the prefix sums `c` of a row of weights (`c_last > 0`).
-fn draw<R: Rng + ?Sized>(c: &[f64], rng: &mut R) -> usize {
-    let u = rng.r#gen::<f64>() * c[c.len() - 1]; // in [0, c_last)
+fn draw(c: &[f64], generator: &mut Generator) -> usize {
+    let u = generator.uniform() * c[c.len() - 1]; // in [0, c_last)
     c.partition_point(|&ci| ci <= u)
 }
 
 /// `n` draws from one row of checked weights.
-fn draw_row<R: Rng + ?Sized>(
+fn draw_row(
     weights: &[f64],
     n: usize,
     replacement: bool,
-    rng: &mut R,
+    generator: &mut Generator,
 ) -> Vec<usize> {
     let prefix_sums = |w: &[f64]| -> Vec<f64> {
         w.iter()
@@ -48,12 +47,12 @@ fn draw_row<R: Rng + ?Sized>(
     };
     if replacement {
         let c = prefix_sums(weights);
-        return (0..n).map(|_| draw(&c, rng)).collect();
+        return (0..n).map(|_| draw(&c, generator)).collect();
     }
     let mut w = weights.to_vec();
     (0..n)
         .map(|_| {
-            let i = draw(&prefix_sums(&w), rng);
+            let i = draw(&prefix_sums(&w), generator);
             w[i] = 0.0; // drawn: it cannot come again
             i
         })
@@ -129,8 +128,8 @@ fn checked_rows(probs: &Tensor, n: usize, replacement: bool) -> Result<Vec<Vec<f
 
 impl Tensor {
     /// `num_samples` category indices per row of `self`, drawn with probabilities
-    /// proportional to the weights, from the generator `rng` (see
-    /// [`Tensor::multinomial`], which uses the framework's generator).
+    /// proportional to the weights, from `generator` (PyTorch's `generator=`; see
+    /// [`Tensor::multinomial`], which uses the thread's default generator).
     ///
     /// # Shapes
     /// `[C]` → `[num_samples]`; `[B, C]` → `[B, num_samples]`.
@@ -139,16 +138,16 @@ impl Tensor {
     /// A [`ErrorKind::Shape`] error unless `self` is 1-D or 2-D; a [`ErrorKind::Value`]
     /// error for no samples or no categories, a negative, NaN or infinite weight, a row
     /// of zeros, or (without replacement) more samples than non-zero weights.
-    pub fn try_multinomial_with<R: Rng + ?Sized>(
+    pub fn try_multinomial_with(
         &self,
         num_samples: usize,
         replacement: bool,
-        rng: &mut R,
+        generator: &mut Generator,
     ) -> Result<Tensor, Error> {
         let rows = checked_rows(self, num_samples, replacement)?;
         let draws: Vec<usize> = rows
             .iter()
-            .flat_map(|w| draw_row(w, num_samples, replacement, rng))
+            .flat_map(|w| draw_row(w, num_samples, replacement, generator))
             .collect();
         let mut shape = self.shape().to_vec();
         *shape.last_mut().expect("checked: 1-D or 2-D") = num_samples;
@@ -158,7 +157,8 @@ impl Tensor {
     }
 
     /// [`Tensor::try_multinomial_with`] from a generator the caller owns, so a decoder
-    /// can be seeded without touching the framework's generator.
+    /// can be seeded without touching the thread's default generator
+    /// (`torch.multinomial(probs, n, generator=g)`).
     ///
     /// # Shapes
     /// `[C]` → `[num_samples]`; `[B, C]` → `[B, num_samples]`.
@@ -168,24 +168,25 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor; use rand::{SeedableRng, rngs::StdRng};
+    /// # use tensor::{Generator, Tensor};
     /// let probs = Tensor::from_vec(vec![0.0, 1.0, 0.0], &[3]);
-    /// let mut rng = StdRng::seed_from_u64(3);
-    /// assert_eq!(probs.multinomial_with(2, true, &mut rng).to_vec::<f32>(), vec![1.0, 1.0]);
+    /// let mut generator = Generator::new();
+    /// generator.manual_seed(3);
+    /// assert_eq!(probs.multinomial_with(2, true, &mut generator).to_vec::<f32>(), vec![1.0, 1.0]);
     /// ```
     #[track_caller]
-    pub fn multinomial_with<R: Rng + ?Sized>(
+    pub fn multinomial_with(
         &self,
         num_samples: usize,
         replacement: bool,
-        rng: &mut R,
+        generator: &mut Generator,
     ) -> Tensor {
-        self.try_multinomial_with(num_samples, replacement, rng)
+        self.try_multinomial_with(num_samples, replacement, generator)
             .or_raise()
     }
 
     /// `num_samples` category indices per row, drawn with probabilities proportional to
-    /// the weights in `self`, as `torch.multinomial`; draws come from the framework's
+    /// the weights in `self`, as `torch.multinomial`; draws come from the thread's default
     /// generator, so [`crate::manual_seed`] makes them repeatable.
     ///
     /// ```text
@@ -215,21 +216,25 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn multinomial(&self, num_samples: usize, replacement: bool) -> Tensor {
-        with_rng(|rng| self.try_multinomial_with(num_samples, replacement, rng)).or_raise()
+        with_default_generator(|g| self.try_multinomial_with(num_samples, replacement, g)).or_raise()
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use rand::SeedableRng;
-    use rand::rngs::StdRng;
-
     use super::*;
+
+    /// A generator of its own, seeded with `seed`.
+    fn seeded(seed: u64) -> Generator {
+        let mut generator = Generator::new();
+        generator.manual_seed(seed);
+        generator
+    }
 
     #[test]
     fn frequencies_follow_the_weights() {
         let probs = Tensor::from_vec(vec![1.0, 0.0, 3.0, 6.0], &[4]);
-        let mut rng = StdRng::seed_from_u64(1);
+        let mut rng = seeded(1);
         let draws = probs
             .multinomial_with(20_000, true, &mut rng)
             .to_vec::<f32>();
@@ -251,7 +256,7 @@ mod tests {
             assert_eq!(sorted, vec![0.0, 1.0, 2.0, 3.0]);
         }
         // the heaviest category usually comes first
-        let mut rng = StdRng::seed_from_u64(2);
+        let mut rng = seeded(2);
         let firsts = (0..2000)
             .filter(|_| probs.multinomial_with(2, false, &mut rng).to_vec::<f32>()[0] == 0.0)
             .count();
@@ -261,13 +266,13 @@ mod tests {
     #[test]
     fn one_seed_gives_one_sequence() {
         let probs = Tensor::from_vec(vec![0.25; 4], &[4]);
-        let run = || probs.multinomial_with(50, true, &mut StdRng::seed_from_u64(9));
+        let run = || probs.multinomial_with(50, true, &mut seeded(9));
         assert_eq!(run().to_vec::<f32>(), run().to_vec::<f32>());
     }
 
     #[test]
     fn misuse_is_reported() {
-        let rng = &mut StdRng::seed_from_u64(0);
+        let rng = &mut seeded(0);
         let mut err = |data: Vec<f32>, shape: &[usize], n, replacement| {
             Tensor::from_vec(data, shape)
                 .try_multinomial_with(n, replacement, rng)

@@ -40,7 +40,7 @@ mod tests;
 
 pub use beam::{BeamConfig, Hypothesis, beam_search, length_penalty};
 pub use greedy::greedy;
-pub use sampling::{SamplingConfig, sample};
+pub use sampling::{SamplingConfig, sample, sample_with};
 
 use tensor::Tensor;
 

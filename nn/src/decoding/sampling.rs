@@ -11,13 +11,12 @@
 //! (The order of Hugging Face's `generate`.) Sampling gives varied text where greedy
 //! and beam search repeat themselves; the filters cut off the long tail of unlikely
 //! tokens, which is where incoherent words come from.
-//! With a `seed` the draws come from a generator of their own, so one seed gives one
-//! output whatever else the program draws; without one they come from the framework's
-//! generator ([`tensor::manual_seed`]). Read next: [`super::beam`].
+//! With a `seed` the draws come from a [`Generator`] of their own, so one seed gives one
+//! output whatever else the program draws; without one they come from the thread's
+//! default generator ([`tensor::manual_seed`]); [`sample_with`] takes a generator the
+//! caller owns (PyTorch's `generator=`). Read next: [`super::beam`].
 
-use rand::SeedableRng;
-use rand::rngs::StdRng;
-use tensor::Tensor;
+use tensor::{Generator, Tensor};
 
 use super::greedy::generate;
 use super::processors::{min_p, repetition_penalty, temperature, top_k, top_p};
@@ -41,7 +40,7 @@ pub struct SamplingConfig {
     pub repetition_penalty: Option<f64>,
     /// The token that ends a sequence.
     pub eos: Option<usize>,
-    /// Seed of the sampler's own generator; `None` draws from the framework's.
+    /// Seed of the sampler's own generator; `None` draws from the thread's default one.
     pub seed: Option<u64>,
 }
 
@@ -168,13 +167,64 @@ pub fn sample<M: NextTokenModel + ?Sized>(
     prompts: &[Vec<usize>],
     config: &SamplingConfig,
 ) -> Vec<Vec<usize>> {
-    let mut own_rng = config.seed.map(StdRng::seed_from_u64);
+    match config.seed {
+        Some(seed) => {
+            let mut generator = Generator::new();
+            generator.manual_seed(seed);
+            sample_with(model, prompts, config, &mut generator)
+        }
+        None => sample_by("sample", model, prompts, config, |probs| {
+            probs.multinomial(1, true)
+        }),
+    }
+}
+
+/// [`sample`] drawing from `generator` (PyTorch's `generator=`); `config.seed` is not
+/// used. Two calls from generators in the same state give the same output.
+///
+/// # Shapes
+/// As [`sample`].
+///
+/// # Panics
+/// As [`sample`].
+///
+/// # Examples
+/// ```
+/// use nn::decoding::{SamplingConfig, sample_with};
+/// use tensor::{Generator, Tensor};
+/// let model = |prefixes: &[Vec<usize>]| {
+///     Tensor::from_vec(vec![0.0, 1.0, 2.0].repeat(prefixes.len()), &[prefixes.len(), 3])
+/// };
+/// let mut generator = Generator::new();
+/// generator.manual_seed(5);
+/// let state = generator.get_state();
+/// let first = sample_with(&model, &[vec![0]], &SamplingConfig::new(10), &mut generator);
+/// generator.set_state(&state);
+/// assert_eq!(first, sample_with(&model, &[vec![0]], &SamplingConfig::new(10), &mut generator));
+/// ```
+#[track_caller]
+pub fn sample_with<M: NextTokenModel + ?Sized>(
+    model: &M,
+    prompts: &[Vec<usize>],
+    config: &SamplingConfig,
+    generator: &mut Generator,
+) -> Vec<Vec<usize>> {
+    sample_by("sample_with", model, prompts, config, |probs| {
+        probs.multinomial_with(1, true, generator)
+    })
+}
+
+/// The sampling loop, one token per row drawn from the processed distribution by `draw`.
+#[track_caller]
+fn sample_by<M: NextTokenModel + ?Sized>(
+    op: &'static str,
+    model: &M,
+    prompts: &[Vec<usize>],
+    config: &SamplingConfig,
+    mut draw: impl FnMut(&Tensor) -> Tensor,
+) -> Vec<Vec<usize>> {
     let (max, eos) = (config.max_new_tokens, config.eos);
-    generate("sample", model, prompts, max, eos, |logits, prefixes| {
-        let probs = config.next_token_probs(logits, prefixes);
-        token_ids(&match own_rng.as_mut() {
-            Some(rng) => probs.multinomial_with(1, true, rng),
-            None => probs.multinomial(1, true),
-        })
+    generate(op, model, prompts, max, eos, |logits, prefixes| {
+        token_ids(&draw(&config.next_token_probs(logits, prefixes)))
     })
 }
