@@ -31,12 +31,7 @@ fn draw(c: &[f64], generator: &mut Generator) -> usize {
 }
 
 /// `n` draws from one row of checked weights.
-fn draw_row(
-    weights: &[f64],
-    n: usize,
-    replacement: bool,
-    generator: &mut Generator,
-) -> Vec<usize> {
+fn draw_row(weights: &[f64], n: usize, replacement: bool, generator: &mut Generator) -> Vec<usize> {
     let prefix_sums = |w: &[f64]| -> Vec<f64> {
         w.iter()
             .scan(0.0, |total, &x| {
@@ -216,7 +211,8 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn multinomial(&self, num_samples: usize, replacement: bool) -> Tensor {
-        with_default_generator(|g| self.try_multinomial_with(num_samples, replacement, g)).or_raise()
+        with_default_generator(|g| self.try_multinomial_with(num_samples, replacement, g))
+            .or_raise()
     }
 }
 

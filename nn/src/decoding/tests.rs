@@ -5,7 +5,7 @@
 
 use std::cell::Cell;
 
-use tensor::{DType, Tensor, manual_seed};
+use tensor::{DType, Generator, Tensor, manual_seed};
 
 use super::*;
 
@@ -288,6 +288,11 @@ fn one_seed_reproduces_and_the_framework_seed_too() {
     let b = sample(&model, &prompts, &unseeded);
     manual_seed(77);
     assert_eq!(sample(&model, &prompts, &unseeded), b);
+    // a seed in the config is a generator of its own seeded with it (generator= in PyTorch)
+    let mut generator = Generator::new();
+    generator.manual_seed(5);
+    assert_eq!(sample_with(&model, &prompts, &unseeded, &mut generator), a);
+    assert_ne!(sample_with(&model, &prompts, &unseeded, &mut generator), a); // moved on
 }
 
 #[test]
