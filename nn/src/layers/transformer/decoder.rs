@@ -11,7 +11,7 @@ use autograd::Var;
 
 use super::cache::StackCache;
 use super::decoder_layer::TransformerDecoderLayer;
-use super::{DecoderMasks, check_stack_cache, final_norm, visit_stack};
+use super::{DecoderMasks, final_norm, stack_cached, visit_stack};
 use crate::layers::layer_norm::LayerNorm;
 use crate::module::Module;
 
@@ -77,15 +77,14 @@ impl TransformerDecoder {
         masks: &DecoderMasks,
         cache: &mut StackCache,
     ) -> Var {
-        check_stack_cache("TransformerDecoder", cache, self.layers.len());
-        let x = self
-            .layers
-            .iter()
-            .zip(&mut cache.layers)
-            .fold(tgt.clone(), |x, (layer, c)| {
-                layer.forward_cached(&x, memory, masks, c)
-            });
-        final_norm(&self.norm, x)
+        stack_cached(
+            "TransformerDecoder",
+            &self.layers,
+            &self.norm,
+            cache,
+            tgt,
+            |layer, x, c| layer.forward_cached(x, memory, masks, c),
+        )
     }
 }
 

@@ -14,7 +14,7 @@ use autograd::Var;
 
 use super::cache::StackCache;
 use super::encoder_layer::TransformerEncoderLayer;
-use super::{EncoderMasks, check_stack_cache, final_norm, visit_stack};
+use super::{EncoderMasks, final_norm, stack_cached, visit_stack};
 use crate::layers::layer_norm::LayerNorm;
 use crate::module::{Forward, Module};
 
@@ -81,15 +81,14 @@ impl TransformerEncoder {
     /// stack or batch size.
     #[track_caller]
     pub fn forward_cached(&self, src: &Var, masks: &EncoderMasks, cache: &mut StackCache) -> Var {
-        check_stack_cache("TransformerEncoder", cache, self.layers.len());
-        let x = self
-            .layers
-            .iter()
-            .zip(&mut cache.layers)
-            .fold(src.clone(), |x, (layer, c)| {
-                layer.forward_cached(&x, masks, c)
-            });
-        final_norm(&self.norm, x)
+        stack_cached(
+            "TransformerEncoder",
+            &self.layers,
+            &self.norm,
+            cache,
+            src,
+            |layer, x, c| layer.forward_cached(x, masks, c),
+        )
     }
 }
 

@@ -51,7 +51,7 @@ use super::dropout::Dropout;
 use super::layer_norm::LayerNorm;
 use super::linear::Linear;
 use crate::module::{Forward, Module, child_prefix};
-use cache::StackCache;
+use cache::{LayerCache, StackCache};
 
 /// The activation inside the feed-forward block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -293,21 +293,38 @@ fn visit_stack<L: Module>(
     }
 }
 
-/// Panics (naming `stack`) unless `cache` has one layer cache per layer.
+/// A stack on new positions `x`: each layer's `step` with its own cache, then the
+/// final norm (`forward_cached` of the encoder and decoder stacks).
+///
+/// # Panics
+/// Naming `stack`, unless `cache` has one layer cache per layer.
 #[track_caller]
-fn check_stack_cache(stack: &'static str, cache: &StackCache, layers: usize) {
-    if cache.layers.len() != layers {
+fn stack_cached<L>(
+    stack: &'static str,
+    layers: &[L],
+    norm: &Option<LayerNorm>,
+    cache: &mut StackCache,
+    x: &Var,
+    step: impl Fn(&L, &Var, &mut LayerCache) -> Var,
+) -> Var {
+    if cache.layers.len() != layers.len() {
         Error::new(
             stack,
             ErrorKind::Shape,
             format!(
-                "the cache holds {} layer caches for {layers} layers",
-                cache.layers.len()
+                "the cache holds {} layer caches for {} layers",
+                cache.layers.len(),
+                layers.len()
             ),
         )
         .with_hint(format!("make the cache with {stack}::new_cache()"))
         .raise();
     }
+    let x = layers
+        .iter()
+        .zip(&mut cache.layers)
+        .fold(x.clone(), |x, (layer, c)| step(layer, &x, c));
+    final_norm(norm, x)
 }
 
 /// A fresh copy of `module`'s parameters in a new module built by `build` (PyTorch's
