@@ -12,6 +12,8 @@
 //! 4. [`elementwise`], [`unary`], [`compare`]: maps and broadcasting zips;
 //! 5. [`reduce`] and [`softmax`]: reductions along a dim, stable softmax;
 //! 6. [`movement`], [`join`], [`index`]: views, concatenation, gathers and scatters;
+//!    [`sort`] (sort, topk), [`scan`] (cumsum, flip) and [`multinomial`] (sampling
+//!    categories), what decoding a language model needs;
 //! 7. [`matmul`]: the hot path, a packed, cache-blocked SIMD GEMM written here
 //!    (AVX-512 and AVX2 tiers, `matrixmultiply` on other CPUs);
 //! 8. [`layer_norm`] and [`lstm_cell`]: the forward kernels of two fused autograd ops,
@@ -37,12 +39,15 @@ pub mod layer_norm;
 pub mod lstm_cell;
 pub mod matmul;
 pub mod movement;
+pub mod multinomial;
 pub mod parallel;
 mod pool;
 pub mod random;
 pub mod reduce;
+pub mod scan;
 pub mod shape;
 pub mod softmax;
+pub mod sort;
 pub mod tensor;
 pub mod unary;
 
