@@ -102,6 +102,26 @@ fn validation_loss(model: &Seq2Seq, valid: &[Example], max_tokens: usize) -> f64
     total / tokens as f64
 }
 
+/// The teacher-forced logits of `examples` in one batch, with its inputs, as
+/// safetensors (`src`, `tgt_in`, `logits`): what `reference.py --check` compares.
+fn dump_logits(model: &Seq2Seq, examples: &[Example], path: &Path) -> cli::Result<()> {
+    let batch = Batch::new(&examples.iter().collect::<Vec<_>>());
+    let logits = no_grad(|| {
+        let memory = model.encode(&batch.src, &batch.src_padding);
+        model.decode(
+            &batch.tgt_in,
+            &batch.tgt_padding,
+            &memory,
+            &batch.src_padding,
+        )
+    });
+    let mut state = StateDict::new();
+    state.insert("src".into(), batch.src);
+    state.insert("tgt_in".into(), batch.tgt_in);
+    state.insert("logits".into(), logits.value());
+    Ok(save_state_dict(&state, path)?)
+}
+
 fn search_of(args: &cli::Args) -> cli::Result<Search> {
     let width: usize = args.get("--beam")?;
     Ok(if width <= 1 {
@@ -420,8 +440,21 @@ fn translate_command(raw: impl Iterator<Item = String>) -> cli::Result<()> {
         5,
         "test2016 sentences to show when no --sentence",
     )
+    .flag(
+        "--dump-logits",
+        "PATH",
+        "",
+        "also save src, tgt_in and the logits of --count test2016 pairs (for reference.py)",
+    )
     .parse_from(raw)?;
     let (model, bpe) = model_and_bpe(&args)?;
+    let dump: String = args.get("--dump-logits")?;
+    if !dump.is_empty() {
+        let test = load_multi30k(Multi30kSplit::Test2016)?;
+        let n = args.get::<usize>("--count")?.min(test.len());
+        let examples = encode(&bpe, &test[..n], model.config.max_len);
+        dump_logits(&model, &examples, Path::new(&dump))?;
+    }
     let sentence: String = args.get("--sentence")?;
     let search = search_of(&args)?;
     let max_tokens = args.get("--max-tokens")?;
