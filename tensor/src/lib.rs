@@ -15,6 +15,7 @@
 //! 7. [`matmul`]: the hot path, a packed, cache-blocked SIMD GEMM written here
 //!    (AVX-512 and AVX2 tiers, `matrixmultiply` on other CPUs);
 //! 8. [`layer_norm`] and [`lstm_cell`]: the kernels of two fused autograd ops;
+//!    [`conv`]: convolution (im2col onto the GEMM) and pooling over images;
 //! 9. [`parallel`] (the one rayon policy) and [`display`].
 
 // The matmul module docs link to its private kernel and packing files, which a reader
@@ -22,6 +23,7 @@
 #![allow(rustdoc::private_intra_doc_links)]
 
 pub mod compare;
+pub mod conv;
 pub mod creation;
 pub mod display;
 pub mod dtype;

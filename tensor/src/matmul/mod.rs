@@ -302,13 +302,13 @@ fn matrix_at<'a, T>(x: &ArrayViewD<'a, T>, mut index: usize) -> ArrayView2<'a, T
 /// The element types with a gemm, f32 and f64: an [`Element`] with, on x86-64, the
 /// SIMD operations of every tier's kernel and packing buffers.
 #[cfg(target_arch = "x86_64")]
-trait Scalar:
+pub(crate) trait Scalar:
     Element + kernel::Simd<kernel_avx512::Avx512> + kernel::Simd<kernel_avx2::Avx2Fma> + pack::Packable
 {
 }
 /// The element types with a gemm, f32 and f64.
 #[cfg(not(target_arch = "x86_64"))]
-trait Scalar: Element {}
+pub(crate) trait Scalar: Element {}
 impl Scalar for f32 {}
 impl Scalar for f64 {}
 
@@ -376,8 +376,9 @@ pub fn tier() -> Tier {
 /// `c = a · b` for one matrix each, on `threads` rayon threads (1: the calling thread
 /// only), with the kernel of `tier` (which [`tier`] checked this CPU has). Every
 /// element of `c` is written (an empty sum, k = 0, gives 0), so it may start
-/// uninitialised.
-fn gemm<T: Scalar>(
+/// uninitialised. Also called by the convolution (`crate::conv::lowered`), which
+/// runs one image per thread and gives each product `threads = 1`.
+pub(crate) fn gemm<T: Scalar>(
     tier: Tier,
     a: ArrayView2<T>,
     b: ArrayView2<T>,

@@ -1,0 +1,379 @@
+//! The fast 2-d convolution: lowered onto the GEMM of [`crate::matmul`] with
+//! [`super::im2col`], one image at a time, images spread over the rayon threads.
+//!
+//! ```text
+//! per image b and group g (W_g: the group's rows of w seen as [C_out/G, C_in/G·kH·kW]):
+//!   cols   = im2col(x[b])                              [C_in·kH·kW, H_out·W_out]
+//!   y[b]_g = W_g · cols_g                              [C_out/G, H_out·W_out]   (+ bias)
+//! backward, with G_g = ∂L/∂y[b]_g:
+//!   ∂L/∂W_g  += G_g · cols_gᵀ                          summed over the images
+//!   ∂L/∂x[b]  = col2im(W_gᵀ · G_g  for every g)        the adjoint of im2col
+//! ```
+//! A 1×1 convolution with stride 1 and no padding needs no im2col: the image itself,
+//! `[C_in, H·W]`, is `cols`.
+//!
+//! Why im2col and not an implicit GEMM. The implicit GEMM never builds `cols`: it
+//! reads the windows straight from the image while packing the GEMM's B panels.
+//! Our GEMM packs every B block anyway, so the copy would only move into the packing;
+//! what an implicit GEMM saves is the memory of `cols`. Done one image at a time,
+//! `cols` is 0.9 MB for the ResNet-block case of `benches/conv.rs` (32 channels,
+//! 3×3, 28×28), so it stays in the core's 2 MiB L2 between im2col and the GEMM that
+//! reads it. The variant that needs no packing change, one GEMM per kernel tap
+//! (`y += W[:, :, p, q] · shifted image`, 9 products of depth C_in = 32 instead of
+//! one of depth 288), was measured against this file (see `BENCHMARKS.md`, "Conv2d"):
+//! depth 32 keeps the micro-kernel's registers busy for 32 steps per load and store
+//! of its C tile instead of 256, and it ran slower.
+//!
+//! Threads: the images are cut into a few chunks per thread and the chunks are rayon
+//! tasks, each with its own `cols` buffer and, in the backward, its own sum of
+//! ∂L/∂W (added up at the end). One image alone (inference) gives its products the
+//! threads instead. Read next: [`super::pooling`].
+
+use std::mem::MaybeUninit;
+
+use ndarray::{ArrayView2, ArrayViewMut2, Axis, s};
+use rayon::prelude::*;
+
+use crate::dtype::{DType, Element};
+use crate::error::{Error, ErrorKind, OrRaise};
+use crate::matmul::{BATCH_FLOPS, SPLIT_FLOPS, Scalar, gemm, tier};
+use crate::tensor::{Tensor, check_same_dtype};
+
+use super::im2col::{col2im, im2col};
+use super::{ConvGeometry, ConvOptions};
+
+impl Tensor {
+    /// 2-d convolution of `self` (`[B, C_in, H, W]`) with `weight` and an optional
+    /// `bias`, as `torch.nn.functional.conv2d` (a cross-correlation: the kernel is
+    /// not flipped). Lowered onto the GEMM (see the module doc); the definition, seven
+    /// loops, is [`super::reference::conv2d`].
+    ///
+    /// ```text
+    /// y[b, o, i, j] = bias[o] + Σ_c Σ_p Σ_q w[o, c, p, q] · x[b, g·C_in/G + c, i·s_h + p·d_h − pad_h, j·s_w + q·d_w − pad_w]
+    /// ```
+    ///
+    /// # Shapes
+    /// `self: [B, C_in, H, W]`, `weight: [C_out, C_in/groups, kH, kW]`, `bias: [C_out]`
+    /// → `[B, C_out, H_out, W_out]`, `H_out = ⌊(H + 2·pad_h − d_h·(kH − 1) − 1)/s_h⌋ + 1`.
+    ///
+    /// # Panics
+    /// If the shapes do not fit each other or the options (see [`ConvGeometry::new`]),
+    /// the bias is not `[C_out]`, or the dtypes differ. [`Tensor::try_conv2d`] returns
+    /// the error instead.
+    ///
+    /// # Examples
+    /// ```
+    /// use tensor::Tensor;
+    /// use tensor::conv::ConvOptions;
+    /// let x = Tensor::ones(&[2, 3, 8, 8]);
+    /// let w = Tensor::ones(&[4, 3, 3, 3]);
+    /// let y = x.conv2d(&w, None, &ConvOptions::default().stride(2).padding(1));
+    /// assert_eq!(y.shape(), &[2, 4, 4, 4]);
+    /// assert_eq!(y.to_vec::<f32>()[5], 27.0); // an inner window: 3 channels × 3 × 3 ones
+    /// ```
+    #[track_caller]
+    pub fn conv2d(&self, weight: &Tensor, bias: Option<&Tensor>, options: &ConvOptions) -> Tensor {
+        self.try_conv2d(weight, bias, options).or_raise()
+    }
+
+    /// [`Tensor::conv2d`], returning an error instead of panicking.
+    ///
+    /// # Errors
+    /// As [`ConvGeometry::new`]; a [`ErrorKind::Shape`] error if the bias is not
+    /// `[C_out]`; a [`ErrorKind::DType`] error if the dtypes differ.
+    pub fn try_conv2d(
+        &self,
+        weight: &Tensor,
+        bias: Option<&Tensor>,
+        options: &ConvOptions,
+    ) -> Result<Tensor, Error> {
+        check_same_dtype("conv2d", self, weight)?;
+        if self.dims() != 4 || weight.dims() != 4 {
+            return Err(super::rank_error("conv2d", self.shape(), weight.shape(), 2));
+        }
+        let geo = ConvGeometry::new("conv2d", self.shape(), weight.shape(), options)?;
+        if let Some(bias) = bias {
+            check_same_dtype("conv2d", self, bias)?;
+            if bias.shape() != [geo.out_channels] {
+                return Err(Error::new(
+                    "conv2d",
+                    ErrorKind::Shape,
+                    format!(
+                        "bias {:?} does not fit weight {:?}: expected [{}], one per output channel",
+                        bias.shape(),
+                        weight.shape(),
+                        geo.out_channels
+                    ),
+                ));
+            }
+        }
+        Ok(match self.dtype() {
+            DType::F32 => forward::<f32>(self, weight, bias, &geo),
+            DType::F64 => forward::<f64>(self, weight, bias, &geo),
+        })
+    }
+
+    /// The gradients of [`Tensor::conv2d`] with respect to its input and its weight,
+    /// given `self = ∂L/∂y`; the input's only when `input_grad` (a first layer's
+    /// images need none). The bias's gradient is `self` summed over dims 0, 2 and 3.
+    ///
+    /// ```text
+    /// ∂L/∂w = Σ_b G[b] · cols[b]ᵀ        ∂L/∂x[b] = col2im(wᵀ · G[b])      (per group)
+    /// ```
+    ///
+    /// # Shapes
+    /// `self: [B, C_out, H_out, W_out]` → `([B, C_in, H, W], [C_out, C_in/groups, kH, kW])`.
+    ///
+    /// # Panics
+    /// If `x` and `weight` are not 4-d or do not fit `options`, or `self` is not their
+    /// output's shape.
+    ///
+    /// # Examples
+    /// ```
+    /// use tensor::Tensor;
+    /// use tensor::conv::ConvOptions;
+    /// let (x, w) = (Tensor::ones(&[1, 1, 3, 3]), Tensor::ones(&[1, 1, 2, 2]));
+    /// let (gx, gw) = Tensor::ones(&[1, 1, 2, 2]).conv2d_backward(&x, &w, &ConvOptions::default(), true);
+    /// // the centre pixel is in all four windows, a corner in one
+    /// assert_eq!(gx.unwrap().to_vec::<f32>(), vec![1., 2., 1., 2., 4., 2., 1., 2., 1.]);
+    /// assert_eq!(gw.to_vec::<f32>(), vec![4.; 4]); // each tap saw four ones
+    /// ```
+    #[track_caller]
+    pub fn conv2d_backward(
+        &self,
+        x: &Tensor,
+        weight: &Tensor,
+        options: &ConvOptions,
+        input_grad: bool,
+    ) -> (Option<Tensor>, Tensor) {
+        let op = "conv2d_backward";
+        if x.dims() != 4 || weight.dims() != 4 {
+            super::rank_error(op, x.shape(), weight.shape(), 2).raise();
+        }
+        let geo = ConvGeometry::new(op, x.shape(), weight.shape(), options).or_raise();
+        if self.shape() != geo.output_shape() {
+            Error::new(
+                op,
+                ErrorKind::Shape,
+                format!(
+                    "the gradient {:?} is not the output's shape {:?}",
+                    self.shape(),
+                    geo.output_shape()
+                ),
+            )
+            .raise();
+        }
+        match self.dtype() {
+            DType::F32 => backward::<f32>(self, x, weight, &geo, input_grad),
+            DType::F64 => backward::<f64>(self, x, weight, &geo, input_grad),
+        }
+    }
+}
+
+/// How the images are shared out: `per_task` images per rayon task, and the
+/// threads each GEMM may use (all of them when a single task holds every image).
+struct Plan {
+    per_task: usize,
+    gemm_threads: usize,
+}
+
+impl Plan {
+    fn new(geo: &ConvGeometry) -> Plan {
+        let threads = rayon::current_num_threads();
+        let flops_per_image = 2 * geo.out_channels * geo.taps_per_group() * geo.positions();
+        if threads == 1 || geo.batch < 2 || geo.batch * flops_per_image < BATCH_FLOPS {
+            let big = flops_per_image >= SPLIT_FLOPS;
+            return Plan {
+                per_task: geo.batch.max(1),
+                gemm_threads: if big { threads } else { 1 },
+            };
+        }
+        // a few tasks per thread, so that a thread slowed by other work is helped out
+        Plan {
+            per_task: geo.batch.div_ceil(4 * threads).max(1),
+            gemm_threads: 1,
+        }
+    }
+}
+
+/// The images' windows: im2col into `buffer`, or the image itself for a 1×1 kernel
+/// at stride 1 without padding (its `[C_in, H·W]` is already `cols`).
+fn windows<'a, T: Element>(
+    image: &'a [T],
+    geo: &ConvGeometry,
+    buffer: &'a mut Vec<T>,
+) -> ArrayView2<'a, T> {
+    let (h, w) = (&geo.height, &geo.width);
+    let rows = geo.in_channels * h.kernel * w.kernel;
+    let unit_stride = h.stride == 1 && w.stride == 1 && h.pad_before == 0 && w.pad_before == 0;
+    let identity =
+        unit_stride && rows == geo.in_channels && h.output == h.input && w.output == w.input;
+    let data: &[T] = if identity {
+        image
+    } else {
+        buffer.resize(rows * geo.positions(), T::zero());
+        im2col(image, geo.in_channels, h, w, buffer);
+        buffer
+    };
+    ArrayView2::from_shape((rows, geo.positions()), data)
+        .expect("internal error: cols shape; this is a bug")
+}
+
+/// `slice` as `MaybeUninit` cells for [`gemm`] to write into.
+fn as_uninit<T>(slice: &mut [T]) -> &mut [MaybeUninit<T>] {
+    // SAFETY: `MaybeUninit<T>` has the layout of `T`, and gemm writes only initialised
+    // `T` values, so the slice holds valid `T`s again when the borrow ends.
+    unsafe { &mut *(slice as *mut [T] as *mut [MaybeUninit<T>]) }
+}
+
+/// A row-major contiguous tensor's elements.
+fn data<T: Element>(t: &Tensor) -> &[T] {
+    t.array::<T>()
+        .as_slice()
+        .expect("internal error: conv reads contiguous tensors; this is a bug")
+}
+
+fn forward<T: Scalar>(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: Option<&Tensor>,
+    geo: &ConvGeometry,
+) -> Tensor {
+    let (x, weight) = (x.contiguous(), weight.contiguous());
+    let (xs, taps, positions) = (data::<T>(&x), geo.taps_per_group(), geo.positions());
+    let w = ArrayView2::from_shape((geo.out_channels, taps), data::<T>(&weight))
+        .expect("internal error: weight shape; this is a bug");
+    let image = xs.len() / geo.batch.max(1);
+    let (per_group, plan, tier) = (geo.out_channels / geo.groups, Plan::new(geo), tier());
+    let mut y = crate::pool::uninit::<T, _>((geo.batch, geo.out_channels, positions));
+    let run_task = |(task, mut ys): (usize, ndarray::ArrayViewMut3<MaybeUninit<T>>)| {
+        let mut buffer = Vec::new();
+        for (k, mut y_b) in ys.outer_iter_mut().enumerate() {
+            let b = task * plan.per_task + k;
+            let cols = windows(&xs[b * image..(b + 1) * image], geo, &mut buffer);
+            for g in 0..geo.groups {
+                let (rows, taps_g) = (g * per_group..(g + 1) * per_group, g * taps..(g + 1) * taps);
+                let c = y_b.slice_mut(s![rows.clone(), ..]);
+                gemm(
+                    tier,
+                    w.slice(s![rows, ..]),
+                    cols.slice(s![taps_g, ..]),
+                    c,
+                    plan.gemm_threads,
+                );
+            }
+        }
+    };
+    let tasks = y
+        .axis_chunks_iter_mut(Axis(0), plan.per_task)
+        .into_par_iter()
+        .enumerate();
+    tasks.for_each(run_task);
+    // SAFETY: every image's every group wrote its rows of y (gemm writes all of c).
+    let mut y = unsafe { y.assume_init() };
+    if let Some(bias) = bias {
+        let b = data::<T>(&bias.contiguous()).to_vec();
+        for (i, mut row) in y.rows_mut().into_iter().enumerate() {
+            let b_o = b[i % geo.out_channels];
+            row.mapv_inplace(|v| v + b_o);
+        }
+    }
+    let shape = geo.output_shape();
+    T::into_tensor(
+        y.into_shape_with_order(ndarray::IxDyn(&shape))
+            .expect("internal error: y shape; this is a bug")
+            .into_shared(),
+    )
+}
+
+fn backward<T: Scalar>(
+    grad: &Tensor,
+    x: &Tensor,
+    weight: &Tensor,
+    geo: &ConvGeometry,
+    input_grad: bool,
+) -> (Option<Tensor>, Tensor) {
+    let (grad, x, weight) = (grad.contiguous(), x.contiguous(), weight.contiguous());
+    let (gs, xs, taps, positions) = (
+        data::<T>(&grad),
+        data::<T>(&x),
+        geo.taps_per_group(),
+        geo.positions(),
+    );
+    let w = ArrayView2::from_shape((geo.out_channels, taps), data::<T>(&weight))
+        .expect("internal error: weight shape; this is a bug");
+    let image = xs.len() / geo.batch.max(1);
+    let (per_group, plan, tier) = (geo.out_channels / geo.groups, Plan::new(geo), tier());
+    let mut gx = if input_grad {
+        vec![T::zero(); xs.len()]
+    } else {
+        Vec::new()
+    };
+    let chunk = if input_grad { plan.per_task * image } else { 0 };
+    let tasks: Vec<&mut [T]> = if input_grad {
+        gx.chunks_mut(chunk.max(1)).collect()
+    } else {
+        (0..geo.batch.div_ceil(plan.per_task))
+            .map(|_| &mut [][..])
+            .collect()
+    };
+    let run_task = |(task, gx_task): (usize, &mut [T])| -> Vec<T> {
+        let (mut buffer, mut g_cols) = (Vec::new(), vec![T::zero(); geo.groups * taps * positions]);
+        let mut gw = vec![T::zero(); geo.out_channels * taps];
+        let mut product = vec![T::zero(); per_group * taps];
+        let first = task * plan.per_task;
+        let last = (first + plan.per_task).min(geo.batch);
+        for b in first..last {
+            let cols = windows(&xs[b * image..(b + 1) * image], geo, &mut buffer);
+            let g_b = ArrayView2::from_shape(
+                (geo.out_channels, positions),
+                &gs[b * geo.out_channels * positions..][..geo.out_channels * positions],
+            )
+            .expect("internal error: grad shape; this is a bug");
+            for g in 0..geo.groups {
+                let (rows, taps_g) = (g * per_group..(g + 1) * per_group, g * taps..(g + 1) * taps);
+                let (g_g, cols_g) = (
+                    g_b.slice(s![rows.clone(), ..]),
+                    cols.slice(s![taps_g.clone(), ..]),
+                );
+                // ∂L/∂W_g += G_g · cols_gᵀ
+                let c = ArrayViewMut2::from_shape((per_group, taps), as_uninit(&mut product))
+                    .expect("internal error: product shape; this is a bug");
+                gemm(tier, g_g, cols_g.t(), c, plan.gemm_threads);
+                for (acc, &p) in gw[rows.start * taps..rows.end * taps]
+                    .iter_mut()
+                    .zip(&product)
+                {
+                    *acc = *acc + p;
+                }
+                // ∂L/∂cols_g = W_gᵀ · G_g
+                if input_grad {
+                    let c = ArrayViewMut2::from_shape(
+                        (taps, positions),
+                        as_uninit(&mut g_cols[taps_g.start * positions..taps_g.end * positions]),
+                    )
+                    .expect("internal error: cols shape; this is a bug");
+                    gemm(tier, w.slice(s![rows, ..]).t(), g_g, c, plan.gemm_threads);
+                }
+            }
+            if input_grad {
+                let gx_b = &mut gx_task[(b - first) * image..(b - first + 1) * image];
+                col2im(&g_cols, geo.in_channels, &geo.height, &geo.width, gx_b);
+            }
+        }
+        gw
+    };
+    let partial: Vec<Vec<T>> = tasks.into_par_iter().enumerate().map(run_task).collect();
+    let mut gw = vec![T::zero(); geo.out_channels * taps];
+    for p in partial {
+        for (acc, v) in gw.iter_mut().zip(p) {
+            *acc = *acc + v;
+        }
+    }
+    let gx = input_grad.then(|| {
+        Tensor::try_from_vec_of(gx, x.shape()).expect("internal error: gx shape; this is a bug")
+    });
+    let gw = Tensor::try_from_vec_of(gw, weight.shape())
+        .expect("internal error: gw shape; this is a bug");
+    (gx, gw)
+}
