@@ -10,6 +10,7 @@
 //! movement:    flatten, unsqueeze, squeeze, select = reshape (and narrow)
 //!              transpose, t = permute
 //! join:        stack = unsqueeze + cat      split, chunk = narrow
+//! pool:        adaptive_avg_pool2d = A_rows · x · A_colsᵀ (averaging matrices)
 //! ```
 //! Read [`reduce`] first (mean and var show the pattern), then [`activation`],
 //! [`movement`] and [`join`]. Next after this module: the tools, [`crate::no_grad`](mod@crate::no_grad) and
@@ -18,4 +19,5 @@
 pub mod activation;
 pub mod join;
 pub mod movement;
+pub mod pool;
 pub mod reduce;

@@ -31,9 +31,11 @@ pub mod sqrt;
 pub mod tanh;
 
 // reductions
+pub mod avg_pool2d;
 pub mod log_softmax;
 pub mod log_softmax_gather;
 pub mod max_dim;
+pub mod max_pool2d;
 pub mod softmax;
 pub mod sum;
 
@@ -45,6 +47,7 @@ pub mod permute;
 pub mod reshape;
 
 // linear algebra
+pub mod conv2d;
 pub mod layer_norm;
 pub mod linear;
 pub mod matmul;
