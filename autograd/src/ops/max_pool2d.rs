@@ -9,6 +9,8 @@
 //! backward:  ∂L/∂x[b, c, a] += g[b, c, i, j]     for each window (i, j) whose max was a
 //!            = scatter_add(zeros like x, a, g)   per plane [B·C, H·W], along dim 1
 //! ```
+//! The scatter is `Tensor::max_pool2d_backward` (`tensor::conv::pooling`): one pass
+//! over g, where the general `scatter_add` took a sixth of an MNIST CNN's epoch.
 //! As with `max_dim`, the max is locally one of its inputs, so only the winner gets the
 //! gradient; a pixel that wins several overlapping windows gets the sum. Forward saves
 //! the argmax positions (PyTorch's `return_indices`, here as whole numbers in the
@@ -47,17 +49,9 @@ impl Function for MaxPool2d {
         "max_pool2d"
     }
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
-        let [b, c, h, w] = self.input_shape[..] else {
-            unreachable!("internal error: max_pool2d input is 4-d; this is a bug")
-        };
-        let planes = [b * c, grad_out.numel() / (b * c).max(1)];
-        let mut grad = Tensor::full_dtype(&[b * c, h * w], 0.0, grad_out.dtype());
-        grad.scatter_add_(
-            1,
-            &self.indices.reshape(&planes),
-            &grad_out.reshape(&planes),
-        );
-        vec![Some(grad.reshape(&self.input_shape))]
+        vec![Some(
+            grad_out.max_pool2d_backward(&self.indices, &self.input_shape),
+        )]
     }
 }
 

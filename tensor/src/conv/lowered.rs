@@ -12,17 +12,26 @@
 //! A 1×1 convolution with stride 1 and no padding needs no im2col: the image itself,
 //! `[C_in, H·W]`, is `cols`.
 //!
-//! Why im2col and not an implicit GEMM. The implicit GEMM never builds `cols`: it
-//! reads the windows straight from the image while packing the GEMM's B panels.
-//! Our GEMM packs every B block anyway, so the copy would only move into the packing;
+//! Why im2col and not an implicit GEMM. An implicit GEMM never builds `cols`: it
+//! reads the windows straight from the image while packing the GEMM's B panels. Our
+//! GEMM packs every B block anyway, so the copy would only move into the packing;
 //! what an implicit GEMM saves is the memory of `cols`. Done one image at a time,
-//! `cols` is 0.9 MB for the ResNet-block case of `benches/conv.rs` (32 channels,
-//! 3×3, 28×28), so it stays in the core's 2 MiB L2 between im2col and the GEMM that
-//! reads it. The variant that needs no packing change, one GEMM per kernel tap
-//! (`y += W[:, :, p, q] · shifted image`, 9 products of depth C_in = 32 instead of
-//! one of depth 288), was measured against this file (see `BENCHMARKS.md`, "Conv2d"):
-//! depth 32 keeps the micro-kernel's registers busy for 32 steps per load and store
-//! of its C tile instead of 256, and it ran slower.
+//! `cols` is 0.9 MB for the ResNet-block case of `benches/conv.rs` (32 channels, 3×3,
+//! 28×28), so it stays in the core's 2 MiB L2 between im2col and the GEMM that reads
+//! it. The implicit variant that needs no change to the GEMM, one product per kernel
+//! tap (`y += W[:, :, p, q] · the padded image shifted by (p, q)`, read in place), was
+//! measured against this file: forward, batch 64, 1 thread, CPU time, three
+//! alternating rounds on the shared 2-core VM (2026-12-07, loaded):
+//!
+//! ```text
+//!                                     im2col + 1 GEMM     one GEMM per tap
+//! [64, 32, 12, 12] → 64, 5×5 (25 taps)   10.1–13.9 ms       12.9–17.3 ms   (1.25–1.29× slower)
+//! [64, 32, 28, 28] → 64, 3×3 (9 taps)    28.8–36.0 ms       37.2–47.1 ms   (1.29–1.31× slower)
+//! ```
+//! Per tap, the product's depth is C_in = 32 instead of C_in·kH·kW (800 or 288): the
+//! micro-kernel loads and stores its C tile once per 32 multiply-adds instead of once
+//! per 256, the partial sums make a pass over the output per tap, and every tap packs
+//! its own copy of the image.
 //!
 //! Threads: the images are cut into a few chunks per thread and the chunks are rayon
 //! tasks, each with its own `cols` buffer and, in the backward, its own sum of

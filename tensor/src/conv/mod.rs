@@ -20,6 +20,7 @@
 //! Files, in reading order:
 //! ```text
 //! mod.rs        the geometry and its checks (this file)
+//! options.rs    ConvOptions and PoolOptions, PyTorch's arguments
 //! reference.rs  the definition: seven nested loops, forward and backward  ← start here
 //! im2col.rs     copying every window of an image into a column ("im2col") and back
 //! lowered.rs    the fast convolution: im2col, then one GEMM per image and group
@@ -29,116 +30,15 @@
 
 pub mod im2col;
 pub mod lowered;
+pub mod options;
 pub mod pooling;
 pub mod reference;
 
-pub use pooling::PoolOptions;
+pub use options::{ConvOptions, Padding, Pair, PoolOptions};
 
 use std::ops::Range;
 
 use crate::error::{Error, ErrorKind};
-
-/// A size given for both spatial dims at once (`3` is `[3, 3]`) or per dim (`[3, 5]`
-/// or `(3, 5)`: height, then width), like PyTorch's "int or tuple" arguments.
-pub trait Pair: Copy {
-    /// `[height, width]`.
-    fn pair(self) -> [usize; 2];
-}
-
-impl Pair for usize {
-    fn pair(self) -> [usize; 2] {
-        [self, self]
-    }
-}
-
-impl Pair for [usize; 2] {
-    fn pair(self) -> [usize; 2] {
-        self
-    }
-}
-
-impl Pair for (usize, usize) {
-    fn pair(self) -> [usize; 2] {
-        [self.0, self.1]
-    }
-}
-
-/// The zero padding of a convolution (PyTorch's `padding=`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Padding {
-    /// `[p_h, p_w]` zeros before and after each spatial dim (PyTorch's int or
-    /// tuple; `[0, 0]` is `"valid"`). Made from `1`, `[1, 2]` or `(1, 2)`.
-    Size([usize; 2]),
-    /// Whatever keeps the output the size of the input at stride 1 (PyTorch's
-    /// `"same"`): `d·(k − 1)` zeros in all per dim, half before, the odd one after.
-    Same,
-}
-
-impl<P: Pair> From<P> for Padding {
-    fn from(size: P) -> Padding {
-        Padding::Size(size.pair())
-    }
-}
-
-/// The options of a 2-d convolution, with PyTorch's defaults: `stride = 1`,
-/// `padding = 0`, `dilation = 1`, `groups = 1`.
-///
-/// # Examples
-/// ```
-/// use tensor::conv::{ConvOptions, Padding};
-/// let opts = ConvOptions::default().stride(2).padding([1, 0]).groups(4);
-/// assert_eq!((opts.stride, opts.padding, opts.groups), ([2, 2], Padding::Size([1, 0]), 4));
-/// assert_eq!(ConvOptions::default().padding(Padding::Same).padding, Padding::Same);
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ConvOptions {
-    /// Step between windows, `[s_h, s_w]`.
-    pub stride: [usize; 2],
-    /// Zero padding around each image.
-    pub padding: Padding,
-    /// Spacing between kernel taps, `[d_h, d_w]` (1 = adjacent pixels).
-    pub dilation: [usize; 2],
-    /// Channel groups: input channels `g·C_in/G ..` meet only output channels
-    /// `g·C_out/G ..` (1 = every input channel meets every output channel).
-    pub groups: usize,
-}
-
-impl Default for ConvOptions {
-    fn default() -> ConvOptions {
-        ConvOptions {
-            stride: [1, 1],
-            padding: Padding::Size([0, 0]),
-            dilation: [1, 1],
-            groups: 1,
-        }
-    }
-}
-
-impl ConvOptions {
-    /// Set the stride (`2` or `[2, 1]`).
-    pub fn stride(mut self, stride: impl Pair) -> ConvOptions {
-        self.stride = stride.pair();
-        self
-    }
-
-    /// Set the padding (`1`, `[1, 2]` or [`Padding::Same`]).
-    pub fn padding(mut self, padding: impl Into<Padding>) -> ConvOptions {
-        self.padding = padding.into();
-        self
-    }
-
-    /// Set the dilation (`2` or `[2, 1]`).
-    pub fn dilation(mut self, dilation: impl Pair) -> ConvOptions {
-        self.dilation = dilation.pair();
-        self
-    }
-
-    /// Set the number of channel groups.
-    pub fn groups(mut self, groups: usize) -> ConvOptions {
-        self.groups = groups;
-        self
-    }
-}
 
 /// One spatial dim of a window op: where each output position's kernel taps land in
 /// the input (see the module doc for the formula).
@@ -220,39 +120,6 @@ pub struct ConvGeometry {
     pub height: WindowAxis,
     /// The width axis (the length in 1-d).
     pub width: WindowAxis,
-}
-
-impl ConvOptions {
-    /// These options for a 1-d convolution seen as a 2-d one of height 1: the
-    /// width takes the value, the height stride 1, padding 0 and dilation 1.
-    ///
-    /// # Errors
-    /// A [`ErrorKind::Value`] error (naming `op`) if a stride, padding or dilation was
-    /// given as two different values (`[2, 1]`), which a 1-d convolution cannot use.
-    pub fn as_1d(&self, op: &'static str) -> Result<ConvOptions, Error> {
-        let one = |name: &str, [a, b]: [usize; 2]| {
-            if a == b {
-                Ok(a)
-            } else {
-                Err(Error::new(
-                    op,
-                    ErrorKind::Value,
-                    format!("a 1-d convolution takes one {name}, got [{a}, {b}]"),
-                )
-                .with_hint(format!("give it as one number, e.g. .{name}({b})")))
-            }
-        };
-        let padding = match self.padding {
-            Padding::Size(p) => Padding::Size([0, one("padding", p)?]),
-            Padding::Same => Padding::Same,
-        };
-        Ok(ConvOptions {
-            stride: [1, one("stride", self.stride)?],
-            padding,
-            dilation: [1, one("dilation", self.dilation)?],
-            groups: self.groups,
-        })
-    }
 }
 
 /// The error for shapes of the wrong ranks: `spatial` 1 or 2 for an op of that

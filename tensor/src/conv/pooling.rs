@@ -21,97 +21,9 @@ use crate::error::{Error, ErrorKind, OrRaise};
 use crate::parallel::worth_parallel;
 use crate::tensor::Tensor;
 
-use super::{Pair, WindowAxis};
-
-/// The options of 2-d pooling, PyTorch's: `kernel_size`, `stride` (default: the
-/// kernel size, so that windows tile the image), `padding` 0, `dilation` 1 (max
-/// pooling only), `count_include_pad` true (average pooling only).
-///
-/// # Examples
-/// ```
-/// use tensor::conv::PoolOptions;
-/// let opts = PoolOptions::new(3).stride(2).padding(1);
-/// assert_eq!((opts.kernel_size, opts.stride, opts.padding), ([3, 3], [2, 2], [1, 1]));
-/// assert_eq!(PoolOptions::new([2, 1]).stride, [2, 1]);
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PoolOptions {
-    /// Window size `[kH, kW]`.
-    pub kernel_size: [usize; 2],
-    /// Step between windows.
-    pub stride: [usize; 2],
-    /// Implicit padding on both sides (−∞ for max, 0 for average); at most half the kernel.
-    pub padding: [usize; 2],
-    /// Spacing between the taps of a window (max pooling).
-    pub dilation: [usize; 2],
-    /// Average pooling: whether the padding's zeros count in the divisor.
-    pub count_include_pad: bool,
-}
+use super::{PoolOptions, WindowAxis};
 
 impl PoolOptions {
-    /// Windows of `kernel_size` (`2` or `[2, 3]`), stride = kernel size, no padding.
-    pub fn new(kernel_size: impl Pair) -> PoolOptions {
-        let kernel_size = kernel_size.pair();
-        PoolOptions {
-            kernel_size,
-            stride: kernel_size,
-            padding: [0, 0],
-            dilation: [1, 1],
-            count_include_pad: true,
-        }
-    }
-
-    /// Set the stride.
-    pub fn stride(mut self, stride: impl Pair) -> PoolOptions {
-        self.stride = stride.pair();
-        self
-    }
-
-    /// Set the padding.
-    pub fn padding(mut self, padding: impl Pair) -> PoolOptions {
-        self.padding = padding.pair();
-        self
-    }
-
-    /// Set the dilation (max pooling).
-    pub fn dilation(mut self, dilation: impl Pair) -> PoolOptions {
-        self.dilation = dilation.pair();
-        self
-    }
-
-    /// Set `count_include_pad` (average pooling).
-    pub fn count_include_pad(mut self, include: bool) -> PoolOptions {
-        self.count_include_pad = include;
-        self
-    }
-
-    /// These options for 1-d pooling seen as 2-d pooling of height 1: the width
-    /// takes the value, the height a window of 1.
-    ///
-    /// # Errors
-    /// A [`ErrorKind::Value`] error (naming `op`) if an option was given as two
-    /// different values (`[2, 1]`), which 1-d pooling cannot use.
-    pub fn as_1d(&self, op: &'static str) -> Result<PoolOptions, Error> {
-        let one = |name: &str, [a, b]: [usize; 2]| {
-            if a == b {
-                Ok(a)
-            } else {
-                Err(Error::new(
-                    op,
-                    ErrorKind::Value,
-                    format!("1-d pooling takes one {name}, got [{a}, {b}]"),
-                ))
-            }
-        };
-        Ok(PoolOptions {
-            kernel_size: [1, one("kernel_size", self.kernel_size)?],
-            stride: [1, one("stride", self.stride)?],
-            padding: [0, one("padding", self.padding)?],
-            dilation: [1, one("dilation", self.dilation)?],
-            count_include_pad: self.count_include_pad,
-        })
-    }
-
     /// Check `input` (`[B, C, H, W]`, or `[B, C, L]` for 1-d pooling) against the
     /// options for `op`: the number of planes `B·C` and the two axes (in 1-d, a
     /// height axis of 1).
@@ -237,6 +149,50 @@ impl Tensor {
         match self.dtype() {
             DType::F32 => max_pool::<f32>(&x, planes, &height, &width),
             DType::F64 => max_pool::<f64>(&x, planes, &height, &width),
+        }
+    }
+
+    /// The gradient of [`Tensor::max_pool2d`] with respect to its input of shape
+    /// `input_shape`, given `self = ∂L/∂y` and the forward's `indices`: each window's
+    /// gradient is added at its max, `∂L/∂x[b, c, indices[b, c, i, j]] += g[b, c, i, j]`.
+    ///
+    /// # Shapes
+    /// `self`, `indices: [B, C, H_out, W_out]` → `input_shape` `[B, C, H, W]`.
+    ///
+    /// # Panics
+    /// If the shapes or dtypes of `self` and `indices` differ, or `input_shape` is not
+    /// `[B, C, H, W]` with their B and C.
+    ///
+    /// # Examples
+    /// ```
+    /// use tensor::Tensor;
+    /// use tensor::conv::PoolOptions;
+    /// let x = Tensor::from_vec(vec![1., 5., 2., 0., 3., 4., 9., 8.], &[1, 1, 2, 4]);
+    /// let (_, at) = x.max_pool2d(&PoolOptions::new(2));
+    /// let g = Tensor::from_vec(vec![10., 20.], &[1, 1, 1, 2]);
+    /// let gx = g.max_pool2d_backward(&at, x.shape());
+    /// assert_eq!(gx.to_vec::<f32>(), vec![0., 10., 0., 0., 0., 0., 20., 0.]);
+    /// ```
+    #[track_caller]
+    pub fn max_pool2d_backward(&self, indices: &Tensor, input_shape: &[usize]) -> Tensor {
+        let (g, at) = (self.shape(), indices.shape());
+        let fits = g == at && g.len() == 4 && input_shape.len() == 4 && g[..2] == input_shape[..2];
+        if !fits || self.dtype() != indices.dtype() {
+            Error::new(
+                "max_pool2d_backward",
+                ErrorKind::Shape,
+                format!(
+                    "gradient {} {g:?} and indices {} {at:?} do not fit input {input_shape:?}",
+                    self.dtype(),
+                    indices.dtype()
+                ),
+            )
+            .raise();
+        }
+        let (g, at) = (self.contiguous(), indices.contiguous());
+        match self.dtype() {
+            DType::F32 => max_backward::<f32>(&g, &at, input_shape),
+            DType::F64 => max_backward::<f64>(&g, &at, input_shape),
         }
     }
 
@@ -384,23 +340,25 @@ fn max_pool<T: Element>(
     width: &WindowAxis,
 ) -> (Tensor, Tensor) {
     let (xs, plane_in) = (data::<T>(x), height.input * width.input);
+    let (rows, cols, w_in) = (sources(height), sources(width), width.input);
     let plane_out = height.output * width.output;
     let mut best: Vec<(T, usize)> = vec![(T::neg_infinity(), 0); planes * plane_out];
     for_planes(&mut best, plane_out, |p, out| {
         let image = &xs[p * plane_in..(p + 1) * plane_in];
-        for i in 0..height.output {
-            for j in 0..width.output {
+        for (out_row, rows_i) in out.chunks_mut(width.output).zip(&rows) {
+            for (slot, cols_j) in out_row.iter_mut().zip(&cols) {
                 let (mut max, mut at) = (T::neg_infinity(), usize::MAX);
-                for ih in taps(height, i) {
-                    for iw in taps(width, j) {
-                        let v = image[ih * width.input + iw];
+                for &ih in rows_i {
+                    let line = &image[ih * w_in..(ih + 1) * w_in];
+                    for &iw in cols_j {
+                        let v = line[iw];
                         // NaN wins and stays (as PyTorch), so it is not hidden by pooling
                         if v > max || v.is_nan() || at == usize::MAX {
-                            (max, at) = (v, ih * width.input + iw);
+                            (max, at) = (v, ih * w_in + iw);
                         }
                     }
                 }
-                out[i * width.output + j] = (max, at);
+                *slot = (max, at);
             }
         }
     });
@@ -413,19 +371,44 @@ fn max_pool<T: Element>(
     )
 }
 
-/// The input positions of output position `out`'s taps that lie inside the input.
-fn taps(axis: &WindowAxis, out: usize) -> impl Iterator<Item = usize> + Clone + '_ {
-    (0..axis.kernel).filter_map(move |t| axis.source(out, t))
+/// For each output position of `axis`, the input positions its taps read that lie
+/// inside the input (worked out once per call, not per window).
+fn sources(axis: &WindowAxis) -> Vec<Vec<usize>> {
+    (0..axis.output)
+        .map(|out| {
+            (0..axis.kernel)
+                .filter_map(|t| axis.source(out, t))
+                .collect()
+        })
+        .collect()
 }
 
-/// The divisor of window `(i, j)`: all its taps, or those inside the input.
-fn divisor(height: &WindowAxis, width: &WindowAxis, i: usize, j: usize, include_pad: bool) -> f64 {
-    let taps = if include_pad {
-        height.kernel * width.kernel
+/// The divisor of a window of `kernel` taps whose taps inside the input are `rows` ×
+/// `cols`: all of them, or those inside.
+fn divisor(kernel: usize, rows: &[usize], cols: &[usize], include_pad: bool) -> f64 {
+    if include_pad {
+        kernel as f64
     } else {
-        taps(height, i).count() * taps(width, j).count()
-    };
-    taps as f64
+        (rows.len() * cols.len()) as f64
+    }
+}
+
+fn max_backward<T: Element>(g: &Tensor, indices: &Tensor, input_shape: &[usize]) -> Tensor {
+    let (gs, at) = (data::<T>(g), data::<T>(indices));
+    let plane_in = input_shape[2] * input_shape[3];
+    let plane_out = g.shape()[2] * g.shape()[3];
+    let mut gx = vec![T::zero(); input_shape.iter().product()];
+    for_planes(&mut gx, plane_in, |p, image| {
+        let window = p * plane_out..(p + 1) * plane_out;
+        for (&grad, &index) in gs[window.clone()].iter().zip(&at[window]) {
+            let pixel = index
+                .to_usize()
+                .expect("internal error: a pooling index; this is a bug");
+            image[pixel] = image[pixel] + grad;
+        }
+    });
+    Tensor::try_from_vec_of(gx, input_shape)
+        .expect("internal error: pooling input shape; this is a bug")
 }
 
 fn avg_pool<T: Element>(
@@ -436,19 +419,20 @@ fn avg_pool<T: Element>(
     include_pad: bool,
 ) -> Tensor {
     let (xs, plane_in) = (data::<T>(x), height.input * width.input);
-    let plane_out = height.output * width.output;
+    let (rows, cols, w_in) = (sources(height), sources(width), width.input);
+    let (plane_out, kernel) = (height.output * width.output, height.kernel * width.kernel);
     let mut y = vec![T::zero(); planes * plane_out];
     for_planes(&mut y, plane_out, |p, out| {
         let image = &xs[p * plane_in..(p + 1) * plane_in];
-        for i in 0..height.output {
-            for j in 0..width.output {
+        for (out_row, rows_i) in out.chunks_mut(width.output).zip(&rows) {
+            for (slot, cols_j) in out_row.iter_mut().zip(&cols) {
                 let mut sum = T::zero();
-                for ih in taps(height, i) {
-                    for iw in taps(width, j) {
-                        sum = sum + image[ih * width.input + iw];
+                for &ih in rows_i {
+                    for &iw in cols_j {
+                        sum = sum + image[ih * w_in + iw];
                     }
                 }
-                out[i * width.output + j] = sum / T::of(divisor(height, width, i, j, include_pad));
+                *slot = sum / T::of(divisor(kernel, rows_i, cols_j, include_pad));
             }
         }
     });
@@ -464,17 +448,17 @@ fn avg_backward<T: Element>(
     include_pad: bool,
 ) -> Tensor {
     let (gs, plane_out) = (data::<T>(g), height.output * width.output);
-    let plane_in = height.input * width.input;
+    let (rows, cols, w_in) = (sources(height), sources(width), width.input);
+    let (plane_in, kernel) = (height.input * w_in, height.kernel * width.kernel);
     let mut gx = vec![T::zero(); planes * plane_in];
     for_planes(&mut gx, plane_in, |p, image| {
         let grad = &gs[p * plane_out..(p + 1) * plane_out];
-        for i in 0..height.output {
-            for j in 0..width.output {
-                let share =
-                    grad[i * width.output + j] / T::of(divisor(height, width, i, j, include_pad));
-                for ih in taps(height, i) {
-                    for iw in taps(width, j) {
-                        image[ih * width.input + iw] = image[ih * width.input + iw] + share;
+        for (grad_row, rows_i) in grad.chunks(width.output).zip(&rows) {
+            for (&g, cols_j) in grad_row.iter().zip(&cols) {
+                let share = g / T::of(divisor(kernel, rows_i, cols_j, include_pad));
+                for &ih in rows_i {
+                    for &iw in cols_j {
+                        image[ih * w_in + iw] = image[ih * w_in + iw] + share;
                     }
                 }
             }
