@@ -9,17 +9,18 @@
 //! backward:  ∂L/∂x[b, c, a] += g[b, c, i, j]     for each window (i, j) whose max was a
 //!            = scatter_add(zeros like x, a, g)   per plane [B·C, H·W], along dim 1
 //! ```
-//! The scatter is `Tensor::max_pool2d_backward` (`tensor::conv::pooling`): one pass
-//! over g, where the general `scatter_add` took a sixth of an MNIST CNN's epoch.
 //! As with `max_dim`, the max is locally one of its inputs, so only the winner gets the
-//! gradient; a pixel that wins several overlapping windows gets the sum. Forward saves
-//! the argmax positions (PyTorch's `return_indices`, here as whole numbers in the
-//! input's dtype) and the input's shape.
+//! gradient; a pixel that wins several overlapping windows gets the sum. The scatter
+//! is written out ([`scatter_to_max`]): one pass over g, planes over the threads,
+//! where the general `scatter_add` took a sixth of an MNIST CNN's epoch. Forward saves
+//! the argmax positions (PyTorch's `return_indices`, in the tree's index form; read
+//! back with [`pooling::positions`]) and the input's shape.
 //! Read next: [`crate::ops::avg_pool2d`].
 
-use tensor::Tensor;
-use tensor::conv::PoolOptions;
+use tensor::conv::{PoolOptions, pooling};
 use tensor::error::OrRaise;
+use tensor::lanes::{as_slice, for_rows};
+use tensor::{DType, Element, Tensor};
 
 use crate::function::{Function, record};
 use crate::var::Var;
@@ -49,10 +50,29 @@ impl Function for MaxPool2d {
         "max_pool2d"
     }
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
-        vec![Some(
-            grad_out.max_pool2d_backward(&self.indices, &self.input_shape),
-        )]
+        let (g, at) = (grad_out.contiguous(), pooling::positions(&self.indices));
+        let shape = &self.input_shape;
+        vec![Some(match g.dtype() {
+            DType::F32 => scatter_to_max::<f32>(as_slice(&g), &at, shape),
+            DType::F64 => scatter_to_max::<f64>(as_slice(&g), &at, shape),
+        })]
     }
+}
+
+/// `∂L/∂x`: each plane's gradients `g` added at their windows' max positions `at`
+/// (`ih·W + iw` in the plane), plane by plane.
+fn scatter_to_max<T: Element>(g: &[T], at: &[usize], input_shape: &[usize]) -> Tensor {
+    let plane_in = input_shape[2] * input_shape[3];
+    let plane_out = g.len() / (input_shape[0] * input_shape[1]).max(1);
+    let mut gx = vec![T::zero(); input_shape.iter().product()];
+    for_rows(&mut gx, plane_in, |p, image| {
+        let window = p * plane_out..(p + 1) * plane_out;
+        for (&grad, &pixel) in g[window.clone()].iter().zip(&at[window]) {
+            image[pixel] = image[pixel] + grad;
+        }
+    });
+    Tensor::try_from_vec_of(gx, input_shape)
+        .expect("internal error: pooling input shape; this is a bug")
 }
 
 impl Var {

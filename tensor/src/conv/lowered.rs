@@ -5,12 +5,10 @@
 //! per image b and group g (W_g: the group's rows of w seen as [C_out/G, C_in/G·kH·kW]):
 //!   cols   = im2col(x[b])                              [C_in·kH·kW, H_out·W_out]
 //!   y[b]_g = W_g · cols_g                              [C_out/G, H_out·W_out]   (+ bias)
-//! backward, with G_g = ∂L/∂y[b]_g:
-//!   ∂L/∂W_g  += G_g · cols_gᵀ                          summed over the images
-//!   ∂L/∂x[b]  = col2im(W_gᵀ · G_g  for every g)        the adjoint of im2col
 //! ```
 //! A 1×1 convolution with stride 1 and no padding needs no im2col: the image itself,
-//! `[C_in, H·W]`, is `cols`.
+//! `[C_in, H·W]`, is `cols`. The backward (autograd's `ops/conv2d`, two products and
+//! a col2im per image) walks the images with the same [`Plan`] and [`windows`].
 //!
 //! Why im2col and not an implicit GEMM. An implicit GEMM never builds `cols`: it
 //! reads the windows straight from the image while packing the GEMM's B panels. Our
@@ -33,22 +31,23 @@
 //! per 256, the partial sums make a pass over the output per tap, and every tap packs
 //! its own copy of the image.
 //!
-//! Threads: the images are cut into a few chunks per thread and the chunks are rayon
-//! tasks, each with its own `cols` buffer and, in the backward, its own sum of
-//! ∂L/∂W (added up at the end). One image alone (inference) gives its products the
-//! threads instead. Read next: [`super::pooling`].
+//! Threads ([`Plan`]): the images are cut into a few chunks per thread and the chunks
+//! are rayon tasks, each with its own `cols` buffer (and, in the backward, its own
+//! sum of ∂L/∂W, added up at the end). One image alone (inference) gives its products
+//! the threads instead. Read next: [`super::pooling`].
 
 use std::mem::MaybeUninit;
 
-use ndarray::{ArrayView2, ArrayViewMut2, Axis, s};
+use ndarray::{ArrayView2, Axis, s};
 use rayon::prelude::*;
 
 use crate::dtype::{DType, Element};
 use crate::error::{Error, ErrorKind, OrRaise};
+use crate::lanes::as_slice;
 use crate::matmul::{BATCH_FLOPS, SPLIT_FLOPS, Scalar, gemm, tier};
 use crate::tensor::{Tensor, check_same_dtype};
 
-use super::im2col::{col2im, im2col};
+use super::im2col::im2col;
 use super::{ConvGeometry, ConvOptions};
 
 impl Tensor {
@@ -121,73 +120,22 @@ impl Tensor {
             DType::F64 => forward::<f64>(self, weight, bias, &geo),
         })
     }
-
-    /// The gradients of [`Tensor::conv2d`] with respect to its input and its weight,
-    /// given `self = ∂L/∂y`; the input's only when `input_grad` (a first layer's
-    /// images need none). The bias's gradient is `self` summed over dims 0, 2 and 3.
-    ///
-    /// ```text
-    /// ∂L/∂w = Σ_b G[b] · cols[b]ᵀ        ∂L/∂x[b] = col2im(wᵀ · G[b])      (per group)
-    /// ```
-    ///
-    /// # Shapes
-    /// `self: [B, C_out, H_out, W_out]` → `([B, C_in, H, W], [C_out, C_in/groups, kH, kW])`.
-    ///
-    /// # Panics
-    /// If `x` and `weight` are not 4-d or do not fit `options`, or `self` is not their
-    /// output's shape.
-    ///
-    /// # Examples
-    /// ```
-    /// use tensor::Tensor;
-    /// use tensor::conv::ConvOptions;
-    /// let (x, w) = (Tensor::ones(&[1, 1, 3, 3]), Tensor::ones(&[1, 1, 2, 2]));
-    /// let (gx, gw) = Tensor::ones(&[1, 1, 2, 2]).conv2d_backward(&x, &w, &ConvOptions::default(), true);
-    /// // the centre pixel is in all four windows, a corner in one
-    /// assert_eq!(gx.unwrap().to_vec::<f32>(), vec![1., 2., 1., 2., 4., 2., 1., 2., 1.]);
-    /// assert_eq!(gw.to_vec::<f32>(), vec![4.; 4]); // each tap saw four ones
-    /// ```
-    #[track_caller]
-    pub fn conv2d_backward(
-        &self,
-        x: &Tensor,
-        weight: &Tensor,
-        options: &ConvOptions,
-        input_grad: bool,
-    ) -> (Option<Tensor>, Tensor) {
-        let op = "conv2d_backward";
-        if x.dims() != 4 || weight.dims() != 4 {
-            super::rank_error(op, x.shape(), weight.shape(), 2).raise();
-        }
-        let geo = ConvGeometry::new(op, x.shape(), weight.shape(), options).or_raise();
-        if self.shape() != geo.output_shape() {
-            Error::new(
-                op,
-                ErrorKind::Shape,
-                format!(
-                    "the gradient {:?} is not the output's shape {:?}",
-                    self.shape(),
-                    geo.output_shape()
-                ),
-            )
-            .raise();
-        }
-        match self.dtype() {
-            DType::F32 => backward::<f32>(self, x, weight, &geo, input_grad),
-            DType::F64 => backward::<f64>(self, x, weight, &geo, input_grad),
-        }
-    }
 }
 
-/// How the images are shared out: `per_task` images per rayon task, and the
-/// threads each GEMM may use (all of them when a single task holds every image).
-struct Plan {
-    per_task: usize,
-    gemm_threads: usize,
+/// How the images are shared out over rayon, forward and backward (autograd's
+/// `ops/conv2d`): `per_task` images per task, and the threads each GEMM may use (all
+/// of them when a single task holds every image).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// Images per rayon task.
+    pub per_task: usize,
+    /// Threads for each product (1 when the tasks already share the threads).
+    pub gemm_threads: usize,
 }
 
 impl Plan {
-    fn new(geo: &ConvGeometry) -> Plan {
+    /// The plan for `geo` on the current rayon pool.
+    pub fn new(geo: &ConvGeometry) -> Plan {
         let threads = rayon::current_num_threads();
         let flops_per_image = 2 * geo.out_channels * geo.taps_per_group() * geo.positions();
         if threads == 1 || geo.batch < 2 || geo.batch * flops_per_image < BATCH_FLOPS {
@@ -205,9 +153,10 @@ impl Plan {
     }
 }
 
-/// The images' windows: im2col into `buffer`, or the image itself for a 1×1 kernel
-/// at stride 1 without padding (its `[C_in, H·W]` is already `cols`).
-fn windows<'a, T: Element>(
+/// The windows of one image (`[C_in, H, W]`, row-major) as `cols`
+/// `[C_in·kH·kW, H_out·W_out]`: im2col into `buffer`, or the image itself for a 1×1
+/// kernel at stride 1 without padding (its `[C_in, H·W]` is already `cols`).
+pub fn windows<'a, T: Element>(
     image: &'a [T],
     geo: &ConvGeometry,
     buffer: &'a mut Vec<T>,
@@ -228,20 +177,6 @@ fn windows<'a, T: Element>(
         .expect("internal error: cols shape; this is a bug")
 }
 
-/// `slice` as `MaybeUninit` cells for [`gemm`] to write into.
-fn as_uninit<T>(slice: &mut [T]) -> &mut [MaybeUninit<T>] {
-    // SAFETY: `MaybeUninit<T>` has the layout of `T`, and gemm writes only initialised
-    // `T` values, so the slice holds valid `T`s again when the borrow ends.
-    unsafe { &mut *(slice as *mut [T] as *mut [MaybeUninit<T>]) }
-}
-
-/// A row-major contiguous tensor's elements.
-fn data<T: Element>(t: &Tensor) -> &[T] {
-    t.array::<T>()
-        .as_slice()
-        .expect("internal error: conv reads contiguous tensors; this is a bug")
-}
-
 fn forward<T: Scalar>(
     x: &Tensor,
     weight: &Tensor,
@@ -249,8 +184,8 @@ fn forward<T: Scalar>(
     geo: &ConvGeometry,
 ) -> Tensor {
     let (x, weight) = (x.contiguous(), weight.contiguous());
-    let (xs, taps, positions) = (data::<T>(&x), geo.taps_per_group(), geo.positions());
-    let w = ArrayView2::from_shape((geo.out_channels, taps), data::<T>(&weight))
+    let (xs, taps, positions) = (as_slice::<T>(&x), geo.taps_per_group(), geo.positions());
+    let w = ArrayView2::from_shape((geo.out_channels, taps), as_slice::<T>(&weight))
         .expect("internal error: weight shape; this is a bug");
     let image = xs.len() / geo.batch.max(1);
     let (per_group, plan, tier) = (geo.out_channels / geo.groups, Plan::new(geo), tier());
@@ -281,7 +216,7 @@ fn forward<T: Scalar>(
     // SAFETY: every image's every group wrote its rows of y (gemm writes all of c).
     let mut y = unsafe { y.assume_init() };
     if let Some(bias) = bias {
-        let b = data::<T>(&bias.contiguous()).to_vec();
+        let b = as_slice::<T>(&bias.contiguous()).to_vec();
         for (i, mut row) in y.rows_mut().into_iter().enumerate() {
             let b_o = b[i % geo.out_channels];
             row.mapv_inplace(|v| v + b_o);
@@ -293,96 +228,4 @@ fn forward<T: Scalar>(
             .expect("internal error: y shape; this is a bug")
             .into_shared(),
     )
-}
-
-fn backward<T: Scalar>(
-    grad: &Tensor,
-    x: &Tensor,
-    weight: &Tensor,
-    geo: &ConvGeometry,
-    input_grad: bool,
-) -> (Option<Tensor>, Tensor) {
-    let (grad, x, weight) = (grad.contiguous(), x.contiguous(), weight.contiguous());
-    let (gs, xs, taps, positions) = (
-        data::<T>(&grad),
-        data::<T>(&x),
-        geo.taps_per_group(),
-        geo.positions(),
-    );
-    let w = ArrayView2::from_shape((geo.out_channels, taps), data::<T>(&weight))
-        .expect("internal error: weight shape; this is a bug");
-    let image = xs.len() / geo.batch.max(1);
-    let (per_group, plan, tier) = (geo.out_channels / geo.groups, Plan::new(geo), tier());
-    let mut gx = if input_grad {
-        vec![T::zero(); xs.len()]
-    } else {
-        Vec::new()
-    };
-    let chunk = if input_grad { plan.per_task * image } else { 0 };
-    let tasks: Vec<&mut [T]> = if input_grad {
-        gx.chunks_mut(chunk.max(1)).collect()
-    } else {
-        (0..geo.batch.div_ceil(plan.per_task))
-            .map(|_| &mut [][..])
-            .collect()
-    };
-    let run_task = |(task, gx_task): (usize, &mut [T])| -> Vec<T> {
-        let (mut buffer, mut g_cols) = (Vec::new(), vec![T::zero(); geo.groups * taps * positions]);
-        let mut gw = vec![T::zero(); geo.out_channels * taps];
-        let mut product = vec![T::zero(); per_group * taps];
-        let first = task * plan.per_task;
-        let last = (first + plan.per_task).min(geo.batch);
-        for b in first..last {
-            let cols = windows(&xs[b * image..(b + 1) * image], geo, &mut buffer);
-            let g_b = ArrayView2::from_shape(
-                (geo.out_channels, positions),
-                &gs[b * geo.out_channels * positions..][..geo.out_channels * positions],
-            )
-            .expect("internal error: grad shape; this is a bug");
-            for g in 0..geo.groups {
-                let (rows, taps_g) = (g * per_group..(g + 1) * per_group, g * taps..(g + 1) * taps);
-                let (g_g, cols_g) = (
-                    g_b.slice(s![rows.clone(), ..]),
-                    cols.slice(s![taps_g.clone(), ..]),
-                );
-                // ∂L/∂W_g += G_g · cols_gᵀ
-                let c = ArrayViewMut2::from_shape((per_group, taps), as_uninit(&mut product))
-                    .expect("internal error: product shape; this is a bug");
-                gemm(tier, g_g, cols_g.t(), c, plan.gemm_threads);
-                for (acc, &p) in gw[rows.start * taps..rows.end * taps]
-                    .iter_mut()
-                    .zip(&product)
-                {
-                    *acc = *acc + p;
-                }
-                // ∂L/∂cols_g = W_gᵀ · G_g
-                if input_grad {
-                    let c = ArrayViewMut2::from_shape(
-                        (taps, positions),
-                        as_uninit(&mut g_cols[taps_g.start * positions..taps_g.end * positions]),
-                    )
-                    .expect("internal error: cols shape; this is a bug");
-                    gemm(tier, w.slice(s![rows, ..]).t(), g_g, c, plan.gemm_threads);
-                }
-            }
-            if input_grad {
-                let gx_b = &mut gx_task[(b - first) * image..(b - first + 1) * image];
-                col2im(&g_cols, geo.in_channels, &geo.height, &geo.width, gx_b);
-            }
-        }
-        gw
-    };
-    let partial: Vec<Vec<T>> = tasks.into_par_iter().enumerate().map(run_task).collect();
-    let mut gw = vec![T::zero(); geo.out_channels * taps];
-    for p in partial {
-        for (acc, v) in gw.iter_mut().zip(p) {
-            *acc = *acc + v;
-        }
-    }
-    let gx = input_grad.then(|| {
-        Tensor::try_from_vec_of(gx, x.shape()).expect("internal error: gx shape; this is a bug")
-    });
-    let gw = Tensor::try_from_vec_of(gw, weight.shape())
-        .expect("internal error: gw shape; this is a bug");
-    (gx, gw)
 }

@@ -21,11 +21,13 @@
 //! ```text
 //! mod.rs        the geometry and its checks (this file)
 //! options.rs    ConvOptions and PoolOptions, PyTorch's arguments
-//! reference.rs  the definition: seven nested loops, forward and backward  ← start here
+//! reference.rs  the definition: seven nested loops                  ← start here
 //! im2col.rs     copying every window of an image into a column ("im2col") and back
 //! lowered.rs    the fast convolution: im2col, then one GEMM per image and group
 //! pooling.rs    max pooling (with the argmax positions) and average pooling
 //! ```
+//! The backward of each op is in its autograd op file (`ops/conv2d/`,
+//! `ops/max_pool2d.rs`, `ops/avg_pool2d.rs`), built from the pieces here.
 //! Read next: [`reference`], then [`lowered`].
 
 pub mod im2col;
@@ -89,6 +91,26 @@ impl WindowAxis {
     pub fn source(&self, out: usize, tap: usize) -> Option<usize> {
         let position = (out * self.stride + tap * self.dilation).checked_sub(self.pad_before)?;
         (position < self.input).then_some(position)
+    }
+
+    /// For each output position, the input positions its taps read that lie inside
+    /// the input (pooling works them out once per call, not once per window).
+    ///
+    /// # Examples
+    /// ```
+    /// use tensor::conv::WindowAxis;
+    /// // n = 4, k = 3, s = 2, padding 1: windows over positions −1..=1 and 1..=3
+    /// let axis = WindowAxis::new(4, 3, 2, 1, [1, 1]).unwrap();
+    /// assert_eq!(axis.sources(), vec![vec![0, 1], vec![1, 2, 3]]);
+    /// ```
+    pub fn sources(&self) -> Vec<Vec<usize>> {
+        (0..self.output)
+            .map(|out| {
+                (0..self.kernel)
+                    .filter_map(|t| self.source(out, t))
+                    .collect()
+            })
+            .collect()
     }
 
     /// The output positions whose tap `tap` lands inside the input (a range, since

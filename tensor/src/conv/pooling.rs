@@ -9,8 +9,9 @@
 //!       `return_indices`; the backward sends the gradient there and nowhere else
 //! avg:  y[b, c, i, j] = Σ taps x / (kH·kW)       (padding counts as zeros, PyTorch's
 //!       default count_include_pad = true; with false: ÷ the taps inside the image)
-//!       backward: each tap receives g / divisor
 //! ```
+//! The backward loops are in autograd's op files; they read the windows through
+//! [`WindowAxis::sources`], [`divisor`] and [`positions`], as the forward does.
 //! Not supported: `ceil_mode` (a last partial window); the output size rounds down.
 //! Read next: autograd's `ops/max_pool2d.rs` and `ops/avg_pool2d.rs`.
 
@@ -18,6 +19,7 @@ use rayon::prelude::*;
 
 use crate::dtype::{DType, Element};
 use crate::error::{Error, ErrorKind, OrRaise};
+use crate::lanes::as_slice;
 use crate::parallel::worth_parallel;
 use crate::tensor::Tensor;
 
@@ -152,50 +154,6 @@ impl Tensor {
         }
     }
 
-    /// The gradient of [`Tensor::max_pool2d`] with respect to its input of shape
-    /// `input_shape`, given `self = ∂L/∂y` and the forward's `indices`: each window's
-    /// gradient is added at its max, `∂L/∂x[b, c, indices[b, c, i, j]] += g[b, c, i, j]`.
-    ///
-    /// # Shapes
-    /// `self`, `indices: [B, C, H_out, W_out]` → `input_shape` `[B, C, H, W]`.
-    ///
-    /// # Panics
-    /// If the shapes or dtypes of `self` and `indices` differ, or `input_shape` is not
-    /// `[B, C, H, W]` with their B and C.
-    ///
-    /// # Examples
-    /// ```
-    /// use tensor::Tensor;
-    /// use tensor::conv::PoolOptions;
-    /// let x = Tensor::from_vec(vec![1., 5., 2., 0., 3., 4., 9., 8.], &[1, 1, 2, 4]);
-    /// let (_, at) = x.max_pool2d(&PoolOptions::new(2));
-    /// let g = Tensor::from_vec(vec![10., 20.], &[1, 1, 1, 2]);
-    /// let gx = g.max_pool2d_backward(&at, x.shape());
-    /// assert_eq!(gx.to_vec::<f32>(), vec![0., 10., 0., 0., 0., 0., 20., 0.]);
-    /// ```
-    #[track_caller]
-    pub fn max_pool2d_backward(&self, indices: &Tensor, input_shape: &[usize]) -> Tensor {
-        let (g, at) = (self.shape(), indices.shape());
-        let fits = g == at && g.len() == 4 && input_shape.len() == 4 && g[..2] == input_shape[..2];
-        if !fits || self.dtype() != indices.dtype() {
-            Error::new(
-                "max_pool2d_backward",
-                ErrorKind::Shape,
-                format!(
-                    "gradient {} {g:?} and indices {} {at:?} do not fit input {input_shape:?}",
-                    self.dtype(),
-                    indices.dtype()
-                ),
-            )
-            .raise();
-        }
-        let (g, at) = (self.contiguous(), indices.contiguous());
-        match self.dtype() {
-            DType::F32 => max_backward::<f32>(&g, &at, input_shape),
-            DType::F64 => max_backward::<f64>(&g, &at, input_shape),
-        }
-    }
-
     /// Average pooling of `[B, C, H, W]`, as `torch.nn.functional.avg_pool2d`
     /// (`dilation` must be 1).
     ///
@@ -219,59 +177,6 @@ impl Tensor {
         match self.dtype() {
             DType::F32 => avg_pool::<f32>(&x, planes, &height, &width, options.count_include_pad),
             DType::F64 => avg_pool::<f64>(&x, planes, &height, &width, options.count_include_pad),
-        }
-    }
-
-    /// The gradient of [`Tensor::avg_pool2d`] with respect to its input of shape
-    /// `input_shape`, given `self = ∂L/∂y`: each tap of a window receives the
-    /// window's gradient divided by the divisor.
-    ///
-    /// # Shapes
-    /// `self: [B, C, H_out, W_out]` → `input_shape` `[B, C, H, W]`.
-    ///
-    /// # Panics
-    /// See [`PoolOptions::geometry`]; also if `self` is not the output's shape.
-    ///
-    /// # Examples
-    /// ```
-    /// use tensor::Tensor;
-    /// use tensor::conv::PoolOptions;
-    /// let g = Tensor::from_vec(vec![4., 8.], &[1, 1, 1, 2]);
-    /// let gx = g.avg_pool2d_backward(&[1, 1, 2, 4], &PoolOptions::new(2));
-    /// assert_eq!(gx.to_vec::<f32>(), vec![1., 1., 2., 2., 1., 1., 2., 2.]);
-    /// ```
-    #[track_caller]
-    pub fn avg_pool2d_backward(&self, input_shape: &[usize], options: &PoolOptions) -> Tensor {
-        let (planes, height, width) = avg_geometry(options, input_shape);
-        if self.shape() != [input_shape[0], input_shape[1], height.output, width.output] {
-            Error::new(
-                "avg_pool2d_backward",
-                ErrorKind::Shape,
-                format!(
-                    "gradient {:?} does not fit input {input_shape:?}",
-                    self.shape()
-                ),
-            )
-            .raise();
-        }
-        let g = self.contiguous();
-        match self.dtype() {
-            DType::F32 => avg_backward::<f32>(
-                &g,
-                input_shape,
-                planes,
-                &height,
-                &width,
-                options.count_include_pad,
-            ),
-            DType::F64 => avg_backward::<f64>(
-                &g,
-                input_shape,
-                planes,
-                &height,
-                &width,
-                options.count_include_pad,
-            ),
         }
     }
 }
@@ -311,10 +216,30 @@ fn four_d(
     options.geometry(op, shape).or_raise()
 }
 
-fn data<T: Element>(t: &Tensor) -> &[T] {
-    t.array::<T>()
-        .as_slice()
-        .expect("internal error: pooling reads contiguous tensors; this is a bug")
+/// Where each window's max is, in the tree's one index form: whole numbers in the
+/// values' dtype `T`, as `argmax` and `gather` use. An integer dtype changes this
+/// function and [`positions`], which reads the form back, and nothing else.
+fn index_form<T: Element>(positions: impl Iterator<Item = usize>) -> Vec<T> {
+    positions.map(|at| T::of(at as f64)).collect()
+}
+
+/// The positions `ih·W + iw` that an index tensor of [`Tensor::max_pool2d`] holds, in
+/// row-major order (what autograd's `ops/max_pool2d` sends each gradient to).
+///
+/// # Examples
+/// ```
+/// use tensor::Tensor;
+/// use tensor::conv::{PoolOptions, pooling};
+/// let x = Tensor::from_vec(vec![1., 5., 2., 0., 3., 4., 9., 8.], &[1, 1, 2, 4]);
+/// let (_, at) = x.max_pool2d(&PoolOptions::new(2));
+/// assert_eq!(pooling::positions(&at), vec![1, 6]);
+/// ```
+pub fn positions(indices: &Tensor) -> Vec<usize> {
+    indices
+        .to_vec::<f64>()
+        .into_iter()
+        .map(|at| at as usize)
+        .collect()
 }
 
 fn output<T: Element>(
@@ -339,8 +264,8 @@ fn max_pool<T: Element>(
     height: &WindowAxis,
     width: &WindowAxis,
 ) -> (Tensor, Tensor) {
-    let (xs, plane_in) = (data::<T>(x), height.input * width.input);
-    let (rows, cols, w_in) = (sources(height), sources(width), width.input);
+    let (xs, plane_in) = (as_slice::<T>(x), height.input * width.input);
+    let (rows, cols, w_in) = (height.sources(), width.sources(), width.input);
     let plane_out = height.output * width.output;
     let mut best: Vec<(T, usize)> = vec![(T::neg_infinity(), 0); planes * plane_out];
     for_planes(&mut best, plane_out, |p, out| {
@@ -364,51 +289,23 @@ fn max_pool<T: Element>(
     });
     let shape = x.shape();
     let values = best.iter().map(|&(v, _)| v).collect();
-    let indices = best.iter().map(|&(_, at)| T::of(at as f64)).collect();
+    let indices = index_form::<T>(best.iter().map(|&(_, at)| at));
     (
         output(values, shape, height, width),
         output(indices, shape, height, width),
     )
 }
 
-/// For each output position of `axis`, the input positions its taps read that lie
-/// inside the input (worked out once per call, not per window).
-fn sources(axis: &WindowAxis) -> Vec<Vec<usize>> {
-    (0..axis.output)
-        .map(|out| {
-            (0..axis.kernel)
-                .filter_map(|t| axis.source(out, t))
-                .collect()
-        })
-        .collect()
-}
-
-/// The divisor of a window of `kernel` taps whose taps inside the input are `rows` ×
-/// `cols`: all of them, or those inside.
-fn divisor(kernel: usize, rows: &[usize], cols: &[usize], include_pad: bool) -> f64 {
+/// The divisor of an average-pooling window of `kernel` taps whose taps inside the
+/// input are `rows` × `cols` ([`WindowAxis::sources`]): all of them
+/// (`count_include_pad`), or those inside. Also the backward's (autograd's
+/// `ops/avg_pool2d`), which gives each tap `g / divisor`.
+pub fn divisor(kernel: usize, rows: &[usize], cols: &[usize], include_pad: bool) -> f64 {
     if include_pad {
         kernel as f64
     } else {
         (rows.len() * cols.len()) as f64
     }
-}
-
-fn max_backward<T: Element>(g: &Tensor, indices: &Tensor, input_shape: &[usize]) -> Tensor {
-    let (gs, at) = (data::<T>(g), data::<T>(indices));
-    let plane_in = input_shape[2] * input_shape[3];
-    let plane_out = g.shape()[2] * g.shape()[3];
-    let mut gx = vec![T::zero(); input_shape.iter().product()];
-    for_planes(&mut gx, plane_in, |p, image| {
-        let window = p * plane_out..(p + 1) * plane_out;
-        for (&grad, &index) in gs[window.clone()].iter().zip(&at[window]) {
-            let pixel = index
-                .to_usize()
-                .expect("internal error: a pooling index; this is a bug");
-            image[pixel] = image[pixel] + grad;
-        }
-    });
-    Tensor::try_from_vec_of(gx, input_shape)
-        .expect("internal error: pooling input shape; this is a bug")
 }
 
 fn avg_pool<T: Element>(
@@ -418,8 +315,8 @@ fn avg_pool<T: Element>(
     width: &WindowAxis,
     include_pad: bool,
 ) -> Tensor {
-    let (xs, plane_in) = (data::<T>(x), height.input * width.input);
-    let (rows, cols, w_in) = (sources(height), sources(width), width.input);
+    let (xs, plane_in) = (as_slice::<T>(x), height.input * width.input);
+    let (rows, cols, w_in) = (height.sources(), width.sources(), width.input);
     let (plane_out, kernel) = (height.output * width.output, height.kernel * width.kernel);
     let mut y = vec![T::zero(); planes * plane_out];
     for_planes(&mut y, plane_out, |p, out| {
@@ -437,33 +334,4 @@ fn avg_pool<T: Element>(
         }
     });
     output(y, x.shape(), height, width)
-}
-
-fn avg_backward<T: Element>(
-    g: &Tensor,
-    input_shape: &[usize],
-    planes: usize,
-    height: &WindowAxis,
-    width: &WindowAxis,
-    include_pad: bool,
-) -> Tensor {
-    let (gs, plane_out) = (data::<T>(g), height.output * width.output);
-    let (rows, cols, w_in) = (sources(height), sources(width), width.input);
-    let (plane_in, kernel) = (height.input * w_in, height.kernel * width.kernel);
-    let mut gx = vec![T::zero(); planes * plane_in];
-    for_planes(&mut gx, plane_in, |p, image| {
-        let grad = &gs[p * plane_out..(p + 1) * plane_out];
-        for (grad_row, rows_i) in grad.chunks(width.output).zip(&rows) {
-            for (&g, cols_j) in grad_row.iter().zip(&cols) {
-                let share = g / T::of(divisor(kernel, rows_i, cols_j, include_pad));
-                for &ih in rows_i {
-                    for &iw in cols_j {
-                        image[ih * w_in + iw] = image[ih * w_in + iw] + share;
-                    }
-                }
-            }
-        }
-    });
-    Tensor::try_from_vec_of(gx, input_shape)
-        .expect("internal error: pooling input shape; this is a bug")
 }

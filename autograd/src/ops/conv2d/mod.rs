@@ -15,21 +15,84 @@
 //! ```
 //! The gradient with respect to x is itself a convolution, of g_y with the flipped
 //! kernel ("transposed convolution"); col2im is how it is computed here.
-//! The kernels are in [`tensor::conv`]: [`tensor::conv::reference`] is the definition
-//! (seven loops, forward and backward), `tensor::conv::lowered` the im2col + GEMM
-//! version used here, tested against it. Saves `x` and `w` (each gradient needs the
-//! other); when `x` needs no gradient (a first layer's images), col2im and its
-//! product are skipped.
+//!
+//! Two versions of each direction, the readable one tested against the fast one:
+//! ```text
+//!            definition (seven loops)                     fast (im2col + GEMM per image)
+//! forward    tensor::conv::reference::conv2d              Tensor::conv2d (tensor::conv::lowered)
+//! backward   conv2d_backward_reference (below)            kernel.rs
+//! ```
+//! Saves `x` and `w` (each gradient needs the other); when `x` needs no gradient (a
+//! first layer's images), col2im and its product are skipped.
 //!
 //! `conv1d` is `conv2d` of height 1: `[B, C, L]` → `[B, C, 1, L]`, a view, no copy.
-//! Read next: [`crate::ops::max_pool2d`].
+//! Read next: [`kernel`].
+
+pub mod kernel;
+#[cfg(test)]
+mod tests;
 
 use tensor::Tensor;
-use tensor::conv::{ConvGeometry, ConvOptions};
+use tensor::conv::{ConvGeometry, ConvOptions, reference};
 use tensor::error::{Error, ErrorKind, OrRaise};
 
 use crate::function::{Function, record};
 use crate::var::Var;
+
+/// The gradients `(∂L/∂x, ∂L/∂w)` of the convolution by its definition, given
+/// `grad_out = ∂L/∂y`: the seven loops of [`reference::for_each_term`], each term
+/// `w[o, c, p, q] · x[b, c', ih, iw]` of `y[b, o, i, j]` sending `g_y[b, o, i, j]` back
+/// to both its factors. Computed in f64, returned in `x`'s dtype. What the fast
+/// backward ([`kernel`]) is tested against; the bias's gradient is `grad_out` summed
+/// over dims 0, 2 and 3.
+///
+/// ```text
+/// ∂L/∂x[b, c', ih, iw] += w[o, c, p, q]     · g_y[b, o, i, j]
+/// ∂L/∂w[o, c, p, q]    += x[b, c', ih, iw]  · g_y[b, o, i, j]
+/// ```
+///
+/// # Shapes
+/// `x: [B, C_in, H, W]`, `w: [C_out, C_in/groups, kH, kW]`, `grad_out: [B, C_out,
+/// H_out, W_out]` → `([B, C_in, H, W], [C_out, C_in/groups, kH, kW])`.
+///
+/// # Panics
+/// If `x` and `w` do not fit each other or the options (see
+/// [`ConvGeometry::new`]).
+///
+/// # Examples
+/// ```
+/// # use tensor::Tensor; use tensor::conv::ConvOptions;
+/// use autograd::ops::conv2d::conv2d_backward_reference;
+/// let (x, w) = (Tensor::ones(&[1, 1, 3, 3]), Tensor::ones(&[1, 1, 2, 2]));
+/// let g = Tensor::ones(&[1, 1, 2, 2]);
+/// let (gx, gw) = conv2d_backward_reference(&x, &w, &g, &ConvOptions::default());
+/// // the centre pixel is in all four windows, a corner in one; each tap saw four ones
+/// assert_eq!(gx.to_vec::<f32>(), vec![1., 2., 1., 2., 4., 2., 1., 2., 1.]);
+/// assert_eq!(gw.to_vec::<f32>(), vec![4.; 4]);
+/// ```
+#[track_caller]
+pub fn conv2d_backward_reference(
+    x: &Tensor,
+    w: &Tensor,
+    grad_out: &Tensor,
+    options: &ConvOptions,
+) -> (Tensor, Tensor) {
+    let geo = ConvGeometry::new("conv2d", x.shape(), w.shape(), options).or_raise();
+    let (xs, ws, gy) = (
+        x.to_vec::<f64>(),
+        w.to_vec::<f64>(),
+        grad_out.to_vec::<f64>(),
+    );
+    let (mut gx, mut gw) = (vec![0.0; xs.len()], vec![0.0; ws.len()]);
+    reference::for_each_term(&geo, |x, w, y| {
+        gx[x] += ws[w] * gy[y];
+        gw[w] += xs[x] * gy[y];
+    });
+    (
+        Tensor::from_vec_f64(gx, x.shape()).to_dtype(x.dtype()),
+        Tensor::from_vec_f64(gw, w.shape()).to_dtype(x.dtype()),
+    )
+}
 
 /// The `conv2d` op; holds `x`, `w` and the options for backward.
 pub struct Conv2d {
@@ -68,7 +131,7 @@ impl Function for Conv2d {
     }
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
         let (grad_x, grad_w) =
-            grad_out.conv2d_backward(&self.x, &self.w, &self.options, self.input_grad);
+            kernel::backward(grad_out, &self.x, &self.w, &self.options, self.input_grad);
         let mut grads = vec![grad_x, Some(grad_w)];
         if self.has_bias {
             grads.push(Some(grad_out.sum_dims(&[0, 2, 3], false))); // [C_out]
@@ -179,99 +242,5 @@ impl Var {
         self.unsqueeze(2)
             .conv2d(&weight.unsqueeze(2), bias, &options)
             .squeeze(2)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::gradcheck::gradcheck;
-    use tensor::DType;
-    use tensor::conv::{Padding, reference};
-
-    fn randn64(shape: &[usize]) -> Tensor {
-        Tensor::randn(shape).to_dtype(DType::F64)
-    }
-
-    #[test]
-    fn gradcheck_with_stride_padding_dilation_and_groups() {
-        let o = ConvOptions::default;
-        for (x, w, opts) in [
-            ([2, 2, 5, 4], [3, 2, 3, 2], o().stride([2, 1]).padding(1)),
-            (
-                [1, 4, 6, 6],
-                [4, 2, 3, 3],
-                o().dilation(2).padding([2, 1]).groups(2),
-            ),
-            (
-                [2, 3, 4, 5],
-                [3, 1, 2, 2],
-                o().padding(Padding::Same).groups(3),
-            ),
-        ] {
-            let (x, w, b) = (randn64(&x), randn64(&w), randn64(&[w[0]]));
-            gradcheck(
-                |v| v[0].conv2d(&v[1], Some(&v[2]), &opts),
-                &[x.clone(), w.clone(), b],
-            )
-            .assert_passed();
-            // a permuted (non-contiguous) input
-            let xt = x.transpose(2, 3).contiguous().transpose(2, 3);
-            gradcheck(|v| v[0].conv2d(&v[1], None, &opts), &[xt, w]).assert_passed();
-        }
-    }
-
-    #[test]
-    fn conv1d_gradcheck_and_definition() {
-        let opts = ConvOptions::default().stride(2).padding(1).dilation(2);
-        let (x, w, b) = (randn64(&[2, 3, 9]), randn64(&[4, 3, 3]), randn64(&[4]));
-        gradcheck(
-            |v| v[0].conv1d(&v[1], Some(&v[2]), &opts),
-            &[x.clone(), w.clone(), b.clone()],
-        )
-        .assert_passed();
-        let y = Var::new(x.clone()).conv1d(&Var::new(w.clone()), Some(&Var::new(b.clone())), &opts);
-        assert_eq!(y.shape(), vec![2, 4, 4]); // ⌊(9 + 2 − 4 − 1)/2⌋ + 1
-        let two_d = opts.as_1d("test").unwrap();
-        let expected = reference::conv2d(&x.unsqueeze(2), &w.unsqueeze(2), Some(&b), &two_d);
-        assert_eq!(y.value().to_vec::<f64>().len(), expected.numel());
-        let diff = (&y.value() - &expected.squeeze(2)).abs().max().item();
-        assert!(diff < 1e-12, "{diff}");
-    }
-
-    #[test]
-    fn an_input_without_gradient_gets_none() {
-        let (x, w) = (
-            Var::new(Tensor::ones(&[1, 1, 3, 3])),
-            Var::param(Tensor::ones(&[1, 1, 2, 2])),
-        );
-        x.conv2d(&w, None, &ConvOptions::default()).sum().backward();
-        assert!(x.grad().is_none());
-        assert_eq!(w.grad().unwrap().to_vec::<f32>(), vec![4.; 4]);
-    }
-
-    #[test]
-    #[should_panic(
-        expected = "conv2d: input f32 [1, 2, 5, 5], weight f32 [3, 2, 3, 3], bias f32 [2]: expected a bias [3]"
-    )]
-    fn a_wrong_bias_names_all_shapes() {
-        let x = Var::new(Tensor::zeros(&[1, 2, 5, 5]));
-        x.conv2d(
-            &Var::new(Tensor::zeros(&[3, 2, 3, 3])),
-            Some(&Var::new(Tensor::zeros(&[2]))),
-            &ConvOptions::default(),
-        );
-    }
-
-    #[test]
-    #[should_panic(
-        expected = "conv1d: input [2, 5], weight [3, 2, 3]: expected an input [B, C_in, L]"
-    )]
-    fn conv1d_of_a_2d_input_panics() {
-        Var::new(Tensor::zeros(&[2, 5])).conv1d(
-            &Var::new(Tensor::zeros(&[3, 2, 3])),
-            None,
-            &ConvOptions::default(),
-        );
     }
 }
