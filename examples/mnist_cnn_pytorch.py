@@ -4,7 +4,8 @@ optimizer and schedule, for the epoch time and the accuracy.
     ../venv-ref/bin/python examples/mnist_cnn_pytorch.py [--epochs 12] [--threads 1]
 
 The split and the batch order use ferrograd's seeded permutation (`data::permutation`,
-re-implemented below), so both train on the same 8,000 images in the same order; the
+re-implemented below: `Generator` is SplitMix64), so both train on the same 8,000
+images in the same order; the
 random shifts and the initial weights come from each library's own generator.
 Prints one line per epoch, the median epoch time (wall and process CPU) and, last, the
 test accuracy.
@@ -25,12 +26,28 @@ DATA = pathlib.Path(__file__).resolve().parent.parent / "data" / "mnist"
 BATCH, LR, SEED, SHIFT = 64, 2e-3, 0, 2
 
 
+MASK, GAMMA = 2**64 - 1, 0x9E3779B97F4A7C15
+
+
 def permutation(n, seed):
-    """ferrograd's `data::permutation`: Fisher-Yates driven by a 64-bit LCG."""
-    order, state = list(range(n)), seed ^ 0x9E3779B97F4A7C15
+    """ferrograd's `data::permutation`: Fisher-Yates driven by a `Generator` seeded with
+    `seed` (SplitMix64), each swap partner drawn by `Generator::below` (Lemire's
+    multiply-and-reject, no modulo bias)."""
+    def mix(z):
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+        return z ^ (z >> 31)
+
+    order, state = list(range(n)), seed
     for i in range(n - 1, 0, -1):
-        state = (state * 6364136223846793005 + 1442695040888963407) % 2**64
-        j = (state >> 33) % (i + 1)
+        bound = i + 1
+        while True:
+            state = (state + GAMMA) & MASK
+            product = mix(state) * bound
+            low = product & MASK
+            if low >= bound or low >= (-bound & MASK) % bound:
+                break
+        j = product >> 64
         order[i], order[j] = order[j], order[i]
     return order
 

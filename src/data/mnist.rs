@@ -143,4 +143,18 @@ mod tests {
             "{e}"
         );
     }
+
+    #[test]
+    fn the_split_order_is_the_one_the_pytorch_twin_computes() {
+        // examples/mnist_cnn_pytorch.py re-implements data::permutation (SplitMix64,
+        // Lemire's bounded draw) to train on the same split in the same batch order
+        assert_eq!(
+            crate::data::permutation(10, 0),
+            [4, 9, 2, 5, 1, 7, 6, 0, 3, 8]
+        );
+        assert_eq!(
+            crate::data::permutation(10, 7),
+            [9, 5, 8, 6, 1, 2, 4, 7, 0, 3]
+        );
+    }
 }

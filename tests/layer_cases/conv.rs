@@ -1,11 +1,11 @@
 //! Cases for the convolution and pooling layers: Conv1d, Conv2d (stride, padding,
 //! dilation, groups, no bias), and the parameter-free MaxPool1d/2d, AvgPool2d,
 //! AdaptiveAvgPool2d and Flatten after a convolution (so that something is trained),
-//! in a small CNN.
+//! in a small CNN; BatchNorm2d and GroupNorm on the feature maps of a convolution.
 
 use ferrograd::nn::{
-    AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, Flatten, Linear, MaxPool1d, MaxPool2d, ReLU,
-    Sequential, Tanh,
+    AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv1d, Conv2d, Flatten, GroupNorm, Linear,
+    MaxPool1d, MaxPool2d, ReLU, Sequential, Tanh,
 };
 use ferrograd::prelude::*;
 use ferrograd::tensor::conv::Padding;
@@ -55,6 +55,17 @@ pub fn cases() -> Vec<LayerCase> {
                 .add(AvgPool2d::new(2).stride(1).padding(1))
                 .add(AdaptiveAvgPool2d::new([2, 3])),
             vec![input(&[2, 2, 5, 4], 44)],
+            |m, x| m.forward(&x[0]),
+        ),
+        layer_case(
+            "Conv2d → BatchNorm2d → ReLU → Conv2d → GroupNorm",
+            Sequential::new()
+                .add(Conv2d::new(2, 4, 3).padding(1))
+                .add(BatchNorm2d::new(4))
+                .add(ReLU)
+                .add(Conv2d::new(4, 4, 3))
+                .add(GroupNorm::new(2, 4)),
+            vec![input(&[2, 2, 5, 5], 214)],
             |m, x| m.forward(&x[0]),
         ),
         layer_case(

@@ -76,6 +76,9 @@ impl Conv<2> {
 }
 
 impl<const SPATIAL: usize> Conv<SPATIAL> {
+    /// The layer's name in messages.
+    const NAME: &'static str = if SPATIAL == 1 { "Conv1d" } else { "Conv2d" };
+
     fn build(in_channels: usize, out_channels: usize, kernel_size: [usize; 2]) -> Self {
         let (weight, bias) = Self::draw(in_channels, out_channels, kernel_size, 1, true);
         Conv {
@@ -153,7 +156,7 @@ impl<const SPATIAL: usize> Conv<SPATIAL> {
             || !self.out_channels.is_multiple_of(groups)
         {
             Error::new(
-                "Conv",
+                Self::NAME,
                 ErrorKind::Value,
                 format!(
                     "{}: in_channels and out_channels must be divisible by groups",
@@ -175,10 +178,10 @@ impl<const SPATIAL: usize> Conv<SPATIAL> {
     #[track_caller]
     fn check_options(self) -> Self {
         if SPATIAL == 1
-            && let Err(e) = self.options.as_1d("Conv1d")
+            && let Err(e) = self.options.as_1d(Self::NAME)
         {
             Error::new(
-                "Conv1d",
+                Self::NAME,
                 e.kind,
                 format!("{}: {}", self.describe(), e.message),
             )
@@ -212,11 +215,7 @@ impl<const SPATIAL: usize> Conv<SPATIAL> {
     /// Panics with a message naming the layer unless `x` fits it.
     #[track_caller]
     fn check_input(&self, x: &Var) {
-        let (op, rank) = if SPATIAL == 1 {
-            ("Conv1d", 3)
-        } else {
-            ("Conv2d", 4)
-        };
+        let (op, rank) = (Self::NAME, SPATIAL + 2);
         let shape = x.shape();
         let fail = |e: Error| -> ! {
             let message = format!("{}: {}", self.describe(), e.message);
