@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --release --example mnist_cnn                 # 12 epochs, ~1 minute on 2 cores
 //! cargo run --release --example mnist_cnn -- --epochs 3   # shorter
+//! cargo run --release --example mnist_cnn -- --help       # its flags and defaults
 //! ```
 //! 10,000 MNIST digits (28×28, bundled in `data/mnist/`), a seeded 8,000 / 2,000
 //! split, and the CNN of the data README (the one PyTorch reaches 97.3–97.8% with):
@@ -28,6 +29,10 @@ use ferrograd::optim::schedule::WarmupCosine;
 use ferrograd::optim::{AdamW, LrSchedule, Optimizer};
 use ferrograd::prelude::*;
 use indicatif::{ProgressBar, ProgressStyle};
+
+#[allow(dead_code)] // each example uses part of the shared flag parser
+#[path = "common/cli.rs"]
+mod cli;
 
 const BATCH: usize = 64;
 const LR: f64 = 2e-3;
@@ -96,17 +101,23 @@ fn accuracy(model: &mut Sequential, data: &Dataset) -> f64 {
     correct / data.len() as f64
 }
 
-fn epochs_from_args() -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == "--epochs")
-        .and_then(|i| args.get(i + 1))
-        .and_then(|e| e.parse().ok())
-        .unwrap_or(12)
+fn main() -> std::process::ExitCode {
+    cli::run(mnist_cnn)
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let epochs = epochs_from_args();
+fn mnist_cnn() -> cli::Result<()> {
+    let args = cli::Cli::new(
+        "mnist_cnn",
+        "Trains a small CNN on the bundled MNIST digits and prints its test accuracy.",
+    )
+    .flag(
+        "--epochs",
+        "N",
+        "12",
+        "passes over the 8,000 training digits",
+    )
+    .parse()?;
+    let epochs: usize = args.get("--epochs")?;
     manual_seed(SEED);
     let mnist = load_mnist()?;
     let (train, test) = mnist.train_test_split(0.2, SEED);

@@ -265,25 +265,35 @@ fn max_pool<T: Element>(
     width: &WindowAxis,
 ) -> (Tensor, Tensor) {
     let (xs, plane_in) = (as_slice::<T>(x), height.input * width.input);
-    let (rows, cols, w_in) = (height.sources(), width.sources(), width.input);
-    let plane_out = height.output * width.output;
-    let mut best: Vec<(T, usize)> = vec![(T::neg_infinity(), 0); planes * plane_out];
+    let (w_in, w_out) = (width.input, width.output);
+    let plane_out = height.output * w_out;
+    // each window's (max, position), position usize::MAX until its first tap is read
+    let unseen = (T::neg_infinity(), usize::MAX);
+    let mut best: Vec<(T, usize)> = vec![unseen; planes * plane_out];
     for_planes(&mut best, plane_out, |p, out| {
         let image = &xs[p * plane_in..(p + 1) * plane_in];
-        for (out_row, rows_i) in out.chunks_mut(width.output).zip(&rows) {
-            for (slot, cols_j) in out_row.iter_mut().zip(&cols) {
-                let (mut max, mut at) = (T::neg_infinity(), usize::MAX);
-                for &ih in rows_i {
-                    let line = &image[ih * w_in..(ih + 1) * w_in];
-                    for &iw in cols_j {
-                        let v = line[iw];
+        // Tap by tap, as im2col walks them: tap (a, b) of every window that has it
+        // inside the image, a whole output row at a time (long loops, not one short
+        // loop per window). Taps come in row-major order, so the first max wins a tie.
+        for a in 0..height.kernel {
+            for i in height.inside(a) {
+                let ih = i * height.stride + a * height.dilation - height.pad_before;
+                let line = &image[ih * w_in..(ih + 1) * w_in];
+                let row = &mut out[i * w_out..(i + 1) * w_out];
+                for b in 0..width.kernel {
+                    let inside = width.inside(b);
+                    if inside.is_empty() {
+                        continue;
+                    }
+                    let first = inside.start * width.stride + b * width.dilation - width.pad_before;
+                    let sources = line[first..].iter().step_by(width.stride);
+                    for (k, (slot, &v)) in row[inside].iter_mut().zip(sources).enumerate() {
                         // NaN wins and stays (as PyTorch), so it is not hidden by pooling
-                        if v > max || v.is_nan() || at == usize::MAX {
-                            (max, at) = (v, ih * w_in + iw);
+                        if v > slot.0 || v.is_nan() || slot.1 == usize::MAX {
+                            *slot = (v, ih * w_in + first + k * width.stride);
                         }
                     }
                 }
-                *slot = (max, at);
             }
         }
     });
