@@ -32,10 +32,10 @@ impl RowGradient {
         dense
     }
 
-    /// The indices as an index tensor (for `index_add` / `index_select`).
+    /// The indices as an i64 index tensor (for `index_add` / `index_select`).
     pub fn index_tensor(&self) -> Tensor {
-        let idx = self.indices.iter().map(|&i| i as f64).collect();
-        Tensor::from_vec_f64(idx, &[self.indices.len()])
+        let idx = self.indices.iter().map(|&i| i as i64).collect();
+        Tensor::from_vec_i64(idx, &[self.indices.len()])
     }
 
     /// Sum duplicate indices so each touched row appears once, sorted by index.

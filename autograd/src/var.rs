@@ -116,7 +116,24 @@ impl Var {
     }
 
     /// A parameter: a leaf that wants a gradient (`torch.nn.Parameter`).
+    ///
+    /// # Panics
+    /// If `value` is not a float tensor: as in PyTorch, only floats have gradients.
+    #[track_caller]
     pub fn param(value: Tensor) -> Var {
+        if !value.dtype().is_float() {
+            Error::new(
+                "requires_grad",
+                ErrorKind::DType,
+                format!(
+                    "only float tensors can have gradients, got {} {:?}",
+                    value.dtype(),
+                    value.shape()
+                ),
+            )
+            .with_hint("labels, ids and masks are constants (Var::new); or convert with .to_dtype(DType::F32)")
+            .raise();
+        }
         Var::from_parts(value, true, None, None)
     }
 

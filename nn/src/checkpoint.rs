@@ -167,6 +167,18 @@ pub fn save_state_dict(state: &StateDict, path: impl AsRef<Path>) -> Result<(), 
                         .flat_map(|v| v.to_le_bytes())
                         .collect(),
                 ),
+                DType::I64 => (
+                    Dtype::I64,
+                    t.to_vec::<i64>()
+                        .iter()
+                        .flat_map(|v| v.to_le_bytes())
+                        .collect(),
+                ),
+                // one byte per element, 0 or 1, as PyTorch writes torch.bool
+                DType::Bool => (
+                    Dtype::BOOL,
+                    t.to_vec::<bool>().iter().map(|&v| u8::from(v)).collect(),
+                ),
             };
             (name.clone(), dtype, t.shape().to_vec(), data)
         })
@@ -186,10 +198,11 @@ pub fn save_state_dict(state: &StateDict, path: impl AsRef<Path>) -> Result<(), 
     std::fs::rename(&tmp, path).map_err(|e| error(path, format!("cannot rename into place: {e}")))
 }
 
-/// Read every tensor of a safetensors file. F32 and F64 tensors are read as they are;
-/// integer tensors (I64, I32 — PyTorch's BatchNorm stores `num_batches_tracked` as
-/// int64) become F64 tensors, exact up to 2⁵³. Any other dtype is an error naming the
-/// tensor.
+/// Read every tensor of a safetensors file. F32, F64, I64 (PyTorch's `int64`: class
+/// labels, token ids, BatchNorm's `num_batches_tracked`) and BOOL (`torch.bool`
+/// masks) tensors are read as they are; I32 becomes I64. Any other dtype is an error
+/// naming the tensor. ([`load_state_dict`] converts each tensor to the dtype of the
+/// parameter or buffer it fills.)
 ///
 /// # Errors
 /// If the file is missing, truncated, not safetensors, or holds an unsupported dtype.
@@ -215,25 +228,26 @@ pub fn load_file(path: impl AsRef<Path>) -> Result<StateDict, CheckpointError> {
                     .collect(),
                 &shape,
             ),
-            Dtype::I64 => Tensor::from_vec_f64(
+            Dtype::I64 => Tensor::from_vec_i64(
                 data.chunks_exact(8)
-                    .map(|b| i64::from_le_bytes(b.try_into().expect("chunks of 8 bytes")) as f64)
+                    .map(|b| i64::from_le_bytes(b.try_into().expect("chunks of 8 bytes")))
                     .collect(),
                 &shape,
             ),
-            Dtype::I32 => Tensor::from_vec_f64(
+            Dtype::I32 => Tensor::from_vec_i64(
                 data.chunks_exact(4)
                     .map(|b| {
-                        f64::from(i32::from_le_bytes(b.try_into().expect("chunks of 4 bytes")))
+                        i64::from(i32::from_le_bytes(b.try_into().expect("chunks of 4 bytes")))
                     })
                     .collect(),
                 &shape,
             ),
+            Dtype::BOOL => Tensor::from_vec_bool(data.iter().map(|&b| b != 0).collect(), &shape),
             other => {
                 return Err(error(
                     path,
                     format!(
-                        "tensor {name} has dtype {other:?}; only F32, F64, I64 and I32 are supported"
+                        "tensor {name} has dtype {other:?}; only F32, F64, I64, I32 and BOOL are supported"
                     ),
                 ));
             }

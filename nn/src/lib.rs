@@ -20,7 +20,7 @@ pub use module::{Forward, Module};
 pub mod loss;
 pub mod metrics;
 pub use layers::attention::scaled_dot_product::scaled_dot_product_attention;
-pub use layers::attention::{Mask, causal_mask, multihead::MultiheadAttention};
+pub use layers::attention::{causal_mask, multihead::MultiheadAttention};
 pub use layers::attention::{config::MhaConfig, config::MhaOptions};
 pub use layers::batch_norm::{BatchNorm, BatchNorm1d, BatchNorm2d};
 pub use layers::dropout::Dropout;

@@ -21,13 +21,14 @@
 
 use rayon::prelude::*;
 
-use crate::dtype::Element;
+use crate::dtype::{Float, check_float};
+use crate::error::OrRaise;
 use crate::parallel::worth_parallel;
 use crate::tensor::Tensor;
 
 /// Σₖ f(k) for k in 0..n, in 8 interleaved partial sums (so the compiler can keep them
 /// in one SIMD register instead of waiting on one running sum).
-fn lane_sum<T: Element>(n: usize, f: impl Fn(usize) -> T) -> T {
+fn lane_sum<T: Float>(n: usize, f: impl Fn(usize) -> T) -> T {
     let mut acc = [T::zero(); 8];
     let full = n - n % 8;
     for base in (0..full).step_by(8) {
@@ -40,14 +41,14 @@ fn lane_sum<T: Element>(n: usize, f: impl Fn(usize) -> T) -> T {
 }
 
 /// The contiguous data of `t` (made contiguous by the callers).
-fn data<T: Element>(t: &Tensor) -> &[T] {
+fn data<T: Float>(t: &Tensor) -> &[T] {
     t.array::<T>()
         .as_slice()
         .expect("internal error: layer_norm reads contiguous tensors; this is a bug")
 }
 
 /// Run `row(i, out_row)` over the rows of `out`, `n` wide, in parallel when large.
-fn for_rows<T: Element>(out: &mut [T], n: usize, row: impl Fn(usize, &mut [T]) + Sync + Send) {
+fn for_rows<T: Float>(out: &mut [T], n: usize, row: impl Fn(usize, &mut [T]) + Sync + Send) {
     if worth_parallel(out.len()) {
         out.par_chunks_mut(n)
             .enumerate()
@@ -58,7 +59,7 @@ fn for_rows<T: Element>(out: &mut [T], n: usize, row: impl Fn(usize, &mut [T]) +
 }
 
 /// `out = x ⊙ γ`, or `out = x` without γ.
-fn scale_row<T: Element>(out: &mut [T], x: &[T], w: Option<&[T]>) {
+fn scale_row<T: Float>(out: &mut [T], x: &[T], w: Option<&[T]>) {
     match w {
         Some(w) => out
             .iter_mut()
@@ -68,7 +69,7 @@ fn scale_row<T: Element>(out: &mut [T], x: &[T], w: Option<&[T]>) {
     }
 }
 
-fn forward<T: Element>(
+fn forward<T: Float>(
     x: &Tensor,
     n: usize,
     w: Option<&Tensor>,
@@ -118,7 +119,7 @@ fn forward<T: Element>(
     [y, x_hat, rstd]
 }
 
-fn backward<T: Element>(
+fn backward<T: Float>(
     g: &Tensor,
     x_hat: &Tensor,
     rstd: &Tensor,
@@ -178,6 +179,7 @@ impl Tensor {
         eps: f64,
     ) -> [Tensor; 3] {
         debug_assert!(n > 0 && self.numel().is_multiple_of(n));
+        check_float("layer_norm", self).or_raise();
         let (x, w, b) = (
             self.contiguous(),
             weight.map(Tensor::contiguous),
@@ -186,6 +188,7 @@ impl Tensor {
         match self.dtype() {
             crate::DType::F32 => forward::<f32>(&x, n, w.as_ref(), b.as_ref(), eps),
             crate::DType::F64 => forward::<f64>(&x, n, w.as_ref(), b.as_ref(), eps),
+            _ => unreachable!("the dtype was checked to be a float above"),
         }
     }
 
@@ -201,10 +204,12 @@ impl Tensor {
         rstd: &Tensor,
         weight: Option<&Tensor>,
     ) -> [Tensor; 3] {
+        check_float("layer_norm", self).or_raise();
         let (g, w) = (self.contiguous(), weight.map(Tensor::contiguous));
         match self.dtype() {
             crate::DType::F32 => backward::<f32>(&g, x_hat, rstd, w.as_ref()),
             crate::DType::F64 => backward::<f64>(&g, x_hat, rstd, w.as_ref()),
+            _ => unreachable!("the dtype was checked to be a float above"),
         }
     }
 }

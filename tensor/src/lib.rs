@@ -1,7 +1,8 @@
 //! `tensor`: ferrograd's n-dimensional array. No gradients live here.
 //!
 //! A [`Tensor`] is an ndarray `ArcArray` (shared, copy-on-write storage with strides)
-//! tagged with a runtime [`DType`]: `F32` for training, `F64` for tight gradient checks.
+//! tagged with a runtime [`DType`]: `F32` for training, `F64` for tight gradient checks,
+//! `I64` for indices, labels and token ids, `Bool` for masks.
 //! Cloning a tensor is cheap (a reference count); views (transpose, permute, narrow)
 //! share storage and only change strides.
 //!
@@ -9,7 +10,8 @@
 //! 1. [`dtype`] and [`tensor`]: the type itself, its storage and accessors;
 //! 2. [`error`] and [`shape`]: the shape rules every op checks first, and the messages;
 //! 3. [`creation`] and [`random`]: how tensors are made (one seed for everything);
-//! 4. [`elementwise`], [`unary`], [`compare`]: maps and broadcasting zips;
+//! 4. [`elementwise`], [`unary`], [`compare`], [`masked`]: maps and broadcasting zips,
+//!    comparisons into bool masks, and selecting with them;
 //! 5. [`reduce`] and [`softmax`]: reductions along a dim, stable softmax;
 //! 6. [`movement`], [`join`], [`index`]: views, concatenation, gathers and scatters;
 //! 7. [`matmul`]: the hot path, a packed, cache-blocked SIMD GEMM written here
@@ -31,6 +33,7 @@ pub mod index;
 pub mod join;
 pub mod layer_norm;
 pub mod lstm_cell;
+pub mod masked;
 pub mod matmul;
 pub mod movement;
 pub mod parallel;
@@ -42,7 +45,7 @@ pub mod softmax;
 pub mod tensor;
 pub mod unary;
 
-pub use dtype::{DType, Element};
+pub use dtype::{DType, Element, Float};
 pub use error::{Error, ErrorKind};
 pub use random::manual_seed;
 pub use tensor::Tensor;

@@ -23,11 +23,12 @@
 
 use ndarray::{ArrayD, IxDyn};
 
-use crate::dtype::Element;
+use crate::dtype::{Float, check_float};
 use crate::error::{Error, ErrorKind, OrRaise};
 use crate::tensor::{Tensor, check_same_dtype};
 use crate::unary::kernels::{sigmoid_grad, tanh_grad};
 use crate::unary::sigmoid_slice;
+use crate::unary::vectorised::{Vectorised, tanh_map};
 
 /// What [`Tensor::lstm_cell`] keeps for [`LstmCellCache::backward`].
 #[derive(Clone, Debug)]
@@ -41,20 +42,20 @@ pub struct LstmCellCache {
 }
 
 /// A contiguous tensor's elements (after `contiguous()`).
-fn slice<T: Element>(t: &Tensor) -> &[T] {
+fn slice<T: Float>(t: &Tensor) -> &[T] {
     t.array::<T>()
         .as_slice()
         .expect("internal error: lstm_cell reads contiguous tensors; this is a bug")
 }
 
-fn tensor<T: Element>(shape: &[usize], data: Vec<T>) -> Tensor {
+fn tensor<T: Float>(shape: &[usize], data: Vec<T>) -> Tensor {
     Tensor::from_array(
         ArrayD::from_shape_vec(IxDyn(shape), data)
             .expect("internal error: lstm_cell sizes its outputs; this is a bug"),
     )
 }
 
-fn forward<T: Element>(gates: &Tensor, c: &Tensor) -> (Tensor, LstmCellCache) {
+fn forward<T: Vectorised>(gates: &Tensor, c: &Tensor) -> (Tensor, LstmCellCache) {
     let (batch, hidden) = (c.shape()[0], c.shape()[1]);
     let (a, c_prev) = (slice::<T>(gates), slice::<T>(c));
     let mut acts = vec![T::zero(); a.len()];
@@ -73,11 +74,11 @@ fn forward<T: Element>(gates: &Tensor, c: &Tensor) -> (Tensor, LstmCellCache) {
         let (i, rest) = act.split_at_mut(hidden);
         let (f, rest) = rest.split_at_mut(hidden);
         let (g, o) = rest.split_at_mut(hidden);
-        T::tanh_map(&a[2 * hidden..3 * hidden], g);
+        tanh_map(&a[2 * hidden..3 * hidden], g);
         for j in 0..hidden {
             c_out[j] = f[j] * c_prev[j] + i[j] * g[j];
         }
-        T::tanh_map(c_out, tanh_c);
+        tanh_map(c_out, tanh_c);
         for j in 0..hidden {
             h_out[j] = o[j] * tanh_c[j];
         }
@@ -90,7 +91,7 @@ fn forward<T: Element>(gates: &Tensor, c: &Tensor) -> (Tensor, LstmCellCache) {
     (tensor(&[2, batch, hidden], out), cache)
 }
 
-fn backward<T: Element>(cache: &LstmCellCache, grad: &Tensor) -> (Tensor, Tensor) {
+fn backward<T: Float>(cache: &LstmCellCache, grad: &Tensor) -> (Tensor, Tensor) {
     let (batch, hidden) = (cache.c.shape()[0], cache.c.shape()[1]);
     let (acts, c_prev) = (slice::<T>(&cache.gates), slice::<T>(&cache.c));
     let (tanh_c, grad) = (slice::<T>(&cache.tanh_c), slice::<T>(grad));
@@ -140,6 +141,7 @@ impl Tensor {
     pub fn lstm_cell(&self, c: &Tensor) -> (Tensor, LstmCellCache) {
         const OP: &str = "lstm_cell";
         check_same_dtype(OP, self, c).or_raise();
+        check_float(OP, self).or_raise();
         let fits = match (self.shape(), c.shape()) {
             ([b, g], [bc, h]) => b == bc && *g == 4 * h,
             _ => false,
@@ -160,6 +162,7 @@ impl Tensor {
         match self.dtype() {
             crate::DType::F32 => forward::<f32>(&gates, &c),
             crate::DType::F64 => forward::<f64>(&gates, &c),
+            _ => unreachable!("the dtype was checked to be a float above"),
         }
     }
 }
@@ -176,6 +179,7 @@ impl LstmCellCache {
         match self.c.dtype() {
             crate::DType::F32 => backward::<f32>(self, &grad),
             crate::DType::F64 => backward::<f64>(self, &grad),
+            _ => unreachable!("the forward checked for a float dtype"),
         }
     }
 }

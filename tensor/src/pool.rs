@@ -207,6 +207,8 @@ impl Drop for Tensor {
         let unique = match &self.storage {
             Storage::F32(a) => a.is_unique(),
             Storage::F64(a) => a.is_unique(),
+            Storage::I64(a) => a.is_unique(),
+            Storage::Bool(a) => a.is_unique(),
         };
         if !(large && unique) {
             return;
@@ -216,6 +218,8 @@ impl Drop for Tensor {
         match std::mem::replace(&mut self.storage, empty) {
             Storage::F32(a) => recycle(a),
             Storage::F64(a) => recycle(a),
+            Storage::I64(a) => recycle(a),
+            Storage::Bool(a) => recycle(a),
         }
     }
 }

@@ -27,25 +27,27 @@ pub mod online;
 use ndarray::{ArcArray, ArrayD, ArrayView1, ArrayViewMut1, Axis, IxDyn, Zip};
 use rayon::prelude::*;
 
-use crate::dtype::Element;
+use crate::dtype::check_float;
 use crate::error::{Error, ErrorKind, OrRaise};
 use crate::parallel::worth_parallel;
 use crate::reduce::{max_slice, sum_slice};
 use crate::shape::normalize_dim;
 use crate::tensor::{Storage, Tensor, check_same_dtype};
+use crate::unary::vectorised::{Vectorised, exp_map};
+use online::max_and_exp_sum_vectorised;
 
 /// `y = softmax(x)` for one lane: exp(x − m), then divide by the sum.
-fn softmax_lane<T: Element>(x: &[T], y: &mut [T]) {
+fn softmax_lane<T: Vectorised>(x: &[T], y: &mut [T]) {
     let m = max_slice(x);
-    T::exp_map(x, y, |v| v - m);
+    exp_map(x, y, |v| v - m, |e| e);
     let sum = sum_slice(y);
     y.iter_mut().for_each(|e| *e = *e / sum);
 }
 
 /// `y = log_softmax(x)` for one lane: (x − m) − ln Σ exp(x − m), with m and the sum
 /// from one pass over `x` ([`online`]), then one pass writing `y`.
-fn log_softmax_lane<T: Element>(x: &[T], y: &mut [T]) {
-    let (m, sum) = T::max_and_exp_sum(x);
+fn log_softmax_lane<T: Vectorised>(x: &[T], y: &mut [T]) {
+    let (m, sum) = max_and_exp_sum_vectorised(x);
     let log_sum = sum.ln();
     y.iter_mut()
         .zip(x)
@@ -54,9 +56,9 @@ fn log_softmax_lane<T: Element>(x: &[T], y: &mut [T]) {
 
 /// `∂L/∂x` of log_softmax for one lane, from its output `y` and `g = ∂L/∂y`:
 /// `gᵢ − exp(yᵢ) · Σⱼ gⱼ` (`exp(y)` is the softmax).
-fn log_softmax_backward_lane<T: Element>(y: &[T], g: &[T], dx: &mut [T]) {
+fn log_softmax_backward_lane<T: Vectorised>(y: &[T], g: &[T], dx: &mut [T]) {
     let g_sum = sum_slice(g);
-    T::exp_map(y, dx, |v| v);
+    exp_map(y, dx, |v| v, |e| e);
     dx.iter_mut()
         .zip(g)
         .for_each(|(dx, &g)| *dx = g - *dx * g_sum);
@@ -64,7 +66,7 @@ fn log_softmax_backward_lane<T: Element>(y: &[T], g: &[T], dx: &mut [T]) {
 
 /// `∂L/∂x` of softmax for one lane, from its output `y` and `g = ∂L/∂y`:
 /// `yᵢ · (gᵢ − Σⱼ yⱼ gⱼ)` (the Jacobian `diag(y) − y yᵀ` applied to `g`).
-fn softmax_backward_lane<T: Element>(y: &[T], g: &[T], dx: &mut [T]) {
+fn softmax_backward_lane<T: Vectorised>(y: &[T], g: &[T], dx: &mut [T]) {
     let dot = y.iter().zip(g).fold(T::zero(), |s, (&y, &g)| s + y * g);
     dx.iter_mut()
         .zip(y.iter().zip(g))
@@ -78,7 +80,7 @@ fn softmax_backward_lane<T: Element>(y: &[T], g: &[T], dx: &mut [T]) {
 /// Fast path: along the last dim of row-major inputs the lanes are consecutive
 /// slices, read as chunks. Otherwise (a softmax along another dim) each lane is
 /// copied into a contiguous buffer, so the kernels only ever see slices.
-fn zip_lanes<T: Element>(
+fn zip_lanes<T: Vectorised>(
     a: &ArcArray<T, IxDyn>,
     b: &ArcArray<T, IxDyn>,
     axis: usize,
@@ -119,7 +121,7 @@ fn zip_lanes<T: Element>(
 }
 
 /// [`zip_lanes`] with one input: `f(input lane, output lane)`.
-fn map_lanes<T: Element>(
+fn map_lanes<T: Vectorised>(
     a: &ArcArray<T, IxDyn>,
     axis: usize,
     f: impl Fn(&[T], &mut [T]) + Sync + Send,
@@ -136,9 +138,11 @@ impl Tensor {
         f64_fn: impl Fn(&[f64], &mut [f64]) + Sync + Send,
     ) -> Result<Tensor, Error> {
         let axis = normalize_dim(op, dim, self.shape())?;
+        check_float(op, self)?;
         Ok(match &self.storage {
             Storage::F32(a) => Tensor::from_array(map_lanes(a, axis, f32_fn)),
             Storage::F64(a) => Tensor::from_array(map_lanes(a, axis, f64_fn)),
+            _ => unreachable!("the dtype was checked to be a float above"),
         })
     }
 
@@ -257,7 +261,7 @@ impl Tensor {
         match (&self.storage, &grad.storage) {
             (Storage::F32(y), Storage::F32(g)) => Tensor::from_array(zip_lanes(y, g, axis, f32_fn)),
             (Storage::F64(y), Storage::F64(g)) => Tensor::from_array(zip_lanes(y, g, axis, f64_fn)),
-            _ => unreachable!("dtypes were checked equal above"),
+            _ => unreachable!("dtypes were checked equal and float (by the forward) above"),
         }
     }
 }

@@ -53,9 +53,9 @@ impl Function for Gelu {
     }
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
         let dy_dx = if self.approximate {
-            self.x.map(gelu_tanh_grad, gelu_tanh_grad)
+            self.x.map(gelu_tanh_grad)
         } else {
-            self.x.map(gelu_grad, gelu_grad)
+            self.x.map(gelu_grad)
         };
         vec![Some(grad_out * &dy_dx)]
     }

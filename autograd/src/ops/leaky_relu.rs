@@ -40,11 +40,8 @@ impl Function for LeakyRelu {
         "leaky_relu"
     }
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
-        let (s32, s64) = (self.slope as f32, self.slope);
-        let dy_dx = self.x.map(
-            move |x| leaky_relu_grad(x, s32),
-            move |x| leaky_relu_grad(x, s64),
-        );
+        let slope = self.slope;
+        let dy_dx = self.x.map(move |x| leaky_relu_grad(x, slope));
         vec![Some(grad_out * &dy_dx)]
     }
 }

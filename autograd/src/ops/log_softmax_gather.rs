@@ -15,7 +15,8 @@
 //! Read next: `nn::loss::cross_entropy`, which uses it.
 
 use tensor::Tensor;
-use tensor::error::{Error, ErrorKind};
+use tensor::error::{Error, ErrorKind, OrRaise};
+use tensor::index::check_index_dtype;
 
 use crate::function::{Function, record};
 use crate::var::Var;
@@ -32,11 +33,11 @@ impl LogSoftmaxGather {
     /// `y[i] = log_softmax(x)[i, index[i]]`.
     #[track_caller]
     pub fn forward(x: &Tensor, index: &Tensor) -> (Tensor, LogSoftmaxGather) {
+        check_index_dtype("log_softmax_gather", "index", index).or_raise();
         let shapes_fit = x.dims() == 2 && index.shape() == [x.shape()[0]];
-        let classes = index.to_vec::<f64>();
-        let bad = classes.iter().find(|&&t| {
-            t.fract() != 0.0 || !(0.0..x.shape().get(1).copied().unwrap_or(0) as f64).contains(&t)
-        });
+        let classes = index.to_vec::<i64>();
+        let num_classes = x.shape().get(1).copied().unwrap_or(0) as i64;
+        let bad = classes.iter().find(|&&t| !(0..num_classes).contains(&t));
         if !shapes_fit || bad.is_some() {
             Error::new(
                 "log_softmax_gather",
@@ -89,7 +90,7 @@ impl Var {
     /// ```
     /// # use autograd::Var; use tensor::Tensor;
     /// let x = Var::new(Tensor::from_vec(vec![0.0, 0.0, 0.0, 0.0], &[2, 2]));
-    /// let y = x.log_softmax_gather(&Tensor::from_vec(vec![1.0, 0.0], &[2]));
+    /// let y = x.log_softmax_gather(&Tensor::from_vec_i64(vec![1, 0], &[2]));
     /// assert!((y.value().to_vec::<f32>()[0] - 0.5f32.ln()).abs() < 1e-6);
     /// ```
     #[track_caller]
@@ -108,7 +109,7 @@ mod tests {
     fn equals_log_softmax_then_gather_bit_for_bit() {
         for dtype in [DType::F32, DType::F64] {
             let x = Tensor::randn(&[5, 7]).mul_scalar(3.0).to_dtype(dtype);
-            let index = Tensor::from_vec(vec![0.0, 6.0, 3.0, 3.0, 1.0], &[5]);
+            let index = Tensor::from_vec_i64(vec![0, 6, 3, 3, 1], &[5]);
             let g = Tensor::randn(&[5]).to_dtype(dtype);
             let run = |fused: bool| {
                 let xv = Var::param(x.clone());
@@ -130,7 +131,7 @@ mod tests {
     #[test]
     fn gradcheck_rows() {
         let x = Tensor::randn(&[3, 4]).to_dtype(DType::F64);
-        let index = Tensor::from_vec(vec![2.0, 0.0, 3.0], &[3]);
+        let index = Tensor::from_vec_i64(vec![2, 0, 3], &[3]);
         gradcheck(|v| v[0].log_softmax_gather(&index), &[x]).assert_passed();
     }
 
@@ -140,6 +141,6 @@ mod tests {
     )]
     fn out_of_range_class_names_the_op() {
         let x = Var::new(Tensor::zeros(&[2, 3]));
-        x.log_softmax_gather(&Tensor::from_vec(vec![0.0, 3.0], &[2]));
+        x.log_softmax_gather(&Tensor::from_vec_i64(vec![0, 3], &[2]));
     }
 }

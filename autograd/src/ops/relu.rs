@@ -32,7 +32,7 @@ impl Function for Relu {
         "relu"
     }
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
-        vec![Some(grad_out * &self.x.map(relu_grad, relu_grad))]
+        vec![Some(grad_out * &self.x.map(relu_grad))]
     }
 }
 

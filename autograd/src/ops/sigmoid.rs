@@ -36,7 +36,7 @@ impl Function for Sigmoid {
         "sigmoid"
     }
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
-        vec![Some(grad_out * &self.y.map(sigmoid_grad, sigmoid_grad))]
+        vec![Some(grad_out * &self.y.map(sigmoid_grad))]
     }
 }
 

@@ -33,7 +33,7 @@ impl Function for Tanh {
         "tanh"
     }
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
-        vec![Some(grad_out * &self.y.map(tanh_grad, tanh_grad))]
+        vec![Some(grad_out * &self.y.map(tanh_grad))]
     }
 }
 

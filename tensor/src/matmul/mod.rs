@@ -73,7 +73,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use ndarray::{ArcArray, ArrayView2, ArrayViewD, ArrayViewMut2, Axis, Ix2, IxDyn};
 use rayon::prelude::*;
 
-use crate::dtype::{DType, Element};
+use crate::dtype::{DType, Float, check_float};
 use crate::error::{Error, ErrorKind, OrRaise};
 use crate::shape::numel;
 use crate::tensor::{Storage, Tensor, check_same_dtype};
@@ -206,10 +206,12 @@ impl Tensor {
     /// ```
     pub fn try_matmul(&self, other: &Tensor) -> Result<Tensor, Error> {
         check_same_dtype("matmul", self, other)?;
+        check_float("matmul", self)?;
         let plan = plan(self.shape(), other.shape())?;
         Ok(match self.dtype() {
             DType::F32 => Storage::F32(matmul_arrays(self.array(), other.array(), &plan)).into(),
             DType::F64 => Storage::F64(matmul_arrays(self.array(), other.array(), &plan)).into(),
+            _ => unreachable!("the dtype was checked to be a float above"),
         })
     }
 }
@@ -299,16 +301,16 @@ fn matrix_at<'a, T>(x: &ArrayViewD<'a, T>, mut index: usize) -> ArrayView2<'a, T
         .expect("internal error: two dims remain after the batch dims; this is a bug")
 }
 
-/// The element types with a gemm, f32 and f64: an [`Element`] with, on x86-64, the
+/// The element types with a gemm, f32 and f64: a [`Float`] with, on x86-64, the
 /// SIMD operations of every tier's kernel and packing buffers.
 #[cfg(target_arch = "x86_64")]
 trait Scalar:
-    Element + kernel::Simd<kernel_avx512::Avx512> + kernel::Simd<kernel_avx2::Avx2Fma> + pack::Packable
+    Float + kernel::Simd<kernel_avx512::Avx512> + kernel::Simd<kernel_avx2::Avx2Fma> + pack::Packable
 {
 }
 /// The element types with a gemm, f32 and f64.
 #[cfg(not(target_arch = "x86_64"))]
-trait Scalar: Element {}
+trait Scalar: Float {}
 impl Scalar for f32 {}
 impl Scalar for f64 {}
 

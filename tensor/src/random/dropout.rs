@@ -16,7 +16,8 @@
 //! gives the same keys, so the same masks.
 //! Read next: [`crate::elementwise`].
 
-use crate::dtype::{DType, Element};
+use crate::dtype::{DType, Float, check_float};
+use crate::error::{Error, ErrorKind, OrRaise};
 use crate::tensor::Tensor;
 
 use super::with_rng;
@@ -56,7 +57,7 @@ impl DropoutMask {
     /// `x ⊙ m`, in one pass (the mask is drawn 256 values at a time, used while in
     /// cache). Any shape and strides; the result is contiguous, `x`'s shape.
     pub fn apply(&self, x: &Tensor) -> Tensor {
-        fn apply<T: Element>(mask: &DropoutMask, x: &Tensor) -> Tensor {
+        fn apply<T: Float>(mask: &DropoutMask, x: &Tensor) -> Tensor {
             let data = x
                 .array::<T>()
                 .as_slice()
@@ -69,12 +70,13 @@ impl DropoutMask {
         match x.dtype() {
             DType::F32 => apply::<f32>(self, &x),
             DType::F64 => apply::<f64>(self, &x),
+            _ => check_float("dropout", &x).map(|_| x).or_raise(),
         }
     }
 
     /// The mask itself: `1/(1 − p)` where kept, `0` where dropped.
     pub fn to_tensor(&self, shape: &[usize], dtype: DType) -> Tensor {
-        fn mask<T: Element>(mask: &DropoutMask, shape: &[usize]) -> Tensor {
+        fn mask<T: Float>(mask: &DropoutMask, shape: &[usize]) -> Tensor {
             let m = mask.values::<T>(shape.iter().product(), |_, m| m);
             Tensor::try_from_vec_of(m, shape)
                 .expect("internal error: the data has numel(shape) elements; this is a bug")
@@ -82,11 +84,17 @@ impl DropoutMask {
         match dtype {
             DType::F32 => mask::<f32>(self, shape),
             DType::F64 => mask::<f64>(self, shape),
+            _ => Error::new(
+                "dropout_mask",
+                ErrorKind::DType,
+                format!("a mask scales floats, so it is f32 or f64, not {dtype}"),
+            )
+            .raise(),
         }
     }
 
     /// `f(i, mᵢ)` for `i < len`, drawing the mask 256 values at a time.
-    fn values<T: Element>(&self, len: usize, f: impl Fn(usize, T) -> T) -> Vec<T> {
+    fn values<T: Float>(&self, len: usize, f: impl Fn(usize, T) -> T) -> Vec<T> {
         let threshold = (self.p * 4_294_967_296.0).round() as u64; // p · 2³²
         let scale = T::of(1.0 / (1.0 - self.p));
         let mut out = Vec::with_capacity(len);

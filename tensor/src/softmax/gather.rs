@@ -20,12 +20,15 @@
 
 use rayon::prelude::*;
 
-use crate::dtype::Element;
+use super::online::max_and_exp_sum_vectorised;
+use crate::dtype::check_float;
+use crate::error::OrRaise;
 use crate::parallel::worth_parallel;
 use crate::tensor::Tensor;
+use crate::unary::vectorised::{Vectorised, exp_map};
 
 /// The rows of a contiguous 2-D tensor, `C` elements each.
-fn rows<T: Element>(x: &Tensor) -> (&[T], usize) {
+fn rows<T: Vectorised>(x: &Tensor) -> (&[T], usize) {
     let slice = x
         .array::<T>()
         .as_slice()
@@ -33,13 +36,13 @@ fn rows<T: Element>(x: &Tensor) -> (&[T], usize) {
     (slice, x.shape()[1])
 }
 
-fn forward<T: Element>(x: &Tensor, index: &[usize]) -> (Tensor, Tensor) {
+fn forward<T: Vectorised>(x: &Tensor, index: &[usize]) -> (Tensor, Tensor) {
     let (x, c) = rows::<T>(x);
     let mut picked = Vec::with_capacity(index.len());
     let mut norm = Vec::with_capacity(2 * index.len());
     for (row, &t) in x.chunks_exact(c.max(1)).zip(index) {
         // (m, ln Σ exp(x − m)): what turns a logit into a log-probability
-        let (m, sum) = T::max_and_exp_sum(row);
+        let (m, sum) = max_and_exp_sum_vectorised(row);
         let s = sum.ln();
         picked.push((row[t] - m) - s);
         norm.extend([m, s]);
@@ -55,7 +58,7 @@ fn forward<T: Element>(x: &Tensor, index: &[usize]) -> (Tensor, Tensor) {
     )
 }
 
-fn backward<T: Element>(x: &Tensor, norm: &Tensor, index: &[usize], grad: &Tensor) -> Tensor {
+fn backward<T: Vectorised>(x: &Tensor, norm: &Tensor, index: &[usize], grad: &Tensor) -> Tensor {
     let (x, c) = rows::<T>(x);
     let (norm, g) = (norm.to_vec::<T>(), grad.to_vec::<T>());
     // a recycled buffer when `crate::pool` has one (the loop below overwrites it all;
@@ -64,7 +67,7 @@ fn backward<T: Element>(x: &Tensor, norm: &Tensor, index: &[usize], grad: &Tenso
     let row = |(i, (dx, x)): (usize, (&mut [T], &[T]))| {
         let (m, s, g_sum) = (norm[2 * i], norm[2 * i + 1], g[i]);
         // g − exp(y)·Σg, with g = gᵢ at the target and 0 elsewhere (as log_softmax's)
-        T::exp_map_then(x, dx, move |x| (x - m) - s, move |e| T::zero() - e * g_sum);
+        exp_map(x, dx, move |x| (x - m) - s, move |e| T::zero() - e * g_sum);
         dx[index[i]] = g_sum + dx[index[i]];
     };
     let width = c.max(1);
@@ -102,9 +105,11 @@ impl Tensor {
     pub fn log_softmax_gather(&self, index: &[usize]) -> (Tensor, Tensor) {
         let x = self.contiguous();
         debug_assert!(x.dims() == 2 && x.shape()[0] == index.len());
+        check_float("log_softmax_gather", self).or_raise();
         match self.dtype() {
             crate::DType::F32 => forward::<f32>(&x, index),
             crate::DType::F64 => forward::<f64>(&x, index),
+            _ => unreachable!("the dtype was checked to be a float above"),
         }
     }
 
@@ -124,6 +129,7 @@ impl Tensor {
         match self.dtype() {
             crate::DType::F32 => backward::<f32>(&x, norm, index, grad),
             crate::DType::F64 => backward::<f64>(&x, norm, index, grad),
+            _ => unreachable!("the forward checked for a float dtype"),
         }
     }
 }
