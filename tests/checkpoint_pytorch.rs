@@ -102,6 +102,7 @@ fn ferrograd_file_for_pytorch_is_written_and_reads_back() {
     net.save(dir.join("model.safetensors")).unwrap();
     let io = [
         ("tokens".to_string(), tokens.clone()),
+        ("padding".to_string(), tokens.eq_scalar(0.0)), // a bool mask, for PyTorch's torch.bool
         ("output".to_string(), output.clone()),
     ];
     ferrograd::nn::checkpoint::save_state_dict(
@@ -140,4 +141,5 @@ fn ferrograd_file_for_pytorch_is_written_and_reads_back() {
     assert_eq!(state["norm.num_batches_tracked"].to_vec::<i64>(), [3]);
     let io = load_file(dir.join("io.safetensors")).unwrap();
     assert_eq!(io["tokens"].to_vec::<i64>(), tokens.to_vec::<i64>());
+    assert_eq!(io["padding"].dtype(), DType::Bool);
 }

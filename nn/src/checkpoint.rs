@@ -18,7 +18,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
-use tensor::{DType, Tensor};
+use tensor::{DType, Element, Tensor};
 
 use crate::module::Module;
 
@@ -153,32 +153,11 @@ pub fn save_state_dict(state: &StateDict, path: impl AsRef<Path>) -> Result<(), 
         .iter()
         .map(|(name, t)| {
             let (dtype, data) = match t.dtype() {
-                DType::F32 => (
-                    Dtype::F32,
-                    t.to_vec::<f32>()
-                        .iter()
-                        .flat_map(|v| v.to_le_bytes())
-                        .collect(),
-                ),
-                DType::F64 => (
-                    Dtype::F64,
-                    t.to_vec::<f64>()
-                        .iter()
-                        .flat_map(|v| v.to_le_bytes())
-                        .collect(),
-                ),
-                DType::I64 => (
-                    Dtype::I64,
-                    t.to_vec::<i64>()
-                        .iter()
-                        .flat_map(|v| v.to_le_bytes())
-                        .collect(),
-                ),
+                DType::F32 => (Dtype::F32, le_bytes(t, f32::to_le_bytes)),
+                DType::F64 => (Dtype::F64, le_bytes(t, f64::to_le_bytes)),
+                DType::I64 => (Dtype::I64, le_bytes(t, i64::to_le_bytes)),
                 // one byte per element, 0 or 1, as PyTorch writes torch.bool
-                DType::Bool => (
-                    Dtype::BOOL,
-                    t.to_vec::<bool>().iter().map(|&v| u8::from(v)).collect(),
-                ),
+                DType::Bool => (Dtype::BOOL, le_bytes(t, |b: bool| [u8::from(b)])),
             };
             (name.clone(), dtype, t.shape().to_vec(), data)
         })
@@ -196,6 +175,27 @@ pub fn save_state_dict(state: &StateDict, path: impl AsRef<Path>) -> Result<(), 
     let tmp = path.with_extension("safetensors.tmp");
     std::fs::write(&tmp, serialized).map_err(|e| error(path, format!("cannot write: {e}")))?;
     std::fs::rename(&tmp, path).map_err(|e| error(path, format!("cannot rename into place: {e}")))
+}
+
+/// The elements of `t` (of type `T`) as little-endian bytes, `N` per element.
+fn le_bytes<T: Element, const N: usize>(t: &Tensor, to_le: fn(T) -> [u8; N]) -> Vec<u8> {
+    t.to_vec::<T>().into_iter().flat_map(to_le).collect()
+}
+
+/// A tensor of `shape` from little-endian `data`, `N` bytes per element.
+fn from_le<T: Element, const N: usize>(
+    data: &[u8],
+    shape: &[usize],
+    from_le: fn([u8; N]) -> T,
+) -> Tensor {
+    let values = data.chunks_exact(N).map(|b| {
+        from_le(
+            b.try_into()
+                .expect("internal error: chunks_exact gives N bytes; this is a bug"),
+        )
+    });
+    Tensor::try_from_vec_of(values.collect(), shape)
+        .expect("internal error: safetensors checked the data length; this is a bug")
 }
 
 /// Read every tensor of a safetensors file. F32, F64, I64 (PyTorch's `int64`: class
@@ -216,33 +216,11 @@ pub fn load_file(path: impl AsRef<Path>) -> Result<StateDict, CheckpointError> {
         let shape = view.shape().to_vec();
         let data = view.data();
         let tensor = match view.dtype() {
-            Dtype::F32 => Tensor::from_vec(
-                data.chunks_exact(4)
-                    .map(|b| f32::from_le_bytes(b.try_into().expect("chunks of 4 bytes")))
-                    .collect(),
-                &shape,
-            ),
-            Dtype::F64 => Tensor::from_vec_f64(
-                data.chunks_exact(8)
-                    .map(|b| f64::from_le_bytes(b.try_into().expect("chunks of 8 bytes")))
-                    .collect(),
-                &shape,
-            ),
-            Dtype::I64 => Tensor::from_vec_i64(
-                data.chunks_exact(8)
-                    .map(|b| i64::from_le_bytes(b.try_into().expect("chunks of 8 bytes")))
-                    .collect(),
-                &shape,
-            ),
-            Dtype::I32 => Tensor::from_vec_i64(
-                data.chunks_exact(4)
-                    .map(|b| {
-                        i64::from(i32::from_le_bytes(b.try_into().expect("chunks of 4 bytes")))
-                    })
-                    .collect(),
-                &shape,
-            ),
-            Dtype::BOOL => Tensor::from_vec_bool(data.iter().map(|&b| b != 0).collect(), &shape),
+            Dtype::F32 => from_le(data, &shape, f32::from_le_bytes),
+            Dtype::F64 => from_le(data, &shape, f64::from_le_bytes),
+            Dtype::I64 => from_le(data, &shape, i64::from_le_bytes),
+            Dtype::I32 => from_le(data, &shape, |b| i64::from(i32::from_le_bytes(b))),
+            Dtype::BOOL => from_le(data, &shape, |[b]: [u8; 1]| b != 0),
             other => {
                 return Err(error(
                     path,
@@ -280,4 +258,35 @@ pub fn load(
     let path = path.as_ref();
     let state = load_file(path)?;
     load_state_dict(module, &state, true).map_err(|e| error(path, e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_dtype_round_trips_through_a_file() {
+        let state: StateDict = [
+            ("f32", Tensor::from_vec(vec![1.5, -2.0], &[2])),
+            ("f64", Tensor::from_vec_f64(vec![0.1], &[])),
+            ("i64", Tensor::from_vec_i64(vec![i64::MAX, -3, 0], &[3, 1])),
+            ("bool", Tensor::from_vec_bool(vec![true, false, true, true], &[2, 2])),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let path = std::env::temp_dir().join(format!(
+            "ferrograd-checkpoint-dtypes-{}.safetensors",
+            std::process::id()
+        ));
+        save_state_dict(&state, &path).unwrap();
+        let back = load_file(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        for (name, t) in &state {
+            let b = &back[name];
+            assert_eq!((b.dtype(), b.shape()), (t.dtype(), t.shape()), "{name}");
+            assert_eq!(b.to_string(), t.to_string(), "{name}");
+        }
+        assert_eq!(back["i64"].to_vec::<i64>()[0], i64::MAX); // exact, no f64 detour
+    }
 }

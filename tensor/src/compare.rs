@@ -20,9 +20,9 @@ use std::ops::{BitAnd, BitOr, Not};
 use ndarray::{ArcArray, IxDyn};
 use num_traits::Float;
 
-use crate::dtype::{DType, Element};
+use crate::dtype::{DType, Element, check_dtype};
 use crate::elementwise::{map_array, zip_arrays};
-use crate::error::{Error, ErrorKind, OrRaise};
+use crate::error::{Error, OrRaise};
 use crate::shape::broadcast_shapes;
 use crate::tensor::{Storage, Tensor, check_same_dtype};
 
@@ -75,21 +75,12 @@ impl Comparison {
 /// Check that `mask` is a bool tensor; `what` names it in the message ("cond", "mask").
 ///
 /// # Errors
-/// A [`ErrorKind::DType`] error naming the op, the dtype and the shape, with a hint.
+/// A [`crate::ErrorKind::DType`] error naming the op, the dtype and the shape, with a
+/// hint.
 pub fn check_bool(op: &'static str, what: &str, mask: &Tensor) -> Result<(), Error> {
-    if mask.dtype() == DType::Bool {
-        return Ok(());
-    }
-    Err(Error::new(
-        op,
-        ErrorKind::DType,
-        format!(
-            "{what} must be a bool tensor, got {} {:?}",
-            mask.dtype(),
-            mask.shape()
-        ),
-    )
-    .with_hint("make one with a comparison such as x.gt_scalar(0.0), or with .to_dtype(DType::Bool) (nonzero → true)"))
+    let hint = "make one with a comparison such as x.gt_scalar(0.0), or with \
+                .to_dtype(DType::Bool) (nonzero → true)";
+    check_dtype(op, what, mask, DType::Bool, hint)
 }
 
 impl Tensor {
@@ -169,7 +160,7 @@ impl Tensor {
         &self,
         other: &Tensor,
         op: &'static str,
-        float: fn(f64, f64) -> f64,
+        float: impl Fn(f64, f64) -> f64 + Sync + Send,
         int: fn(i64, i64) -> i64,
     ) -> Tensor {
         check_same_dtype(op, self, other).or_raise();
@@ -277,7 +268,12 @@ impl Tensor {
 
     /// `f(a, b)` of two bool tensors, broadcasting; `op` names errors.
     #[track_caller]
-    fn logical(&self, other: &Tensor, op: &'static str, f: fn(bool, bool) -> bool) -> Tensor {
+    fn logical(
+        &self,
+        other: &Tensor,
+        op: &'static str,
+        f: impl Fn(bool, bool) -> bool + Sync + Send,
+    ) -> Tensor {
         check_bool(op, "the first operand", self).or_raise();
         check_bool(op, "the second operand", other).or_raise();
         let shape = broadcast_shapes(op, self.shape(), other.shape()).or_raise();

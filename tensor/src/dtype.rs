@@ -191,6 +191,34 @@ impl Element for bool {
     }
 }
 
+/// Check that `tensor` (called `what` in the message: "index", "mask", ...) has dtype
+/// `want`; `hint` says how to get one.
+///
+/// # Errors
+/// A [`ErrorKind::DType`] error naming the op, both dtypes and the shape.
+pub fn check_dtype(
+    op: &'static str,
+    what: &str,
+    tensor: &Tensor,
+    want: DType,
+    hint: &str,
+) -> Result<(), Error> {
+    if tensor.dtype() == want {
+        return Ok(());
+    }
+    let article = if want == DType::I64 { "an" } else { "a" };
+    Err(Error::new(
+        op,
+        ErrorKind::DType,
+        format!(
+            "{what} must be {article} {want} tensor, got {} {:?}",
+            tensor.dtype(),
+            tensor.shape()
+        ),
+    )
+    .with_hint(hint))
+}
+
 /// Check that `tensor` is a float tensor, for an op that computes with fractions or
 /// carries gradients.
 ///

@@ -152,13 +152,14 @@ impl Tensor {
     }
 
     /// `float(a, b)` for float tensors, `int(a, b)` for two i64 tensors; a clear error
-    /// for bool tensors and for integer ops that would need fractions.
+    /// for bool tensors and for integer ops that would need fractions. (`float` is a
+    /// closure type, not a `fn` pointer, so that it is inlined into the loop.)
     #[track_caller]
     fn arithmetic(
         &self,
         other: &Tensor,
         op: &'static str,
-        float: fn(f64, f64) -> f64,
+        float: impl Fn(f64, f64) -> f64 + Sync + Send,
         int: IntOp,
     ) -> Tensor {
         check_same_dtype(op, self, other).or_raise();
@@ -206,7 +207,7 @@ impl Tensor {
         &self,
         s: f64,
         op: &'static str,
-        float: fn(f64, f64) -> f64,
+        float: impl Fn(f64, f64) -> f64 + Sync + Send,
         int: IntOp,
     ) -> Tensor {
         match (&self.storage, int) {

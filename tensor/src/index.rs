@@ -22,7 +22,7 @@
 
 use ndarray::{ArcArray, ArrayD, Axis, Dimension, IxDyn};
 
-use crate::dtype::{DType, Element};
+use crate::dtype::{DType, Element, check_dtype};
 use crate::error::{Error, ErrorKind, OrRaise};
 use crate::reduce::Summable;
 use crate::shape::normalize_dim;
@@ -33,19 +33,9 @@ use crate::tensor::{Storage, Tensor, check_same_dtype};
 /// # Errors
 /// A [`ErrorKind::DType`] error naming the op, the dtype and the shape, with a hint.
 pub fn check_index_dtype(op: &'static str, what: &str, index: &Tensor) -> Result<(), Error> {
-    if index.dtype() == DType::I64 {
-        return Ok(());
-    }
-    Err(Error::new(
-        op,
-        ErrorKind::DType,
-        format!(
-            "{what} must be an i64 tensor, got {} {:?}",
-            index.dtype(),
-            index.shape()
-        ),
-    )
-    .with_hint("indices, class labels and token ids are i64: make them with Tensor::from_vec_i64, or convert with .to_dtype(DType::I64)"))
+    let hint = "indices, class labels and token ids are i64: make them with \
+                Tensor::from_vec_i64, or convert with .to_dtype(DType::I64)";
+    check_dtype(op, what, index, DType::I64, hint)
 }
 
 /// The values of the i64 tensor `index` in row-major order as `usize`, each in

@@ -39,7 +39,7 @@ use online::max_and_exp_sum_vectorised;
 /// `y = softmax(x)` for one lane: exp(x − m), then divide by the sum.
 fn softmax_lane<T: Vectorised>(x: &[T], y: &mut [T]) {
     let m = max_slice(x);
-    exp_map(x, y, |v| v - m, |e| e);
+    exp_map(x, y, move |v| v - m, |e| e);
     let sum = sum_slice(y);
     y.iter_mut().for_each(|e| *e = *e / sum);
 }
