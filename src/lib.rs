@@ -2,12 +2,13 @@
 //! reading it.
 //!
 //! This facade re-exports the four crates, bottom to top:
-//! - [`tensor`]: the n-d array (no gradients);
-//! - [`autograd`]: `Var`, `backward`, one file per differentiable op, `gradcheck`;
-//! - [`nn`]: modules, layers, losses, metrics;
-//! - [`optim`]: optimizers, learning-rate schedules, gradient clipping;
+//! - `ferrograd::tensor`: the n-d array (no gradients);
+//! - `ferrograd::autograd`: `Var`, `backward`, one file per differentiable op, `gradcheck`;
+//! - `ferrograd::nn`: modules, layers, losses, metrics;
+//! - `ferrograd::optim`: optimizers, learning-rate schedules, gradient clipping;
 //!
-//! plus [`data`] (the bundled data sets) and a [`prelude`] for notebooks, examples and tests: `use ferrograd::prelude::*;`.
+//! plus [`data`] (the bundled data sets), [`plot`] (figures for notebooks) and a
+//! [`prelude`] for notebooks, examples and tests: `use ferrograd::prelude::*;`.
 
 pub mod data;
 
@@ -20,6 +21,6 @@ pub use tensor;
 pub mod prelude {
     pub use autograd::{Var, gradcheck, no_grad};
     pub use nn::{Forward, Module};
-    pub use tensor::{DType, Tensor, manual_seed};
+    pub use tensor::{DType, Generator, Tensor, manual_seed};
 }
 pub mod plot;

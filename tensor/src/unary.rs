@@ -1,11 +1,11 @@
 //! Elementwise math functions and activations: `y[i] = f(x[i])`.
 //!
 //! Almost every method here is one line over [`Tensor::map`], which runs a closure
-//! over f64 for both float dtypes (see [`crate::elementwise`]). The kernels, each next
-//! to its derivative, live in [`kernels`], which the autograd crate reuses for backward
-//! passes. `exp`, `tanh` and `sigmoid` run on the vectorised loops of [`vectorised`]
-//! instead, in the tensor's own precision: they dominate softmax, cross-entropy and the
-//! recurrent cells.
+//! over f64 for both float dtypes (see [`crate::elementwise`]). The kernels live in
+//! [`kernels`] (their derivatives are written in autograd's op files, next to each
+//! backward). `exp`, `tanh` and `sigmoid` run on the vectorised loops of
+//! [`vectorised`] instead, in the tensor's own precision: they dominate softmax,
+//! cross-entropy and the recurrent cells.
 //!
 //! ```text
 //! exp ln log1p sqrt rsqrt powf abs sign sin cos square reciprocal clamp
