@@ -50,12 +50,12 @@ impl RowGradient {
         unique.dedup();
         let position: std::collections::HashMap<usize, usize> =
             unique.iter().enumerate().map(|(p, &i)| (i, p)).collect();
-        let slots: Vec<f64> = self.indices.iter().map(|i| position[i] as f64).collect();
+        let slots: Vec<i64> = self.indices.iter().map(|i| position[i] as i64).collect();
         let dim = self.rows.shape()[1];
         let mut rows = Tensor::full_dtype(&[unique.len(), dim], 0.0, self.rows.dtype());
         rows.index_add_(
             0,
-            &Tensor::from_vec_f64(slots, &[self.indices.len()]),
+            &Tensor::from_vec_i64(slots, &[self.indices.len()]),
             &self.rows,
         );
         RowGradient {
