@@ -162,10 +162,17 @@ fn bad_calls() -> Vec<BadCall> {
         (
             Box::new(|| {
                 let logits = Var::new(t(&[2, 3]));
-                drop(cross_entropy(&logits, &Tensor::from_vec(vec![0.0, 2.0], &[2])))
+                drop(cross_entropy(
+                    &logits,
+                    &Tensor::from_vec(vec![0.0, 2.0], &[2]),
+                ))
             }),
             "cross_entropy",
-            &["a float target holds class probabilities", "[2, 3], got [2]", "i64"],
+            &[
+                "a float target holds class probabilities",
+                "[2, 3], got [2]",
+                "i64",
+            ],
         ),
         (
             Box::new(|| drop(t(&[2, 3]).masked_fill(&t(&[2, 3]), 1.0))),

@@ -37,7 +37,7 @@ use std::time::Instant;
 use ferrograd::autograd::{Gradient, RowGradient};
 use ferrograd::nn::loss::{BceWithLogitsOptions, Reduction, binary_cross_entropy_with_logits_with};
 use ferrograd::prelude::*;
-use ferrograd::tensor::tensor::Storage;
+use ferrograd::tensor::dtype::Storage;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::batch::{Arch, Batch, Batcher, Objective};

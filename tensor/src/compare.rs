@@ -20,11 +20,11 @@ use std::ops::{BitAnd, BitOr, Not};
 use ndarray::{ArcArray, IxDyn};
 use num_traits::Float;
 
-use crate::dtype::{DType, Element, check_dtype};
+use crate::dtype::{DType, Element, Storage};
 use crate::elementwise::{map_array, zip_arrays};
 use crate::error::{Error, OrRaise};
 use crate::shape::broadcast_shapes;
-use crate::tensor::{Storage, Tensor, check_same_dtype};
+use crate::tensor::{Tensor, check_dtype, check_same_dtype};
 
 /// `max(a, b)`, NaN if either is NaN (as `torch.maximum`; `f64::max` would drop it).
 fn maximum_kernel<T: Float>(a: T, b: T) -> T {

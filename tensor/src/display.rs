@@ -24,8 +24,8 @@ use std::fmt;
 
 use ndarray::{ArrayViewD, Axis};
 
-use crate::dtype::{DType, Element};
-use crate::tensor::{Storage, Tensor};
+use crate::dtype::{DType, Element, Storage};
+use crate::tensor::Tensor;
 
 /// Tensors with more elements than this are printed summarised (PyTorch's default).
 pub const SUMMARY_THRESHOLD: usize = 1000;

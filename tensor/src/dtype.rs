@@ -1,6 +1,8 @@
-//! What an element of a tensor is: the runtime [`DType`] tag, the [`Element`] trait
-//! every storable type implements (`f32`, `f64`, `i64`, `bool`), and the [`Float`]
-//! trait that lets an arithmetic kernel be written once for `f32` and `f64`.
+//! What an element of a tensor is: the runtime [`DType`] tag, the [`Storage`] that
+//! holds an array of one of them, the [`Element`] trait every storable type implements
+//! (`f32`, `f64`, `i64`, `bool`), and the [`Float`] trait that lets an arithmetic
+//! kernel be written once for `f32` and `f64`. Nothing here depends on the rest of the
+//! crate.
 //!
 //! A learner never writes a type parameter: `Tensor` is one concrete type whose dtype
 //! is a runtime tag, as in PyTorch. Inside, each op matches on the dtype and calls the
@@ -14,9 +16,6 @@ use std::iter::Sum;
 
 use ndarray::{ArcArray, IxDyn, LinalgScalar, ScalarOperand};
 use num_traits::FromPrimitive;
-
-use crate::error::{Error, ErrorKind};
-use crate::tensor::{Storage, Tensor};
 
 /// The element type of a tensor (PyTorch's `torch.float32`, `float64`, `int64`, `bool`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -60,20 +59,33 @@ impl Display for DType {
     }
 }
 
+/// The array behind a tensor, one variant per dtype.
+#[derive(Clone)]
+pub enum Storage {
+    /// 32-bit floats.
+    F32(ArcArray<f32, IxDyn>),
+    /// 64-bit floats.
+    F64(ArcArray<f64, IxDyn>),
+    /// 64-bit signed integers (indices, labels, token ids).
+    I64(ArcArray<i64, IxDyn>),
+    /// Booleans (masks, comparison results).
+    Bool(ArcArray<bool, IxDyn>),
+}
+
 /// A type a tensor can hold: `f32`, `f64`, `i64` or `bool`.
 ///
 /// The methods move between the generic world of kernels (`fn k<T: Element>`) and the
-/// runtime-tagged [`Tensor`], and convert to and from `f64`, the common currency of
-/// `full`, `to_vec` and printing.
+/// runtime-tagged [`Storage`] of a tensor, and convert to and from `f64`, the common
+/// currency of `full`, `to_vec` and printing.
 pub trait Element: Copy + PartialEq + PartialOrd + Default + Debug + Send + Sync + 'static {
     /// The runtime tag of this type.
     const DTYPE: DType;
-    /// Wrap an array of this type as a tensor.
-    fn into_tensor(array: ArcArray<Self, IxDyn>) -> Tensor;
-    /// The array behind `tensor` if its dtype is this type.
-    fn array_of(tensor: &Tensor) -> Option<&ArcArray<Self, IxDyn>>;
-    /// The array behind `tensor`, mutably, if its dtype is this type.
-    fn array_of_mut(tensor: &mut Tensor) -> Option<&mut ArcArray<Self, IxDyn>>;
+    /// Tag an array of this type with its dtype.
+    fn into_storage(array: ArcArray<Self, IxDyn>) -> Storage;
+    /// The array in `storage` if its dtype is this type.
+    fn array_of(storage: &Storage) -> Option<&ArcArray<Self, IxDyn>>;
+    /// The array in `storage`, mutably, if its dtype is this type.
+    fn array_of_mut(storage: &mut Storage) -> Option<&mut ArcArray<Self, IxDyn>>;
     /// Convert from `f64` as Rust's `as` does: rounding for `f32`, truncation toward
     /// zero for `i64` (saturating, NaN → 0), `value != 0` for `bool`.
     fn of(value: f64) -> Self;
@@ -93,17 +105,17 @@ impl Float for f64 {}
 
 impl Element for f32 {
     const DTYPE: DType = DType::F32;
-    fn into_tensor(array: ArcArray<f32, IxDyn>) -> Tensor {
-        Tensor::from_storage(Storage::F32(array))
+    fn into_storage(array: ArcArray<f32, IxDyn>) -> Storage {
+        Storage::F32(array)
     }
-    fn array_of(tensor: &Tensor) -> Option<&ArcArray<f32, IxDyn>> {
-        match &tensor.storage {
+    fn array_of(storage: &Storage) -> Option<&ArcArray<f32, IxDyn>> {
+        match storage {
             Storage::F32(a) => Some(a),
             _ => None,
         }
     }
-    fn array_of_mut(tensor: &mut Tensor) -> Option<&mut ArcArray<f32, IxDyn>> {
-        match &mut tensor.storage {
+    fn array_of_mut(storage: &mut Storage) -> Option<&mut ArcArray<f32, IxDyn>> {
+        match storage {
             Storage::F32(a) => Some(a),
             _ => None,
         }
@@ -118,17 +130,17 @@ impl Element for f32 {
 
 impl Element for f64 {
     const DTYPE: DType = DType::F64;
-    fn into_tensor(array: ArcArray<f64, IxDyn>) -> Tensor {
-        Tensor::from_storage(Storage::F64(array))
+    fn into_storage(array: ArcArray<f64, IxDyn>) -> Storage {
+        Storage::F64(array)
     }
-    fn array_of(tensor: &Tensor) -> Option<&ArcArray<f64, IxDyn>> {
-        match &tensor.storage {
+    fn array_of(storage: &Storage) -> Option<&ArcArray<f64, IxDyn>> {
+        match storage {
             Storage::F64(a) => Some(a),
             _ => None,
         }
     }
-    fn array_of_mut(tensor: &mut Tensor) -> Option<&mut ArcArray<f64, IxDyn>> {
-        match &mut tensor.storage {
+    fn array_of_mut(storage: &mut Storage) -> Option<&mut ArcArray<f64, IxDyn>> {
+        match storage {
             Storage::F64(a) => Some(a),
             _ => None,
         }
@@ -143,17 +155,17 @@ impl Element for f64 {
 
 impl Element for i64 {
     const DTYPE: DType = DType::I64;
-    fn into_tensor(array: ArcArray<i64, IxDyn>) -> Tensor {
-        Tensor::from_storage(Storage::I64(array))
+    fn into_storage(array: ArcArray<i64, IxDyn>) -> Storage {
+        Storage::I64(array)
     }
-    fn array_of(tensor: &Tensor) -> Option<&ArcArray<i64, IxDyn>> {
-        match &tensor.storage {
+    fn array_of(storage: &Storage) -> Option<&ArcArray<i64, IxDyn>> {
+        match storage {
             Storage::I64(a) => Some(a),
             _ => None,
         }
     }
-    fn array_of_mut(tensor: &mut Tensor) -> Option<&mut ArcArray<i64, IxDyn>> {
-        match &mut tensor.storage {
+    fn array_of_mut(storage: &mut Storage) -> Option<&mut ArcArray<i64, IxDyn>> {
+        match storage {
             Storage::I64(a) => Some(a),
             _ => None,
         }
@@ -168,17 +180,17 @@ impl Element for i64 {
 
 impl Element for bool {
     const DTYPE: DType = DType::Bool;
-    fn into_tensor(array: ArcArray<bool, IxDyn>) -> Tensor {
-        Tensor::from_storage(Storage::Bool(array))
+    fn into_storage(array: ArcArray<bool, IxDyn>) -> Storage {
+        Storage::Bool(array)
     }
-    fn array_of(tensor: &Tensor) -> Option<&ArcArray<bool, IxDyn>> {
-        match &tensor.storage {
+    fn array_of(storage: &Storage) -> Option<&ArcArray<bool, IxDyn>> {
+        match storage {
             Storage::Bool(a) => Some(a),
             _ => None,
         }
     }
-    fn array_of_mut(tensor: &mut Tensor) -> Option<&mut ArcArray<bool, IxDyn>> {
-        match &mut tensor.storage {
+    fn array_of_mut(storage: &mut Storage) -> Option<&mut ArcArray<bool, IxDyn>> {
+        match storage {
             Storage::Bool(a) => Some(a),
             _ => None,
         }
@@ -189,53 +201,4 @@ impl Element for bool {
     fn as_f64(self) -> f64 {
         f64::from(u8::from(self))
     }
-}
-
-/// Check that `tensor` (called `what` in the message: "index", "mask", ...) has dtype
-/// `want`; `hint` says how to get one.
-///
-/// # Errors
-/// A [`ErrorKind::DType`] error naming the op, both dtypes and the shape.
-pub fn check_dtype(
-    op: &'static str,
-    what: &str,
-    tensor: &Tensor,
-    want: DType,
-    hint: &str,
-) -> Result<(), Error> {
-    if tensor.dtype() == want {
-        return Ok(());
-    }
-    let article = if want == DType::I64 { "an" } else { "a" };
-    Err(Error::new(
-        op,
-        ErrorKind::DType,
-        format!(
-            "{what} must be {article} {want} tensor, got {} {:?}",
-            tensor.dtype(),
-            tensor.shape()
-        ),
-    )
-    .with_hint(hint))
-}
-
-/// Check that `tensor` is a float tensor, for an op that computes with fractions or
-/// carries gradients.
-///
-/// # Errors
-/// A [`ErrorKind::DType`] error naming the op, the dtype and the shape.
-pub fn check_float(op: &'static str, tensor: &Tensor) -> Result<(), Error> {
-    if tensor.dtype().is_float() {
-        return Ok(());
-    }
-    Err(Error::new(
-        op,
-        ErrorKind::DType,
-        format!(
-            "needs a float tensor (f32 or f64), got {} {:?}",
-            tensor.dtype(),
-            tensor.shape()
-        ),
-    )
-    .with_hint("convert first with .to_dtype(DType::F32)"))
 }

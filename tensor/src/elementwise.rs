@@ -30,11 +30,11 @@ use std::ops::{Add, AddAssign, Div, Mul, Neg, Sub};
 
 use ndarray::{ArcArray, IxDyn, Zip};
 
-use crate::dtype::{DType, Element, check_float};
+use crate::dtype::{DType, Element, Storage};
 use crate::error::{Error, ErrorKind, OrRaise};
 use crate::parallel::worth_parallel;
 use crate::shape::broadcast_shapes;
-use crate::tensor::{Storage, Tensor, check_same_dtype};
+use crate::tensor::{Tensor, check_float, check_same_dtype};
 
 /// `y = f(x)` over an array, in parallel when large.
 pub(crate) fn map_array<T: Element, U: Element>(

@@ -22,11 +22,11 @@
 
 use ndarray::{ArcArray, ArrayD, Axis, Dimension, IxDyn};
 
-use crate::dtype::{DType, Element, check_dtype};
+use crate::dtype::{DType, Element, Storage};
 use crate::error::{Error, ErrorKind, OrRaise};
 use crate::reduce::Summable;
 use crate::shape::normalize_dim;
-use crate::tensor::{Storage, Tensor, check_same_dtype};
+use crate::tensor::{Tensor, check_dtype, check_same_dtype};
 
 /// Check that `index` is an i64 tensor (`what` names it: "index", "target", ...).
 ///
@@ -201,7 +201,7 @@ fn gather_array<T: Element>(x: &Tensor, axis: usize, idx: &ArrayD<usize>) -> Ten
         pos[axis] = k;
         a[pos.slice()]
     });
-    T::into_tensor(out.into_shared())
+    Tensor::from_storage(T::into_storage(out.into_shared()))
 }
 
 /// `x[pos with pos[axis] = idx[pos]] += s[pos]` for every `pos` of `idx`, in place

@@ -88,7 +88,7 @@ fn join_arrays<T: Element>(tensors: &[Tensor], axis: usize, stack: bool) -> Tens
     let joined: ArcArray<T, IxDyn> = joined
         .expect("internal error: join shapes were checked; this is a bug")
         .into_shared();
-    T::into_tensor(joined)
+    Tensor::from_storage(T::into_storage(joined))
 }
 
 /// Join with the dtype's kernel: the one dtype match of this file.

@@ -14,11 +14,11 @@
 use ndarray::{ArcArray, ArrayD, ArrayView1, ArrayViewMut1, Axis, IxDyn, Zip};
 use rayon::prelude::*;
 
-use crate::dtype::{Element, Float, check_float};
+use crate::dtype::{Element, Float, Storage};
 use crate::error::{Error, ErrorKind, OrRaise};
 use crate::parallel::worth_parallel;
 use crate::shape::normalize_dim;
-use crate::tensor::{Storage, Tensor, check_same_dtype};
+use crate::tensor::{Tensor, check_float, check_same_dtype};
 
 /// The elements of a row-major tensor as one slice, without copying.
 ///

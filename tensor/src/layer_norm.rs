@@ -12,10 +12,10 @@
 //! `x̂` and `rstd` (one number per row), what the backward reads.
 //! Read next: [`crate::softmax`].
 
-use crate::dtype::{Float, check_float};
+use crate::dtype::Float;
 use crate::error::OrRaise;
 use crate::lanes::{as_slice, for_rows, lane_sum, scale_row};
-use crate::tensor::Tensor;
+use crate::tensor::{Tensor, check_float};
 
 fn forward<T: Float>(
     x: &Tensor,

@@ -16,10 +16,10 @@
 
 use ndarray::{ArrayD, IxDyn};
 
-use crate::dtype::{Float, check_float};
+use crate::dtype::Float;
 use crate::error::{Error, ErrorKind, OrRaise};
 use crate::lanes::as_slice;
-use crate::tensor::{Tensor, check_same_dtype};
+use crate::tensor::{Tensor, check_float, check_same_dtype};
 use crate::unary::sigmoid_slice;
 use crate::unary::vectorised::{Vectorised, tanh_map};
 

@@ -13,11 +13,11 @@
 use ndarray::{ArcArray, IxDyn, Zip};
 
 use crate::compare::check_bool;
-use crate::dtype::Element;
+use crate::dtype::{Element, Storage};
 use crate::error::{Error, ErrorKind, OrRaise};
 use crate::parallel::worth_parallel;
 use crate::shape::{broadcast_shapes, check_broadcast_to};
-use crate::tensor::{Storage, Tensor, check_same_dtype};
+use crate::tensor::{Tensor, check_same_dtype};
 
 /// `out[i] = a[i] if cond[i] else b[i]`, all three broadcast to `shape` (checked).
 fn select_arrays<T: Element>(

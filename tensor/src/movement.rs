@@ -23,13 +23,13 @@
 
 use ndarray::{ArcArray, ArrayD, Axis, IxDyn, Slice};
 
-use crate::dtype::{DType, Element};
+use crate::dtype::{DType, Element, Storage};
 use crate::error::{Error, ErrorKind, OrRaise};
 use crate::reduce::Summable;
 use crate::shape::{
     check_broadcast_to, normalize_dim, normalize_dims, normalize_insert_dim, numel, try_numel,
 };
-use crate::tensor::{Storage, Tensor};
+use crate::tensor::Tensor;
 
 /// One layout change. Each variant is a single ndarray call on the shared `ArcArray`
 /// that rewrites shape, strides and offset only; arguments are checked before.

@@ -54,8 +54,8 @@ use std::sync::{Mutex, PoisonError};
 
 use ndarray::{ArcArray, Array, Dimension, IntoDimension, IxDyn};
 
-use crate::dtype::Element;
-use crate::tensor::{Storage, Tensor};
+use crate::dtype::{Element, Storage};
+use crate::tensor::Tensor;
 
 /// Buffers smaller than this (32 MiB, the ceiling of glibc's mmap threshold) are left
 /// to the allocator: it keeps such blocks between steps by itself (the transformer's

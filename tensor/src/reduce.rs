@@ -39,11 +39,11 @@ use std::ops::Add;
 use ndarray::{ArcArray, ArrayD, ArrayView, ArrayView1, ArrayViewD, Axis, Dimension, IxDyn, Zip};
 use num_traits::Zero;
 
-use crate::dtype::{DType, Element, Float, check_float};
+use crate::dtype::{DType, Element, Float, Storage};
 use crate::error::{Error, ErrorKind, OrRaise};
 use crate::parallel::worth_parallel;
 use crate::shape::{normalize_dim, normalize_dims};
-use crate::tensor::{Storage, Tensor};
+use crate::tensor::{Tensor, check_float};
 
 mod extrema;
 

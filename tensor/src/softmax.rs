@@ -28,12 +28,12 @@
 mod gather;
 pub mod online;
 
-use crate::dtype::check_float;
+use crate::dtype::Storage;
 use crate::error::{Error, OrRaise};
 use crate::lanes::map_lanes;
 use crate::reduce::{max_slice, sum_slice};
 use crate::shape::normalize_dim;
-use crate::tensor::{Storage, Tensor};
+use crate::tensor::{Tensor, check_float};
 use crate::unary::vectorised::{Vectorised, exp_map};
 use online::max_and_exp_sum_vectorised;
 

@@ -8,25 +8,14 @@
 //! (copy-on-write), so a tensor a learner holds never changes under them. When the
 //! last owner of a large buffer is dropped, the buffer goes to [`crate::pool`] for the
 //! next result of its size.
+//! The dtype checks ops start with (`check_same_dtype`, `check_float`, `check_dtype`)
+//! are at the end of this file.
 //! Read next: [`crate::creation`] to make tensors, [`crate::shape`] for the rules.
 
 use ndarray::{ArcArray, ArrayD, IxDyn};
 
-use crate::dtype::{DType, Element};
+use crate::dtype::{DType, Element, Storage};
 use crate::error::{Error, ErrorKind, OrRaise};
-
-/// The array behind a tensor, one variant per dtype.
-#[derive(Clone)]
-pub enum Storage {
-    /// 32-bit floats.
-    F32(ArcArray<f32, IxDyn>),
-    /// 64-bit floats.
-    F64(ArcArray<f64, IxDyn>),
-    /// 64-bit signed integers (indices, labels, token ids).
-    I64(ArcArray<i64, IxDyn>),
-    /// Booleans (masks, comparison results).
-    Bool(ArcArray<bool, IxDyn>),
-}
 
 /// An n-dimensional array of `f32` (default), `f64`, `i64` or `bool`, with NumPy-style
 /// broadcasting.
@@ -60,7 +49,7 @@ impl Tensor {
 
     /// Build a tensor from an ndarray array of any element type.
     pub fn from_array<T: Element>(array: ArrayD<T>) -> Tensor {
-        T::into_tensor(array.into_shared())
+        Tensor::from_storage(T::into_storage(array.into_shared()))
     }
 
     /// The array behind this tensor, if its dtype is `T`.
@@ -69,7 +58,7 @@ impl Tensor {
     /// If the dtype is not `T`'s, naming both.
     #[track_caller]
     pub fn array<T: Element>(&self) -> &ArcArray<T, IxDyn> {
-        T::array_of(self).unwrap_or_else(|| {
+        T::array_of(&self.storage).unwrap_or_else(|| {
             Error::new(
                 "array",
                 ErrorKind::DType,
@@ -174,7 +163,7 @@ impl Tensor {
     pub fn to_dtype(&self, dtype: DType) -> Tensor {
         fn convert<T: Element>(t: &Tensor) -> Tensor {
             fn cast<S: Element, T: Element>(a: &ArcArray<S, IxDyn>) -> Tensor {
-                T::into_tensor(a.mapv(|x| T::of(x.as_f64())).into_shared())
+                Tensor::from_storage(T::into_storage(a.mapv(|x| T::of(x.as_f64())).into_shared()))
             }
             match &t.storage {
                 Storage::F32(a) => cast::<f32, T>(a),
@@ -207,7 +196,7 @@ impl Tensor {
         fn values<S: Element, T: Element>(a: &ArcArray<S, IxDyn>) -> Vec<T> {
             a.iter().map(|&x| T::of(x.as_f64())).collect()
         }
-        if let Some(a) = T::array_of(self) {
+        if let Some(a) = T::array_of(&self.storage) {
             return a.iter().copied().collect(); // the same dtype: a plain copy
         }
         match &self.storage {
@@ -258,7 +247,7 @@ impl Tensor {
     #[track_caller]
     pub fn as_mut_slice<T: Element>(&mut self) -> &mut [T] {
         let dtype = self.dtype();
-        let Some(a) = T::array_of_mut(self) else {
+        let Some(a) = T::array_of_mut(&mut self.storage) else {
             Error::new(
                 "as_mut_slice",
                 ErrorKind::DType,
@@ -351,4 +340,53 @@ pub fn check_same_dtype(op: &'static str, lhs: &Tensor, rhs: &Tensor) -> Result<
         )
         .with_hint("convert one with .to_dtype(..); ferrograd never promotes silently"))
     }
+}
+
+/// Check that `tensor` (called `what` in the message: "index", "mask", ...) has dtype
+/// `want`; `hint` says how to get one.
+///
+/// # Errors
+/// A [`ErrorKind::DType`] error naming the op, both dtypes and the shape.
+pub fn check_dtype(
+    op: &'static str,
+    what: &str,
+    tensor: &Tensor,
+    want: DType,
+    hint: &str,
+) -> Result<(), Error> {
+    if tensor.dtype() == want {
+        return Ok(());
+    }
+    let article = if want == DType::I64 { "an" } else { "a" };
+    Err(Error::new(
+        op,
+        ErrorKind::DType,
+        format!(
+            "{what} must be {article} {want} tensor, got {} {:?}",
+            tensor.dtype(),
+            tensor.shape()
+        ),
+    )
+    .with_hint(hint))
+}
+
+/// Check that `tensor` is a float tensor, for an op that computes with fractions or
+/// carries gradients.
+///
+/// # Errors
+/// A [`ErrorKind::DType`] error naming the op, the dtype and the shape.
+pub fn check_float(op: &'static str, tensor: &Tensor) -> Result<(), Error> {
+    if tensor.dtype().is_float() {
+        return Ok(());
+    }
+    Err(Error::new(
+        op,
+        ErrorKind::DType,
+        format!(
+            "needs a float tensor (f32 or f64), got {} {:?}",
+            tensor.dtype(),
+            tensor.shape()
+        ),
+    )
+    .with_hint("convert first with .to_dtype(DType::F32)"))
 }

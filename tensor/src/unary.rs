@@ -29,11 +29,11 @@ pub mod vectorised;
 use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
 
-use crate::dtype::{DType, check_float};
+use crate::dtype::{DType, Storage};
 use crate::elementwise::map_array;
 use crate::error::{Error, ErrorKind, OrRaise};
 use crate::parallel::{THRESHOLD, worth_parallel};
-use crate::tensor::{Storage, Tensor};
+use crate::tensor::{Tensor, check_float};
 use vectorised::{Vectorised, exp_map, tanh_map};
 
 /// `y = σ(x)` over a slice, as [`kernels::sigmoid`] (the same two forms, chosen by
@@ -293,7 +293,6 @@ impl Tensor {
 mod tests {
     use super::*;
     use crate::dtype::DType;
-    use crate::tensor::Storage;
 
     /// Assert that `got` (any dtype) equals `want` within `tol` per element.
     #[track_caller]

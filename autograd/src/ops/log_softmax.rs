@@ -16,10 +16,10 @@
 //! Built on it: the losses in `nn`; [`crate::ops::softmax`] is its sibling.
 //! Read next: [`crate::ops::softmax`].
 
+use tensor::Tensor;
 use tensor::error::OrRaise;
 use tensor::reduce::sum_slice;
 use tensor::shape::normalize_dim;
-use tensor::Tensor;
 use tensor::unary::vectorised::{Vectorised, exp_map};
 
 use crate::function::{Function, record};

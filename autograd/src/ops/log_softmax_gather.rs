@@ -110,14 +110,24 @@ impl Function for LogSoftmaxGather {
 
 /// `∂L/∂x[i, c] = gᵢ·[c = tᵢ] − gᵢ·exp((x[i, c] − mᵢ) − sᵢ)`, row by row over the
 /// contiguous logits `x: [N, C]`, with `norm[i] = (mᵢ, sᵢ)` and `grad = g: [N]`.
-fn backward_rows<T: Vectorised>(x: &Tensor, norm: &Tensor, index: &[usize], grad: &Tensor) -> Tensor {
+fn backward_rows<T: Vectorised>(
+    x: &Tensor,
+    norm: &Tensor,
+    index: &[usize],
+    grad: &Tensor,
+) -> Tensor {
     let (logits, c) = (as_slice::<T>(x), x.shape()[1]);
     let (norm, g) = (norm.to_vec::<T>(), grad.to_vec::<T>());
     from_rows(x.shape(), c, |i, dx| {
         let (m, s, g_sum) = (norm[2 * i], norm[2 * i + 1], g[i]);
         // g − exp(y)·Σg, with g = gᵢ at the target and 0 elsewhere (as log_softmax's)
         let row = &logits[i * c..(i + 1) * c];
-        exp_map(row, dx, move |x| (x - m) - s, move |e| T::zero() - e * g_sum);
+        exp_map(
+            row,
+            dx,
+            move |x| (x - m) - s,
+            move |e| T::zero() - e * g_sum,
+        );
         dx[index[i]] = g_sum + dx[index[i]];
     })
 }

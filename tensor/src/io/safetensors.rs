@@ -185,10 +185,7 @@ mod tests {
         assert_eq!(back["ids"].to_vec::<i64>(), vec![i64::MAX, -3, 0]); // no f64 detour
         assert_eq!(back["mask"].dtype(), DType::Bool);
         assert_eq!(back["mask"].shape(), &[2, 2]);
-        assert_eq!(
-            back["mask"].to_vec::<bool>(),
-            vec![true, false, true, true]
-        );
+        assert_eq!(back["mask"].to_vec::<bool>(), vec![true, false, true, true]);
     }
 
     #[test]

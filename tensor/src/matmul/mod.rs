@@ -73,10 +73,10 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use ndarray::{ArcArray, ArrayView2, ArrayViewD, ArrayViewMut2, Axis, Ix2, IxDyn};
 use rayon::prelude::*;
 
-use crate::dtype::{DType, Float, check_float};
+use crate::dtype::{DType, Float, Storage};
 use crate::error::{Error, ErrorKind, OrRaise};
 use crate::shape::numel;
-use crate::tensor::{Storage, Tensor, check_same_dtype};
+use crate::tensor::{Tensor, check_float, check_same_dtype};
 
 /// Flops (`2·m·k·n`) from which one product spreads its blocks of C over the rayon
 /// threads.

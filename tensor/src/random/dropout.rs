@@ -18,9 +18,9 @@
 //! Read next: [`crate::elementwise`].
 
 use crate::creation::try_alloc;
-use crate::dtype::{DType, Float, check_float};
+use crate::dtype::{DType, Float};
 use crate::error::{Error, ErrorKind, OrRaise};
-use crate::tensor::Tensor;
+use crate::tensor::{Tensor, check_float};
 
 use super::generator::{GAMMA, Generator, mix};
 use super::with_default_generator;

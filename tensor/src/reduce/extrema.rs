@@ -17,10 +17,10 @@
 use ndarray::{ArcArray, ArrayD, ArrayView, Dimension, IxDyn};
 
 use super::{finish, reduce_lanes};
-use crate::dtype::Element;
+use crate::dtype::{Element, Storage};
 use crate::error::{Error, ErrorKind, OrRaise};
 use crate::shape::normalize_dim;
-use crate::tensor::{Storage, Tensor};
+use crate::tensor::Tensor;
 
 /// Which extreme a reduction looks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -15,9 +15,9 @@
 //! expressions as [`Tensor::log_softmax`] (so the results are bit-identical).
 
 use super::online::max_and_exp_sum_vectorised;
-use crate::dtype::check_float;
+
 use crate::error::OrRaise;
-use crate::tensor::Tensor;
+use crate::tensor::{Tensor, check_float};
 use crate::unary::vectorised::Vectorised;
 
 /// The rows of a contiguous 2-D tensor, `C` elements each.
