@@ -63,8 +63,16 @@ fn two_threads_that_seed_and_train_reproduce_their_single_thread_runs() {
     // with one shared generator their draws would interleave.
     let barrier = Barrier::new(2);
     let (together_1, together_2) = thread::scope(|s| {
-        let one = s.spawn(|| seeded_run(1, &|| drop(barrier.wait())));
-        let two = s.spawn(|| seeded_run(2, &|| drop(barrier.wait())));
+        let one = s.spawn(|| {
+            seeded_run(1, &|| {
+                barrier.wait();
+            })
+        });
+        let two = s.spawn(|| {
+            seeded_run(2, &|| {
+                barrier.wait();
+            })
+        });
         (one.join().unwrap(), two.join().unwrap())
     });
     assert!(
