@@ -143,3 +143,37 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 pub(crate) fn read(value: &RwLock<Tensor>) -> RwLockReadGuard<'_, Tensor> {
     value.read().unwrap_or_else(|p| p.into_inner())
 }
+
+#[cfg(test)]
+mod tests {
+    use tensor::DType;
+
+    use super::*;
+    use crate::function::record;
+
+    /// An op whose output is integer, as `argmax` would be if it were recorded.
+    struct ToIds;
+
+    impl Function for ToIds {
+        fn name(&self) -> &'static str {
+            "to_ids"
+        }
+        fn backward(&self, _: &Tensor) -> Vec<Option<Tensor>> {
+            vec![None]
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "to_ids: only float tensors can have gradients, got i64 [2]")]
+    fn no_gradient_flows_through_an_integer_output() {
+        let x = Var::param(Tensor::zeros(&[2]));
+        record((Tensor::zeros_dtype(&[2], DType::I64), ToIds), &[&x]);
+    }
+
+    #[test]
+    fn without_a_gradient_an_integer_output_is_a_constant() {
+        let x = Var::new(Tensor::zeros(&[2]));
+        let ids = record((Tensor::zeros_dtype(&[2], DType::I64), ToIds), &[&x]);
+        assert_eq!((ids.dtype(), ids.wants_grad()), (DType::I64, false));
+    }
+}
