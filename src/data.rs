@@ -1,5 +1,7 @@
-//! The bundled data sets, loaded into tensors: scikit-learn's digits, breast cancer
-//! and iris (`data/sklearn/`, BSD-3-Clause), with a seeded train/test split.
+//! The bundled data sets: scikit-learn's digits, breast cancer and iris
+//! (`data/sklearn/`, BSD-3-Clause) loaded into tensors, with a seeded train/test
+//! split; and the Multi30k German–English sentence pairs (`data/multi30k/`) as text,
+//! for the tokenizers of [`crate::text`].
 //!
 //! Shuffling draws from a [`Generator`]: one made from a `seed` argument
 //! (`shuffled_batches(64, epoch)`: the order depends on nothing else), or one the
@@ -17,6 +19,9 @@ use std::path::{Path, PathBuf};
 
 use tensor::io::file_error;
 use tensor::{Error, Generator, Tensor};
+
+mod multi30k;
+pub use multi30k::{Multi30kSplit, SentencePair, load_multi30k, load_multi30k_from};
 
 /// Features and integer class labels of a classification data set.
 #[derive(Clone, Debug)]

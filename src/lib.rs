@@ -7,10 +7,11 @@
 //! - `ferrograd::nn`: modules, layers, losses, metrics;
 //! - `ferrograd::optim`: optimizers, learning-rate schedules, gradient clipping;
 //!
-//! plus [`data`] (the bundled data sets), [`plot`] (figures for notebooks) and a
-//! [`prelude`] for notebooks, examples and tests: `use ferrograd::prelude::*;`.
+//! plus [`data`] (the bundled data sets), [`plot`] (figures for notebooks), [`text`]
+//! (tokenizers and BLEU) and a [`prelude`] for notebooks, examples and tests: `use ferrograd::prelude::*;`.
 
 pub mod data;
+pub mod text;
 
 pub use autograd;
 pub use nn;
