@@ -151,6 +151,19 @@ fn cases() -> Vec<Case> {
             x[0].t().softmax(0)
         }),
         case("log_softmax", vec![v(&[3, 4], 44)], |x| x[0].log_softmax(1)),
+        case("cumsum", vec![v(&[3, 4], 95)], |x| x[0].cumsum(-1)),
+        case("cumsum strided", vec![v(&[4, 3], 96)], |x| {
+            x[0].t().cumsum(0)
+        }),
+        case("sort descending", vec![v(&[3, 4], 97)], |x| {
+            x[0].sort(1, true).0
+        }),
+        case("topk strided", vec![v(&[5, 3], 98)], |x| {
+            x[0].t().topk(2, -1, true, true).0
+        }),
+        case("topk smallest unsorted", vec![v(&[3, 5], 99)], |x| {
+            x[0].topk(3, 0, false, false).0
+        }),
         case("log_softmax_gather", vec![v(&[3, 4], 44)], |x| {
             x[0].log_softmax_gather(&index(&[2, 0, 3], &[3]))
         }),

@@ -1,11 +1,13 @@
 //! `nn`: modules with named parameters, initialisation, layers, losses and metrics.
 //!
 //! Reading order: [`module`] (the `Module` trait) → [`init`] → [`layers::linear`] →
-//! the other layers → [`functional`] (overflow-safe normalising) → [`loss`] → [`metrics`].
+//! the other layers → [`functional`] (overflow-safe normalising) → [`loss`] → [`metrics`]
+//! → [`decoding`] (greedy, beam search, sampling).
 //! Parameter names, shapes, gate orders and default inits follow PyTorch, so a
 //! ferrograd model and a PyTorch model with the same weights give the same outputs.
 
 pub mod checkpoint;
+pub mod decoding;
 pub mod functional;
 pub mod init;
 pub mod layers;

@@ -14,6 +14,8 @@
 //!    comparisons into bool masks, and selecting with them;
 //! 5. [`reduce`] and [`softmax`]: reductions along a dim, stable softmax;
 //! 6. [`movement`], [`join`], [`index`]: views, concatenation, gathers and scatters;
+//!    [`sort`] (sort, topk), [`scan`] (cumsum, flip) and [`multinomial`] (sampling
+//!    categories), what decoding a language model needs;
 //! 7. [`matmul`]: the hot path, a packed, cache-blocked SIMD GEMM written here
 //!    (AVX-512 and AVX2 tiers, `matrixmultiply` on other CPUs);
 //! 8. [`layer_norm`] and [`lstm_cell`]: the forward kernels of two fused autograd ops,
@@ -40,12 +42,15 @@ pub mod lstm_cell;
 pub mod masked;
 pub mod matmul;
 pub mod movement;
+pub mod multinomial;
 pub mod parallel;
 mod pool;
 pub mod random;
 pub mod reduce;
+pub mod scan;
 pub mod shape;
 pub mod softmax;
+pub mod sort;
 pub mod tensor;
 pub mod unary;
 

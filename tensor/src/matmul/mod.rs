@@ -36,6 +36,7 @@
 //! kernel_avx512.rs AVX-512F: 32 registers × 16 f32 (tile 12 × 32 f32, 12 × 16 f64)
 //! kernel_avx2.rs   AVX2+FMA: 16 registers × 8 f32 (tile 6 × 16 f32, 6 × 8 f64)
 //! fallback.rs      matrixmultiply, for CPUs with neither
+//! gemv.rs          one row times a matrix (m = 1, a decoding step), without packing
 //! ```
 //!
 //! Three tiers ([`Tier`]), picked once per matmul at run time
@@ -58,6 +59,7 @@ mod kernel;
 #[cfg(target_arch = "x86_64")]
 pub mod blocking;
 mod fallback;
+mod gemv;
 #[cfg(target_arch = "x86_64")]
 mod kernel_avx2;
 #[cfg(target_arch = "x86_64")]
@@ -383,9 +385,13 @@ fn gemm<T: Scalar>(
     tier: Tier,
     a: ArrayView2<T>,
     b: ArrayView2<T>,
-    c: ArrayViewMut2<MaybeUninit<T>>,
+    mut c: ArrayViewMut2<MaybeUninit<T>>,
     threads: usize,
 ) {
+    // One row (a decoding step): a vector–matrix product needs no packing (gemv.rs).
+    if a.nrows() == 1 && gemv::row_times_matrix(a.row(0), b, c.row_mut(0)) {
+        return;
+    }
     #[cfg(target_arch = "x86_64")]
     {
         use kernel::Isa;

@@ -23,15 +23,17 @@
 //! is why [`causal_mask`] returns one.
 //!
 //! Files: [`scaled_dot_product`] (the equations above, one function),
-//! [`multihead`] (projections into heads, PyTorch's parameter names) and [`config`]
-//! (its options).
+//! [`multihead`] (projections into heads, PyTorch's parameter names), [`config`]
+//! (its options) and [`kv_cache`] (keys and values kept for incremental decoding).
 //! Read [`scaled_dot_product`] first. Read next: [`crate::layers::positional`], then
 //! [`crate::layers::transformer`].
 
 pub mod config;
+pub mod kv_cache;
 pub mod multihead;
 pub mod scaled_dot_product;
 
+pub use kv_cache::KvCache;
 use tensor::error::{Error, ErrorKind};
 use tensor::{DType, Tensor};
 

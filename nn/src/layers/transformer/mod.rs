@@ -20,14 +20,23 @@
 //! position, a future position), a float mask is added to the scores; see
 //! [`crate::layers::attention`].
 //!
+//! Both layers are a chain of residual sublayers (`residual` below), so the two
+//! readings of the LayerNorm are written once.
+//!
+//! Incremental decoding: `forward_cached` on a layer or a stack feeds only the new
+//! positions and keeps the keys and values of the earlier ones in a [`cache`]
+//! (`StackCache`), with the same outputs as a causal `forward` over the whole prefix.
+//!
 //! Files: [`encoder_layer`] (read first), [`decoder_layer`], [`encoder`] and
-//! [`decoder`] (the stacks), [`transformer`] (both stacks, nn.Transformer).
+//! [`decoder`] (the stacks), [`transformer`] (both stacks, nn.Transformer), [`cache`]
+//! (the KV caches of incremental decoding).
 //!
 //! Deliberate differences from PyTorch: no "fast path" (PyTorch's fused inference
 //! kernel computes the same math); `is_causal` / `tgt_is_causal` build the causal mask
 //! themselves instead of being a hint that requires the mask too.
 //! Read next: the optimizers (`optim`).
 
+pub mod cache;
 pub mod decoder;
 pub mod decoder_layer;
 pub mod encoder;
@@ -42,7 +51,8 @@ use super::attention::multihead::{MhaConfig, MhaOptions, MultiheadAttention};
 use super::dropout::Dropout;
 use super::layer_norm::LayerNorm;
 use super::linear::Linear;
-use crate::module::Forward;
+use crate::module::{Forward, Module, child_prefix};
+use cache::{LayerCache, StackCache};
 use tensor::Tensor;
 
 /// The activation inside the feed-forward block.
@@ -253,9 +263,76 @@ fn feed_forward(
     dropout_out.forward(&linear2.forward(&dropout.forward(&hidden)))
 }
 
+/// One residual sublayer around `f`: `x + f(norm(x))` with pre-norm (`norm_first`),
+/// `norm(x + f(x))` with post-norm. Encoder and decoder layers are chains of these.
+fn residual(norm_first: bool, norm: &LayerNorm, x: &Var, f: impl FnOnce(&Var) -> Var) -> Var {
+    if norm_first {
+        x + &f(&norm.forward(x))
+    } else {
+        norm.forward(&(x + &f(x)))
+    }
+}
+
+/// The output of a stack: `x` through its final norm, if it has one.
+fn final_norm(norm: &Option<LayerNorm>, x: Var) -> Var {
+    match norm {
+        Some(norm) => norm.forward(&x),
+        None => x,
+    }
+}
+
+/// Visit a stack's parameters: `layers.0.…`, `layers.1.…`, then `norm.…`.
+fn visit_stack<L: Module>(
+    layers: &[L],
+    norm: &Option<LayerNorm>,
+    prefix: &str,
+    f: &mut dyn FnMut(&str, &Var),
+) {
+    for (i, layer) in layers.iter().enumerate() {
+        layer.visit_params(&child_prefix(prefix, &format!("layers.{i}")), f);
+    }
+    if let Some(norm) = norm {
+        norm.visit_params(&child_prefix(prefix, "norm"), f);
+    }
+}
+
+/// A stack on new positions `x`: each layer's `step` with its own cache, then the
+/// final norm (`forward_cached` of the encoder and decoder stacks).
+///
+/// # Panics
+/// Naming `stack`, unless `cache` has one layer cache per layer.
+#[track_caller]
+fn stack_cached<L>(
+    stack: &'static str,
+    layers: &[L],
+    norm: &Option<LayerNorm>,
+    cache: &mut StackCache,
+    x: &Var,
+    step: impl Fn(&L, &Var, &mut LayerCache) -> Var,
+) -> Var {
+    if cache.layers.len() != layers.len() {
+        Error::new(
+            stack,
+            ErrorKind::Shape,
+            format!(
+                "the cache holds {} layer caches for {} layers",
+                cache.layers.len(),
+                layers.len()
+            ),
+        )
+        .with_hint(format!("make the cache with {stack}::new_cache()"))
+        .raise();
+    }
+    let x = layers
+        .iter()
+        .zip(&mut cache.layers)
+        .fold(x.clone(), |x, (layer, c)| step(layer, &x, c));
+    final_norm(norm, x)
+}
+
 /// A fresh copy of `module`'s parameters in a new module built by `build` (PyTorch's
 /// `copy.deepcopy`, used by the encoder and decoder stacks).
-fn deep_copy<M: crate::module::Module>(module: &M, build: impl FnOnce() -> M) -> M {
+fn deep_copy<M: Module>(module: &M, build: impl FnOnce() -> M) -> M {
     let copy = build();
     copy.load_state_dict(&module.state_dict(), true).expect(
         "internal error: a layer built from the same config has the same parameters; this is a bug",
