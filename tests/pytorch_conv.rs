@@ -80,8 +80,8 @@ fn check_max_pool<const S: usize>(file: &str, pool: &MaxPool<S>) {
     let data = fixture(file);
     let (_, indices) = pool.forward_with_indices(&Var::new(data["input.x"].clone()));
     assert_eq!(
-        indices.to_vec::<f32>(),
-        data["indices.output"].to_vec::<f32>(),
+        indices.to_vec::<i64>(),
+        data["indices.output"].to_vec::<i64>(),
         "{file}: indices"
     );
 }

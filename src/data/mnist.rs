@@ -64,10 +64,10 @@ pub fn load_mnist_from(images: &Path, labels: &Path) -> Result<Dataset, Error> {
     }
     let shape = [image_dims[0], 1, image_dims[1], image_dims[2]];
     let features = pixels.iter().map(|&p| f32::from(p) / 255.0).collect();
-    let labels: Vec<f32> = classes.iter().map(|&c| f32::from(c)).collect();
+    let labels: Vec<i64> = classes.iter().map(|&c| i64::from(c)).collect();
     Ok(Dataset {
         features: Tensor::from_vec(features, &shape),
-        labels: Tensor::from_vec(labels, &[label_dims[0]]),
+        labels: Tensor::from_vec_i64(labels, &[label_dims[0]]),
         num_classes: 10,
     })
 }
@@ -105,15 +105,17 @@ fn read_idx(path: &Path, magic: u32, dims: usize) -> Result<(Vec<usize>, Vec<u8>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tensor::DType;
 
     #[test]
     fn mnist_loads_all_ten_classes_in_the_unit_interval() {
         let mnist = load_mnist().unwrap();
         assert_eq!(mnist.features.shape(), &[10_000, 1, 28, 28]);
-        let labels = mnist.labels.to_vec::<f32>();
+        assert_eq!(mnist.labels.dtype(), DType::I64);
+        let labels = mnist.labels.to_vec::<i64>();
         // the README's class counts: 1001 zeros, 1127 ones, 863 fives
-        let count = |d: f32| labels.iter().filter(|&&l| l == d).count();
-        assert_eq!((count(0.0), count(1.0), count(5.0)), (1001, 1127, 863));
+        let count = |d: i64| labels.iter().filter(|&&l| l == d).count();
+        assert_eq!((count(0), count(1), count(5)), (1001, 1127, 863));
         let (low, high) = (mnist.features.min().item(), mnist.features.max().item());
         assert_eq!((low, high), (0.0, 1.0));
     }

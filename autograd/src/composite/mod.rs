@@ -11,9 +11,10 @@
 //!              transpose, t = permute
 //! join:        stack = unsqueeze + cat      split, chunk = narrow
 //! pool:        adaptive_avg_pool2d = A_rows · x · A_colsᵀ (averaging matrices)
+//! sort:        sort, topk = gather at the positions the tensor op finds
 //! ```
 //! Read [`reduce`] first (mean and var show the pattern), then [`activation`],
-//! [`movement`] and [`join`]. Next after this module: the tools, [`crate::no_grad`](mod@crate::no_grad) and
+//! [`movement`], [`join`] and [`sort`]. Next after this module: the tools, [`crate::no_grad`](mod@crate::no_grad) and
 //! [`crate::gradcheck`](mod@crate::gradcheck).
 
 pub mod activation;
@@ -21,3 +22,4 @@ pub mod join;
 pub mod movement;
 pub mod pool;
 pub mod reduce;
+pub mod sort;

@@ -18,7 +18,7 @@
 use tensor::conv::{PoolOptions, WindowAxis, pooling};
 use tensor::error::OrRaise;
 use tensor::lanes::{as_slice, for_rows};
-use tensor::{DType, Element, Tensor};
+use tensor::{DType, Float, Tensor};
 
 use crate::function::{Function, record};
 use crate::var::Var;
@@ -62,6 +62,7 @@ impl Function for AvgPool2d {
         vec![Some(match g.dtype() {
             DType::F32 => spread_over_windows::<f32>(as_slice(&g), &windows, shape),
             DType::F64 => spread_over_windows::<f64>(as_slice(&g), &windows, shape),
+            _ => unreachable!("the forward's avg_pool2d checked for a float dtype"),
         })]
     }
 }
@@ -78,7 +79,7 @@ struct Windows {
 
 /// `∂L/∂x`: each window's gradient, divided by its divisor, added to every pixel of
 /// the window, plane by plane.
-fn spread_over_windows<T: Element>(g: &[T], windows: &Windows, input_shape: &[usize]) -> Tensor {
+fn spread_over_windows<T: Float>(g: &[T], windows: &Windows, input_shape: &[usize]) -> Tensor {
     let Windows {
         height,
         width,

@@ -13,14 +13,14 @@
 //! gradient; a pixel that wins several overlapping windows gets the sum. The scatter
 //! is written out ([`scatter_to_max`]): one pass over g, planes over the threads,
 //! where the general `scatter_add` took a sixth of an MNIST CNN's epoch. Forward saves
-//! the argmax positions (PyTorch's `return_indices`, in the tree's index form; read
+//! the argmax positions (PyTorch's `return_indices`, as i64; read
 //! back with [`pooling::positions`]) and the input's shape.
 //! Read next: [`crate::ops::avg_pool2d`].
 
 use tensor::conv::{PoolOptions, pooling};
 use tensor::error::OrRaise;
 use tensor::lanes::{as_slice, for_rows};
-use tensor::{DType, Element, Tensor};
+use tensor::{DType, Float, Tensor};
 
 use crate::function::{Function, record};
 use crate::var::Var;
@@ -55,13 +55,14 @@ impl Function for MaxPool2d {
         vec![Some(match g.dtype() {
             DType::F32 => scatter_to_max::<f32>(as_slice(&g), &at, shape),
             DType::F64 => scatter_to_max::<f64>(as_slice(&g), &at, shape),
+            _ => unreachable!("the forward's max_pool2d checked for a float dtype"),
         })]
     }
 }
 
 /// `∂L/∂x`: each plane's gradients `g` added at their windows' max positions `at`
 /// (`ih·W + iw` in the plane), plane by plane.
-fn scatter_to_max<T: Element>(g: &[T], at: &[usize], input_shape: &[usize]) -> Tensor {
+fn scatter_to_max<T: Float>(g: &[T], at: &[usize], input_shape: &[usize]) -> Tensor {
     let plane_in = input_shape[2] * input_shape[3];
     let plane_out = g.len() / (input_shape[0] * input_shape[1]).max(1);
     let mut gx = vec![T::zero(); input_shape.iter().product()];
@@ -116,7 +117,7 @@ impl Var {
     /// use tensor::conv::PoolOptions;
     /// let x = Var::new(Tensor::from_vec(vec![1., 5., 2., 0., 3., 4., 9., 8.], &[1, 1, 2, 4]));
     /// let (_, at) = x.max_pool2d_with_indices(&PoolOptions::new(2));
-    /// assert_eq!(at.to_vec::<f32>(), vec![1., 6.]); // (0, 1) and (1, 2) of a 2×4 plane
+    /// assert_eq!(at.to_vec::<i64>(), vec![1, 6]); // (0, 1) and (1, 2) of a 2×4 plane
     /// ```
     #[track_caller]
     pub fn max_pool2d_with_indices(&self, options: &PoolOptions) -> (Var, Tensor) {

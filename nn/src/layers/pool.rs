@@ -288,7 +288,7 @@ mod tests {
             .forward_with_indices(&x);
         // windows over ·3 1 4 1 5 9 2 6: [·31] [141] [159] [926]
         assert_eq!(y.value().to_vec::<f32>(), vec![3., 4., 9., 9.]);
-        assert_eq!(at.to_vec::<f32>(), vec![0., 2., 5., 5.]);
+        assert_eq!(at.to_vec::<i64>(), vec![0, 2, 5, 5]);
     }
 
     #[test]

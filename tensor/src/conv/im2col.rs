@@ -21,13 +21,13 @@
 //! per element.
 //! Read next: [`super::lowered`].
 
-use crate::dtype::Element;
+use crate::dtype::Float;
 
 use super::WindowAxis;
 
 /// Fill `cols` (`[channels·kH·kW, H_out·W_out]`, row-major) with the windows of the
 /// image `x` (`[channels, H, W]`, row-major).
-pub fn im2col<T: Element>(
+pub fn im2col<T: Float>(
     x: &[T],
     channels: usize,
     height: &WindowAxis,
@@ -78,7 +78,7 @@ pub fn im2col<T: Element>(
 /// Add the columns `cols` (`[channels·kH·kW, H_out·W_out]`) back into the image
 /// `x` (`[channels, H, W]`): each entry onto the pixel [`im2col`] copied it from;
 /// entries from the padding are dropped. `x` is added to, not overwritten.
-pub fn col2im<T: Element>(
+pub fn col2im<T: Float>(
     cols: &[T],
     channels: usize,
     height: &WindowAxis,

@@ -41,11 +41,11 @@ use std::mem::MaybeUninit;
 use ndarray::{ArrayView2, Axis, s};
 use rayon::prelude::*;
 
-use crate::dtype::{DType, Element};
+use crate::dtype::{DType, Float};
 use crate::error::{Error, ErrorKind, OrRaise};
 use crate::lanes::as_slice;
 use crate::matmul::{BATCH_FLOPS, SPLIT_FLOPS, Scalar, gemm, tier};
-use crate::tensor::{Tensor, check_same_dtype};
+use crate::tensor::{Tensor, check_float, check_same_dtype};
 
 use super::im2col::im2col;
 use super::{ConvGeometry, ConvOptions};
@@ -115,9 +115,11 @@ impl Tensor {
                 ));
             }
         }
+        check_float("conv2d", self)?;
         Ok(match self.dtype() {
             DType::F32 => forward::<f32>(self, weight, bias, &geo),
             DType::F64 => forward::<f64>(self, weight, bias, &geo),
+            _ => unreachable!("the dtype was checked to be a float above"),
         })
     }
 }
@@ -156,7 +158,7 @@ impl Plan {
 /// The windows of one image (`[C_in, H, W]`, row-major) as `cols`
 /// `[C_in·kH·kW, H_out·W_out]`: im2col into `buffer`, or the image itself for a 1×1
 /// kernel at stride 1 without padding (its `[C_in, H·W]` is already `cols`).
-pub fn windows<'a, T: Element>(
+pub fn windows<'a, T: Float>(
     image: &'a [T],
     geo: &ConvGeometry,
     buffer: &'a mut Vec<T>,
@@ -223,9 +225,8 @@ fn forward<T: Scalar>(
         }
     }
     let shape = geo.output_shape();
-    T::into_tensor(
+    Tensor::from_array(
         y.into_shape_with_order(ndarray::IxDyn(&shape))
-            .expect("internal error: y shape; this is a bug")
-            .into_shared(),
+            .expect("internal error: y shape; this is a bug"),
     )
 }

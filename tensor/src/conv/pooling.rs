@@ -17,11 +17,11 @@
 
 use rayon::prelude::*;
 
-use crate::dtype::{DType, Element};
+use crate::dtype::{DType, Element, Float};
 use crate::error::{Error, ErrorKind, OrRaise};
 use crate::lanes::as_slice;
 use crate::parallel::worth_parallel;
-use crate::tensor::Tensor;
+use crate::tensor::{Tensor, check_float};
 
 use super::{PoolOptions, WindowAxis};
 
@@ -142,15 +142,17 @@ impl Tensor {
     /// let x = Tensor::from_vec(vec![1., 5., 2., 0., 3., 4., 9., 8.], &[1, 1, 2, 4]);
     /// let (y, at) = x.max_pool2d(&PoolOptions::new(2));
     /// assert_eq!(y.to_vec::<f32>(), vec![5., 9.]);
-    /// assert_eq!(at.to_vec::<f32>(), vec![1., 6.]); // row 0 col 1, row 1 col 2
+    /// assert_eq!(at.to_vec::<i64>(), vec![1, 6]); // row 0 col 1, row 1 col 2
     /// ```
     #[track_caller]
     pub fn max_pool2d(&self, options: &PoolOptions) -> (Tensor, Tensor) {
         let (planes, height, width) = four_d("max_pool2d", options, self.shape());
+        check_float("max_pool2d", self).or_raise();
         let x = self.contiguous();
         match self.dtype() {
             DType::F32 => max_pool::<f32>(&x, planes, &height, &width),
             DType::F64 => max_pool::<f64>(&x, planes, &height, &width),
+            _ => unreachable!("the dtype was checked to be a float above"),
         }
     }
 
@@ -173,10 +175,12 @@ impl Tensor {
     #[track_caller]
     pub fn avg_pool2d(&self, options: &PoolOptions) -> Tensor {
         let (planes, height, width) = avg_geometry(options, self.shape());
+        check_float("avg_pool2d", self).or_raise();
         let x = self.contiguous();
         match self.dtype() {
             DType::F32 => avg_pool::<f32>(&x, planes, &height, &width, options.count_include_pad),
             DType::F64 => avg_pool::<f64>(&x, planes, &height, &width, options.count_include_pad),
+            _ => unreachable!("the dtype was checked to be a float above"),
         }
     }
 }
@@ -216,11 +220,10 @@ fn four_d(
     options.geometry(op, shape).or_raise()
 }
 
-/// Where each window's max is, in the tree's one index form: whole numbers in the
-/// values' dtype `T`, as `argmax` and `gather` use. An integer dtype changes this
-/// function and [`positions`], which reads the form back, and nothing else.
-fn index_form<T: Element>(positions: impl Iterator<Item = usize>) -> Vec<T> {
-    positions.map(|at| T::of(at as f64)).collect()
+/// Where each window's max is, as the tree's index dtype: i64, as `argmax` returns and
+/// `gather` reads (PyTorch's `return_indices` gives int64 too).
+fn index_form(positions: impl Iterator<Item = usize>) -> Vec<i64> {
+    positions.map(|at| at as i64).collect()
 }
 
 /// The positions `ih·W + iw` that an index tensor of [`Tensor::max_pool2d`] holds, in
@@ -236,7 +239,7 @@ fn index_form<T: Element>(positions: impl Iterator<Item = usize>) -> Vec<T> {
 /// ```
 pub fn positions(indices: &Tensor) -> Vec<usize> {
     indices
-        .to_vec::<f64>()
+        .to_vec::<i64>()
         .into_iter()
         .map(|at| at as usize)
         .collect()
@@ -258,7 +261,7 @@ fn output<T: Element>(
         .expect("internal error: pooling output shape; this is a bug")
 }
 
-fn max_pool<T: Element>(
+fn max_pool<T: Float>(
     x: &Tensor,
     planes: usize,
     height: &WindowAxis,
@@ -299,7 +302,7 @@ fn max_pool<T: Element>(
     });
     let shape = x.shape();
     let values = best.iter().map(|&(v, _)| v).collect();
-    let indices = index_form::<T>(best.iter().map(|&(_, at)| at));
+    let indices = index_form(best.iter().map(|&(_, at)| at));
     (
         output(values, shape, height, width),
         output(indices, shape, height, width),
@@ -318,7 +321,7 @@ pub fn divisor(kernel: usize, rows: &[usize], cols: &[usize], include_pad: bool)
     }
 }
 
-fn avg_pool<T: Element>(
+fn avg_pool<T: Float>(
     x: &Tensor,
     planes: usize,
     height: &WindowAxis,

@@ -42,6 +42,7 @@ pub fn backward(
     match grad.dtype() {
         DType::F32 => backward_of::<f32>(&grad, &x, &w, &geo, input_grad),
         DType::F64 => backward_of::<f64>(&grad, &x, &w, &geo, input_grad),
+        _ => unreachable!("the forward's conv2d checked for a float dtype"),
     }
 }
 
