@@ -1,7 +1,8 @@
 //! The bundled data sets: scikit-learn's digits, breast cancer and iris
-//! (`data/sklearn/`, BSD-3-Clause) loaded into tensors, with a seeded train/test
-//! split; and the Multi30k German–English sentence pairs (`data/multi30k/`) as text,
-//! for the tokenizers of [`crate::text`].
+//! (`data/sklearn/`, BSD-3-Clause) and 10,000 MNIST digits (`data/mnist/`, the original
+//! IDX format) loaded into tensors, with a seeded train/test split; and the Multi30k
+//! German–English sentence pairs (`data/multi30k/`) as text, for the tokenizers of
+//! [`crate::text`].
 //!
 //! Shuffling draws from a [`Generator`]: one made from a `seed` argument
 //! (`shuffled_batches(64, epoch)`: the order depends on nothing else), or one the
@@ -20,13 +21,15 @@ use std::path::{Path, PathBuf};
 use tensor::io::file_error;
 use tensor::{Error, Generator, Tensor};
 
+mod mnist;
 mod multi30k;
+pub use mnist::{load_mnist, load_mnist_from};
 pub use multi30k::{Multi30kSplit, SentencePair, load_multi30k, load_multi30k_from};
 
 /// Features and integer class labels of a classification data set.
 #[derive(Clone, Debug)]
 pub struct Dataset {
-    /// `[N, F]` f32 features.
+    /// `[N, F]` f32 features (`[N, 1, 28, 28]` images for MNIST).
     pub features: Tensor,
     /// `[N]` class indices, i64 (as PyTorch's class labels).
     pub labels: Tensor,
@@ -141,16 +144,21 @@ pub fn read_text(path: &Path) -> Result<String, Error> {
 
 /// [`read_text`] for the loader `op` (named in its errors).
 fn read_text_for(op: &'static str, path: &Path) -> Result<String, Error> {
+    String::from_utf8(read_bytes_for(op, path)?).map_err(|_| file_error(op, path, "not UTF-8 text"))
+}
+
+/// The bytes of a file, un-gzipped if its name ends in `.gz` (`op` is the loader).
+fn read_bytes_for(op: &'static str, path: &Path) -> Result<Vec<u8>, Error> {
     let error = |problem: String| file_error(op, path, problem);
     let bytes = std::fs::read(path).map_err(|e| error(format!("cannot read: {e}")))?;
     if path.extension().is_some_and(|e| e == "gz") {
-        let mut text = String::new();
+        let mut raw = Vec::new();
         flate2::read::GzDecoder::new(&bytes[..])
-            .read_to_string(&mut text)
-            .map_err(|e| error(format!("not a valid gzip text file: {e}")))?;
-        Ok(text)
+            .read_to_end(&mut raw)
+            .map_err(|e| error(format!("not a valid gzip file: {e}")))?;
+        Ok(raw)
     } else {
-        String::from_utf8(bytes).map_err(|_| error("not UTF-8 text".to_string()))
+        Ok(bytes)
     }
 }
 

@@ -8,6 +8,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use autograd::Var;
 use nn::loss::{binary_cross_entropy, cross_entropy};
+use nn::{Conv1d, Conv2d, Forward, MaxPool2d};
+use tensor::conv::ConvOptions;
 use tensor::random::with_default_generator;
 use tensor::{DType, Generator, Tensor, set_rng_state};
 
@@ -353,7 +355,59 @@ fn bad_calls() -> Vec<BadCall> {
             "binary_cross_entropy",
             &["-0.5", "index [2]", "shape [3]", "[0, 1]"],
         ),
+        // Convolution and pooling: the three misuses of issue 21, op and layer.
+        (
+            Box::new(|| drop(t(&[2, 3, 4, 4]).conv2d(&t(&[8, 3, 5, 5]), None, &conv()))),
+            "conv2d",
+            &[
+                "[2, 3, 4, 4]",
+                "[8, 3, 5, 5]",
+                "kernel 5×5",
+                "padded input 4×4",
+            ],
+        ),
+        (
+            Box::new(|| drop(Conv2d::new(3, 8, 5).forward(&Var::new(t(&[2, 3, 4, 4]))))),
+            "Conv2d",
+            &[
+                "Conv2d(3, 8, kernel_size=[5, 5]",
+                "[2, 3, 4, 4]",
+                "padded input 4×4",
+            ],
+        ),
+        (
+            Box::new(|| drop(Conv2d::new(6, 4, 3).groups(4))),
+            "Conv2d",
+            &["Conv2d(6, 4", "groups=4", "divisible by groups"],
+        ),
+        (
+            Box::new(|| drop(t(&[1, 6, 5, 5]).conv2d(&t(&[4, 2, 3, 3]), None, &conv().groups(4)))),
+            "conv2d",
+            &[
+                "[1, 6, 5, 5]",
+                "[4, 2, 3, 3]",
+                "not both divisible by groups = 4",
+            ],
+        ),
+        (
+            Box::new(|| drop(Conv1d::new(4, 6, 3).forward(&Var::new(t(&[5, 4]))))),
+            "Conv1d",
+            &["Conv1d(4, 6, kernel_size=3", "input [5, 4]", "[B, C_in, L]"],
+        ),
+        (
+            Box::new(|| drop(MaxPool2d::new(2).forward(&Var::new(t(&[8, 28, 28]))))),
+            "MaxPool2d",
+            &[
+                "MaxPool2d(kernel_size=[2, 2]",
+                "[8, 28, 28]",
+                "[B, C, H, W]",
+            ],
+        ),
     ]
+}
+
+fn conv() -> ConvOptions {
+    ConvOptions::default()
 }
 
 #[test]

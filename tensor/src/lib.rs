@@ -20,6 +20,7 @@
 //!    (AVX-512 and AVX2 tiers, `matrixmultiply` on other CPUs);
 //! 8. [`layer_norm`] and [`lstm_cell`]: the forward kernels of two fused autograd ops,
 //!    and [`lanes`], the row and lane loops that fused kernels share;
+//!    [`conv`]: convolution (im2col onto the GEMM) and pooling over images;
 //! 9. [`parallel`] (the one rayon policy) and [`display`];
 //! 10. [`io`]: state dicts and safetensors files (what `nn` and `optim` save).
 
@@ -28,6 +29,7 @@
 #![allow(rustdoc::private_intra_doc_links)]
 
 pub mod compare;
+pub mod conv;
 pub mod creation;
 pub mod display;
 pub mod dtype;
