@@ -1,11 +1,12 @@
 //! ferrograd: a deep-learning framework written from scratch for people who learn by
 //! reading it.
 //!
-//! This facade re-exports the four crates, bottom to top:
+//! This facade re-exports the five crates, bottom to top:
 //! - [`tensor`]: the n-d array (no gradients);
 //! - [`autograd`]: `Var`, `backward`, one file per differentiable op, `gradcheck`;
 //! - [`nn`]: modules, layers, losses, metrics;
 //! - [`optim`]: optimizers, learning-rate schedules, gradient clipping;
+//! - [`search`]: nearest-neighbour search (exact, IVF, HNSW), beside the others on `tensor`;
 //!
 //! plus [`data`] (the bundled data sets) and a [`prelude`] for notebooks, examples and tests: `use ferrograd::prelude::*;`.
 
@@ -14,6 +15,7 @@ pub mod data;
 pub use autograd;
 pub use nn;
 pub use optim;
+pub use search;
 pub use tensor;
 
 /// Everything a notebook or example usually needs.
