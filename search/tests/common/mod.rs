@@ -25,8 +25,10 @@ pub fn integer_rows(n: usize, dim: usize, seed: u64) -> Tensor {
     Tensor::from_vec(data, &[n, dim])
 }
 
-/// `n` points around `clusters` Gaussian centres (spread 3, noise 1) in `dim` dims.
-pub fn clustered(n: usize, dim: usize, clusters: usize) -> Tensor {
+/// `base` + `queries` points around the same `clusters` Gaussian centres (spread 3,
+/// noise 1) in `dim` dims, split in two tensors.
+pub fn clustered(base: usize, queries: usize, dim: usize, clusters: usize) -> (Tensor, Tensor) {
+    let n = base + queries;
     let centres = Tensor::randn(&[clusters, dim]).to_vec::<f32>();
     let noise = Tensor::randn(&[n, dim]).to_vec::<f32>();
     let which = Tensor::uniform(&[n], 0.0, clusters as f64).to_vec::<f32>();
@@ -34,7 +36,8 @@ pub fn clustered(n: usize, dim: usize, clusters: usize) -> Tensor {
         let c = (which[i / dim] as usize).min(clusters - 1);
         3.0 * centres[c * dim + i % dim] + noise[i]
     });
-    Tensor::from_vec(data.collect(), &[n, dim])
+    let all = Tensor::from_vec(data.collect(), &[n, dim]);
+    (all.narrow(0, 0, base), all.narrow(0, base, queries))
 }
 
 /// The exact k best of `base` for each query, by brute force in f64, ranked by the
@@ -43,7 +46,9 @@ pub fn brute_force(base: &Tensor, queries: &Tensor, k: usize, metric: Metric) ->
     let dim = base.shape()[1];
     let unit = |row: &[f64]| -> Vec<f64> {
         let norm = row.iter().map(|v| v * v).sum::<f64>().sqrt();
-        row.iter().map(|v| if norm > 0.0 { v / norm } else { 0.0 }).collect()
+        row.iter()
+            .map(|v| if norm > 0.0 { v / norm } else { 0.0 })
+            .collect()
     };
     let prepare = |t: &Tensor| -> Vec<Vec<f64>> {
         let v = t.to_vec::<f64>();
@@ -73,7 +78,10 @@ pub fn brute_force(base: &Tensor, queries: &Tensor, k: usize, metric: Metric) ->
             scored
                 .iter()
                 .take(k)
-                .map(|&(d, id)| Hit { id, score: score(d) })
+                .map(|&(d, id)| Hit {
+                    id,
+                    score: score(d),
+                })
                 .collect()
         })
         .collect()
@@ -94,7 +102,12 @@ pub fn assert_same(found: &[Vec<Hit>], truth: &[Vec<Hit>], tol: f32) {
             );
             let near = |s: usize| (t[s].score - t[r].score).abs() <= tol;
             let tied = (r > 0 && near(r - 1)) || (r + 1 < t.len() && near(r + 1));
-            assert!(tied || f[r].id == t[r].id, "query {q} rank {r}: {:?} vs {:?}", f[r], t[r]);
+            assert!(
+                tied || f[r].id == t[r].id,
+                "query {q} rank {r}: {:?} vs {:?}",
+                f[r],
+                t[r]
+            );
         }
     }
 }
