@@ -57,6 +57,14 @@ impl Metric {
             Metric::InnerProduct | Metric::Cosine => -crate::distance::dot(a, b),
         }
     }
+
+    /// [`Metric::distance`] of `q` to four vectors, computed together.
+    pub fn distance_4(self, q: &[f32], xs: [&[f32]; 4]) -> [f32; 4] {
+        match self {
+            Metric::L2 => crate::distance::l2_squared_4(q, xs),
+            Metric::InnerProduct | Metric::Cosine => crate::distance::dot_4(q, xs).map(|d| -d),
+        }
+    }
 }
 
 /// One search result: the id of a base vector (its row, counting every `add` in

@@ -39,8 +39,9 @@ use crate::topk::Candidate;
 pub(crate) struct Visited {
     marks: Vec<u16>,
     epoch: u16,
-    /// Scratch: the unvisited neighbours of the node being expanded.
+    /// Scratch: the unvisited neighbours of the node being expanded, their distances.
     fresh: Vec<u32>,
+    dists: Vec<f32>,
 }
 
 impl Visited {
@@ -50,6 +51,7 @@ impl Visited {
             marks: vec![0; n],
             epoch: 0,
             fresh: Vec::new(),
+            dists: Vec::new(),
         }
     }
 
@@ -74,15 +76,15 @@ impl Visited {
         fresh
     }
 
-    /// Mark the ids of `ids` and return those that were unvisited.
-    fn unvisited(&mut self, ids: impl Iterator<Item = u32>) -> &[u32] {
+    /// Mark the ids of `ids`; those that were unvisited, and room for their distances.
+    fn unvisited(&mut self, ids: impl Iterator<Item = u32>) -> (&[u32], &mut Vec<f32>) {
         self.fresh.clear();
         for id in ids {
             if self.insert(id) {
                 self.fresh.push(id);
             }
         }
-        &self.fresh
+        (&self.fresh, &mut self.dists)
     }
 }
 
@@ -106,10 +108,9 @@ impl Hnsw {
             if c.dist > farthest {
                 break;
             }
-            let fresh = visited.unvisited(self.neighbours(c.id, level));
-            fresh.iter().for_each(|&e| self.prefetch(e));
-            for &e in fresh {
-                let dist = self.metric.distance(q, self.vector(e));
+            let (fresh, dists) = visited.unvisited(self.neighbours(c.id, level));
+            self.distances(q, fresh, dists);
+            for (&e, &dist) in fresh.iter().zip(dists.iter()) {
                 let farthest = found.peek().expect("W is never empty").dist;
                 if found.len() < ef || dist < farthest {
                     candidates.push(Reverse(Candidate { dist, id: e }));
@@ -156,7 +157,7 @@ mod tests {
             v.clear();
             assert!(v.insert(2));
             assert!(!v.insert(2));
-            assert_eq!(v.unvisited([0, 2, 1, 0].into_iter()), &[0, 1]);
+            assert_eq!(v.unvisited([0, 2, 1, 0].into_iter()).0, &[0, 1]);
         }
     }
 }
