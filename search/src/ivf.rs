@@ -192,12 +192,13 @@ impl Ivf {
         let q = rows("Ivf::search", queries, self.dim, self.metric);
         let probes = self.quantiser.search_rows(&q, self.nprobe);
         (q.par_chunks_exact(self.dim).zip(probes))
-            .map(|(query, cells)| {
+            .map_init(Vec::new, |dists, (query, cells)| {
                 let mut top = TopK::new(k);
                 for cell in cells {
                     let list = &self.lists[cell.id as usize];
-                    for (&id, x) in list.ids.iter().zip(list.data.chunks_exact(self.dim)) {
-                        top.push(self.metric.distance(query, x), id);
+                    (self.metric).distances(query, list.data.chunks_exact(self.dim), dists);
+                    for (&id, &d) in list.ids.iter().zip(dists.iter()) {
+                        top.push(d, id);
                     }
                 }
                 let hit = |c: crate::topk::Candidate| Hit {

@@ -65,6 +65,29 @@ impl Metric {
             Metric::InnerProduct | Metric::Cosine => crate::distance::dot_4(q, xs).map(|d| -d),
         }
     }
+
+    /// [`Metric::distance`] of `q` to each of `rows`, into `out` (cleared first), four
+    /// at a time: one load of `q` serves four vectors, whose loads are in flight
+    /// together.
+    pub(crate) fn distances<'a>(
+        self,
+        q: &[f32],
+        mut rows: impl Iterator<Item = &'a [f32]>,
+        out: &mut Vec<f32>,
+    ) {
+        out.clear();
+        loop {
+            match std::array::from_fn::<_, 4, _>(|_| rows.next()) {
+                [Some(a), Some(b), Some(c), Some(d)] => {
+                    out.extend(self.distance_4(q, [a, b, c, d]));
+                }
+                rest => {
+                    out.extend(rest.iter().flatten().map(|x| self.distance(q, x)));
+                    return;
+                }
+            }
+        }
+    }
 }
 
 /// One search result: the id of a base vector (its row, counting every `add` in
