@@ -91,10 +91,11 @@ pub fn load(name: &str) -> Result<Dataset, Error> {
     let (base, dim) = read_vecs(&path(name, "base.fvecs"), f32::from_le_bytes)?;
     let (queries, _) = read_vecs(&path(name, "query.fvecs"), f32::from_le_bytes)?;
     let (truth, k) = read_vecs(&path(name, "truth.ivecs"), i32::from_le_bytes)?;
+    let (n, nq) = (base.len() / dim, queries.len() / dim);
     Ok(Dataset {
         metric: metric_of(name),
-        base: Tensor::from_vec(base.clone(), &[base.len() / dim, dim]),
-        queries: Tensor::from_vec(queries.clone(), &[queries.len() / dim, dim]),
+        base: Tensor::from_vec(base, &[n, dim]),
+        queries: Tensor::from_vec(queries, &[nq, dim]),
         truth: truth
             .chunks(k)
             .map(|r| r.iter().map(|&i| i as usize).collect())

@@ -160,7 +160,8 @@ pub(crate) fn rows(op: &'static str, x: &Tensor, dim: usize, metric: Metric) -> 
         )
         .raise();
     }
-    let mut data = x.contiguous().to_vec::<f32>();
+    let x = x.contiguous();
+    let mut data = x.array::<f32>().as_slice().expect("contiguous").to_vec();
     if let Some(bad) = data.iter().position(|v| !v.is_finite()) {
         fail(
             ErrorKind::Value,
