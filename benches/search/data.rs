@@ -149,14 +149,19 @@ fn mnist() -> Result<(Tensor, Tensor), Error> {
     }
     let (n, dim) = (header[1] as usize, (header[2] * header[3]) as usize);
     let pixels: Vec<f32> = bytes[16..].iter().map(|&b| f32::from(b)).collect();
-    let order = ferrograd::data::permutation(n, 2024);
+    Ok(split(&pixels, dim))
+}
+
+/// The rows of `values` shuffled with a fixed seed: (the rest as base, 1,000 queries).
+fn split(values: &[f32], dim: usize) -> (Tensor, Tensor) {
+    let order = ferrograd::data::permutation(values.len() / dim, 2024);
     let rows = |ids: &[usize]| {
         let data = ids
             .iter()
-            .flat_map(|&i| pixels[i * dim..(i + 1) * dim].iter().copied());
+            .flat_map(|&i| values[i * dim..(i + 1) * dim].iter().copied());
         Tensor::from_vec(data.collect(), &[ids.len(), dim])
     };
-    Ok((rows(&order[1000..]), rows(&order[..1000])))
+    (rows(&order[1000..]), rows(&order[..1000]))
 }
 
 /// The word2vec example's CBOW vectors: 1,000 random words as queries.
@@ -182,15 +187,7 @@ fn word2vec() -> Result<(Tensor, Tensor), Error> {
                 .collect::<Result<Vec<_>, _>>()?,
         );
     }
-    let n = values.len() / dim;
-    let order = ferrograd::data::permutation(n, 2024);
-    let rows = |ids: &[usize]| {
-        let data = ids
-            .iter()
-            .flat_map(|&i| values[i * dim..(i + 1) * dim].iter().copied());
-        Tensor::from_vec(data.collect(), &[ids.len(), dim])
-    };
-    Ok((rows(&order[1000..]), rows(&order[..1000])))
+    Ok(split(&values, dim))
 }
 
 /// The synthetic clustered set of the module doc: `n` base vectors and 1,000 queries

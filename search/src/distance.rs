@@ -32,12 +32,7 @@ const LANES: usize = 16;
 /// ```
 #[inline]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    #[cfg(target_arch = "x86_64")]
-    if has_fma() {
-        // SAFETY: the CPU has AVX2 and FMA (checked at run time just above).
-        return unsafe { simd::sum::<false>(a, b) };
-    }
-    sum_lanes(a, b, |x, y| (x, y))
+    one::<false>(a, b)
 }
 
 /// `Σᵢ (aᵢ − bᵢ)²` over the common length of `a` and `b`.
@@ -47,12 +42,7 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
 /// ```
 #[inline]
 pub fn l2_squared(a: &[f32], b: &[f32]) -> f32 {
-    #[cfg(target_arch = "x86_64")]
-    if has_fma() {
-        // SAFETY: the CPU has AVX2 and FMA (checked at run time just above).
-        return unsafe { simd::sum::<true>(a, b) };
-    }
-    sum_lanes(a, b, difference)
+    one::<true>(a, b)
 }
 
 /// The dot products of `q` with four vectors, computed together (see
@@ -64,12 +54,7 @@ pub fn l2_squared(a: &[f32], b: &[f32]) -> f32 {
 /// ```
 #[inline]
 pub fn dot_4(q: &[f32], xs: [&[f32]; 4]) -> [f32; 4] {
-    #[cfg(target_arch = "x86_64")]
-    if has_fma() {
-        // SAFETY: the CPU has AVX2 and FMA (checked at run time just above).
-        return unsafe { simd::sum4::<false>(q, xs) };
-    }
-    xs.map(|x| dot(q, x))
+    four::<false>(q, xs)
 }
 
 /// The squared L2 distances of `q` to four vectors, computed together.
@@ -80,12 +65,34 @@ pub fn dot_4(q: &[f32], xs: [&[f32]; 4]) -> [f32; 4] {
 /// ```
 #[inline]
 pub fn l2_squared_4(q: &[f32], xs: [&[f32]; 4]) -> [f32; 4] {
+    four::<true>(q, xs)
+}
+
+/// The squared distance (`L2`) or the dot product of `a` and `b` on the kernel this
+/// CPU has: AVX2 + FMA intrinsics, else the portable loop.
+#[inline]
+fn one<const L2: bool>(a: &[f32], b: &[f32]) -> f32 {
     #[cfg(target_arch = "x86_64")]
     if has_fma() {
         // SAFETY: the CPU has AVX2 and FMA (checked at run time just above).
-        return unsafe { simd::sum4::<true>(q, xs) };
+        return unsafe { simd::sum::<L2>(a, b) };
     }
-    xs.map(|x| l2_squared(q, x))
+    if L2 {
+        sum_lanes(a, b, difference)
+    } else {
+        sum_lanes(a, b, |x, y| (x, y))
+    }
+}
+
+/// [`one`] of `q` and four vectors, computed together where the CPU has AVX2 + FMA.
+#[inline]
+fn four<const L2: bool>(q: &[f32], xs: [&[f32]; 4]) -> [f32; 4] {
+    #[cfg(target_arch = "x86_64")]
+    if has_fma() {
+        // SAFETY: the CPU has AVX2 and FMA (checked at run time just above).
+        return unsafe { simd::sum4::<L2>(q, xs) };
+    }
+    xs.map(|x| one::<L2>(q, x))
 }
 
 /// `(a − b, a − b)`: the factors of one term of the squared distance.

@@ -240,18 +240,19 @@ impl Reader {
     }
 
     pub(crate) fn f32s(&mut self, n: usize, what: &str) -> Result<Vec<f32>, Error> {
-        let bytes = self.take(n.saturating_mul(4), what)?;
-        Ok(bytes
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes")))
-            .collect())
+        self.words(n, what, f32::from_le_bytes)
     }
 
     pub(crate) fn u32s(&mut self, n: usize, what: &str) -> Result<Vec<u32>, Error> {
+        self.words(n, what, u32::from_le_bytes)
+    }
+
+    /// `n` little-endian 4-byte values.
+    fn words<T>(&mut self, n: usize, what: &str, from: fn([u8; 4]) -> T) -> Result<Vec<T>, Error> {
         let bytes = self.take(n.saturating_mul(4), what)?;
         Ok(bytes
             .chunks_exact(4)
-            .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
+            .map(|b| from(b.try_into().expect("4 bytes")))
             .collect())
     }
 
