@@ -26,7 +26,22 @@ fn value(v: f64) -> Var {
     Var::param(Tensor::from_vec_f64(vec![v], &[]))
 }
 
-fn main() -> std::io::Result<()> {
+#[allow(dead_code)] // each example uses part of the shared flag parser
+#[path = "common/cli.rs"]
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::run(|| {
+        cli::Cli::new(
+            "graph_picture",
+            "Draws micrograd's neuron as a graph with its values and gradients (target/graph.svg).",
+        )
+        .parse()?;
+        Ok(draw()?)
+    })
+}
+
+fn draw() -> std::io::Result<()> {
     // inputs x1, x2; weights w1, w2; bias b (chosen so that o = 1/√2)
     let x1 = value(2.0);
     let x2 = value(0.0);

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --example quickstart
+//! cargo run --release --example quickstart -- --help     # its flags and defaults
 //! ```
 //! 1,797 handwritten digits (8×8 pixels, scikit-learn's copy of the UCI set, bundled in
 //! `data/sklearn/`), a fixed 80/20 split, and an MLP
@@ -23,18 +24,42 @@ use ferrograd::optim::{AdamW, LrSchedule, Optimizer};
 use ferrograd::prelude::*;
 use indicatif::{ProgressBar, ProgressStyle};
 
-const EPOCHS: usize = 40;
-const BATCH: usize = 64;
-const LR: f64 = 3e-3;
-const SEED: u64 = 0;
+#[allow(dead_code)] // each example uses part of the shared flag parser
+#[path = "common/cli.rs"]
+mod cli;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> std::process::ExitCode {
+    cli::run(quickstart)
+}
+
+fn quickstart() -> cli::Result<()> {
+    let args = cli::Cli::new(
+        "quickstart",
+        "Trains an MLP on the bundled 8x8 digits and prints its test accuracy.",
+    )
+    .flag("--epochs", "N", "40", "passes over the training set")
+    .flag("--batch", "N", "64", "examples per step")
+    .flag(
+        "--lr",
+        "X",
+        "3e-3",
+        "peak learning rate (AdamW, warmup + cosine)",
+    )
+    .flag(
+        "--seed",
+        "N",
+        "0",
+        "seed of the split, the init, dropout and shuffling",
+    )
+    .parse()?;
+    let (epochs, batch_size): (usize, usize) = (args.get("--epochs")?, args.get("--batch")?);
+    let (lr, seed): (f64, u64) = (args.get("--lr")?, args.get("--seed")?);
     let start = Instant::now();
-    manual_seed(SEED);
+    manual_seed(seed);
 
     // ---- data: pixels 0..16 scaled to 0..1, a fixed 80/20 split
     let digits = load_digits()?;
-    let (mut train, mut test) = digits.train_test_split(0.2, SEED);
+    let (mut train, mut test) = digits.train_test_split(0.2, seed);
     train.features = train.features.mul_scalar(1.0 / 16.0);
     test.features = test.features.mul_scalar(1.0 / 16.0);
     println!(
@@ -64,10 +89,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     print!("{report}");
 
     // ---- training: AdamW, linear warmup then cosine decay, one step per mini-batch
-    let steps_per_epoch = train.len().div_ceil(BATCH);
-    let total_steps = EPOCHS * steps_per_epoch;
-    let schedule = WarmupCosine::new(LR, total_steps / 20, total_steps).min_lr(LR / 100.0);
-    let mut optimizer = AdamW::new(model.parameters(), LR).weight_decay(1e-4);
+    let steps_per_epoch = train.len().div_ceil(batch_size);
+    let total_steps = epochs * steps_per_epoch;
+    let schedule = WarmupCosine::new(lr, total_steps / 20, total_steps).min_lr(lr / 100.0);
+    let mut optimizer = AdamW::new(model.parameters(), lr).weight_decay(1e-4);
     let bar = ProgressBar::new(total_steps as u64);
     bar.set_style(ProgressStyle::with_template(
         "{bar:40} {pos}/{len} steps  {msg}",
@@ -75,8 +100,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut losses = Vec::with_capacity(total_steps);
     let mut step = 0;
     model.train();
-    for epoch in 0..EPOCHS {
-        for batch in train.shuffled_batches(BATCH, epoch as u64) {
+    for epoch in 0..epochs {
+        for batch in train.shuffled_batches(batch_size, epoch as u64) {
             let logits = model.forward(&Var::new(batch.features));
             let loss = cross_entropy(&logits, &batch.labels);
             optimizer.zero_grad();
@@ -104,7 +129,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/quickstart");
     std::fs::create_dir_all(&out)?;
     model.save(out.join("quickstart.safetensors"))?;
-    ferrograd::plot::loss_curve(&losses).save_png(out.join("loss.png"))?;
+    ferrograd::plot::loss_curve(&losses)
+        .with_title("MLP 64-128-10 on the sklearn digits: training loss")
+        .save_png(out.join("loss.png"))?;
     println!(
         "saved {} and {}",
         out.join("quickstart.safetensors").display(),

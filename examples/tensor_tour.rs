@@ -16,7 +16,23 @@ fn section(title: &str) {
     println!("\n== {title}");
 }
 
-fn main() {
+#[allow(dead_code)] // each example uses part of the shared flag parser
+#[path = "common/cli.rs"]
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::run(|| {
+        cli::Cli::new(
+            "tensor_tour",
+            "A tour of tensors: creation, broadcasting, views, reductions, errors, a timed matmul.",
+        )
+        .parse()?;
+        tour();
+        Ok(())
+    })
+}
+
+fn tour() {
     section("1. Creation (f32 unless you ask for f64)");
     let a = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
     println!("a = {a}");

@@ -1,31 +1,27 @@
-//! The bundled data sets, loaded into tensors: scikit-learn's digits, breast cancer
-//! and iris (`data/sklearn/`, BSD-3-Clause), with a seeded train/test split.
+//! The bundled data sets: scikit-learn's digits, breast cancer and iris
+//! (`data/sklearn/`, BSD-3-Clause) loaded into tensors, with a seeded train/test
+//! split; and the Multi30k German–English sentence pairs (`data/multi30k/`) as text,
+//! for the tokenizers of [`crate::text`].
+//!
+//! Shuffling draws from a [`Generator`]: one made from a `seed` argument
+//! (`shuffled_batches(64, epoch)`: the order depends on nothing else), or one the
+//! caller passes to a `*_with` method (`shuffled_batches_with(64, &mut g)`: each call
+//! continues g's stream, so every epoch gets a new order, as PyTorch's
+//! `DataLoader(shuffle=True, generator=g)`).
 //!
 //! File errors are values, not panics: a missing, unreadable or malformed file gives
-//! a [`DataError`] naming the file, the line and the problem.
+//! a [`tensor::Error`] of kind [`tensor::ErrorKind::Io`] naming the loader, the file,
+//! the line and the problem:
+//! `load_digits: data/sklearn/digits.csv.gz: line 3: `x` is not a number`.
 
-use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use tensor::Tensor;
+use tensor::io::file_error;
+use tensor::{Error, Generator, Tensor};
 
-/// A data file that could not be loaded.
-#[derive(Debug)]
-pub struct DataError {
-    /// The file.
-    pub path: PathBuf,
-    /// What is wrong with it (with the line number when one is at fault).
-    pub problem: String,
-}
-
-impl fmt::Display for DataError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "data file {}: {}", self.path.display(), self.problem)
-    }
-}
-
-impl std::error::Error for DataError {}
+mod multi30k;
+pub use multi30k::{Multi30kSplit, SentencePair, load_multi30k, load_multi30k_from};
 
 /// Features and integer class labels of a classification data set.
 #[derive(Clone, Debug)]
@@ -62,7 +58,17 @@ impl Dataset {
     /// A shuffled split into (train, test) with `test_fraction` of the examples held
     /// out; the order comes from [`permutation`]`(len, seed)`, the same on every run.
     pub fn train_test_split(&self, test_fraction: f64, seed: u64) -> (Dataset, Dataset) {
-        let order = permutation(self.len(), seed);
+        self.train_test_split_with(test_fraction, Generator::new().manual_seed(seed))
+    }
+
+    /// [`Dataset::train_test_split`] in an order drawn from `generator`
+    /// (`torch.utils.data.random_split(.., generator=g)`).
+    pub fn train_test_split_with(
+        &self,
+        test_fraction: f64,
+        generator: &mut Generator,
+    ) -> (Dataset, Dataset) {
+        let order = shuffled_order(self.len(), generator);
         let n_test = (self.len() as f64 * test_fraction).round() as usize;
         (self.select(&order[n_test..]), self.select(&order[..n_test]))
     }
@@ -70,7 +76,29 @@ impl Dataset {
     /// The examples in mini-batches of `batch_size` (the last may be smaller), in an
     /// order shuffled by `seed` (use the epoch number to reshuffle every epoch).
     pub fn shuffled_batches(&self, batch_size: usize, seed: u64) -> Vec<Dataset> {
-        permutation(self.len(), seed)
+        self.shuffled_batches_with(batch_size, Generator::new().manual_seed(seed))
+    }
+
+    /// [`Dataset::shuffled_batches`] in an order drawn from `generator`: each call
+    /// draws a new order, so one generator seeded once reshuffles every epoch.
+    ///
+    /// ```
+    /// use ferrograd::data::load_iris;
+    /// use ferrograd::prelude::Generator;
+    /// let iris = load_iris().unwrap();
+    /// let mut g = Generator::new();
+    /// g.manual_seed(0);
+    /// let epoch0 = iris.shuffled_batches_with(50, &mut g);
+    /// let epoch1 = iris.shuffled_batches_with(50, &mut g);
+    /// assert_eq!(epoch0.len(), 3);
+    /// assert_ne!(epoch0[0].labels.to_vec::<f32>(), epoch1[0].labels.to_vec::<f32>());
+    /// ```
+    pub fn shuffled_batches_with(
+        &self,
+        batch_size: usize,
+        generator: &mut Generator,
+    ) -> Vec<Dataset> {
+        shuffled_order(self.len(), generator)
             .chunks(batch_size.max(1))
             .map(|rows| self.select(rows))
             .collect()
@@ -88,66 +116,68 @@ impl Dataset {
     }
 }
 
-/// A permutation of `0..n` from `seed` alone: Fisher–Yates driven by a fixed linear
-/// congruential generator, so a split or an epoch order is the same on every machine.
+/// A permutation of `0..n` from `seed` alone (a [`Generator`] seeded with it, shuffling
+/// by Fisher–Yates), so a split or an epoch order is the same on every machine.
 pub fn permutation(n: usize, seed: u64) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..n).collect();
-    let mut state = seed ^ 0x9E37_79B9_7F4A_7C15;
-    for i in (1..n).rev() {
-        state = state
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        order.swap(i, (state >> 33) as usize % (i + 1));
-    }
-    order
+    shuffled_order(n, Generator::new().manual_seed(seed))
 }
 
-fn error(path: &Path, problem: impl Into<String>) -> DataError {
-    DataError {
-        path: path.to_path_buf(),
-        problem: problem.into(),
-    }
+/// `0..n` in an order drawn from `generator`.
+fn shuffled_order(n: usize, generator: &mut Generator) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    generator.shuffle(&mut order);
+    order
 }
 
 /// The whole text of a file, un-gzipped if its name ends in `.gz` (the word2vec
 /// corpus: `read_text(&data_dir().join("word2vec/enwiki_2015_3m.txt.gz"))`).
 ///
 /// # Errors
-/// If the file cannot be read, is not valid gzip, or is not UTF-8 text.
-pub fn read_text(path: &Path) -> Result<String, DataError> {
-    let bytes = std::fs::read(path).map_err(|e| error(path, format!("cannot read: {e}")))?;
+/// An [`tensor::ErrorKind::Io`] error if the file cannot be read, is not valid gzip,
+/// or is not UTF-8 text.
+pub fn read_text(path: &Path) -> Result<String, Error> {
+    read_text_for("read_text", path)
+}
+
+/// [`read_text`] for the loader `op` (named in its errors).
+fn read_text_for(op: &'static str, path: &Path) -> Result<String, Error> {
+    let error = |problem: String| file_error(op, path, problem);
+    let bytes = std::fs::read(path).map_err(|e| error(format!("cannot read: {e}")))?;
     if path.extension().is_some_and(|e| e == "gz") {
         let mut text = String::new();
         flate2::read::GzDecoder::new(&bytes[..])
             .read_to_string(&mut text)
-            .map_err(|e| error(path, format!("not a valid gzip text file: {e}")))?;
+            .map_err(|e| error(format!("not a valid gzip text file: {e}")))?;
         Ok(text)
     } else {
-        String::from_utf8(bytes).map_err(|_| error(path, "not UTF-8 text"))
+        String::from_utf8(bytes).map_err(|_| error("not UTF-8 text".to_string()))
     }
 }
 
-/// Parse CSV rows of `features` numbers followed by a class label.
-fn parse_rows(path: &Path, lines: &[(usize, &str)], features: usize) -> Result<Dataset, DataError> {
+/// Parse CSV rows of `features` numbers followed by a class label (`op` is the loader).
+fn parse_rows(
+    op: &'static str,
+    path: &Path,
+    lines: &[(usize, &str)],
+    features: usize,
+) -> Result<Dataset, Error> {
+    let error = |problem: String| file_error(op, path, problem);
     let mut x = Vec::with_capacity(lines.len() * features);
     let mut y = Vec::with_capacity(lines.len());
     for &(number, line) in lines {
         let fields: Vec<&str> = line.trim().split(',').collect();
         if fields.len() != features + 1 {
-            return Err(error(
-                path,
-                format!(
-                    "line {number}: expected {} comma-separated values, found {}",
-                    features + 1,
-                    fields.len()
-                ),
-            ));
+            return Err(error(format!(
+                "line {number}: expected {} comma-separated values, found {}",
+                features + 1,
+                fields.len()
+            )));
         }
         for field in &fields {
             let value: f32 = field
                 .trim()
                 .parse()
-                .map_err(|_| error(path, format!("line {number}: `{field}` is not a number")))?;
+                .map_err(|_| error(format!("line {number}: `{field}` is not a number")))?;
             x.push(value);
         }
         y.push(x.pop().expect("the row has features + 1 values"));
@@ -170,7 +200,7 @@ pub fn data_dir() -> PathBuf {
 ///
 /// # Errors
 /// If `data/sklearn/digits.csv.gz` is missing or malformed.
-pub fn load_digits() -> Result<Dataset, DataError> {
+pub fn load_digits() -> Result<Dataset, Error> {
     load_digits_from(&data_dir().join("sklearn/digits.csv.gz"))
 }
 
@@ -178,20 +208,21 @@ pub fn load_digits() -> Result<Dataset, DataError> {
 ///
 /// # Errors
 /// If the file is missing or malformed; the error names the file and line.
-pub fn load_digits_from(path: &Path) -> Result<Dataset, DataError> {
-    let text = read_text(path)?;
+pub fn load_digits_from(path: &Path) -> Result<Dataset, Error> {
+    let text = read_text_for("load_digits", path)?;
     let lines: Vec<(usize, &str)> = text
         .lines()
         .enumerate()
         .map(|(i, l)| (i + 1, l))
         .filter(|(_, l)| !l.trim().is_empty())
         .collect();
-    parse_rows(path, &lines, 64)
+    parse_rows("load_digits", path, &lines, 64)
 }
 
 /// A scikit-learn CSV whose first line is `rows,features,class names...`.
-fn load_with_header(path: &Path) -> Result<Dataset, DataError> {
-    let text = read_text(path)?;
+fn load_with_header(op: &'static str, path: &Path) -> Result<Dataset, Error> {
+    let error = |problem: String| file_error(op, path, problem);
+    let text = read_text_for(op, path)?;
     let mut lines = text
         .lines()
         .enumerate()
@@ -199,31 +230,27 @@ fn load_with_header(path: &Path) -> Result<Dataset, DataError> {
         .filter(|(_, l)| !l.trim().is_empty());
     let (_, header) = lines
         .next()
-        .ok_or_else(|| error(path, "the file is empty"))?;
+        .ok_or_else(|| error("the file is empty".to_string()))?;
     let fields: Vec<&str> = header.split(',').collect();
-    let count = |i: usize| -> Result<usize, DataError> {
+    let count = |i: usize| -> Result<usize, Error> {
         fields
             .get(i)
             .and_then(|f| f.trim().parse().ok())
             .ok_or_else(|| {
-                error(
-                    path,
-                    format!("line 1: expected `rows,features,...`, found `{header}`"),
-                )
+                error(format!(
+                    "line 1: expected `rows,features,...`, found `{header}`"
+                ))
             })
     };
     let (rows, features) = (count(0)?, count(1)?);
     let body: Vec<(usize, &str)> = lines.collect();
     if body.len() != rows {
-        return Err(error(
-            path,
-            format!(
-                "the header promises {rows} rows, the file has {}",
-                body.len()
-            ),
-        ));
+        return Err(error(format!(
+            "the header promises {rows} rows, the file has {}",
+            body.len()
+        )));
     }
-    parse_rows(path, &body, features)
+    parse_rows(op, path, &body, features)
 }
 
 /// Wisconsin diagnostic breast cancer: 569 examples, 30 features; label 0 = malignant
@@ -231,16 +258,19 @@ fn load_with_header(path: &Path) -> Result<Dataset, DataError> {
 ///
 /// # Errors
 /// If `data/sklearn/breast_cancer.csv` is missing or malformed.
-pub fn load_breast_cancer() -> Result<Dataset, DataError> {
-    load_with_header(&data_dir().join("sklearn/breast_cancer.csv"))
+pub fn load_breast_cancer() -> Result<Dataset, Error> {
+    load_with_header(
+        "load_breast_cancer",
+        &data_dir().join("sklearn/breast_cancer.csv"),
+    )
 }
 
 /// Fisher's iris: 150 examples, 4 features, 3 classes.
 ///
 /// # Errors
 /// If `data/sklearn/iris.csv` is missing or malformed.
-pub fn load_iris() -> Result<Dataset, DataError> {
-    load_with_header(&data_dir().join("sklearn/iris.csv"))
+pub fn load_iris() -> Result<Dataset, Error> {
+    load_with_header("load_iris", &data_dir().join("sklearn/iris.csv"))
 }
 
 #[cfg(test)]
@@ -275,13 +305,15 @@ mod tests {
 
     #[test]
     fn bad_files_name_the_file_and_the_problem() {
-        let dir = std::env::temp_dir().join("ferrograd-data-test");
+        let dir = std::env::temp_dir().join(format!("ferrograd-data-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let missing = load_digits_from(&dir.join("nope.csv"))
-            .unwrap_err()
-            .to_string();
+        let missing = load_digits_from(&dir.join("nope.csv")).unwrap_err();
+        assert_eq!(missing.kind, tensor::ErrorKind::Io);
+        let missing = missing.to_string();
         assert!(
-            missing.contains("nope.csv") && missing.contains("cannot read"),
+            missing.starts_with("load_digits: ")
+                && missing.contains("nope.csv")
+                && missing.contains("cannot read"),
             "{missing}"
         );
         let corrupt = dir.join("corrupt.csv.gz");

@@ -2,15 +2,17 @@
 //! reading it.
 //!
 //! This facade re-exports the five crates, bottom to top:
-//! - [`tensor`]: the n-d array (no gradients);
-//! - [`autograd`]: `Var`, `backward`, one file per differentiable op, `gradcheck`;
-//! - [`nn`]: modules, layers, losses, metrics;
-//! - [`optim`]: optimizers, learning-rate schedules, gradient clipping;
-//! - [`search`]: nearest-neighbour search (exact, IVF, HNSW), beside the others on `tensor`;
+//! - `ferrograd::tensor`: the n-d array (no gradients);
+//! - `ferrograd::autograd`: `Var`, `backward`, one file per differentiable op, `gradcheck`;
+//! - `ferrograd::nn`: modules, layers, losses, metrics;
+//! - `ferrograd::optim`: optimizers, learning-rate schedules, gradient clipping;
+//! - `ferrograd::search`: nearest-neighbour search (exact, IVF, HNSW), beside the others on `tensor`;
 //!
-//! plus [`data`] (the bundled data sets) and a [`prelude`] for notebooks, examples and tests: `use ferrograd::prelude::*;`.
+//! plus [`data`] (the bundled data sets), [`plot`] (figures for notebooks), [`text`]
+//! (tokenizers and BLEU) and a [`prelude`] for notebooks, examples and tests: `use ferrograd::prelude::*;`.
 
 pub mod data;
+pub mod text;
 
 pub use autograd;
 pub use nn;
@@ -22,6 +24,6 @@ pub use tensor;
 pub mod prelude {
     pub use autograd::{Var, gradcheck, no_grad};
     pub use nn::{Forward, Module};
-    pub use tensor::{DType, Tensor, manual_seed};
+    pub use tensor::{DType, Generator, Tensor, manual_seed};
 }
 pub mod plot;

@@ -1,5 +1,7 @@
 //! Seeded end-to-end training runs, small enough for CI: an MLP learns the digits,
-//! a tiny LSTM learns to reverse a sequence. Both are deterministic run to run.
+//! a tiny LSTM learns to reverse a sequence. Both are deterministic run to run, even
+//! while the other runs in a parallel test thread: each thread has its own seeded
+//! default generator.
 
 use ferrograd::data::load_digits;
 use ferrograd::nn::loss::cross_entropy;
@@ -7,14 +9,9 @@ use ferrograd::nn::{LSTM, Linear, ReLU, RnnConfig, Sequential, metrics};
 use ferrograd::optim::{Adam, AdamW, Optimizer};
 use ferrograd::prelude::*;
 
-/// The random generator is one per process (as PyTorch's): tests running in parallel
-/// threads would interleave their draws, so each training run holds this lock.
-static SEEDED_RUN: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
 /// Train the quickstart's MLP (without dropout) for a fixed number of steps and
 /// return the test accuracy and the final training loss.
 fn train_digits_mlp() -> (f64, f64) {
-    let _only_run = SEEDED_RUN.lock().unwrap_or_else(|e| e.into_inner());
     manual_seed(0);
     let digits = load_digits().unwrap();
     let (mut train, mut test) = digits.train_test_split(0.2, 0);
@@ -55,7 +52,6 @@ fn mlp_reaches_95_percent_on_digits_deterministically() {
 /// An LSTM reads the sequence and a Linear head predicts, at every step, the symbol at
 /// the mirrored position — which needs memory of the whole sequence by the end.
 fn train_reverse_lstm() -> (f64, Vec<f64>) {
-    let _only_run = SEEDED_RUN.lock().unwrap_or_else(|e| e.into_inner());
     manual_seed(1);
     let (batch, steps, symbols, hidden) = (32usize, 5usize, 6usize, 32usize);
     let config = RnnConfig::new(symbols, hidden)

@@ -8,17 +8,19 @@
 //!            grad[input] += g                     ← a Var used twice gets the sum
 //! 4. leaves keep their grad (+= across calls, until zero_grad); the graph is released.
 //! ```
+//! `grad[..]` is a [`Pending`] (in [`crate::gradient`], with the sparse rows of an
+//! embedding); anomaly mode hooks in after each op's backward ([`crate::anomaly`]).
 //! Read next: [`crate::ops`], where each `backward` above lives.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::atomic::Ordering;
+use std::collections::HashSet;
 
 use tensor::Tensor;
 use tensor::error::{Error, ErrorKind};
 
 use crate::anomaly;
-use crate::gradient::Gradient;
-use crate::var::{Var, lock};
+use crate::gradient::Pending;
+use crate::node::lock;
+use crate::var::Var;
 
 impl Var {
     /// Compute `∂self/∂x` for every leaf `x` that wants a gradient, adding it to `x.grad()`.
@@ -52,18 +54,12 @@ impl Var {
     #[track_caller]
     pub fn backward_with(&self, grad: &Tensor) {
         if grad.shape() != self.shape().as_slice() || grad.dtype() != self.dtype() {
-            Error::new(
-                "backward_with",
-                ErrorKind::Shape,
-                format!(
-                    "gradient {} {:?} does not match the output {} {:?}",
-                    grad.dtype(),
-                    grad.shape(),
-                    self.dtype(),
-                    self.shape()
-                ),
-            )
-            .raise();
+            let (g, s) = ((grad.dtype(), grad.shape()), (self.dtype(), self.shape()));
+            let problem = format!(
+                "gradient {} {:?} does not match the output {} {:?}",
+                g.0, g.1, s.0, s.1
+            );
+            Error::new("backward_with", ErrorKind::Shape, problem).raise();
         }
         self.run_backward(grad.clone(), false);
     }
@@ -71,72 +67,53 @@ impl Var {
     #[track_caller]
     fn check_scalar_loss(&self) {
         if self.numel() != 1 {
-            Error::new(
-                "backward",
-                ErrorKind::Shape,
-                format!(
-                    "expected a scalar loss (shape []), got shape {:?}",
-                    self.shape()
-                ),
-            )
-            .with_hint("call .sum() or .mean() first, or use backward_with(grad)")
-            .raise();
+            let problem = format!(
+                "expected a scalar loss (shape []), got shape {:?}",
+                self.shape()
+            );
+            Error::new("backward", ErrorKind::Value, problem)
+                .with_hint("call .sum() or .mean() first, or use backward_with(grad)")
+                .raise();
         }
     }
 
+    /// Steps 1–4 of the module doc, from `grad[self] = seed`.
     #[track_caller]
     fn run_backward(&self, seed: Tensor, retain_graph: bool) {
         if !self.wants_grad() {
-            Error::new(
-                "backward",
-                ErrorKind::Value,
-                "this value does not depend on any Var that wants a gradient".to_string(),
-            )
-            .with_hint(
-                "create parameters with Var::param(..), and don't compute the loss inside no_grad",
-            )
-            .raise();
+            let problem = "this value does not depend on any Var that wants a gradient";
+            Error::new("backward", ErrorKind::Value, problem)
+                .with_hint("create parameters with Var::param(..), and don't compute the loss inside no_grad")
+                .raise();
         }
         let order = topological_order(self);
-        let mut grads: HashMap<usize, Gradient> = HashMap::new();
-        grads.insert(self.id(), Gradient::Dense(seed));
-
+        let mut grad = Pending::new(self, seed);
         for var in order.iter().rev() {
-            let Some(grad) = grads.remove(&var.id()) else {
+            let Some(g) = grad.take(var) else {
                 continue; // no path from the loss reaches this node
             };
-            let node = &var.node;
-            if node.is_leaf || node.retains_grad.load(Ordering::Relaxed) {
-                let mut slot = lock(&node.grad);
-                *slot = Some(match slot.take() {
-                    Some(old) => old.accumulate(grad.clone()),
-                    None => grad.clone(),
-                });
+            if var.node.keeps_grad() {
+                var.node.accumulate_grad(&g);
             }
-            if node.is_leaf {
+            if var.is_leaf() {
                 continue;
             }
-            let mut op = lock(&node.op);
+            let mut op = lock(&var.node.op);
             let Some(recorded) = op.as_ref() else {
-                released_graph_panic(var.op_name());
+                let name = var.op_name();
+                let problem = format!(
+                    "the graph through `{name}` was already released by an earlier backward"
+                );
+                Error::new("backward", ErrorKind::Value, problem)
+                    .with_hint("call backward_retain() the first time to run backward twice")
+                    .raise();
             };
-            let grad_out = grad.to_dense();
-            let input_grads = recorded.function.backward_gradients(&grad_out);
-            check_input_grads(var, &recorded.inputs, &input_grads, &grad_out);
-            for (input, g) in recorded.inputs.iter().zip(input_grads) {
-                if let Some(g) = g
-                    && input.wants_grad()
-                {
-                    let total = match grads.remove(&input.id()) {
-                        Some(old) => old.accumulate(g),
-                        None => g,
-                    };
-                    grads.insert(input.id(), total);
-                }
-            }
+            let g = g.to_dense();
+            let input_grads = recorded.function.backward_gradients(&g);
+            anomaly::check_backward(var.op_name(), &g, &input_grads);
+            grad.add(var.op_name(), &recorded.inputs, input_grads);
             if !retain_graph {
-                // Drop the saved tensors and the edges: memory is freed now, not
-                // when the caller drops the loss.
+                // Free the saved tensors and the edges now, not when the loss is dropped.
                 let released = op.take();
                 drop(op);
                 drop(released);
@@ -169,46 +146,4 @@ fn topological_order(root: &Var) -> Vec<Var> {
         }
     }
     order
-}
-
-#[track_caller]
-fn released_graph_panic(op: &str) -> ! {
-    Error::new(
-        "backward",
-        ErrorKind::Value,
-        format!("the graph through `{op}` was already released by an earlier backward"),
-    )
-    .with_hint("call backward_retain() the first time to run backward twice")
-    .raise()
-}
-
-/// Internal consistency: one gradient per input, each with its input's shape.
-fn check_input_grads(var: &Var, inputs: &[Var], grads: &[Option<Gradient>], grad_out: &Tensor) {
-    let name = var.op_name();
-    assert_eq!(
-        inputs.len(),
-        grads.len(),
-        "internal error: `{name}` backward returned {} gradients for {} inputs; this is a bug",
-        grads.len(),
-        inputs.len()
-    );
-    for (i, (input, g)) in inputs.iter().zip(grads).enumerate() {
-        if let Some(Gradient::Dense(g)) = g {
-            assert_eq!(
-                g.shape(),
-                input.shape().as_slice(),
-                "internal error: `{name}` backward gave input {i} a gradient of shape {:?}, \
-                 but the input has shape {:?}; this is a bug",
-                g.shape(),
-                input.shape()
-            );
-        }
-    }
-    if anomaly::is_anomaly_enabled() {
-        let dense: Vec<Option<Tensor>> = grads
-            .iter()
-            .map(|g| g.as_ref().map(Gradient::to_dense))
-            .collect();
-        anomaly::check_backward(name, grad_out, &dense);
-    }
 }

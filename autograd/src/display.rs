@@ -1,5 +1,5 @@
-//! Rich output for evcxr (Rust Jupyter) notebooks: a [`Var`] shown as an HTML table,
-//! and the graph behind it shown as a picture.
+//! How a [`Var`] shows itself: `{:?}` and `{}`, and rich output for evcxr (Rust
+//! Jupyter) notebooks, the value as an HTML table and the graph behind it as a picture.
 //!
 //! evcxr looks for an inherent method called `evcxr_display` on the value of a cell's
 //! last expression and shows whatever it prints between two markers:
@@ -164,6 +164,28 @@ impl Var {
 }
 
 /// A titled table: `<p>title</p>` and the tensor's HTML.
+impl std::fmt::Debug for Var {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Var(op={}, requires_grad={}, value={:?})",
+            self.op_name(),
+            self.wants_grad(),
+            self.value()
+        )
+    }
+}
+
+impl std::fmt::Display for Var {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.value())?;
+        if self.wants_grad() {
+            write!(f, " (op={}, requires_grad)", self.op_name())?;
+        }
+        Ok(())
+    }
+}
+
 fn section(title: &str, t: &Tensor) -> String {
     format!("<p>{title}</p>\n{}\n", t.to_html())
 }

@@ -16,6 +16,7 @@ use tensor::Tensor;
 use crate::anomaly;
 use crate::gradient::Gradient;
 use crate::no_grad::is_grad_enabled;
+use crate::node::Recorded;
 use crate::var::Var;
 
 /// The backward half of a differentiable op. The forward half is each op's
@@ -49,14 +50,12 @@ pub trait Function: Send + Sync + 'static {
 #[track_caller]
 pub fn record<F: Function>(forward: (Tensor, F), inputs: &[&Var]) -> Var {
     let (value, function) = forward;
-    if crate::anomaly::is_anomaly_enabled() {
-        let shapes: Vec<Vec<usize>> = inputs.iter().map(|v| v.shape()).collect();
-        anomaly::check_forward(function.name(), &shapes, &value);
-    }
+    anomaly::check_forward(function.name(), inputs, &value);
     let wants_grad = is_grad_enabled() && inputs.iter().any(|v| v.wants_grad());
     if !wants_grad {
         return Var::new(value);
     }
     let inputs = inputs.iter().map(|&v| v.clone()).collect();
-    Var::from_op(value, Box::new(function), inputs)
+    let function = Box::new(function);
+    Var::from_parts(value, true, Some(Recorded { function, inputs }))
 }

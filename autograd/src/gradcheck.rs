@@ -15,6 +15,7 @@
 
 use std::fmt;
 
+use tensor::shape::unravel_index;
 use tensor::{DType, Tensor};
 
 use crate::no_grad::no_grad;
@@ -188,7 +189,7 @@ pub fn gradcheck_with_params(
             if error > ATOL + RTOL * numeric.abs() || !analytic[j].is_finite() {
                 report.failures.push(Mismatch {
                     input: which,
-                    index: unravel(j, x.shape()),
+                    index: unravel_index(j, x.shape()),
                     analytic: analytic[j],
                     numeric,
                 });
@@ -227,15 +228,6 @@ fn positions_to_check(numel: usize) -> Vec<usize> {
             .map(|k| k * numel / FULL_CHECK_LIMIT)
             .collect()
     }
-}
-
-fn unravel(mut flat: usize, shape: &[usize]) -> Vec<usize> {
-    let mut index = vec![0; shape.len()];
-    for d in (0..shape.len()).rev() {
-        index[d] = flat % shape[d];
-        flat /= shape[d];
-    }
-    index
 }
 
 #[cfg(test)]

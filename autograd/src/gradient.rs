@@ -8,9 +8,14 @@
 //! and an optimizer updates n rows instead of V (V = 50k, n = 6k for word2vec).
 //! Repeated indices are allowed; their rows add up (a scatter-add).
 //! ```
-//! Read next: [`crate::backward`], which accumulates these.
+//! [`Pending`] is the sum of these that `backward` keeps per node during one pass.
+//! Read next: [`crate::anomaly`].
+
+use std::collections::HashMap;
 
 use tensor::Tensor;
+
+use crate::var::Var;
 
 /// A sparse gradient for a 2-D table: the rows that received gradient.
 #[derive(Clone, Debug)]
@@ -99,6 +104,57 @@ impl Gradient {
             | (Gradient::Rows(r), Gradient::Dense(mut d)) => {
                 d.index_add_(0, &r.index_tensor(), &r.rows); // in place when not shared
                 Gradient::Dense(d)
+            }
+        }
+    }
+}
+
+/// The gradients in flight during one backward pass, keyed by node id: each `Var`'s
+/// `∂L/∂var`, summed (`+=`) as the ops that read it send their parts, and taken once
+/// the sweep reaches it.
+pub(crate) struct Pending(HashMap<usize, Gradient>);
+
+impl Pending {
+    /// `∂L/∂root = seed`, nothing else yet.
+    pub(crate) fn new(root: &Var, seed: Tensor) -> Pending {
+        Pending(HashMap::from([(root.id(), Gradient::Dense(seed))]))
+    }
+
+    /// The total gradient of `var`, if any path from the loss reached it.
+    pub(crate) fn take(&mut self, var: &Var) -> Option<Gradient> {
+        self.0.remove(&var.id())
+    }
+
+    /// Add what the backward of `op` returned, one gradient per input, to each input
+    /// that wants one. Panics (an internal error: a bug in that op's backward) if the
+    /// count or a dense gradient's shape does not fit its input.
+    pub(crate) fn add(&mut self, op: &str, inputs: &[Var], grads: Vec<Option<Gradient>>) {
+        assert_eq!(
+            inputs.len(),
+            grads.len(),
+            "internal error: `{op}` backward returned {} gradients for {} inputs; this is a bug",
+            grads.len(),
+            inputs.len()
+        );
+        for (i, (input, g)) in inputs.iter().zip(grads).enumerate() {
+            if let Some(Gradient::Dense(g)) = &g {
+                assert_eq!(
+                    g.shape(),
+                    input.shape().as_slice(),
+                    "internal error: `{op}` backward gave input {i} a gradient of shape {:?}, \
+                     but the input has shape {:?}; this is a bug",
+                    g.shape(),
+                    input.shape()
+                );
+            }
+            if let Some(g) = g
+                && input.wants_grad()
+            {
+                let total = match self.0.remove(&input.id()) {
+                    Some(old) => old.accumulate(g),
+                    None => g,
+                };
+                self.0.insert(input.id(), total);
             }
         }
     }

@@ -21,9 +21,16 @@ use std::path::{Path, PathBuf};
 use ferrograd::prelude::*;
 use ferrograd::search::{Flat, Metric};
 
+/// The repository's root (this benchmark's package is `benches/`).
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("benches/ sits in the repository")
+}
+
 /// Where the data files and results go.
 pub fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("target/search-bench")
+    root().join("target/search-bench")
 }
 
 /// A data set as the benchmark runs it.
@@ -147,7 +154,7 @@ fn mnist() -> Result<(Tensor, Tensor), Error> {
     if header[0] != 0x803 || bytes.len() != 16 + (header[1] * header[2] * header[3]) as usize {
         return Err(format!("{}: not an IDX3 image file", file.display()).into());
     }
-    let (n, dim) = (header[1] as usize, (header[2] * header[3]) as usize);
+    let dim = (header[2] * header[3]) as usize;
     let pixels: Vec<f32> = bytes[16..].iter().map(|&b| f32::from(b)).collect();
     Ok(split(&pixels, dim))
 }
@@ -166,7 +173,7 @@ fn split(values: &[f32], dim: usize) -> (Tensor, Tensor) {
 
 /// The word2vec example's CBOW vectors: 1,000 random words as queries.
 fn word2vec() -> Result<(Tensor, Tensor), Error> {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/word2vec/cbow.txt");
+    let file = root().join("target/word2vec/cbow.txt");
     let text = std::fs::read_to_string(&file).map_err(|e| {
         format!("{}: {e}; train the vectors first: cargo run --release --example word2vec -- --model cbow --epochs 1", file.display())
     })?;

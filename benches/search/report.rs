@@ -137,7 +137,7 @@ pub fn report(name: &str) -> Result<(), Error> {
             .collect();
         println!("  {library:<10} {index:<24} {}", per_sitting.join("  "));
     }
-    let picture = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("benches/search/{name}.png"));
+    let picture = data::root().join(format!("benches/search/{name}.png"));
     draw(
         &picture,
         &format!("{name}: recall@10 vs queries per CPU-second, 1 thread"),

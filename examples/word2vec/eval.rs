@@ -29,7 +29,6 @@ pub struct Embeddings {
     pub index: HashMap<String, usize>,
     /// The unit rows, `[V, C]`, searched by inner product (= cosine).
     neighbours: Flat,
-    rows: Vec<f32>,
     dim: usize,
 }
 
@@ -63,18 +62,22 @@ impl Embeddings {
             .map(|(i, w)| (w.clone(), i))
             .collect();
         let mut neighbours = Flat::new(dim, Metric::InnerProduct);
-        neighbours.add(&Tensor::from_vec(rows.clone(), &[v, dim]));
+        neighbours.add(&Tensor::from_vec(rows, &[v, dim]));
         Embeddings {
             words,
             index,
             neighbours,
-            rows,
             dim,
         }
     }
 
+    /// The unit rows, `[V, C]`, in word order.
+    pub fn unit(&self) -> &Tensor {
+        self.neighbours.vectors()
+    }
+
     fn row(&self, i: usize) -> &[f32] {
-        &self.rows[i * self.dim..(i + 1) * self.dim]
+        &ferrograd::tensor::lanes::as_slice::<f32>(self.unit())[i * self.dim..(i + 1) * self.dim]
     }
 
     /// The unit vector of `word`, if it is known.

@@ -36,6 +36,10 @@
 //! (`<V> <C>` then `word x₁ … x_C` per line, readable by gensim's
 //! `KeyedVectors.load_word2vec_format`) and as safetensors (`input`, `output`).
 
+#[allow(dead_code)] // each example uses part of the shared flag parser
+#[path = "../common/cli.rs"]
+mod cli;
+
 mod batch;
 mod eval;
 mod huffman;
@@ -68,52 +72,78 @@ struct Options {
     eval: bool,
 }
 
+/// Below this many scored analogy questions the accuracy is mostly noise (its
+/// standard error √(p(1−p)/n) is ±0.7 points at n = 2,000 and p = 10%, and a small
+/// vocabulary keeps only the easiest questions).
+const MIN_ANALOGIES: usize = 2_000;
+
 fn parse_args() -> Result<Options, Error> {
     let data = ferrograd::data::data_dir().join("word2vec");
-    let mut o = Options {
-        config: Config::default(),
-        min_count: 5,
-        lines: None,
-        corpus: data.join("enwiki_2015_3m.txt.gz"),
-        load: None,
-        eval: false,
+    let d = Config::default();
+    let args = cli::Cli::new(
+        "word2vec",
+        "Trains skip-gram or CBOW word vectors on 3M tokens of Wikipedia and evaluates them as gensim does.",
+    )
+    .flag("--model", "sg|cbow", "sg", "skip-gram or continuous bag of words")
+    .switch("--hs", "hierarchical softmax instead of negative sampling")
+    .flag("--dim", "N", d.dim, "vector size")
+    .flag("--window", "N", d.window, "largest distance of a context word")
+    .flag("--negative", "N", d.negative, "negative samples per positive")
+    .flag("--sample", "X", d.sample, "sub-sampling threshold of frequent words")
+    .flag("--epochs", "N", d.epochs, "passes over the corpus")
+    .flag("--alpha", "X", d.alpha, "first learning rate")
+    .flag("--min-alpha", "X", d.min_alpha, "last learning rate (linear decay)")
+    .flag("--batch", "N", d.batch, "training pairs per step")
+    .flag("--threads", "N", d.threads, "batches trained at once")
+    .flag("--seed", "N", d.seed, "seed of sampling and init")
+    .flag("--min-count", "N", 5, "words rarer than this are dropped")
+    .flag("--lines", "N", "", "train on the first N lines only")
+    .flag("--corpus", "PATH", data.join("enwiki_2015_3m.txt.gz").display(), "gzip or plain text, one sentence a line")
+    .flag("--load", "PATH", "", "evaluate saved vectors instead of training")
+    .switch("--eval", "analogies, WordSim-353, SimLex-999 and a PCA picture")
+    .switch("--quiet", "no progress bar")
+    .parse()?;
+    let arch = match args.get::<String>("--model")?.as_str() {
+        "sg" | "skipgram" => Arch::SkipGram,
+        "cbow" => Arch::Cbow,
+        other => return Err(format!("--model {other}: expected sg or cbow").into()),
     };
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
-        let c = &mut o.config;
-        match flag.as_str() {
-            "--model" => {
-                c.arch = match value()?.as_str() {
-                    "sg" | "skipgram" => Arch::SkipGram,
-                    "cbow" => Arch::Cbow,
-                    other => return Err(format!("--model {other}: expected sg or cbow").into()),
-                }
-            }
-            "--hs" => c.hs = true,
-            "--dim" => c.dim = value()?.parse()?,
-            "--window" => c.window = value()?.parse()?,
-            "--negative" => c.negative = value()?.parse()?,
-            "--sample" => c.sample = value()?.parse()?,
-            "--epochs" => c.epochs = value()?.parse()?,
-            "--alpha" => c.alpha = value()?.parse()?,
-            "--min-alpha" => c.min_alpha = value()?.parse()?,
-            "--batch" => c.batch = value()?.parse()?,
-            "--seed" => c.seed = value()?.parse()?,
-            "--threads" => c.threads = value()?.parse()?,
-            "--quiet" => c.progress = false,
-            "--min-count" => o.min_count = value()?.parse()?,
-            "--lines" => o.lines = Some(value()?.parse()?),
-            "--corpus" => o.corpus = value()?.into(),
-            "--load" => o.load = Some(value()?.into()),
-            "--eval" => o.eval = true,
-            other => return Err(format!("unknown option {other} (see the top of main.rs)").into()),
-        }
-    }
-    Ok(o)
+    let optional = |name: &str| -> Result<Option<String>, Error> {
+        let v: String = args.get(name)?;
+        Ok((!v.is_empty()).then_some(v))
+    };
+    Ok(Options {
+        config: Config {
+            arch,
+            hs: args.is_set("--hs"),
+            dim: args.get("--dim")?,
+            window: args.get("--window")?,
+            negative: args.get("--negative")?,
+            sample: args.get("--sample")?,
+            epochs: args.get("--epochs")?,
+            alpha: args.get("--alpha")?,
+            min_alpha: args.get("--min-alpha")?,
+            batch: args.get("--batch")?,
+            threads: args.get("--threads")?,
+            seed: args.get("--seed")?,
+            progress: !args.is_set("--quiet"),
+        },
+        min_count: args.get("--min-count")?,
+        lines: match optional("--lines")? {
+            Some(_) => Some(args.get("--lines")?),
+            None => None,
+        },
+        corpus: args.get("--corpus")?,
+        load: optional("--load")?.map(PathBuf::from),
+        eval: args.is_set("--eval"),
+    })
 }
 
-fn main() -> Result<(), Error> {
+fn main() -> std::process::ExitCode {
+    cli::run(word2vec)
+}
+
+fn word2vec() -> Result<(), Error> {
     let options = parse_args()?;
     // Parallelism comes from training `--threads` batches at once (default 1: on the
     // 2-core test machine two shards cost 1.5× the CPU time for no wall-time gain);
@@ -141,12 +171,31 @@ fn main() -> Result<(), Error> {
         let picture = out_dir.join(format!("{name}-pca.png"));
         pca::save_picture(
             &embeddings,
-            &format!("word2vec {name}: PCA of word vectors"),
+            &format!(
+                "word2vec {name} on {}: PCA of word vectors",
+                corpus_name(&options)
+            ),
             &picture,
         )?;
         println!("saved {}", picture.display());
     }
     Ok(())
+}
+
+/// What the vectors were trained on, for the picture's title: the corpus file's name
+/// and the prefix used (`enwiki_2015_3m, first 20000 lines`), or the loaded file.
+fn corpus_name(options: &Options) -> String {
+    let stem = |p: &Path| {
+        let name = p
+            .file_name()
+            .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+        name.split('.').next().unwrap_or_default().to_string()
+    };
+    match (&options.load, options.lines) {
+        (Some(path), _) => format!("vectors loaded from {}", stem(path)),
+        (None, Some(n)) => format!("{}, first {n} lines", stem(&options.corpus)),
+        (None, None) => stem(&options.corpus),
+    }
 }
 
 /// Train, print the run's figures, save the vectors; returns words, vectors and the
@@ -322,6 +371,13 @@ fn report(emb: &Embeddings) -> Result<(), Error> {
         all.scored,
         all.total
     );
+    if all.scored < MIN_ANALOGIES {
+        println!(
+            "  note: only {} questions could be scored (the whole corpus scores 10,371): this \
+             corpus is too small for the analogy figure to mean much; train on all of it",
+            all.scored
+        );
+    }
     for (name, file) in [
         ("WordSim-353", "wordsim353.tsv"),
         ("SimLex-999", "simlex999.txt"),

@@ -111,6 +111,7 @@ pub fn save_picture(
     let names: Vec<&str> = GROUPS.iter().map(|(name, _)| *name).collect();
     ferrograd::plot::scatter(title, &pca_2d(&rows), Some(&words))
         .groups(&group_of, &names)
+        .with_axis_labels("principal component 1", "principal component 2")
         .with_size(800, 600)
         .save_png(path)?;
     Ok(())

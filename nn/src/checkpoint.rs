@@ -1,93 +1,37 @@
-//! State dicts and safetensors checkpoints, as PyTorch's `state_dict()` /
+//! A module's state dict and its checkpoint files, as PyTorch's `state_dict()`,
 //! `load_state_dict()` and `safetensors.torch.save_file` / `load_file`.
 //!
 //! ```text
-//! state_dict: { "0.weight": Tensor [8, 4], "0.bias": [8], "bn.running_mean": [8], ... }
-//!             parameters and buffers, under their dotted PyTorch names
-//! file:       safetensors = 8-byte header length, JSON header (names, dtypes,
-//!             shapes, offsets), raw little-endian data: readable by Python's
-//!             `safetensors.torch.load_file` and so by PyTorch.
+//! state_dict(module)   { "0.weight": Tensor [8, 4], "0.bias": [8], "bn.running_mean": [8], ... }
+//!                      parameters and buffers, under their dotted PyTorch names
+//! save(module, path)   state_dict → safetensors file (readable by Python and PyTorch)
+//! load(module, path)   safetensors file → load_state_dict(module, .., strict = true)
 //! ```
 //! Loading is strict by default: missing names, unexpected names and shape mismatches
-//! are all collected and reported together. Writing is atomic: the file is written
-//! next to its destination under a temporary name, then renamed.
+//! are all collected and reported together, and nothing changes unless everything
+//! fits. The file format, the [`StateDict`] type and atomic writes live in
+//! [`tensor::io`], below both `nn` and `optim` (which saves optimizer state the same
+//! way); they are re-exported here so that saving and loading are found in one place.
 //! Read next: [`crate::layers`].
 
-use std::collections::BTreeMap;
-use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use safetensors::tensor::{Dtype, SafeTensors, TensorView};
-use tensor::{DType, Tensor};
+use autograd::Var;
+use tensor::Error;
+use tensor::io::{StateDictReader, in_checkpoint};
 
 use crate::module::Module;
 
-/// Names → tensors: every parameter and buffer of a module.
-pub type StateDict = BTreeMap<String, Tensor>;
-
-/// Why a state dict does not fit a module (every problem at once).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct LoadError {
-    /// Names the module has but the state dict lacks.
-    pub missing: Vec<String>,
-    /// Names the state dict has but the module lacks.
-    pub unexpected: Vec<String>,
-    /// `(name, module's shape, state dict's shape)` for each mismatch.
-    pub shape_mismatches: Vec<(String, Vec<usize>, Vec<usize>)>,
-}
-
-impl LoadError {
-    fn is_empty(&self) -> bool {
-        self.missing.is_empty() && self.unexpected.is_empty() && self.shape_mismatches.is_empty()
-    }
-}
-
-impl fmt::Display for LoadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "load_state_dict: the state dict does not fit the module")?;
-        if !self.missing.is_empty() {
-            write!(f, "; missing: {}", self.missing.join(", "))?;
-        }
-        if !self.unexpected.is_empty() {
-            write!(f, "; unexpected: {}", self.unexpected.join(", "))?;
-        }
-        for (name, want, got) in &self.shape_mismatches {
-            write!(
-                f,
-                "; {name}: module has shape {want:?}, state dict has {got:?}"
-            )?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for LoadError {}
-
-/// A checkpoint file that could not be written or read, naming the file.
-#[derive(Debug)]
-pub struct CheckpointError {
-    /// The file involved.
-    pub path: PathBuf,
-    /// What went wrong (names the tensor when one is at fault).
-    pub problem: String,
-}
-
-impl fmt::Display for CheckpointError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "checkpoint {}: {}", self.path.display(), self.problem)
-    }
-}
-
-impl std::error::Error for CheckpointError {}
-
-fn error(path: &Path, problem: impl Into<String>) -> CheckpointError {
-    CheckpointError {
-        path: path.to_path_buf(),
-        problem: problem.into(),
-    }
-}
+pub use tensor::io::{StateDict, load_file, save_state_dict};
 
 /// Every parameter and buffer of `module` under its dotted name.
+///
+/// # Examples
+/// ```
+/// use nn::{Linear, Module};
+/// let names: Vec<String> = Linear::new(3, 2).state_dict().into_keys().collect();
+/// assert_eq!(names, ["bias", "weight"]);
+/// ```
 pub fn state_dict(module: &(impl Module + ?Sized)) -> StateDict {
     let mut out = StateDict::new();
     module.visit_params("", &mut |name, p| {
@@ -105,165 +49,134 @@ pub fn state_dict(module: &(impl Module + ?Sized)) -> StateDict {
 /// are ignored (shape mismatches are always errors). Nothing is changed on error.
 ///
 /// # Errors
-/// A [`LoadError`] listing every missing name, unexpected name and shape mismatch.
+/// An [`tensor::ErrorKind::Io`] error listing every missing name, unexpected name and
+/// shape mismatch.
+///
+/// # Examples
+/// ```
+/// use nn::{Linear, Module};
+/// let (a, b) = (Linear::new(3, 2), Linear::new(3, 2));
+/// b.load_state_dict(&a.state_dict(), true).unwrap();
+/// assert_eq!(b.weight.value().to_vec::<f32>(), a.weight.value().to_vec::<f32>());
+/// let e = Linear::new(2, 2).load_state_dict(&a.state_dict(), true).unwrap_err();
+/// assert!(e.to_string().contains("weight: module has shape [2, 2], state dict has [2, 3]"));
+/// ```
 pub fn load_state_dict(
     module: &(impl Module + ?Sized),
     state: &StateDict,
     strict: bool,
-) -> Result<(), LoadError> {
-    let mut problems = LoadError::default();
+) -> Result<(), Error> {
+    let mut reader = StateDictReader::new(state, "module");
     let mut targets = Vec::new();
-    let mut check = |name: &str, v: &autograd::Var| match state.get(name) {
-        None => problems.missing.push(name.to_string()),
-        Some(t) if t.shape() != v.shape().as_slice() => {
-            problems
-                .shape_mismatches
-                .push((name.to_string(), v.shape(), t.shape().to_vec()))
+    let mut read = |name: &str, v: &Var| {
+        if let Some(saved) = reader.tensor(name, &v.shape()) {
+            targets.push((v.clone(), saved.to_dtype(v.dtype())));
         }
-        Some(t) => targets.push((v.clone(), t.to_dtype(v.dtype()))),
     };
-    module.visit_params("", &mut check);
-    module.visit_buffers("", &mut check);
-    let known: std::collections::HashSet<String> = state_dict(module).into_keys().collect();
-    problems.unexpected = state
-        .keys()
-        .filter(|k| !known.contains(*k))
-        .cloned()
-        .collect();
-    if !strict {
-        problems.missing.clear();
-        problems.unexpected.clear();
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
+    module.visit_params("", &mut read);
+    module.visit_buffers("", &mut read);
+    let hint = "load_state_dict(.., false) skips missing and unexpected names";
+    let result = reader.finish("load_state_dict", strict);
+    result.map_err(|e| if strict { e.with_hint(hint) } else { e })?;
     for (var, value) in targets {
         var.set_value(value);
     }
     Ok(())
 }
 
-/// Write `state` to a safetensors file, atomically (temporary file, then rename).
+/// Save a module's state dict to `path` (safetensors), atomically.
 ///
 /// # Errors
-/// If the file cannot be written.
-pub fn save_state_dict(state: &StateDict, path: impl AsRef<Path>) -> Result<(), CheckpointError> {
-    let path = path.as_ref();
-    let bytes: Vec<(String, Dtype, Vec<usize>, Vec<u8>)> = state
-        .iter()
-        .map(|(name, t)| {
-            let (dtype, data) = match t.dtype() {
-                DType::F32 => (
-                    Dtype::F32,
-                    t.to_vec::<f32>()
-                        .iter()
-                        .flat_map(|v| v.to_le_bytes())
-                        .collect(),
-                ),
-                DType::F64 => (
-                    Dtype::F64,
-                    t.to_vec::<f64>()
-                        .iter()
-                        .flat_map(|v| v.to_le_bytes())
-                        .collect(),
-                ),
-            };
-            (name.clone(), dtype, t.shape().to_vec(), data)
-        })
-        .collect();
-    let views = bytes
-        .iter()
-        .map(|(name, dtype, shape, data)| {
-            TensorView::new(*dtype, shape.clone(), data)
-                .map(|v| (name.clone(), v))
-                .map_err(|e| error(path, format!("tensor {name}: {e}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let serialized =
-        safetensors::serialize(views, &None).map_err(|e| error(path, e.to_string()))?;
-    let tmp = path.with_extension("safetensors.tmp");
-    std::fs::write(&tmp, serialized).map_err(|e| error(path, format!("cannot write: {e}")))?;
-    std::fs::rename(&tmp, path).map_err(|e| error(path, format!("cannot rename into place: {e}")))
-}
-
-/// Read every tensor of a safetensors file. F32 and F64 tensors are read as they are;
-/// integer tensors (I64, I32 — PyTorch's BatchNorm stores `num_batches_tracked` as
-/// int64) become F64 tensors, exact up to 2⁵³. Any other dtype is an error naming the
-/// tensor.
-///
-/// # Errors
-/// If the file is missing, truncated, not safetensors, or holds an unsupported dtype.
-pub fn load_file(path: impl AsRef<Path>) -> Result<StateDict, CheckpointError> {
-    let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|e| error(path, format!("cannot read: {e}")))?;
-    let file = SafeTensors::deserialize(&bytes)
-        .map_err(|e| error(path, format!("not a valid safetensors file: {e}")))?;
-    let mut out = StateDict::new();
-    for (name, view) in file.tensors() {
-        let shape = view.shape().to_vec();
-        let data = view.data();
-        let tensor = match view.dtype() {
-            Dtype::F32 => Tensor::from_vec(
-                data.chunks_exact(4)
-                    .map(|b| f32::from_le_bytes(b.try_into().expect("chunks of 4 bytes")))
-                    .collect(),
-                &shape,
-            ),
-            Dtype::F64 => Tensor::from_vec_f64(
-                data.chunks_exact(8)
-                    .map(|b| f64::from_le_bytes(b.try_into().expect("chunks of 8 bytes")))
-                    .collect(),
-                &shape,
-            ),
-            Dtype::I64 => Tensor::from_vec_f64(
-                data.chunks_exact(8)
-                    .map(|b| i64::from_le_bytes(b.try_into().expect("chunks of 8 bytes")) as f64)
-                    .collect(),
-                &shape,
-            ),
-            Dtype::I32 => Tensor::from_vec_f64(
-                data.chunks_exact(4)
-                    .map(|b| {
-                        f64::from(i32::from_le_bytes(b.try_into().expect("chunks of 4 bytes")))
-                    })
-                    .collect(),
-                &shape,
-            ),
-            other => {
-                return Err(error(
-                    path,
-                    format!(
-                        "tensor {name} has dtype {other:?}; only F32, F64, I64 and I32 are supported"
-                    ),
-                ));
-            }
-        };
-        out.insert(name, tensor);
-    }
-    Ok(out)
-}
-
-/// Save a module's state dict to `path` (safetensors).
-///
-/// # Errors
-/// If the file cannot be written.
-pub fn save(
-    module: &(impl Module + ?Sized),
-    path: impl AsRef<Path>,
-) -> Result<(), CheckpointError> {
+/// An [`tensor::ErrorKind::Io`] error naming the file, if it cannot be written.
+pub fn save(module: &(impl Module + ?Sized), path: impl AsRef<Path>) -> Result<(), Error> {
     save_state_dict(&state_dict(module), path)
 }
 
 /// Load a safetensors file into a module, strictly.
 ///
 /// # Errors
-/// If the file cannot be read, or its names or shapes do not fit the module (the
-/// message names the file and lists every problem).
-pub fn load(
-    module: &(impl Module + ?Sized),
-    path: impl AsRef<Path>,
-) -> Result<(), CheckpointError> {
+/// An [`tensor::ErrorKind::Io`] error naming the file, if it cannot be read or its
+/// names or shapes do not fit the module (every problem is listed).
+pub fn load(module: &(impl Module + ?Sized), path: impl AsRef<Path>) -> Result<(), Error> {
     let path = path.as_ref();
     let state = load_file(path)?;
-    load_state_dict(module, &state, true).map_err(|e| error(path, e.to_string()))
+    load_state_dict(module, &state, true).map_err(|e| in_checkpoint(e, "load", path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{BatchNorm1d, Linear, Sequential};
+    use tensor::{ErrorKind, Tensor};
+
+    fn temp(name: &str) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("ferrograd_nn_{}_{name}", std::process::id()))
+    }
+
+    #[test]
+    fn save_and_load_round_trip_parameters_and_buffers() {
+        let model = Sequential::new()
+            .add(Linear::new(3, 4))
+            .add(BatchNorm1d::new(4));
+        model.named_buffers()[0]
+            .1
+            .set_value(Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[4]));
+        let path = temp("round_trip.safetensors");
+        save(&model, &path).unwrap();
+        let copy = Sequential::new()
+            .add(Linear::new(3, 4))
+            .add(BatchNorm1d::new(4));
+        load(&copy, &path).unwrap();
+        for ((name, a), b) in state_dict(&model).iter().zip(state_dict(&copy).values()) {
+            assert_eq!(a.to_vec::<f64>(), b.to_vec::<f64>(), "{name}");
+        }
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn strict_load_reports_every_problem_and_changes_nothing() {
+        let model = Linear::new(3, 2);
+        let before = model.weight.value().to_vec::<f32>();
+        let mut state = Linear::new(2, 2).state_dict(); // weight [2, 2] instead of [2, 3]
+        state.remove("bias");
+        state.insert("scale".into(), Tensor::ones(&[1]));
+        let e = model.load_state_dict(&state, true).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Io);
+        assert_eq!(
+            e.to_string(),
+            "load_state_dict: the state dict does not fit the module; missing: bias; \
+             unexpected: scale; weight: module has shape [2, 3], state dict has [2, 2]. \
+             Hint: load_state_dict(.., false) skips missing and unexpected names"
+        );
+        assert_eq!(model.weight.value().to_vec::<f32>(), before);
+        // not strict: the missing bias and the unexpected scale are fine, the shape is not
+        let e = model
+            .load_state_dict(&state, false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            !e.contains("missing") && e.contains("weight: module has shape"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn load_names_the_file_and_the_problem() {
+        let path = temp("mismatch.safetensors");
+        save(&Linear::new(3, 2), &path).unwrap();
+        let message = load(&Linear::new(3, 5), &path).unwrap_err().to_string();
+        let expected = format!(
+            "load: checkpoint {}: the state dict does not fit the module; \
+             weight: module has shape [5, 3], state dict has [2, 3]; \
+             bias: module has shape [5], state dict has [2]",
+            path.display()
+        );
+        assert!(message.starts_with(&expected), "{message}");
+        std::fs::remove_file(&path).unwrap();
+        let missing = load(&Linear::new(3, 2), &path).unwrap_err().to_string();
+        assert!(
+            missing.starts_with("load_file: ") && missing.contains("cannot read"),
+            "{missing}"
+        );
+    }
 }

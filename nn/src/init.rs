@@ -1,5 +1,7 @@
 //! Weight initialisation, as `torch.nn.init`. Every function returns a fresh f32
-//! tensor drawn from the global seeded generator (`tensor::manual_seed`).
+//! tensor drawn from the thread's default generator (seeded by `tensor::manual_seed`);
+//! each random one has a `*_with` twin drawing from a [`Generator`] instead
+//! (PyTorch's `generator=` argument). Rules: [`tensor::random`].
 //!
 //! ```text
 //! fan_in  = shape[1] · receptive field,   fan_out = shape[0] · receptive field
@@ -13,8 +15,9 @@
 //! `Linear`'s default, `kaiming_uniform(a = √5)`, works out to U(−1/√fan_in, 1/√fan_in).
 //! Read next: [`crate::layers::linear`].
 
-use tensor::Tensor;
 use tensor::error::{Error, ErrorKind};
+use tensor::random::with_default_generator;
+use tensor::{Generator, Tensor};
 
 /// Which fan Kaiming initialisation preserves the variance of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,9 +79,19 @@ pub fn uniform(shape: &[usize], low: f64, high: f64) -> Tensor {
     Tensor::uniform(shape, low, high)
 }
 
+/// [`uniform`] drawing from `generator`.
+pub fn uniform_with(shape: &[usize], low: f64, high: f64, generator: &mut Generator) -> Tensor {
+    Tensor::uniform_with(shape, low, high, generator)
+}
+
 /// `N(mean, std²)`.
 pub fn normal(shape: &[usize], mean: f64, std: f64) -> Tensor {
     Tensor::normal(shape, mean, std)
+}
+
+/// [`normal`] drawing from `generator`.
+pub fn normal_with(shape: &[usize], mean: f64, std: f64, generator: &mut Generator) -> Tensor {
+    Tensor::normal_with(shape, mean, std, generator)
 }
 
 /// All zeros.
@@ -92,18 +105,54 @@ pub fn ones(shape: &[usize]) -> Tensor {
 }
 
 /// Glorot/Xavier uniform: `U(−a, a)`, `a = gain·√(6/(fan_in + fan_out))`.
+///
+/// # Panics
+/// If the shape has fewer than 2 dims.
+///
+/// # Examples
+/// ```
+/// use nn::init::xavier_uniform_with;
+/// use tensor::Generator;
+/// let mut g = Generator::new();
+/// g.manual_seed(0);
+/// let w = xavier_uniform_with(&[4, 6], 1.0, &mut g); // a = √(6/10)
+/// assert!(w.to_vec::<f32>().iter().all(|v| v.abs() <= 0.6f32.sqrt()));
+/// assert_eq!(w.to_vec::<f32>(), xavier_uniform_with(&[4, 6], 1.0, g.manual_seed(0)).to_vec::<f32>());
+/// ```
 #[track_caller]
 pub fn xavier_uniform(shape: &[usize], gain: f64) -> Tensor {
+    with_default_generator(|g| xavier_uniform_with(shape, gain, g))
+}
+
+/// [`xavier_uniform`] drawing from `generator`.
+///
+/// # Panics
+/// If the shape has fewer than 2 dims.
+#[track_caller]
+pub fn xavier_uniform_with(shape: &[usize], gain: f64, generator: &mut Generator) -> Tensor {
     let (fan_in, fan_out) = fan_in_and_fan_out(shape);
     let a = gain * (6.0 / (fan_in + fan_out) as f64).sqrt();
-    Tensor::uniform(shape, -a, a)
+    Tensor::uniform_with(shape, -a, a, generator)
 }
 
 /// Glorot/Xavier normal: `N(0, σ²)`, `σ = gain·√(2/(fan_in + fan_out))`.
+///
+/// # Panics
+/// If the shape has fewer than 2 dims.
 #[track_caller]
 pub fn xavier_normal(shape: &[usize], gain: f64) -> Tensor {
+    with_default_generator(|g| xavier_normal_with(shape, gain, g))
+}
+
+/// [`xavier_normal`] drawing from `generator`.
+///
+/// # Panics
+/// If the shape has fewer than 2 dims.
+#[track_caller]
+pub fn xavier_normal_with(shape: &[usize], gain: f64, generator: &mut Generator) -> Tensor {
     let (fan_in, fan_out) = fan_in_and_fan_out(shape);
-    Tensor::normal(shape, 0.0, gain * (2.0 / (fan_in + fan_out) as f64).sqrt())
+    let std = gain * (2.0 / (fan_in + fan_out) as f64).sqrt();
+    Tensor::normal_with(shape, 0.0, std, generator)
 }
 
 fn kaiming_fan(shape: &[usize], mode: FanMode) -> f64 {
@@ -115,17 +164,51 @@ fn kaiming_fan(shape: &[usize], mode: FanMode) -> f64 {
 }
 
 /// He/Kaiming uniform: `U(−b, b)`, `b = gain·√(3/fan)`.
+///
+/// # Panics
+/// If the shape has fewer than 2 dims.
 #[track_caller]
 pub fn kaiming_uniform(shape: &[usize], nonlinearity: Nonlinearity, mode: FanMode) -> Tensor {
+    with_default_generator(|g| kaiming_uniform_with(shape, nonlinearity, mode, g))
+}
+
+/// [`kaiming_uniform`] drawing from `generator`.
+///
+/// # Panics
+/// If the shape has fewer than 2 dims.
+#[track_caller]
+pub fn kaiming_uniform_with(
+    shape: &[usize],
+    nonlinearity: Nonlinearity,
+    mode: FanMode,
+    generator: &mut Generator,
+) -> Tensor {
     let bound = calculate_gain(nonlinearity) * (3.0 / kaiming_fan(shape, mode)).sqrt();
-    Tensor::uniform(shape, -bound, bound)
+    Tensor::uniform_with(shape, -bound, bound, generator)
 }
 
 /// He/Kaiming normal: `N(0, σ²)`, `σ = gain/√fan`.
+///
+/// # Panics
+/// If the shape has fewer than 2 dims.
 #[track_caller]
 pub fn kaiming_normal(shape: &[usize], nonlinearity: Nonlinearity, mode: FanMode) -> Tensor {
+    with_default_generator(|g| kaiming_normal_with(shape, nonlinearity, mode, g))
+}
+
+/// [`kaiming_normal`] drawing from `generator`.
+///
+/// # Panics
+/// If the shape has fewer than 2 dims.
+#[track_caller]
+pub fn kaiming_normal_with(
+    shape: &[usize],
+    nonlinearity: Nonlinearity,
+    mode: FanMode,
+    generator: &mut Generator,
+) -> Tensor {
     let std = calculate_gain(nonlinearity) / kaiming_fan(shape, mode).sqrt();
-    Tensor::normal(shape, 0.0, std)
+    Tensor::normal_with(shape, 0.0, std, generator)
 }
 
 /// A (semi-)orthogonal matrix scaled by `gain`, as `torch.nn.init.orthogonal_`:
@@ -136,6 +219,15 @@ pub fn kaiming_normal(shape: &[usize], nonlinearity: Nonlinearity, mode: FanMode
 /// If the shape has fewer than 2 dims.
 #[track_caller]
 pub fn orthogonal(shape: &[usize], gain: f64) -> Tensor {
+    with_default_generator(|g| orthogonal_with(shape, gain, g))
+}
+
+/// [`orthogonal`] drawing from `generator`.
+///
+/// # Panics
+/// If the shape has fewer than 2 dims.
+#[track_caller]
+pub fn orthogonal_with(shape: &[usize], gain: f64, generator: &mut Generator) -> Tensor {
     let rows = shape.first().copied().unwrap_or(0);
     if shape.len() < 2 {
         Error::new(
@@ -152,7 +244,7 @@ pub fn orthogonal(shape: &[usize], gain: f64) -> Tensor {
     } else {
         (rows, cols)
     };
-    let gaussian: Vec<f64> = Tensor::normal(&[n, m], 0.0, 1.0).to_vec();
+    let gaussian: Vec<f64> = Tensor::normal_with(&[n, m], 0.0, 1.0, generator).to_vec();
     let mut q: Vec<Vec<f64>> = gaussian.chunks(m).map(<[f64]>::to_vec).collect();
     for j in 0..n {
         for k in 0..j {

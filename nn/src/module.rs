@@ -23,6 +23,57 @@ use tensor::DType;
 /// Each layer has its own inherent `forward` with the signature that fits it (LSTM
 /// takes and returns state, attention takes q, k, v and masks); single-input layers
 /// also implement [`Forward`] so they can go in a [`crate::Sequential`].
+///
+/// # Writing your own module
+/// A struct of layers, PyTorch's `nn.Module` subclass: name each child in
+/// `visit_params` (its parameters get the child's name as a prefix, as in PyTorch's
+/// `state_dict`), pass `set_training` on to the children that care, and write the
+/// forward pass. Everything else — `parameters`, `named_parameters`, `train`/`eval`,
+/// `zero_grad`, `save`/`load`, `to_dtype` — comes with the trait.
+/// ```
+/// use autograd::Var;
+/// use nn::module::child_prefix;
+/// use nn::{Dropout, Forward, Linear, Module};
+/// use tensor::Tensor;
+///
+/// /// Two linear layers with ReLU and dropout between them.
+/// struct Mlp {
+///     hidden: Linear,
+///     dropout: Dropout,
+///     out: Linear,
+/// }
+///
+/// impl Module for Mlp {
+///     fn visit_params(&self, prefix: &str, f: &mut dyn FnMut(&str, &Var)) {
+///         self.hidden.visit_params(&child_prefix(prefix, "hidden"), f);
+///         self.out.visit_params(&child_prefix(prefix, "out"), f);
+///     }
+///     fn set_training(&mut self, training: bool) {
+///         self.dropout.set_training(training);
+///     }
+/// }
+///
+/// impl Forward for Mlp {
+///     fn forward(&self, x: &Var) -> Var {
+///         self.out.forward(&self.dropout.forward(&self.hidden.forward(x).relu()))
+///     }
+/// }
+///
+/// let mut model = Mlp { hidden: Linear::new(4, 8), dropout: Dropout::new(0.1), out: Linear::new(8, 2) };
+/// let names: Vec<String> = model.named_parameters().into_iter().map(|(n, _)| n).collect();
+/// assert_eq!(names, ["hidden.weight", "hidden.bias", "out.weight", "out.bias"]);
+/// assert_eq!(model.num_parameters(), 4 * 8 + 8 + 8 * 2 + 2);
+///
+/// model.eval(); // dropout off
+/// let x = Var::from(Tensor::randn(&[3, 4]));
+/// let y = model.forward(&x);
+/// assert_eq!(y.shape(), [3, 2]);
+///
+/// let path = std::env::temp_dir().join(format!("ferrograd-doc-{}-mlp.safetensors", std::process::id()));
+/// model.save(&path).unwrap();   // PyTorch loads it into the same structure
+/// model.load(&path).unwrap();
+/// # std::fs::remove_file(&path).unwrap();
+/// ```
 pub trait Module {
     /// Call `f(name, parameter)` for every parameter, names prefixed with `prefix`
     /// (e.g. `"encoder.layers.0."`).
@@ -94,20 +145,17 @@ pub trait Module {
     /// Copy a state dict into this module; see [`crate::checkpoint::load_state_dict`].
     ///
     /// # Errors
-    /// Every missing name, unexpected name and shape mismatch, at once.
-    fn load_state_dict(
-        &self,
-        state: &crate::StateDict,
-        strict: bool,
-    ) -> Result<(), crate::LoadError> {
+    /// Every missing name, unexpected name and shape mismatch, at once (an
+    /// [`tensor::ErrorKind::Io`] error).
+    fn load_state_dict(&self, state: &crate::StateDict, strict: bool) -> Result<(), tensor::Error> {
         crate::checkpoint::load_state_dict(self, state, strict)
     }
 
     /// Save parameters and buffers to a safetensors file, atomically.
     ///
     /// # Errors
-    /// If the file cannot be written.
-    fn save(&self, path: impl AsRef<std::path::Path>) -> Result<(), crate::CheckpointError>
+    /// An [`tensor::ErrorKind::Io`] error naming the file, if it cannot be written.
+    fn save(&self, path: impl AsRef<std::path::Path>) -> Result<(), tensor::Error>
     where
         Self: Sized,
     {
@@ -117,8 +165,9 @@ pub trait Module {
     /// Load parameters and buffers from a safetensors file (strict).
     ///
     /// # Errors
-    /// If the file cannot be read or does not fit this module.
-    fn load(&self, path: impl AsRef<std::path::Path>) -> Result<(), crate::CheckpointError>
+    /// An [`tensor::ErrorKind::Io`] error naming the file, if it cannot be read or does
+    /// not fit this module.
+    fn load(&self, path: impl AsRef<std::path::Path>) -> Result<(), tensor::Error>
     where
         Self: Sized,
     {

@@ -18,15 +18,12 @@
 //! gradient keep their sum and do not move).
 //! Read next: [`crate::sparse_adam`].
 
-use std::collections::HashMap;
-
 use autograd::Var;
-use nn::checkpoint::{LoadError, StateDict};
 use tensor::Tensor;
 
 use crate::check::{check, check_eps, check_weight_decay, dense_grad_of};
-use crate::optimizer::{Optimizer, ParamGroup, ParamGroups};
-use crate::state::{self, SlotState, Slots, step_tensor};
+use crate::optimizer::{Optimizer, ParamGroup};
+use crate::state::{Core, OptimizerCore, SlotState, Slots, step_tensor};
 
 /// Adagrad (see the module doc for the algorithm).
 ///
@@ -42,12 +39,12 @@ use crate::state::{self, SlotState, Slots, step_tensor};
 /// assert!((w.value().item() - 0.5).abs() < 1e-6);
 /// ```
 pub struct Adagrad {
-    groups: ParamGroups,
+    /// The parameter groups and each parameter's `AdagradState` (`crate::state`).
+    core: Core<AdagradState>,
     lr_decay: f64,
     weight_decay: f64,
     initial_accumulator_value: f64,
     eps: f64,
-    state: HashMap<usize, AdagradState>,
 }
 
 /// Adagrad's per-parameter state: `step` and the sum of squared gradients (`sum`).
@@ -86,12 +83,11 @@ impl Adagrad {
     #[track_caller]
     pub fn with_groups(groups: Vec<ParamGroup>, lr: f64) -> Adagrad {
         Adagrad {
-            groups: ParamGroups::new("Adagrad", groups, lr),
+            core: Core::new("Adagrad", groups, lr),
             lr_decay: 0.0,
             weight_decay: 0.0,
             initial_accumulator_value: 0.0,
             eps: 1e-10,
-            state: HashMap::new(),
         }
     }
 
@@ -155,7 +151,7 @@ impl Adagrad {
 impl Optimizer for Adagrad {
     #[track_caller]
     fn step(&mut self) {
-        for group in &self.groups.groups {
+        for group in &self.core.groups.groups {
             let (gamma, lambda) = (group.lr, group.weight_decay.unwrap_or(self.weight_decay));
             for p in &group.params {
                 let Some(mut g) = dense_grad_of("Adagrad", p) else {
@@ -163,10 +159,14 @@ impl Optimizer for Adagrad {
                 };
                 let theta = p.value();
                 let tau = self.initial_accumulator_value;
-                let s = self.state.entry(p.id()).or_insert_with(|| AdagradState {
-                    step: 0,
-                    sum: Tensor::full_dtype(theta.shape(), tau, theta.dtype()),
-                });
+                let s = self
+                    .core
+                    .state
+                    .entry(p.id())
+                    .or_insert_with(|| AdagradState {
+                        step: 0,
+                        sum: Tensor::full_dtype(theta.shape(), tau, theta.dtype()),
+                    });
                 s.step += 1;
                 let gamma_t = gamma / (1.0 + (s.step - 1) as f64 * self.lr_decay);
                 if lambda != 0.0 {
@@ -179,20 +179,12 @@ impl Optimizer for Adagrad {
         }
     }
 
-    fn param_groups(&self) -> &ParamGroups {
-        &self.groups
+    fn core(&self) -> &dyn OptimizerCore {
+        &self.core
     }
 
-    fn param_groups_mut(&mut self) -> &mut ParamGroups {
-        &mut self.groups
-    }
-
-    fn state_dict(&self) -> StateDict {
-        state::state_dict(&self.groups, &self.state)
-    }
-
-    fn load_state_dict(&mut self, state: &StateDict) -> Result<(), LoadError> {
-        state::load_state_dict(&mut self.groups, &mut self.state, state)
+    fn core_mut(&mut self) -> &mut dyn OptimizerCore {
+        &mut self.core
     }
 }
 

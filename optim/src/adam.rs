@@ -22,15 +22,12 @@
 //! on every row, looked up or not. For lazy row updates use [`crate::SparseAdam`].
 //! Read next: [`crate::adamw`], the same with decoupled weight decay.
 
-use std::collections::HashMap;
-
 use autograd::Var;
-use nn::checkpoint::{LoadError, StateDict};
 use tensor::{Element, Tensor};
 
 use crate::check::{check_eps, check_rate, check_weight_decay, dense_grad_of};
-use crate::optimizer::{Optimizer, ParamGroup, ParamGroups};
-use crate::state::{self, SlotState, Slots, step_tensor};
+use crate::optimizer::{Optimizer, ParamGroup};
+use crate::state::{Core, OptimizerCore, SlotState, Slots, step_tensor};
 
 /// Adam (see the module doc for the algorithm).
 ///
@@ -47,12 +44,12 @@ use crate::state::{self, SlotState, Slots, step_tensor};
 /// assert!((theta[0] - 0.9).abs() < 1e-6 && (theta[1] + 0.9).abs() < 1e-6);
 /// ```
 pub struct Adam {
-    groups: ParamGroups,
+    /// The parameter groups and each parameter's `AdamState` (`crate::state`).
+    core: Core<AdamState>,
     betas: (f64, f64),
     eps: f64,
     weight_decay: f64,
     amsgrad: bool,
-    state: HashMap<usize, AdamState>,
 }
 
 /// Adam's (and AdamW's) per-parameter state.
@@ -195,12 +192,11 @@ impl Adam {
     #[track_caller]
     pub fn with_groups(groups: Vec<ParamGroup>, lr: f64) -> Adam {
         Adam {
-            groups: ParamGroups::new("Adam", groups, lr),
+            core: Core::new("Adam", groups, lr),
             betas: (0.9, 0.999),
             eps: 1e-8,
             weight_decay: 0.0,
             amsgrad: false,
-            state: HashMap::new(),
         }
     }
 
@@ -249,7 +245,7 @@ impl Adam {
 impl Optimizer for Adam {
     #[track_caller]
     fn step(&mut self) {
-        for group in &self.groups.groups {
+        for group in &self.core.groups.groups {
             let lambda = group.weight_decay.unwrap_or(self.weight_decay);
             let hyper = AdamHyper {
                 lr: group.lr,
@@ -265,6 +261,7 @@ impl Optimizer for Adam {
                     g = &g + &(&p.value() * lambda);
                 }
                 let state = self
+                    .core
                     .state
                     .entry(p.id())
                     .or_insert_with(|| AdamState::new(&p.value()));
@@ -274,20 +271,12 @@ impl Optimizer for Adam {
         }
     }
 
-    fn param_groups(&self) -> &ParamGroups {
-        &self.groups
+    fn core(&self) -> &dyn OptimizerCore {
+        &self.core
     }
 
-    fn param_groups_mut(&mut self) -> &mut ParamGroups {
-        &mut self.groups
-    }
-
-    fn state_dict(&self) -> StateDict {
-        state::state_dict(&self.groups, &self.state)
-    }
-
-    fn load_state_dict(&mut self, state: &StateDict) -> Result<(), LoadError> {
-        state::load_state_dict(&mut self.groups, &mut self.state, state)
+    fn core_mut(&mut self) -> &mut dyn OptimizerCore {
+        &mut self.core
     }
 }
 
@@ -356,11 +345,12 @@ mod tests {
         saved.insert("state.0.exp_avg_sq".into(), Tensor::zeros(&[3]));
         saved.insert("state.7.step".into(), Tensor::zeros(&[]));
         let err = Adam::new(vec![p], 0.1).load_state_dict(&saved).unwrap_err();
-        assert_eq!(err.missing, vec!["state.0.exp_avg".to_string()]);
-        assert_eq!(err.unexpected, vec!["state.7.step".to_string()]);
+        assert_eq!(err.kind, tensor::ErrorKind::Io);
         assert_eq!(
-            err.shape_mismatches,
-            vec![("state.0.exp_avg_sq".to_string(), vec![2], vec![3])]
+            err.to_string(),
+            "load_state_dict: the state dict does not fit the optimizer; \
+             missing: state.0.exp_avg; unexpected: state.7.step; \
+             state.0.exp_avg_sq: optimizer has shape [2], state dict has [3]"
         );
     }
 

@@ -23,15 +23,12 @@
 //! The moment updates are shared with [`crate::adam`] (`adam_update`).
 //! Read next: [`crate::rmsprop`].
 
-use std::collections::HashMap;
-
 use autograd::Var;
-use nn::checkpoint::{LoadError, StateDict};
 
 use crate::adam::{AdamHyper, AdamState, adam_update};
 use crate::check::{check_eps, check_rate, check_weight_decay, dense_grad_of};
-use crate::optimizer::{Optimizer, ParamGroup, ParamGroups};
-use crate::state;
+use crate::optimizer::{Optimizer, ParamGroup};
+use crate::state::{Core, OptimizerCore};
 
 /// AdamW (see the module doc for the algorithm).
 ///
@@ -47,12 +44,12 @@ use crate::state;
 /// assert!((w.value().item() - 1.9).abs() < 1e-6);
 /// ```
 pub struct AdamW {
-    groups: ParamGroups,
+    /// The parameter groups and each parameter's `AdamState` (`crate::state`).
+    core: Core<AdamState>,
     betas: (f64, f64),
     eps: f64,
     weight_decay: f64,
     amsgrad: bool,
-    state: HashMap<usize, AdamState>,
 }
 
 impl AdamW {
@@ -73,12 +70,11 @@ impl AdamW {
     #[track_caller]
     pub fn with_groups(groups: Vec<ParamGroup>, lr: f64) -> AdamW {
         AdamW {
-            groups: ParamGroups::new("AdamW", groups, lr),
+            core: Core::new("AdamW", groups, lr),
             betas: (0.9, 0.999),
             eps: 1e-8,
             weight_decay: 1e-2,
             amsgrad: false,
-            state: HashMap::new(),
         }
     }
 
@@ -127,7 +123,7 @@ impl AdamW {
 impl Optimizer for AdamW {
     #[track_caller]
     fn step(&mut self) {
-        for group in &self.groups.groups {
+        for group in &self.core.groups.groups {
             let (gamma, lambda) = (group.lr, group.weight_decay.unwrap_or(self.weight_decay));
             let hyper = AdamHyper {
                 lr: gamma,
@@ -142,6 +138,7 @@ impl Optimizer for AdamW {
                 // θ ← θ − γλθ, written as PyTorch does: θ · (1 − γλ)
                 let mut theta = &p.value() * (1.0 - gamma * lambda);
                 let state = self
+                    .core
                     .state
                     .entry(p.id())
                     .or_insert_with(|| AdamState::new(&theta));
@@ -151,20 +148,12 @@ impl Optimizer for AdamW {
         }
     }
 
-    fn param_groups(&self) -> &ParamGroups {
-        &self.groups
+    fn core(&self) -> &dyn OptimizerCore {
+        &self.core
     }
 
-    fn param_groups_mut(&mut self) -> &mut ParamGroups {
-        &mut self.groups
-    }
-
-    fn state_dict(&self) -> StateDict {
-        state::state_dict(&self.groups, &self.state)
-    }
-
-    fn load_state_dict(&mut self, state: &StateDict) -> Result<(), LoadError> {
-        state::load_state_dict(&mut self.groups, &mut self.state, state)
+    fn core_mut(&mut self) -> &mut dyn OptimizerCore {
+        &mut self.core
     }
 }
 

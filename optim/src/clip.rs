@@ -17,7 +17,9 @@ use tensor::{DType, Tensor};
 
 use crate::check::{check, fail};
 
-/// The p-norm of all elements of `t`, computed in f64 (`p = ∞`: max |x|).
+/// The p-norm of all elements of `t`, computed in f64 (`p = ∞`: max |x|) and, where
+/// `Σ|x|ᵖ` would overflow (f64 gradients beyond ~1e154), as `m·‖x/m‖ₚ` with
+/// `m = max |x|` ([`Tensor::norm_dim`]): a huge gradient is clipped, not zeroed.
 fn norm_of(t: &Tensor, norm_type: f64) -> f64 {
     t.to_dtype(DType::F64)
         .reshape(&[t.numel()])
@@ -175,6 +177,31 @@ mod tests {
             assert_close(&grad_values(&a), &[2.0 * scale, 4.0 * scale], tol);
             assert_close(&grad_values(&b), &[4.0 * scale], tol);
             assert!(c.grad().is_none());
+        }
+    }
+
+    #[test]
+    fn huge_gradients_are_clipped_as_unit_ones_are() {
+        // ‖g‖² = 1e400 overflows f64: the total norm must still be 1e200 · 6, and the
+        // clipped gradient the same as for the unit-scale one.
+        for (dtype, scale) in [(DType::F64, 1e200), (DType::F32, 1e30)] {
+            let (a, b) = (param(&[0.0, 0.0], dtype), param(&[0.0], dtype));
+            set_grad(&a, &[2.0 * scale, 4.0 * scale]);
+            set_grad(&b, &[4.0 * scale]);
+            let total = clip_grad_norm(&[a.clone(), b.clone()], 3.0, 2.0);
+            assert!(
+                (total / (6.0 * scale) - 1.0).abs() < 1e-6,
+                "{dtype}: total {total}"
+            );
+            let tol = if dtype == DType::F32 { 1e-6 } else { 1e-15 };
+            assert_close(&grad_values(&a), &[1.0, 2.0], tol);
+            assert_close(&grad_values(&b), &[2.0], tol);
+            set_grad(&a, &[3.0 * scale, 4.0 * scale]); // other norms too
+            let l1 = clip_grad_norm(from_ref(&a), 1e300, 1.0);
+            assert!(
+                (l1 / (7.0 * scale) - 1.0).abs() < 1e-6,
+                "{dtype}: ‖g‖₁ {l1}"
+            );
         }
     }
 

@@ -37,3 +37,4 @@ pub use rmsprop::RMSprop;
 pub use schedule::LrSchedule;
 pub use sgd::SGD;
 pub use sparse_adam::SparseAdam;
+pub use state::OptimizerCore;

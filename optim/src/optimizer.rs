@@ -23,15 +23,19 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use autograd::Var;
-use nn::checkpoint::{CheckpointError, LoadError, StateDict, load_file, save_state_dict};
+use tensor::Error;
+use tensor::io::{StateDict, in_checkpoint, load_file, save_state_dict};
 
 use crate::check::{check, check_lr, check_weight_decay};
+use crate::state::OptimizerCore;
 
 /// The interface of every optimizer.
 ///
 /// The four methods of a training loop are [`step`](Optimizer::step),
 /// [`zero_grad`](Optimizer::zero_grad), [`lr`](Optimizer::lr) and
 /// [`set_lr`](Optimizer::set_lr); the state-dict methods save and resume training.
+/// An optimizer writes `step` (its algorithm) and `core`/`core_mut` (where its
+/// parameter groups and state are); every other method is written here, once.
 pub trait Optimizer {
     /// Update every parameter that has a gradient (parameters without one are skipped).
     ///
@@ -40,24 +44,39 @@ pub trait Optimizer {
     /// wrong `set_grad`), or on an optimizer-specific misuse (see each optimizer).
     fn step(&mut self);
 
+    /// The parameter groups and the per-parameter state.
+    fn core(&self) -> &dyn OptimizerCore;
+
+    /// The parameter groups and the per-parameter state, mutably.
+    fn core_mut(&mut self) -> &mut dyn OptimizerCore;
+
     /// The parameter groups (parameters, learning rates, weight decays).
-    fn param_groups(&self) -> &ParamGroups;
+    fn param_groups(&self) -> &ParamGroups {
+        self.core().param_groups()
+    }
 
     /// The parameter groups, mutably (what `set_lr` changes).
-    fn param_groups_mut(&mut self) -> &mut ParamGroups;
+    fn param_groups_mut(&mut self) -> &mut ParamGroups {
+        self.core_mut().param_groups_mut()
+    }
 
     /// The optimizer's state, keyed by parameter *position* (not `Var::id`, which
     /// changes between runs): `state.{i}.{slot}` for the i-th parameter over all groups
     /// in order (slots named as in PyTorch: `step`, `exp_avg`, `momentum_buffer`, …),
     /// plus `lr` and `param_groups.{g}.lr`.
-    fn state_dict(&self) -> StateDict;
+    fn state_dict(&self) -> StateDict {
+        self.core().state_dict()
+    }
 
     /// Restore a state saved by [`Optimizer::state_dict`] for the same parameters in
     /// the same order. Nothing is changed on error.
     ///
     /// # Errors
-    /// A [`LoadError`] listing every missing slot, unexpected name and shape mismatch.
-    fn load_state_dict(&mut self, state: &StateDict) -> Result<(), LoadError>;
+    /// An [`tensor::ErrorKind::Io`] error listing every missing slot, unexpected name
+    /// and shape mismatch.
+    fn load_state_dict(&mut self, state: &StateDict) -> Result<(), Error> {
+        self.core_mut().load_state_dict(state)
+    }
 
     /// Forget the gradient of every parameter (PyTorch's `set_to_none=True`).
     fn zero_grad(&self) {
@@ -82,8 +101,8 @@ pub trait Optimizer {
     /// Save [`Optimizer::state_dict`] to a safetensors file.
     ///
     /// # Errors
-    /// If the file cannot be written.
-    fn save(&self, path: impl AsRef<Path>) -> Result<(), CheckpointError>
+    /// An [`tensor::ErrorKind::Io`] error naming the file, if it cannot be written.
+    fn save(&self, path: impl AsRef<Path>) -> Result<(), Error>
     where
         Self: Sized,
     {
@@ -93,18 +112,16 @@ pub trait Optimizer {
     /// Load a state saved by [`Optimizer::save`].
     ///
     /// # Errors
-    /// If the file cannot be read or does not fit these parameters (every problem is
-    /// listed in the message).
-    fn load(&mut self, path: impl AsRef<Path>) -> Result<(), CheckpointError>
+    /// An [`tensor::ErrorKind::Io`] error naming the file, if it cannot be read or does
+    /// not fit these parameters (every problem is listed in the message).
+    fn load(&mut self, path: impl AsRef<Path>) -> Result<(), Error>
     where
         Self: Sized,
     {
         let path = path.as_ref();
         let state = load_file(path)?;
-        self.load_state_dict(&state).map_err(|e| CheckpointError {
-            path: path.to_path_buf(),
-            problem: format!("optimizer state: {e}"),
-        })
+        self.load_state_dict(&state)
+            .map_err(|e| in_checkpoint(e, "load", path))
     }
 }
 

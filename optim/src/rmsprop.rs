@@ -22,15 +22,12 @@
 //! no default in ferrograd; PyTorch's is 1e-2. Sparse gradients are made dense.
 //! Read next: [`crate::adagrad`].
 
-use std::collections::HashMap;
-
 use autograd::Var;
-use nn::checkpoint::{LoadError, StateDict};
 use tensor::Tensor;
 
 use crate::check::{check, check_eps, check_rate, check_weight_decay, dense_grad_of};
-use crate::optimizer::{Optimizer, ParamGroup, ParamGroups};
-use crate::state::{self, SlotState, Slots, step_tensor};
+use crate::optimizer::{Optimizer, ParamGroup};
+use crate::state::{Core, OptimizerCore, SlotState, Slots, step_tensor};
 
 /// RMSprop (see the module doc for the algorithm).
 ///
@@ -46,13 +43,13 @@ use crate::state::{self, SlotState, Slots, step_tensor};
 /// assert!((w.value().item() - 0.99).abs() < 1e-6);
 /// ```
 pub struct RMSprop {
-    groups: ParamGroups,
+    /// The parameter groups and each parameter's `RmspropState` (`crate::state`).
+    core: Core<RmspropState>,
     alpha: f64,
     eps: f64,
     weight_decay: f64,
     momentum: f64,
     centered: bool,
-    state: HashMap<usize, RmspropState>,
 }
 
 /// RMSprop's per-parameter state (PyTorch's slot names in the comments).
@@ -109,13 +106,12 @@ impl RMSprop {
     #[track_caller]
     pub fn with_groups(groups: Vec<ParamGroup>, lr: f64) -> RMSprop {
         RMSprop {
-            groups: ParamGroups::new("RMSprop", groups, lr),
+            core: Core::new("RMSprop", groups, lr),
             alpha: 0.99,
             eps: 1e-8,
             weight_decay: 0.0,
             momentum: 0.0,
             centered: false,
-            state: HashMap::new(),
         }
     }
 
@@ -181,7 +177,7 @@ impl Optimizer for RMSprop {
     #[track_caller]
     fn step(&mut self) {
         let (alpha, mu, eps) = (self.alpha, self.momentum, self.eps);
-        for group in &self.groups.groups {
+        for group in &self.core.groups.groups {
             let (gamma, lambda) = (group.lr, group.weight_decay.unwrap_or(self.weight_decay));
             for p in &group.params {
                 let Some(mut g) = dense_grad_of("RMSprop", p) else {
@@ -192,12 +188,16 @@ impl Optimizer for RMSprop {
                     g = &g + &(&theta * lambda);
                 }
                 let zeros = || Tensor::full_dtype(theta.shape(), 0.0, theta.dtype());
-                let s = self.state.entry(p.id()).or_insert_with(|| RmspropState {
-                    step: 0,
-                    v: zeros(),
-                    b: None,
-                    g_avg: None,
-                });
+                let s = self
+                    .core
+                    .state
+                    .entry(p.id())
+                    .or_insert_with(|| RmspropState {
+                        step: 0,
+                        v: zeros(),
+                        b: None,
+                        g_avg: None,
+                    });
                 s.step += 1;
                 s.v = &(&s.v * alpha) + &(&(&g * &g) * (1.0 - alpha));
                 let mut v_tilde = s.v.clone();
@@ -220,20 +220,12 @@ impl Optimizer for RMSprop {
         }
     }
 
-    fn param_groups(&self) -> &ParamGroups {
-        &self.groups
+    fn core(&self) -> &dyn OptimizerCore {
+        &self.core
     }
 
-    fn param_groups_mut(&mut self) -> &mut ParamGroups {
-        &mut self.groups
-    }
-
-    fn state_dict(&self) -> StateDict {
-        state::state_dict(&self.groups, &self.state)
-    }
-
-    fn load_state_dict(&mut self, state: &StateDict) -> Result<(), LoadError> {
-        state::load_state_dict(&mut self.groups, &mut self.state, state)
+    fn core_mut(&mut self) -> &mut dyn OptimizerCore {
+        &mut self.core
     }
 }
 

@@ -22,15 +22,12 @@
 //! looked up, decay shrinks them all), so the gradient is made dense.
 //! Read next: [`crate::adam`].
 
-use std::collections::HashMap;
-
 use autograd::{Gradient, Var};
-use nn::checkpoint::{LoadError, StateDict};
 use tensor::Tensor;
 
 use crate::check::{check, check_weight_decay, gradient_of};
-use crate::optimizer::{Optimizer, ParamGroup, ParamGroups};
-use crate::state::{self, SlotState, Slots};
+use crate::optimizer::{Optimizer, ParamGroup};
+use crate::state::{Core, OptimizerCore, SlotState, Slots};
 
 /// SGD with optional momentum (see the module doc for the algorithm).
 ///
@@ -47,12 +44,12 @@ use crate::state::{self, SlotState, Slots};
 /// assert!((theta[0] - 0.62).abs() < 1e-6 && (theta[1] - 1.24).abs() < 1e-6);
 /// ```
 pub struct SGD {
-    groups: ParamGroups,
+    /// The parameter groups and each parameter's `SgdState` (`crate::state`).
+    core: Core<SgdState>,
     momentum: f64,
     dampening: f64,
     weight_decay: f64,
     nesterov: bool,
-    state: HashMap<usize, SgdState>,
 }
 
 /// SGD's per-parameter state: the momentum buffer `b` (only when μ ≠ 0).
@@ -89,12 +86,11 @@ impl SGD {
     #[track_caller]
     pub fn with_groups(groups: Vec<ParamGroup>, lr: f64) -> SGD {
         SGD {
-            groups: ParamGroups::new("SGD", groups, lr),
+            core: Core::new("SGD", groups, lr),
             momentum: 0.0,
             dampening: 0.0,
             weight_decay: 0.0,
             nesterov: false,
-            state: HashMap::new(),
         }
     }
 
@@ -167,7 +163,7 @@ impl Optimizer for SGD {
             ),
             "call .momentum(0.9) and leave dampening at 0",
         );
-        for group in &self.groups.groups {
+        for group in &self.core.groups.groups {
             let gamma = group.lr;
             let lambda = group.weight_decay.unwrap_or(self.weight_decay);
             for p in &group.params {
@@ -189,7 +185,7 @@ impl Optimizer for SGD {
                     g = &g + &(&theta * lambda);
                 }
                 if mu != 0.0 {
-                    let b = match self.state.get(&p.id()) {
+                    let b = match self.core.state.get(&p.id()) {
                         Some(s) => &(&s.momentum_buffer * mu) + &(&g * (1.0 - tau)),
                         None => g.clone(),
                     };
@@ -198,27 +194,21 @@ impl Optimizer for SGD {
                     } else {
                         b.clone()
                     };
-                    self.state.insert(p.id(), SgdState { momentum_buffer: b });
+                    self.core
+                        .state
+                        .insert(p.id(), SgdState { momentum_buffer: b });
                 }
                 p.set_value(&theta - &(&g * gamma));
             }
         }
     }
 
-    fn param_groups(&self) -> &ParamGroups {
-        &self.groups
+    fn core(&self) -> &dyn OptimizerCore {
+        &self.core
     }
 
-    fn param_groups_mut(&mut self) -> &mut ParamGroups {
-        &mut self.groups
-    }
-
-    fn state_dict(&self) -> StateDict {
-        state::state_dict(&self.groups, &self.state)
-    }
-
-    fn load_state_dict(&mut self, state: &StateDict) -> Result<(), LoadError> {
-        state::load_state_dict(&mut self.groups, &mut self.state, state)
+    fn core_mut(&mut self) -> &mut dyn OptimizerCore {
+        &mut self.core
     }
 }
 

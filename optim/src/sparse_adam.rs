@@ -20,15 +20,12 @@
 //! dense ones.
 //! Read next: [`crate::schedule`].
 
-use std::collections::HashMap;
-
 use autograd::{Gradient, Var};
-use nn::checkpoint::{LoadError, StateDict};
 
 use crate::adam::AdamState;
 use crate::check::{check, check_eps, check_rate, fail, gradient_of};
-use crate::optimizer::{Optimizer, ParamGroup, ParamGroups};
-use crate::state;
+use crate::optimizer::{Optimizer, ParamGroup};
+use crate::state::{Core, OptimizerCore};
 
 /// Lazy Adam for sparse row gradients (see the module doc for the algorithm).
 ///
@@ -46,10 +43,10 @@ use crate::state;
 /// assert!((theta[2] + 0.1).abs() < 1e-6 && (theta[3] - 0.1).abs() < 1e-6); // row 1
 /// ```
 pub struct SparseAdam {
-    groups: ParamGroups,
+    /// The parameter groups and each parameter's `AdamState` (`crate::state`).
+    core: Core<AdamState>,
     betas: (f64, f64),
     eps: f64,
-    state: HashMap<usize, AdamState>,
 }
 
 impl SparseAdam {
@@ -80,10 +77,9 @@ impl SparseAdam {
             );
         }
         SparseAdam {
-            groups: ParamGroups::new("SparseAdam", groups, lr),
+            core: Core::new("SparseAdam", groups, lr),
             betas: (0.9, 0.999),
             eps: 1e-8,
-            state: HashMap::new(),
         }
     }
 
@@ -119,7 +115,7 @@ impl Optimizer for SparseAdam {
     #[track_caller]
     fn step(&mut self) {
         let (beta1, beta2) = self.betas;
-        for group in &self.groups.groups {
+        for group in &self.core.groups.groups {
             for p in &group.params {
                 let rows = match gradient_of("SparseAdam", p) {
                     None => continue,
@@ -134,6 +130,7 @@ impl Optimizer for SparseAdam {
                     ),
                 };
                 let s = self
+                    .core
                     .state
                     .entry(p.id())
                     .or_insert_with(|| AdamState::new(&p.value()));
@@ -156,20 +153,12 @@ impl Optimizer for SparseAdam {
         }
     }
 
-    fn param_groups(&self) -> &ParamGroups {
-        &self.groups
+    fn core(&self) -> &dyn OptimizerCore {
+        &self.core
     }
 
-    fn param_groups_mut(&mut self) -> &mut ParamGroups {
-        &mut self.groups
-    }
-
-    fn state_dict(&self) -> StateDict {
-        state::state_dict(&self.groups, &self.state)
-    }
-
-    fn load_state_dict(&mut self, state: &StateDict) -> Result<(), LoadError> {
-        state::load_state_dict(&mut self.groups, &mut self.state, state)
+    fn core_mut(&mut self) -> &mut dyn OptimizerCore {
+        &mut self.core
     }
 }
 

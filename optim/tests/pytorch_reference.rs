@@ -7,13 +7,13 @@
 //! ```
 
 use autograd::{Gradient, RowGradient, Var};
-use nn::checkpoint::{StateDict, load_file};
 use optim::schedule::{
     CosineAnnealing, ExponentialLR, LinearWarmup, MultiStepLR, Noam, PolynomialLR, Sequential,
     StepLR,
 };
 use optim::{Adagrad, Adam, AdamW, LrSchedule, Optimizer, ParamGroup, RMSprop, SGD, SparseAdam};
 use tensor::Tensor;
+use tensor::io::{StateDict, load_file};
 
 const STEPS: usize = 20;
 

@@ -12,10 +12,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use autograd::Var;
-use nn::checkpoint::{load_file, save_state_dict};
 use optim::schedule::WarmupCosine;
 use optim::{Adagrad, Adam, AdamW, LrSchedule, Optimizer, ParamGroup, RMSprop, SGD};
 use tensor::Tensor;
+use tensor::io::{load_file, save_state_dict};
 
 type Make = fn(&Var, &Var) -> Box<dyn Optimizer>;
 
@@ -171,7 +171,7 @@ fn save_and_load_methods_round_trip_and_name_the_file_on_mismatch() {
     let message = err.to_string();
     assert!(message.contains(&path.display().to_string()), "{message}");
     assert!(
-        message.contains("state.1.exp_avg: module has shape [5], state dict has [2]"),
+        message.contains("state.1.exp_avg: optimizer has shape [5], state dict has [2]"),
         "{message}"
     );
     std::fs::remove_file(path).unwrap();

@@ -16,8 +16,8 @@
 //! [`crate::flat`].
 //! Read next: [`crate::ivf`].
 
-use rand::seq::index::sample;
-use tensor::{Error, ErrorKind, Tensor};
+use tensor::random::with_default_generator;
+use tensor::{Error, ErrorKind, Generator, Tensor};
 
 use crate::flat::Flat;
 use crate::metric::{Metric, normalize, rows};
@@ -84,7 +84,7 @@ pub(crate) fn train(
     }
     let points = sampled(data, dim, k);
     let m = points.len() / dim;
-    let first: Vec<usize> = tensor::random::with_rng(|rng| sample(rng, m, k).into_vec());
+    let first: Vec<usize> = with_default_generator(|g| sample(g, m, k));
     let mut centroids: Vec<f32> = first
         .iter()
         .flat_map(|&i| &points[i * dim..(i + 1) * dim])
@@ -123,12 +123,24 @@ fn sampled(data: &[f32], dim: usize, k: usize) -> Vec<f32> {
     if n <= keep {
         return data.to_vec();
     }
-    let mut chosen = tensor::random::with_rng(|rng| sample(rng, n, keep).into_vec());
+    let mut chosen = with_default_generator(|g| sample(g, n, keep));
     chosen.sort_unstable(); // read the data in order
     (chosen.iter())
         .flat_map(|&i| &data[i * dim..(i + 1) * dim])
         .copied()
         .collect()
+}
+
+/// `k` distinct indices of `0..n` in random order: the first `k` steps of a
+/// Fisher–Yates shuffle.
+fn sample(g: &mut Generator, n: usize, k: usize) -> Vec<usize> {
+    let mut all: Vec<usize> = (0..n).collect();
+    for i in 0..k {
+        let j = i + g.below((n - i) as u64) as usize;
+        all.swap(i, j);
+    }
+    all.truncate(k);
+    all
 }
 
 /// Give every empty cluster half of the largest one (module doc).

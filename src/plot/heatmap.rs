@@ -27,7 +27,7 @@ use super::{DrawResult, Figure, Spec, fail, finite_bounds, font, tick};
 /// A heatmap's spec: the matrix values row by row, and the labels.
 #[derive(Clone, Debug)]
 pub(super) struct Heatmap {
-    title: String,
+    pub(super) title: String,
     rows: usize,
     cols: usize,
     values: Vec<f64>,
@@ -68,7 +68,8 @@ const MAX_LABEL_CHARS: usize = 16;
 /// let src: Vec<String> = vec!["le".into(), "chat".into()];
 /// let tgt: Vec<String> = vec!["the".into(), "cat".into()];
 /// let fig = ferrograd::plot::heatmap("attention", &attn, Some(&tgt), Some(&src));
-/// fig.save_png(std::env::temp_dir().join("ferrograd-doc-heatmap.png")).unwrap();
+/// # let path = std::env::temp_dir().join(format!("ferrograd-doc-{}-heatmap.png", std::process::id()));
+/// fig.save_png(&path).unwrap(); // a unique file in the temporary directory
 /// assert!(fig.svg().contains("chat"));
 /// ```
 #[track_caller]

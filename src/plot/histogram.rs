@@ -18,7 +18,7 @@ use super::{
 /// A histogram's spec: bin edges and counts, computed once, plus the statistics.
 #[derive(Clone, Debug)]
 pub(super) struct Histogram {
-    title: String,
+    pub(super) title: String,
     /// `bins + 1` increasing edges.
     edges: Vec<f64>,
     counts: Vec<usize>,
@@ -43,7 +43,8 @@ pub(super) struct Histogram {
 /// manual_seed(0);
 /// let activations: Vec<f64> = Tensor::randn(&[1000]).to_vec();
 /// let fig = ferrograd::plot::histogram("layer 1 activations", &activations, 30);
-/// fig.save_png(std::env::temp_dir().join("ferrograd-doc-hist.png")).unwrap();
+/// # let path = std::env::temp_dir().join(format!("ferrograd-doc-{}-hist.png", std::process::id()));
+/// fig.save_png(&path).unwrap(); // a unique file in the temporary directory
 /// assert!(fig.svg().contains("n=1000"));
 /// ```
 #[track_caller]

@@ -26,9 +26,9 @@ const LOSS_BETA: f64 = 0.9;
 /// A line plot's spec.
 #[derive(Clone, Debug)]
 pub(super) struct Lines {
-    title: String,
-    x_label: String,
-    y_label: String,
+    pub(super) title: String,
+    pub(super) x_label: String,
+    pub(super) y_label: String,
     series: Vec<Series>,
     pub(super) log_y: bool,
 }
@@ -51,7 +51,8 @@ struct Series {
 /// let train = vec![2.3, 1.1, 0.7, 0.5];
 /// let val = vec![2.2, 1.3, 0.9, 0.8];
 /// let fig = ferrograd::plot::line_plot("loss", "epoch", "loss", &[("train", &train), ("val", &val)]);
-/// fig.save_png(std::env::temp_dir().join("ferrograd-doc-line.png")).unwrap();
+/// # let path = std::env::temp_dir().join(format!("ferrograd-doc-{}-line.png", std::process::id()));
+/// fig.save_png(&path).unwrap(); // a unique file in the temporary directory
 /// assert!(fig.svg().contains("loss"));
 /// ```
 pub fn line_plot<S: AsRef<[f64]>>(
@@ -75,7 +76,8 @@ pub fn line_plot<S: AsRef<[f64]>>(
 /// ```
 /// let lr: Vec<(f64, f64)> = (0..100).map(|s| (s as f64, 1e-3 * (s as f64 / 100.0))).collect();
 /// let fig = ferrograd::plot::xy_plot("warm-up", "step", "lr", &[("lr", lr)]);
-/// fig.save_svg(std::env::temp_dir().join("ferrograd-doc-xy.svg")).unwrap();
+/// # let path = std::env::temp_dir().join(format!("ferrograd-doc-{}-xy.svg", std::process::id()));
+/// fig.save_svg(&path).unwrap(); // a unique file in the temporary directory
 /// assert!(fig.svg().contains("warm-up"));
 /// ```
 pub fn xy_plot<P: AsRef<[(f64, f64)]>>(
@@ -97,7 +99,8 @@ pub fn xy_plot<P: AsRef<[(f64, f64)]>>(
 /// ```
 /// let losses: Vec<f64> = (0..200).map(|s| 2.0 / (1.0 + s as f64 / 20.0) + 0.1 * (s % 3) as f64).collect();
 /// let fig = ferrograd::plot::loss_curve(&losses).log_y();
-/// fig.save_png(std::env::temp_dir().join("ferrograd-doc-loss.png")).unwrap();
+/// # let path = std::env::temp_dir().join(format!("ferrograd-doc-{}-loss.png", std::process::id()));
+/// fig.save_png(&path).unwrap(); // a unique file in the temporary directory
 /// ```
 pub fn loss_curve(losses: &[f64]) -> Figure {
     let indexed = |ys: &[f64]| -> Vec<(f64, f64)> {

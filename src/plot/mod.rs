@@ -1,5 +1,6 @@
 //! Plots for notebooks and examples: loss curves, attention heatmaps, word-vector
-//! scatter plots and activation histograms, drawn with [plotters].
+//! scatter plots and activation histograms, drawn with
+//! [plotters](https://docs.rs/plotters/0.3.7).
 //!
 //! Every function returns a [`Figure`], which holds a description of the plot (its
 //! "spec": the data and the options) and the SVG text rendered from it:
@@ -26,6 +27,7 @@
 //! Read next: `style.rs` (font, colours, tick labels), then `lines.rs`, the simplest
 //! plot, and `log_axis.rs`, `heatmap.rs`, `scatter.rs`, `histogram.rs`.
 
+mod bitmap_text;
 mod heatmap;
 mod histogram;
 mod lines;
@@ -34,13 +36,13 @@ mod scatter;
 mod schedule;
 mod style;
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use tensor::error::{Error, ErrorKind};
 
+use bitmap_text::BaselineBitmap;
 pub use heatmap::heatmap;
 pub use histogram::histogram;
 pub use lines::{ema, line_plot, loss_curve, xy_plot};
@@ -65,9 +67,10 @@ type DrawResult = Result<(), Box<dyn std::error::Error>>;
 /// use ferrograd::plot;
 /// let fig = plot::line_plot("accuracy", "epoch", "acc", &[("val", [0.6, 0.8, 0.9])]);
 /// assert!(fig.evcxr_payload().starts_with("EVCXR_BEGIN_CONTENT image/svg+xml\n<svg"));
-/// let dir = std::env::temp_dir();
-/// fig.save_svg(dir.join("ferrograd-doc-acc.svg")).unwrap();
-/// fig.with_size(320, 240).save_png(dir.join("ferrograd-doc-acc.png")).unwrap();
+/// let dir = std::env::temp_dir().join(format!("ferrograd-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir).unwrap(); // a directory of this process's own
+/// fig.save_svg(dir.join("acc.svg")).unwrap();
+/// fig.with_size(320, 240).save_png(dir.join("acc.png")).unwrap();
 /// ```
 #[derive(Clone, Debug)]
 pub struct Figure {
@@ -151,6 +154,40 @@ impl Figure {
         self
     }
 
+    /// The same figure with another title, e.g. one that says what was trained on
+    /// what: `plot::loss_curve(&losses).with_title("MLP on sklearn digits: training loss")`.
+    pub fn with_title(mut self, title: impl Into<String>) -> Figure {
+        let title = title.into();
+        match &mut self.spec {
+            Spec::Lines(s) => s.title = title,
+            Spec::Heatmap(s) => s.title = title,
+            Spec::Scatter(s) => s.title = title,
+            Spec::Histogram(s) => s.title = title,
+        }
+        self.render_svg();
+        self
+    }
+
+    /// The same line or scatter plot with the axes described as `x` and `y` (e.g.
+    /// `"principal component 1"`).
+    ///
+    /// # Panics
+    /// If the figure is a heatmap or a histogram (their axes are described when made).
+    #[track_caller]
+    pub fn with_axis_labels(mut self, x: &str, y: &str) -> Figure {
+        match &mut self.spec {
+            Spec::Lines(s) => (s.x_label, s.y_label) = (x.into(), y.into()),
+            Spec::Scatter(s) => (s.x_label, s.y_label) = (x.into(), y.into()),
+            _ => fail(
+                "with_axis_labels",
+                "only line and scatter plots take axis labels afterwards",
+                "give a heatmap's or histogram's labels when you make it",
+            ),
+        }
+        self.render_svg();
+        self
+    }
+
     /// The same line plot with a logarithmic y axis (base 10); points with y ≤ 0 are
     /// left out, since the log axis cannot show them.
     ///
@@ -204,20 +241,13 @@ impl Figure {
         )
     }
 
-    /// Write the SVG text to `path`. The file is written under a temporary name and
-    /// then renamed, so a failure never leaves half a file behind.
+    /// Write the SVG text to `path`, atomically ([`tensor::io::write_atomic`]: under a
+    /// temporary name, then renamed), so a failure never leaves half a file behind.
     ///
     /// # Errors
-    /// A [`PlotError`] naming the file if it cannot be written.
-    pub fn save_svg(&self, path: impl AsRef<Path>) -> Result<(), PlotError> {
-        let path = path.as_ref();
-        let tmp = temporary_path(path);
-        std::fs::write(&tmp, &self.svg)
-            .and_then(|()| std::fs::rename(&tmp, path))
-            .map_err(|e| {
-                let _ = std::fs::remove_file(&tmp);
-                PlotError::new(path, e.to_string())
-            })
+    /// An [`ErrorKind::Io`] error naming the file if it cannot be written.
+    pub fn save_svg(&self, path: impl AsRef<Path>) -> Result<(), Error> {
+        tensor::io::write_atomic("save_svg", path.as_ref(), self.svg.as_bytes())
     }
 
     /// Draw the figure again on a bitmap and write it to `path` as a PNG image (the
@@ -225,12 +255,12 @@ impl Figure {
     /// name, then renamed.
     ///
     /// # Errors
-    /// A [`PlotError`] naming the file if it cannot be drawn or written.
-    pub fn save_png(&self, path: impl AsRef<Path>) -> Result<(), PlotError> {
+    /// An [`ErrorKind::Io`] error naming the file if it cannot be drawn or written.
+    pub fn save_png(&self, path: impl AsRef<Path>) -> Result<(), Error> {
         let path = path.as_ref();
         let tmp = temporary_path(path);
         let drawn = {
-            let area = BitMapBackend::new(&tmp, self.size).into_drawing_area();
+            let area = BaselineBitmap::new(&tmp, self.size).into_drawing_area();
             draw(&self.spec, &area)
         };
         drawn
@@ -238,41 +268,10 @@ impl Figure {
             .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| e.to_string()))
             .map_err(|problem| {
                 let _ = std::fs::remove_file(&tmp);
-                PlotError::new(path, problem)
+                tensor::io::file_error("save_png", path, format!("cannot save the plot: {problem}"))
             })
     }
 }
-
-/// A figure that could not be saved: which file, and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PlotError {
-    /// The file that was being written.
-    pub path: PathBuf,
-    /// What went wrong (the operating system's or the encoder's message).
-    pub problem: String,
-}
-
-impl PlotError {
-    fn new(path: &Path, problem: impl Into<String>) -> PlotError {
-        PlotError {
-            path: path.to_path_buf(),
-            problem: problem.into(),
-        }
-    }
-}
-
-impl fmt::Display for PlotError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "cannot save the plot to {}: {}",
-            self.path.display(),
-            self.problem
-        )
-    }
-}
-
-impl std::error::Error for PlotError {}
 
 /// `dir/.name.tmp.png` beside `path`: the same file system, so `rename` is atomic. The
 /// `.png` ending tells the bitmap encoder which format to write.
@@ -331,11 +330,14 @@ mod tests {
         let fig = histogram("h", &[1.0, 2.0], 2);
         let path = temp_file("no-such-dir").join("h.png");
         let err = fig.save_png(&path).unwrap_err();
-        assert_eq!(err.path, path);
-        assert!(err.to_string().starts_with("cannot save the plot to "));
-        assert!(err.to_string().contains("h.png"), "{err}");
+        assert_eq!(err.kind, ErrorKind::Io);
+        let expected = format!("save_png: {}: cannot save the plot: ", path.display());
+        assert!(err.to_string().starts_with(&expected), "{err}");
         let err = fig.save_svg(path.with_extension("svg")).unwrap_err();
-        assert!(err.to_string().contains("h.svg"), "{err}");
+        assert!(
+            err.to_string().starts_with("save_svg: ") && err.to_string().contains("h.svg"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -13,24 +13,41 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{DrawResult, Figure, Spec, axis_ticks, color, fail, finite_bounds, font, padded};
+use super::{DrawResult, Figure, Spec, axis_ticks, color, fail, font, padded};
 
 /// A scatter plot's spec.
 #[derive(Clone, Debug)]
 pub(super) struct Scatter {
-    title: String,
+    pub(super) title: String,
     points: Vec<(f64, f64)>,
     labels: Option<Vec<String>>,
     /// The group of each point, and the groups' names (set by `Figure::groups`).
     groups: Option<(Vec<usize>, Vec<String>)>,
+    /// Axis descriptions (set by `Figure::with_axis_labels`).
+    pub(super) x_label: String,
+    pub(super) y_label: String,
 }
 
 /// Radius of a point, in pixels.
 const RADIUS: i32 = 4;
+/// Size of a point's label, in pixels; the bundled monospaced font is 0.6 em wide.
+const LABEL_PX: i32 = 13;
+/// How far outside the middle 80% of the points (in multiples of that span) a point
+/// may lie and still set the scale of its axis.
+const OUTLIER_SPANS: f64 = 1.0;
 
 /// Scatter plot of `points`, with `labels[i]` written beside point `i` when labels
-/// are given. Colour the points by group with [`Figure::groups`]. Points with a
-/// non-finite coordinate are left out.
+/// are given. Colour the points by group with [`Figure::groups`], describe the axes
+/// with [`Figure::with_axis_labels`]. Points with a non-finite coordinate are left out.
+///
+/// So that the picture stays readable:
+/// ```text
+/// view of an axis = [q10 − s, q90 + s] ∩ [min, max],  s = q90 − q10
+/// ```
+/// (q10, q90: the 10% and 90% quantiles of the points' coordinates), so one far
+/// outlier does not squeeze the rest into a corner; points outside the view are left
+/// out and counted under the x axis. A label that would overlap one already written
+/// is left out too (labels are written in the order of the points).
 ///
 /// # Panics
 /// If `labels` does not have one label per point.
@@ -41,7 +58,8 @@ const RADIUS: i32 = 4;
 /// let xy = [(1.0, 2.0), (1.5, 2.1), (0.9, 0.5), (1.4, 0.6)];
 /// let fig = ferrograd::plot::scatter("word vectors (PCA)", &xy, Some(&words))
 ///     .groups(&[0, 0, 1, 1], &["royal", "common"]);
-/// fig.save_png(std::env::temp_dir().join("ferrograd-doc-scatter.png")).unwrap();
+/// # let path = std::env::temp_dir().join(format!("ferrograd-doc-{}-scatter.png", std::process::id()));
+/// fig.save_png(&path).unwrap(); // a unique file in the temporary directory
 /// assert!(fig.svg().contains("queen"));
 /// ```
 #[track_caller]
@@ -60,6 +78,8 @@ pub fn scatter(title: &str, points: &[(f64, f64)], labels: Option<&[String]>) ->
         points: points.to_vec(),
         labels: labels.map(<[String]>::to_vec),
         groups: None,
+        x_label: String::new(),
+        y_label: String::new(),
     };
     Figure::new(Spec::Scatter(spec), (640, 480))
 }
@@ -90,18 +110,54 @@ impl Scatter {
         self.groups = Some((group_of.to_vec(), names));
     }
 
-    /// The indices of the drawable (finite) points, of group `g` if one is given.
-    fn members(&self, g: Option<usize>) -> Vec<usize> {
+    /// The indices of the points inside `view`, of group `g` if one is given.
+    fn members(&self, g: Option<usize>, view: &View) -> Vec<usize> {
         let in_group = |i: &usize| match (&self.groups, g) {
             (Some((of, _)), Some(g)) => of[*i] == g,
             _ => true,
         };
-        let finite = |i: &usize| self.points[*i].0.is_finite() && self.points[*i].1.is_finite();
         (0..self.points.len())
             .filter(in_group)
-            .filter(finite)
+            .filter(|&i| view.contains(self.points[i]))
             .collect()
     }
+}
+
+/// The part of the plane the plot shows (see [`scatter`]).
+struct View {
+    x: (f64, f64),
+    y: (f64, f64),
+}
+
+impl View {
+    fn of(points: &[(f64, f64)]) -> View {
+        View {
+            x: robust_bounds(points.iter().map(|p| p.0)),
+            y: robust_bounds(points.iter().map(|p| p.1)),
+        }
+    }
+
+    fn contains(&self, (x, y): (f64, f64)) -> bool {
+        (self.x.0..=self.x.1).contains(&x) && (self.y.0..=self.y.1).contains(&y)
+    }
+}
+
+/// `[q10 − s, q90 + s] ∩ [min, max]` with `s = q90 − q10`, over the finite values.
+fn robust_bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let mut v: Vec<f64> = values.filter(|v| v.is_finite()).collect();
+    if v.is_empty() {
+        return (0.0, 1.0);
+    }
+    v.sort_by(f64::total_cmp);
+    let quantile = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+    let (q10, q90) = (quantile(0.1), quantile(0.9));
+    let span = (q90 - q10) * OUTLIER_SPANS;
+    ((q10 - span).max(v[0]), (q90 + span).min(v[v.len() - 1]))
+}
+
+/// Whether two label boxes `(left, top, right, bottom)` in pixels overlap.
+fn overlap(a: (i32, i32, i32, i32), b: (i32, i32, i32, i32)) -> bool {
+    a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
 }
 
 /// Draw the axes, the points of each group, the labels and the legend.
@@ -109,8 +165,19 @@ pub(super) fn draw<DB: DrawingBackend>(s: &Scatter, area: &DrawingArea<DB, Shift
 where
     DB::ErrorType: 'static,
 {
-    let (x_lo, x_hi) = finite_bounds(s.points.iter().map(|p| p.0)).unwrap_or((0.0, 1.0));
-    let (y_lo, y_hi) = finite_bounds(s.points.iter().map(|p| p.1)).unwrap_or((0.0, 1.0));
+    let view = View::of(&s.points);
+    let ((x_lo, x_hi), (y_lo, y_hi)) = (view.x, view.y);
+    let finite = s
+        .points
+        .iter()
+        .filter(|p| p.0.is_finite() && p.1.is_finite());
+    let hidden = finite.filter(|&&p| !view.contains(p)).count();
+    let x_desc = match hidden {
+        0 => s.x_label.clone(),
+        n => format!("{} ({n} outlying points not shown)", s.x_label)
+            .trim_start()
+            .to_string(),
+    };
     let mut x_range = padded(x_lo, x_hi, 0.08);
     if s.labels.is_some() {
         // room for the labels of the rightmost points
@@ -124,14 +191,17 @@ where
     let mut chart = ChartBuilder::on(area)
         .caption(&s.title, font(20))
         .margin(12)
-        .x_label_area_size(36)
-        .y_label_area_size(56)
+        .x_label_area_size(44)
+        .y_label_area_size(64)
         .build_cartesian_2d(x_range, y_range)?;
     chart
         .configure_mesh()
         .x_label_formatter(&x_ticks)
         .y_label_formatter(&y_ticks)
+        .x_desc(x_desc)
+        .y_desc(s.y_label.as_str())
         .label_style(font(13))
+        .axis_desc_style(font(14))
         .light_line_style(BLACK.mix(0.04))
         .draw()?;
 
@@ -139,7 +209,7 @@ where
     for g in 0..names.as_ref().map_or(1, Vec::len) {
         let c = color(g);
         let dots = s
-            .members(Some(g))
+            .members(Some(g), &view)
             .into_iter()
             .map(|i| Circle::new(s.points[i], RADIUS, c.filled()));
         let drawn = chart.draw_series(dots)?;
@@ -150,10 +220,21 @@ where
         }
     }
     if let Some(labels) = &s.labels {
-        chart.draw_series(s.members(None).into_iter().map(|i| {
-            EmptyElement::at(s.points[i])
-                + Text::new(labels[i].clone(), (RADIUS + 2, -RADIUS - 14), font(13))
-        }))?;
+        let (dx, dy) = (RADIUS + 2, -RADIUS - LABEL_PX - 1);
+        let mut placed: Vec<(i32, i32, i32, i32)> = Vec::new();
+        for i in s.members(None, &view) {
+            let (px, py) = chart.backend_coord(&s.points[i]);
+            let width = (labels[i].chars().count() as i32 * LABEL_PX * 3 + 4) / 5;
+            let bbox = (px + dx, py + dy, px + dx + width, py + dy + LABEL_PX);
+            if placed.iter().any(|&b| overlap(b, bbox)) {
+                continue;
+            }
+            placed.push(bbox);
+            chart.draw_series(std::iter::once(
+                EmptyElement::at(s.points[i])
+                    + Text::new(labels[i].clone(), (dx, dy), font(LABEL_PX as u32)),
+            ))?;
+        }
     }
     if names.is_some() {
         chart
@@ -190,6 +271,32 @@ mod tests {
         );
         assert!(has_text(svg, "a") && has_text(svg, "b"));
         assert!(!has_text(svg, "c"));
+    }
+
+    #[test]
+    fn an_outlier_does_not_set_the_scale_and_is_counted() {
+        let mut pts: Vec<(f64, f64)> = (0..20).map(|i| (i as f64, (i % 5) as f64)).collect();
+        pts.push((1e6, 2.0));
+        let svg = scatter("o", &pts, None)
+            .with_axis_labels("pc1", "pc2")
+            .svg()
+            .to_string();
+        assert_eq!(
+            svg.matches("<circle").count(),
+            20,
+            "the outlier is left out"
+        );
+        assert!(has_text(&svg, "pc1 (1 outlying points not shown)"));
+        assert!(has_text(&svg, "pc2"));
+    }
+
+    #[test]
+    fn overlapping_labels_are_left_out() {
+        let labels = words(&["first", "second", "far"]);
+        let pts = [(0.0, 0.0), (0.001, 0.001), (1.0, 1.0)];
+        let svg = scatter("l", &pts, Some(&labels)).svg().to_string();
+        assert!(has_text(&svg, "first") && has_text(&svg, "far"));
+        assert!(!has_text(&svg, "second"), "drawn over 'first'");
     }
 
     #[test]

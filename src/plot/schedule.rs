@@ -23,7 +23,8 @@ use super::{Figure, xy_plot};
 /// let cosine = WarmupCosine::new(1e-3, 10, 100);
 /// let noam = Noam::new(512, 10);
 /// let fig = ferrograd::plot::lr_schedule("schedules", &[("warmup+cosine", &cosine), ("noam", &noam)], 100);
-/// fig.save_png(std::env::temp_dir().join("ferrograd-doc-schedule.png")).unwrap();
+/// # let path = std::env::temp_dir().join(format!("ferrograd-doc-{}-schedule.png", std::process::id()));
+/// fig.save_png(&path).unwrap(); // a unique file in the temporary directory
 /// assert!(fig.svg().contains("noam"));
 /// ```
 pub fn lr_schedule(title: &str, schedules: &[(&str, &dyn LrSchedule)], steps: usize) -> Figure {

@@ -17,7 +17,7 @@ use plotters::style::FontStyle;
 pub const FONT_FAMILY: &str = "monospace";
 
 /// DejaVu Sans Mono (see `data/fonts/README.md` for its source and licence).
-const FONT_BYTES: &[u8] = include_bytes!("../../data/fonts/DejaVuSansMono.ttf");
+pub(super) const FONT_BYTES: &[u8] = include_bytes!("../../data/fonts/DejaVuSansMono.ttf");
 
 /// Register the bundled font with plotters, once per process.
 pub(super) fn register_font() {

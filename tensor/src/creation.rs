@@ -2,44 +2,163 @@
 //!
 //! Everything here makes `f32` tensors unless the name says otherwise (`from_vec_f64`,
 //! `zeros_like` keeps the input's dtype), as PyTorch's default dtype is float32.
-//! Random tensors are in [`crate::random`]. Read next: [`crate::elementwise`].
+//! Random tensors are in [`crate::random`].
+//!
+//! Every constructor that sizes its memory from a shape goes through [`try_alloc`]:
+//! the element count is checked ([`crate::shape::try_numel`]) and the allocation is
+//! fallible, so `Tensor::zeros(&[1 << 22, 1 << 22])` (64 TiB) panics with a message
+//! naming `zeros` and the shape, and [`Tensor::try_zeros`] returns the error, instead
+//! of the process aborting with "memory allocation failed". Read next:
+//! [`crate::elementwise`].
+
+use std::alloc::Layout;
 
 use ndarray::{ArrayD, IxDyn};
 
 use crate::dtype::{DType, Element};
 use crate::error::{Error, ErrorKind, OrRaise};
-use crate::shape::numel;
-use crate::tensor::{Storage, Tensor};
+use crate::shape::try_numel;
+use crate::tensor::Tensor;
+
+/// The number of elements of `shape` and an empty `Vec` with room for exactly that
+/// many: the one fallible allocation of the constructors.
+///
+/// # Errors
+/// [`ErrorKind::Shape`] if the count overflows, [`ErrorKind::Memory`] if the memory
+/// cannot be had; both name `op` and the shape.
+pub(crate) fn try_alloc<T: Element>(
+    op: &'static str,
+    shape: &[usize],
+) -> Result<(usize, Vec<T>), Error> {
+    let n = try_numel(op, shape)?;
+    let mut data = Vec::new();
+    data.try_reserve_exact(n)
+        .map_err(|_| out_of_memory::<T>(op, shape, n))?;
+    Ok((n, data))
+}
+
+/// [`try_alloc`]'s zeros, without writing them: the allocator hands out zeroed
+/// pages (`calloc`), which the system zeroes on first touch, so a large zero
+/// gradient of which a sparse update touches a few rows costs only those pages.
+fn try_alloc_zeroed<T: Element>(op: &'static str, shape: &[usize]) -> Result<Vec<T>, Error> {
+    let n = try_numel(op, shape)?;
+    let layout = Layout::array::<T>(n).map_err(|_| out_of_memory::<T>(op, shape, n))?;
+    if layout.size() == 0 {
+        return Ok(Vec::new());
+    }
+    // SAFETY: `layout` has a nonzero size. The block holds `n` elements of `T`, all
+    // bits zero, which for every element type (floats, integers, bool) is the value
+    // zero; it comes from the global allocator with `T`'s layout, as `Vec` requires.
+    let data = unsafe {
+        let ptr = std::alloc::alloc_zeroed(layout).cast::<T>();
+        if ptr.is_null() {
+            return Err(out_of_memory::<T>(op, shape, n));
+        }
+        Vec::from_raw_parts(ptr, n, n)
+    };
+    Ok(data)
+}
+
+fn out_of_memory<T: Element>(op: &'static str, shape: &[usize], n: usize) -> Error {
+    let bytes = n as u128 * size_of::<T>() as u128;
+    Error::new(
+        op,
+        ErrorKind::Memory,
+        format!(
+            "cannot allocate {bytes} bytes ({:.1} GiB) for shape {shape:?} of {}: out of memory",
+            bytes as f64 / f64::from(1u32 << 30),
+            T::DTYPE
+        ),
+    )
+    .with_hint("use a smaller shape or batch")
+}
+
+/// A tensor of `shape` filled with `value`: the body of `zeros`, `ones`, `full`.
+fn filled(op: &'static str, shape: &[usize], value: f64, dtype: DType) -> Result<Tensor, Error> {
+    fn of<T: Element>(op: &'static str, shape: &[usize], value: T) -> Result<Tensor, Error> {
+        let data = if value.is_zero() && value.is_sign_positive() {
+            try_alloc_zeroed(op, shape)?
+        } else {
+            let (n, mut data) = try_alloc(op, shape)?;
+            data.resize(n, value);
+            data
+        };
+        Tensor::try_from_vec_of(data, shape)
+    }
+    match dtype {
+        DType::F32 => of(op, shape, value as f32),
+        DType::F64 => of(op, shape, value),
+    }
+}
 
 impl Tensor {
     /// A tensor of `shape` filled with `value`, of the given dtype.
+    ///
+    /// # Panics
+    /// If the shape has more elements than memory can hold (see
+    /// [`Tensor::try_full_dtype`]).
+    #[track_caller]
     pub fn full_dtype(shape: &[usize], value: f64, dtype: DType) -> Tensor {
-        match dtype {
-            DType::F32 => {
-                Storage::F32(ArrayD::from_elem(IxDyn(shape), value as f32).into_shared()).into()
-            }
-            DType::F64 => Storage::F64(ArrayD::from_elem(IxDyn(shape), value).into_shared()).into(),
-        }
+        Tensor::try_full_dtype(shape, value, dtype).or_raise()
+    }
+
+    /// [`Tensor::full_dtype`], returning an error where it would panic.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Shape`] if the element count overflows; [`ErrorKind::Memory`] if
+    /// the memory cannot be allocated.
+    pub fn try_full_dtype(shape: &[usize], value: f64, dtype: DType) -> Result<Tensor, Error> {
+        filled("full", shape, value, dtype)
     }
 
     /// An f32 tensor of `shape` filled with `value`.
+    ///
+    /// # Panics
+    /// If the shape has more elements than memory can hold.
     ///
     /// ```
     /// # use tensor::Tensor;
     /// assert_eq!(Tensor::full(&[2], 7.0).to_vec::<f32>(), vec![7.0, 7.0]);
     /// ```
+    #[track_caller]
     pub fn full(shape: &[usize], value: f64) -> Tensor {
         Tensor::full_dtype(shape, value, DType::F32)
     }
 
     /// An f32 tensor of zeros.
+    ///
+    /// # Panics
+    /// If the shape has more elements than memory can hold (see [`Tensor::try_zeros`]).
+    #[track_caller]
     pub fn zeros(shape: &[usize]) -> Tensor {
-        Tensor::full(shape, 0.0)
+        Tensor::try_zeros(shape).or_raise()
+    }
+
+    /// [`Tensor::zeros`], returning an error where it would panic: a request too big
+    /// for the machine is an error to handle, not the end of the process.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Shape`] if the element count overflows; [`ErrorKind::Memory`] if
+    /// the memory cannot be allocated.
+    ///
+    /// ```
+    /// # use tensor::{ErrorKind, Tensor};
+    /// let e = Tensor::try_zeros(&[1 << 22, 1 << 22]).unwrap_err(); // 64 TiB
+    /// assert_eq!(e.kind, ErrorKind::Memory);
+    /// assert!(e.to_string().starts_with("zeros: cannot allocate 70368744177664 bytes"));
+    /// assert_eq!(Tensor::try_zeros(&[2, 3]).unwrap().shape(), &[2, 3]);
+    /// ```
+    pub fn try_zeros(shape: &[usize]) -> Result<Tensor, Error> {
+        filled("zeros", shape, 0.0, DType::F32)
     }
 
     /// An f32 tensor of ones.
+    ///
+    /// # Panics
+    /// If the shape has more elements than memory can hold.
+    #[track_caller]
     pub fn ones(shape: &[usize]) -> Tensor {
-        Tensor::full(shape, 1.0)
+        filled("ones", shape, 1.0, DType::F32).or_raise()
     }
 
     /// Zeros with the shape and dtype of `like`.
@@ -62,14 +181,14 @@ impl Tensor {
     /// # Errors
     /// If `data.len()` is not the product of `shape`.
     pub fn try_from_vec_of<T: Element>(data: Vec<T>, shape: &[usize]) -> Result<Tensor, Error> {
-        if data.len() != numel(shape) {
+        let n = try_numel("from_vec", shape)?;
+        if data.len() != n {
             return Err(Error::new(
                 "from_vec",
                 ErrorKind::Shape,
                 format!(
-                    "{} values cannot fill shape {shape:?}, which holds {}",
-                    data.len(),
-                    numel(shape)
+                    "{} values cannot fill shape {shape:?}, which holds {n}",
+                    data.len()
                 ),
             ));
         }
@@ -131,27 +250,37 @@ impl Tensor {
             .raise();
         }
         let n = ((end - start) / step).ceil().max(0.0) as usize;
-        let data = (0..n).map(|i| (start + i as f64 * step) as f32).collect();
+        let (_, mut data) = try_alloc("arange", &[n]).or_raise();
+        data.extend((0..n).map(|i| (start + i as f64 * step) as f32));
         Tensor::from_vec(data, &[n])
     }
 
     /// 1-D f32 tensor of `steps` evenly spaced values from `start` to `end` inclusive.
+    ///
+    /// # Panics
+    /// If `steps` values do not fit in memory.
+    #[track_caller]
     pub fn linspace(start: f64, end: f64, steps: usize) -> Tensor {
-        let data = (0..steps)
-            .map(|i| {
-                if steps == 1 {
-                    start as f32
-                } else {
-                    (start + (end - start) * i as f64 / (steps - 1) as f64) as f32
-                }
-            })
-            .collect();
+        let (_, mut data) = try_alloc("linspace", &[steps]).or_raise();
+        data.extend((0..steps).map(|i| {
+            if steps == 1 {
+                start as f32
+            } else {
+                (start + (end - start) * i as f64 / (steps - 1) as f64) as f32
+            }
+        }));
         Tensor::from_vec(data, &[steps])
     }
 
     /// The `n × n` f32 identity matrix.
+    ///
+    /// # Panics
+    /// If `n²` values do not fit in memory.
+    #[track_caller]
     pub fn eye(n: usize) -> Tensor {
-        Storage::F32(ndarray::Array2::<f32>::eye(n).into_dyn().into_shared()).into()
+        let mut data: Vec<f32> = try_alloc_zeroed("eye", &[n, n]).or_raise();
+        data.iter_mut().step_by(n + 1).for_each(|d| *d = 1.0);
+        Tensor::from_vec(data, &[n, n])
     }
 }
 
@@ -176,6 +305,51 @@ mod tests {
         );
         let x = Tensor::from_vec_f64(vec![1.0, 2.0], &[2]);
         assert_eq!(Tensor::zeros_like(&x).dtype(), DType::F64);
+    }
+
+    #[test]
+    fn impossible_and_huge_shapes_are_errors_not_aborts() {
+        // 2³² · 2³² overflows the count; 2²² · 2²² f32 is 64 TiB, valid but too big
+        let e = Tensor::try_zeros(&[1 << 32, 1 << 32]).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Shape);
+        assert!(
+            e.to_string()
+                .starts_with("zeros: shape [4294967296, 4294967296]"),
+            "{e}"
+        );
+        let e = Tensor::try_zeros(&[1 << 22, 1 << 22]).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Memory);
+        assert_eq!(
+            e.to_string(),
+            "zeros: cannot allocate 70368744177664 bytes (65536.0 GiB) for shape \
+             [4194304, 4194304] of f32: out of memory. Hint: use a smaller shape or batch"
+        );
+        let e = Tensor::try_full_dtype(&[1 << 61], 2.0, DType::F64).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("full: cannot allocate 18446744073709551616 bytes")
+        );
+        // a failed request leaves the allocator usable; zeros are still zeros
+        assert_eq!(
+            Tensor::eye(3).to_vec::<f32>(),
+            [1., 0., 0., 0., 1., 0., 0., 0., 1.]
+        );
+        assert!(
+            Tensor::zeros(&[1000, 1000])
+                .to_vec::<f32>()
+                .iter()
+                .all(|&v| v == 0.0)
+        );
+        assert_eq!(
+            Tensor::full(&[2], -0.0).to_vec::<f32>()[0].to_bits(),
+            (-0.0f32).to_bits()
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "ones: shape [4294967296, 4294967296, 4294967296] has more elements")]
+    fn huge_shape_panics_naming_the_op() {
+        Tensor::ones(&[1 << 32, 1 << 32, 1 << 32]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The framework's one error type: every misuse of an op and every failed file
 //! operation is an [`Error`] of some [`ErrorKind`] (shape, dim, index, dtype, value,
-//! io), with a message that names the op, the problem, the shapes and, when there is
-//! one, a hint.
+//! io, memory), with a message that names the op, the problem, the shapes and, when
+//! there is one, a hint.
 //!
 //! ```text
 //! matmul: cannot multiply [32, 64] by [65, 10]: inner dimensions 64 and 65 differ
@@ -31,6 +31,10 @@ pub enum ErrorKind {
     /// A file that cannot be read or written, or whose contents are not what the op
     /// expects (a checkpoint, a data set).
     Io,
+    /// A tensor larger than the memory the machine can give (PyTorch's "not enough
+    /// memory"): a valid shape, too big to allocate. The `try_*` twins of the
+    /// constructors return it, so a program can fall back to a smaller request.
+    Memory,
 }
 
 /// A misuse of an op or a failed file operation: which op, what kind of problem, what

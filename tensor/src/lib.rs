@@ -8,14 +8,16 @@
 //! Reading order:
 //! 1. [`dtype`] and [`tensor`]: the type itself, its storage and accessors;
 //! 2. [`error`] and [`shape`]: the shape rules every op checks first, and the messages;
-//! 3. [`creation`] and [`random`]: how tensors are made (one seed for everything);
+//! 3. [`creation`] and [`random`]: how tensors are made (a seeded generator per thread);
 //! 4. [`elementwise`], [`unary`], [`compare`]: maps and broadcasting zips;
 //! 5. [`reduce`] and [`softmax`]: reductions along a dim, stable softmax;
 //! 6. [`movement`], [`join`], [`index`]: views, concatenation, gathers and scatters;
 //! 7. [`matmul`]: the hot path, a packed, cache-blocked SIMD GEMM written here
 //!    (AVX-512 and AVX2 tiers, `matrixmultiply` on other CPUs);
-//! 8. [`layer_norm`] and [`lstm_cell`]: the kernels of two fused autograd ops;
-//! 9. [`parallel`] (the one rayon policy) and [`display`].
+//! 8. [`layer_norm`] and [`lstm_cell`]: the forward kernels of two fused autograd ops,
+//!    and [`lanes`], the row and lane loops that fused kernels share;
+//! 9. [`parallel`] (the one rayon policy) and [`display`];
+//! 10. [`io`]: state dicts and safetensors files (what `nn` and `optim` save).
 
 // The matmul module docs link to its private kernel and packing files, which a reader
 // opens next in the source (or with `cargo doc --document-private-items`).
@@ -28,7 +30,9 @@ pub mod dtype;
 pub mod elementwise;
 pub mod error;
 pub mod index;
+pub mod io;
 pub mod join;
+pub mod lanes;
 pub mod layer_norm;
 pub mod lstm_cell;
 pub mod matmul;
@@ -44,5 +48,5 @@ pub mod unary;
 
 pub use dtype::{DType, Element};
 pub use error::{Error, ErrorKind};
-pub use random::manual_seed;
+pub use random::{Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state};
 pub use tensor::Tensor;

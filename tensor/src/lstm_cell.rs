@@ -1,51 +1,26 @@
-//! The elementwise part of one LSTM step, fused into one pass forward and one pass
-//! backward (PyTorch's gate order i, f, g, o):
+//! The elementwise part of one LSTM step, fused into one pass (PyTorch's gate order
+//! i, f, g, o): the forward kernel of autograd's `lstm_cell` op, whose file also
+//! holds the backward.
 //!
 //! ```text
 //! a = [a_i | a_f | a_g | a_o]   the gate pre-activations [B, 4H] (x·W_ihᵀ + h·W_hhᵀ + b)
 //! i = σ(a_i)   f = σ(a_f)   g = tanh(a_g)   o = σ(a_o)          each [B, H]
 //! c' = f ⊙ c + i ⊙ g          h' = o ⊙ tanh(c')
-//!
-//! backward, from dh = ∂L/∂h' and dc' = ∂L/∂c' (c' reaches L directly and through h'):
-//! dc    = dc' + dh ⊙ o ⊙ (1 − tanh²(c'))
-//! da_i  = dc ⊙ g ⊙ i(1 − i)          σ' = σ(1 − σ)
-//! da_f  = dc ⊙ c ⊙ f(1 − f)
-//! da_g  = dc ⊙ i ⊙ (1 − g²)          tanh' = 1 − tanh²
-//! da_o  = dh ⊙ tanh(c') ⊙ o(1 − o)
-//! ∂L/∂c = dc ⊙ f
 //! ```
 //! Written as separate tensor ops this step is 12 ops (4 activations, 3 products, a
-//! sum, a tanh, a product, 4 slices), each with its own output buffer and backward;
-//! per time step of a small batch that bookkeeping costs more than the arithmetic.
-//! The forward saves the four activations, `c` and `tanh(c')`: everything the
-//! backward formulas read. The values equal the separate ops' (same expressions,
-//! same σ and tanh kernels). Read next: `autograd::ops::lstm_cell`, the op built on it.
+//! sum, a tanh, a product, 4 slices), each with its own output buffer; per time step
+//! of a small batch that bookkeeping costs more than the arithmetic. Besides `[h', c']`
+//! it returns the four activations and `tanh(c')`, what the backward reads. The values
+//! equal the separate ops' (same expressions, same σ and tanh kernels).
+//! Read next: `autograd::ops::lstm_cell`, the op built on it.
 
 use ndarray::{ArrayD, IxDyn};
 
 use crate::dtype::Element;
 use crate::error::{Error, ErrorKind, OrRaise};
+use crate::lanes::as_slice;
 use crate::tensor::{Tensor, check_same_dtype};
-use crate::unary::kernels::{sigmoid_grad, tanh_grad};
 use crate::unary::sigmoid_slice;
-
-/// What [`Tensor::lstm_cell`] keeps for [`LstmCellCache::backward`].
-#[derive(Clone, Debug)]
-pub struct LstmCellCache {
-    /// `[i | f | g | o]` after their activations, `[B, 4H]`.
-    pub gates: Tensor,
-    /// The previous cell state `c`, `[B, H]`.
-    pub c: Tensor,
-    /// `tanh(c')`, `[B, H]`.
-    pub tanh_c: Tensor,
-}
-
-/// A contiguous tensor's elements (after `contiguous()`).
-fn slice<T: Element>(t: &Tensor) -> &[T] {
-    t.array::<T>()
-        .as_slice()
-        .expect("internal error: lstm_cell reads contiguous tensors; this is a bug")
-}
 
 fn tensor<T: Element>(shape: &[usize], data: Vec<T>) -> Tensor {
     Tensor::from_array(
@@ -54,9 +29,9 @@ fn tensor<T: Element>(shape: &[usize], data: Vec<T>) -> Tensor {
     )
 }
 
-fn forward<T: Element>(gates: &Tensor, c: &Tensor) -> (Tensor, LstmCellCache) {
+fn forward<T: Element>(gates: &Tensor, c: &Tensor) -> [Tensor; 3] {
     let (batch, hidden) = (c.shape()[0], c.shape()[1]);
-    let (a, c_prev) = (slice::<T>(gates), slice::<T>(c));
+    let (a, c_prev) = (as_slice::<T>(gates), as_slice::<T>(c));
     let mut acts = vec![T::zero(); a.len()];
     sigmoid_slice(a, &mut acts); // i, f, o; the g block is overwritten with tanh below
     let mut out = vec![T::zero(); 2 * c_prev.len()];
@@ -82,47 +57,22 @@ fn forward<T: Element>(gates: &Tensor, c: &Tensor) -> (Tensor, LstmCellCache) {
             h_out[j] = o[j] * tanh_c[j];
         }
     }
-    let cache = LstmCellCache {
-        gates: tensor(&[batch, 4 * hidden], acts),
-        c: c.clone(),
-        tanh_c: tensor(&[batch, hidden], tanh_c),
-    };
-    (tensor(&[2, batch, hidden], out), cache)
-}
-
-fn backward<T: Element>(cache: &LstmCellCache, grad: &Tensor) -> (Tensor, Tensor) {
-    let (batch, hidden) = (cache.c.shape()[0], cache.c.shape()[1]);
-    let (acts, c_prev) = (slice::<T>(&cache.gates), slice::<T>(&cache.c));
-    let (tanh_c, grad) = (slice::<T>(&cache.tanh_c), slice::<T>(grad));
-    let (dh, dc_next) = grad.split_at(c_prev.len());
-    let mut d_gates = vec![T::zero(); acts.len()];
-    let mut d_c = vec![T::zero(); c_prev.len()];
-    let h = hidden;
-    for b in 0..batch {
-        let act = &acts[4 * h * b..4 * h * (b + 1)];
-        let da = &mut d_gates[4 * h * b..4 * h * (b + 1)];
-        for j in 0..h {
-            let k = h * b + j;
-            let (i, f, g, o) = (act[j], act[h + j], act[2 * h + j], act[3 * h + j]);
-            let dc = dc_next[k] + dh[k] * o * tanh_grad(tanh_c[k]);
-            da[j] = dc * g * sigmoid_grad(i);
-            da[h + j] = dc * c_prev[k] * sigmoid_grad(f);
-            da[2 * h + j] = dc * i * tanh_grad(g);
-            da[3 * h + j] = dh[k] * tanh_c[k] * sigmoid_grad(o);
-            d_c[k] = dc * f;
-        }
-    }
-    (tensor(&[batch, 4 * h], d_gates), tensor(&[batch, h], d_c))
+    [
+        tensor(&[2, batch, hidden], out),
+        tensor(&[batch, 4 * hidden], acts),
+        tensor(&[batch, hidden], tanh_c),
+    ]
 }
 
 impl Tensor {
     /// One LSTM step's elementwise part on the gate pre-activations `self` and the
-    /// previous cell `c` (formulas in the module doc): returns `[h', c']` stacked, and
-    /// what the backward pass needs.
+    /// previous cell `c` (formulas in the module doc): returns `[out, acts, tanh_c]`,
+    /// `out` holding `h'` and `c'` stacked, `acts` the gates after their activations
+    /// `[i | f | g | o]` and `tanh_c = tanh(c')` (what the backward reads).
     ///
     /// # Shapes
-    /// `self: [B, 4H]`, `c: [B, H]` → `(out: [2, B, H], cache)`, `out[0] = h'`,
-    /// `out[1] = c'`.
+    /// `self: [B, 4H]`, `c: [B, H]` → `out: [2, B, H]` (`out[0] = h'`, `out[1] = c'`),
+    /// `acts: [B, 4H]`, `tanh_c: [B, H]`.
     ///
     /// # Panics
     /// If the shapes do not fit (naming both) or the dtypes differ.
@@ -131,13 +81,13 @@ impl Tensor {
     /// ```
     /// # use tensor::Tensor;
     /// // all pre-activations 0: i = f = o = ½, g = 0, so c' = ½·c and h' = ½·tanh(c')
-    /// let (out, _) = Tensor::zeros(&[1, 4]).lstm_cell(&Tensor::from_vec(vec![2.0], &[1, 1]));
+    /// let [out, ..] = Tensor::zeros(&[1, 4]).lstm_cell(&Tensor::from_vec(vec![2.0], &[1, 1]));
     /// let (h, c) = (out.to_vec::<f32>()[0], out.to_vec::<f32>()[1]);
     /// assert_eq!(c, 1.0);
     /// assert!((h - 0.5 * 1f32.tanh()).abs() < 1e-7);
     /// ```
     #[track_caller]
-    pub fn lstm_cell(&self, c: &Tensor) -> (Tensor, LstmCellCache) {
+    pub fn lstm_cell(&self, c: &Tensor) -> [Tensor; 3] {
         const OP: &str = "lstm_cell";
         check_same_dtype(OP, self, c).or_raise();
         let fits = match (self.shape(), c.shape()) {
@@ -164,22 +114,6 @@ impl Tensor {
     }
 }
 
-impl LstmCellCache {
-    /// The gradients of [`Tensor::lstm_cell`] with respect to its inputs, from
-    /// `grad = ∂L/∂[h', c']` (formulas in the module doc).
-    ///
-    /// # Shapes
-    /// `grad: [2, B, H]` → `(∂L/∂gates: [B, 4H], ∂L/∂c: [B, H])`.
-    pub fn backward(&self, grad: &Tensor) -> (Tensor, Tensor) {
-        let grad = grad.contiguous();
-        debug_assert_eq!(grad.numel(), 2 * self.c.numel());
-        match self.c.dtype() {
-            crate::DType::F32 => backward::<f32>(self, &grad),
-            crate::DType::F64 => backward::<f64>(self, &grad),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,7 +124,7 @@ mod tests {
         for dtype in [DType::F32, DType::F64] {
             let a = Tensor::randn(&[3, 8]).mul_scalar(2.0).to_dtype(dtype);
             let c = Tensor::randn(&[3, 2]).to_dtype(dtype);
-            let (out, cache) = a.lstm_cell(&c);
+            let [out, acts, tanh_c] = a.lstm_cell(&c);
             let block = |k: usize| a.narrow(1, 2 * k, 2);
             let (i, f) = (block(0).sigmoid(), block(1).sigmoid());
             let (g, o) = (block(2).tanh(), block(3).sigmoid());
@@ -198,7 +132,9 @@ mod tests {
             let h_next = &o * &c_next.tanh();
             assert_eq!(out.narrow(0, 0, 1).to_vec::<f64>(), h_next.to_vec::<f64>());
             assert_eq!(out.narrow(0, 1, 1).to_vec::<f64>(), c_next.to_vec::<f64>());
-            assert_eq!(cache.tanh_c.to_vec::<f64>(), c_next.tanh().to_vec::<f64>());
+            assert_eq!(tanh_c.to_vec::<f64>(), c_next.tanh().to_vec::<f64>());
+            let acts_unfused = Tensor::cat(&[i, f, g, o], 1);
+            assert_eq!(acts.to_vec::<f64>(), acts_unfused.to_vec::<f64>());
         }
     }
 

@@ -26,7 +26,7 @@ use ndarray::{ArcArray, ArrayD, Axis, IxDyn, Slice};
 use crate::dtype::Element;
 use crate::error::{Error, ErrorKind, OrRaise};
 use crate::shape::{
-    check_broadcast_to, normalize_dim, normalize_dims, normalize_insert_dim, numel,
+    check_broadcast_to, normalize_dim, normalize_dims, normalize_insert_dim, numel, try_numel,
 };
 use crate::tensor::{Storage, Tensor};
 
@@ -191,7 +191,7 @@ impl Tensor {
     /// # Errors
     /// A [`ErrorKind::Shape`] error when the element counts differ.
     pub fn try_reshape(&self, shape: &[usize]) -> Result<Tensor, Error> {
-        if numel(shape) != self.numel() {
+        if try_numel("reshape", shape)? != self.numel() {
             return Err(Error::new(
                 "reshape",
                 ErrorKind::Shape,
@@ -394,6 +394,7 @@ impl Tensor {
     /// A [`ErrorKind::Shape`] error when `self` does not broadcast to `shape`.
     pub fn try_broadcast_to(&self, shape: &[usize]) -> Result<Tensor, Error> {
         check_broadcast_to("broadcast_to", self.shape(), shape)?;
+        try_numel("broadcast_to", shape)?;
         if self.shape() == shape {
             return Ok(self.clone());
         }

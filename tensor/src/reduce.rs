@@ -10,6 +10,7 @@
 //! var        σ² = Σᵢ (xᵢ − x̄)² / (n − δ)     δ = 1 if unbiased (Bessel), else 0
 //! std        σ = √σ²
 //! norm       ‖x‖ₚ = (Σᵢ |xᵢ|ᵖ)^(1/p);   ‖x‖∞ = maxᵢ |xᵢ|;   ‖x‖₀ = #{i : xᵢ ≠ 0}
+//!            = m · ‖x / m‖ₚ,  m = maxᵢ |xᵢ|, when Σ |xᵢ|ᵖ would overflow or underflow
 //! logsumexp  ln Σᵢ exp(xᵢ) = m + ln Σᵢ exp(xᵢ − m),   m = maxᵢ xᵢ
 //! ```
 //!
@@ -81,7 +82,7 @@ pub(crate) fn sum_map<T: Element, D: Dimension>(x: ArrayView<'_, T, D>, f: impl 
 /// running sum waits for each add in turn; each partial sum holds n/16 terms, so the
 /// rounding error stays about as small as [`sum_map`]'s blocks. The order depends on
 /// the length only, so the result is the same on every CPU.
-pub(crate) fn sum_slice<T: Element>(x: &[T]) -> T {
+pub fn sum_slice<T: Element>(x: &[T]) -> T {
     let mut acc = [T::zero(); LANES];
     let mut chunks = x.chunks_exact(LANES);
     for chunk in &mut chunks {
@@ -167,10 +168,29 @@ fn norm_of<T: Element, D: Dimension>(x: ArrayView<'_, T, D>, p: f64) -> T {
     match p {
         0.0 => T::of(x.iter().filter(|&&v| v != T::zero()).count() as f64),
         1.0 => sum_map(x, |v| v.abs()),
-        2.0 => sum_map(x, |v| v * v).sqrt(),
         _ => {
             let pt = T::of(p);
-            sum_map(x, |v| v.abs().powf(pt)).powf(T::one() / pt)
+            let power = |v: T| if p == 2.0 { v * v } else { v.abs().powf(pt) };
+            let root = |sum: T| {
+                if p == 2.0 {
+                    sum.sqrt()
+                } else {
+                    sum.powf(T::one() / pt)
+                }
+            };
+            let sum = sum_map(x.view(), power);
+            // Σ|x|ᵖ overflows long before the norm does (f32 squares are inf above
+            // 1.8e19) and drops terms that underflow: then it is summed again over
+            // x / m, m = max |x|, every term ≤ 1:  ‖x‖ₚ = m · ‖x / m‖ₚ.
+            let underflow = T::min_positive_value() / T::epsilon() * T::of(x.len() as f64);
+            if sum.is_finite() && sum >= underflow {
+                return root(sum);
+            }
+            let m = x.fold(T::zero(), |m, &v| m.max(v.abs()));
+            if m == T::zero() || !m.is_finite() {
+                return root(sum); // all zeros, or an inf (NaN stays NaN either way)
+            }
+            m * root(sum_map(x, |v| power(v / m)))
         }
     }
 }

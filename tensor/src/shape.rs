@@ -11,7 +11,7 @@
 //! ```
 //! Read next: [`crate::elementwise`], which applies these rules.
 
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, OrRaise};
 
 /// Turn a possibly negative `dim` into an index in `0..ndim` (`-1` is the last dim).
 ///
@@ -118,6 +118,7 @@ pub fn broadcast_shapes(
             }
         };
     }
+    try_numel(op, &out)?; // [2³², 1] and [1, 2³²] are fine alone, not together
     Ok(out)
 }
 
@@ -149,9 +150,65 @@ pub fn check_broadcast_to(
     }
 }
 
-/// Number of elements of a shape (1 for a 0-d scalar).
+/// Number of elements of a shape (1 for a 0-d scalar), refused when no tensor can
+/// have that shape:
+/// ```text
+/// numel = d₀ · d₁ · … · dₙ₋₁,   each product checked (a plain `*` wraps silently in
+///                               release builds: [2³², 2³²] would count 0 elements)
+/// the product of the nonzero dims must be ≤ isize::MAX = 2⁶³ − 1, ndarray's limit
+/// ```
+///
+/// # Errors
+/// A [`ErrorKind::Shape`] error naming `op` and the shape when the count overflows.
+pub fn try_numel(op: &'static str, shape: &[usize]) -> Result<usize, Error> {
+    let nonzero = shape
+        .iter()
+        .filter(|&&d| d != 0)
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .filter(|&n| isize::try_from(n).is_ok());
+    match nonzero {
+        Some(_) if shape.contains(&0) => Ok(0),
+        Some(n) => Ok(n),
+        None => Err(Error::new(
+            op,
+            ErrorKind::Shape,
+            format!(
+                "shape {shape:?} has more elements than any tensor can hold (the product of its \
+                 sizes exceeds 2⁶³ − 1)"
+            ),
+        )
+        .with_hint("a size is probably wrong: check the arithmetic that computed the shape")),
+    }
+}
+
+/// Number of elements of a shape that is known to be valid (a tensor's, or one
+/// [`try_numel`] accepted); 1 for a 0-d scalar.
+///
+/// # Panics
+/// If the count overflows (see [`try_numel`]).
+#[track_caller]
 pub fn numel(shape: &[usize]) -> usize {
-    shape.iter().product()
+    try_numel("numel", shape).or_raise()
+}
+
+/// The index (one coordinate per dim) of the element at row-major position `flat`,
+/// as NumPy's `unravel_index`: for shape `[2, 3]`, position 4 is `[1, 1]`. For
+/// messages that say where a bad value is.
+///
+/// ```text
+/// index[d] = (flat / (shape[d+1] · … · shape[n−1])) mod shape[d]
+/// ```
+///
+/// ```
+/// assert_eq!(tensor::shape::unravel_index(4, &[2, 3]), vec![1, 1]);
+/// ```
+pub fn unravel_index(mut flat: usize, shape: &[usize]) -> Vec<usize> {
+    let mut index = vec![0; shape.len()];
+    for d in (0..shape.len()).rev() {
+        index[d] = flat % shape[d];
+        flat /= shape[d];
+    }
+    index
 }
 
 #[cfg(test)]
@@ -182,6 +239,30 @@ mod tests {
         assert!(e.to_string().contains("[2, 3] and [4]"), "{e}");
         assert!(check_broadcast_to("expand", &[3, 1], &[2, 3, 5]).is_ok());
         assert!(check_broadcast_to("expand", &[3, 2], &[3, 5]).is_err());
+    }
+
+    #[test]
+    fn element_counts_are_checked_not_wrapped() {
+        assert_eq!(try_numel("t", &[]).unwrap(), 1);
+        assert_eq!(try_numel("t", &[3, 0, 5]).unwrap(), 0);
+        assert_eq!(try_numel("t", &[1 << 31, 1 << 31]).unwrap(), 1 << 62);
+        // 2³² · 2³² wraps to 0 with a plain product
+        let e = try_numel("zeros", &[1 << 32, 1 << 32]).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Shape);
+        assert!(
+            e.to_string().starts_with(
+                "zeros: shape [4294967296, 4294967296] has more elements than any tensor can hold"
+            ),
+            "{e}"
+        );
+        assert!(try_numel("t", &[1 << 32, 1 << 31]).is_err()); // 2⁶³ > isize::MAX
+        assert!(try_numel("t", &[1 << 40, 1 << 40, 0]).is_err()); // as ndarray refuses it
+        let e = broadcast_shapes("add", &[1 << 32, 1], &[1, 1 << 32]).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("add: shape [4294967296, 4294967296]"),
+            "{e}"
+        );
     }
 
     #[test]

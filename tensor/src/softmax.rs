@@ -19,20 +19,21 @@
 //! below the max). Cross-entropy is built on log_softmax for this reason.
 //!
 //! A lane of all −∞ (a fully masked attention row) gives NaN, as in PyTorch: there
-//! is no distribution over zero candidates. Read next: [`crate::movement`].
+//! is no distribution over zero candidates.
+//!
+//! Forward kernels only, one lane at a time over [`crate::lanes`]; the backward
+//! passes are autograd's (`ops::softmax`, `ops::log_softmax`, `ops::log_softmax_gather`).
+//! Read next: [`crate::movement`].
 
 mod gather;
 pub mod online;
 
-use ndarray::{ArcArray, ArrayD, ArrayView1, ArrayViewMut1, Axis, IxDyn, Zip};
-use rayon::prelude::*;
-
 use crate::dtype::Element;
-use crate::error::{Error, ErrorKind, OrRaise};
-use crate::parallel::worth_parallel;
+use crate::error::{Error, OrRaise};
+use crate::lanes::map_lanes;
 use crate::reduce::{max_slice, sum_slice};
 use crate::shape::normalize_dim;
-use crate::tensor::{Storage, Tensor, check_same_dtype};
+use crate::tensor::{Storage, Tensor};
 
 /// `y = softmax(x)` for one lane: exp(x − m), then divide by the sum.
 fn softmax_lane<T: Element>(x: &[T], y: &mut [T]) {
@@ -50,81 +51,6 @@ fn log_softmax_lane<T: Element>(x: &[T], y: &mut [T]) {
     y.iter_mut()
         .zip(x)
         .for_each(|(y, &x)| *y = (x - m) - log_sum);
-}
-
-/// `∂L/∂x` of log_softmax for one lane, from its output `y` and `g = ∂L/∂y`:
-/// `gᵢ − exp(yᵢ) · Σⱼ gⱼ` (`exp(y)` is the softmax).
-fn log_softmax_backward_lane<T: Element>(y: &[T], g: &[T], dx: &mut [T]) {
-    let g_sum = sum_slice(g);
-    T::exp_map(y, dx, |v| v);
-    dx.iter_mut()
-        .zip(g)
-        .for_each(|(dx, &g)| *dx = g - *dx * g_sum);
-}
-
-/// `∂L/∂x` of softmax for one lane, from its output `y` and `g = ∂L/∂y`:
-/// `yᵢ · (gᵢ − Σⱼ yⱼ gⱼ)` (the Jacobian `diag(y) − y yᵀ` applied to `g`).
-fn softmax_backward_lane<T: Element>(y: &[T], g: &[T], dx: &mut [T]) {
-    let dot = y.iter().zip(g).fold(T::zero(), |s, (&y, &g)| s + y * g);
-    dx.iter_mut()
-        .zip(y.iter().zip(g))
-        .for_each(|(dx, (&y, &g))| *dx = y * (g - dot));
-}
-
-/// A new row-major array of `a`'s shape, each lane along `axis` written by
-/// `f(lane of a, lane of b, output lane)` (`a` and `b` have the same shape); lanes are
-/// spread over rayon when `a` is large.
-///
-/// Fast path: along the last dim of row-major inputs the lanes are consecutive
-/// slices, read as chunks. Otherwise (a softmax along another dim) each lane is
-/// copied into a contiguous buffer, so the kernels only ever see slices.
-fn zip_lanes<T: Element>(
-    a: &ArcArray<T, IxDyn>,
-    b: &ArcArray<T, IxDyn>,
-    axis: usize,
-    f: impl Fn(&[T], &[T], &mut [T]) + Sync + Send,
-) -> ArrayD<T> {
-    let n = a.shape()[axis];
-    if let (true, Some(xa), Some(xb)) = (axis + 1 == a.ndim() && n > 0, a.as_slice(), b.as_slice())
-    {
-        let mut out = vec![T::zero(); a.len()];
-        let lane = |((y, x), z): ((&mut [T], &[T]), &[T])| f(x, z, y);
-        if worth_parallel(a.len()) {
-            let rows = out.par_chunks_mut(n).zip(xa.par_chunks(n));
-            rows.zip(xb.par_chunks(n)).for_each(lane);
-        } else {
-            out.chunks_mut(n)
-                .zip(xa.chunks(n))
-                .zip(xb.chunks(n))
-                .for_each(lane);
-        }
-        return ArrayD::from_shape_vec(a.raw_dim(), out)
-            .expect("internal error: one output per input element; this is a bug");
-    }
-    let mut out = ArrayD::zeros(a.raw_dim());
-    let zip = Zip::from(a.lanes(Axis(axis)))
-        .and(b.lanes(Axis(axis)))
-        .and(out.lanes_mut(Axis(axis)));
-    let copied = |x: ArrayView1<'_, T>, z: ArrayView1<'_, T>, mut y: ArrayViewMut1<'_, T>| {
-        let mut y_lane = vec![T::zero(); y.len()];
-        f(&x.to_vec(), &z.to_vec(), &mut y_lane);
-        y.assign(&ArrayView1::from(&y_lane));
-    };
-    if worth_parallel(a.len()) {
-        zip.par_for_each(copied);
-    } else {
-        zip.for_each(copied);
-    }
-    out
-}
-
-/// [`zip_lanes`] with one input: `f(input lane, output lane)`.
-fn map_lanes<T: Element>(
-    a: &ArcArray<T, IxDyn>,
-    axis: usize,
-    f: impl Fn(&[T], &mut [T]) + Sync + Send,
-) -> ArrayD<T> {
-    zip_lanes(a, a, axis, |x, _, y| f(x, y))
 }
 
 impl Tensor {
@@ -187,78 +113,6 @@ impl Tensor {
     pub fn log_softmax(&self, dim: isize) -> Tensor {
         self.try_map_lanes("log_softmax", dim, log_softmax_lane, log_softmax_lane)
             .or_raise()
-    }
-
-    /// The gradient of [`Tensor::log_softmax`] along `dim`, with `self` its output
-    /// `y` and `grad = ∂L/∂y`: `∂L/∂xᵢ = gᵢ − exp(yᵢ) · Σⱼ gⱼ` on every lane. One fused
-    /// pass per lane, where the composite (`exp`, `sum_dim`, `*`, `−`) would make four
-    /// tensors of the input's size.
-    ///
-    /// # Shapes
-    /// `self` and `grad` have the same shape; so has the output (contiguous).
-    ///
-    /// # Panics
-    /// If the shapes or dtypes differ, or `dim` is out of range.
-    #[track_caller]
-    pub fn log_softmax_backward(&self, grad: &Tensor, dim: isize) -> Tensor {
-        self.lanes_backward(
-            "log_softmax_backward",
-            grad,
-            dim,
-            log_softmax_backward_lane,
-            log_softmax_backward_lane,
-        )
-    }
-
-    /// The gradient of [`Tensor::softmax`] along `dim`, with `self` its output `y` and
-    /// `grad = ∂L/∂y`: `∂L/∂xᵢ = yᵢ · (gᵢ − Σⱼ yⱼ gⱼ)` on every lane, in one pass per
-    /// lane (`∂yⱼ/∂xᵢ = yⱼ (δᵢⱼ − yᵢ)`).
-    ///
-    /// # Shapes
-    /// `self` and `grad` have the same shape; so has the output (contiguous).
-    ///
-    /// # Panics
-    /// If the shapes or dtypes differ, or `dim` is out of range.
-    #[track_caller]
-    pub fn softmax_backward(&self, grad: &Tensor, dim: isize) -> Tensor {
-        self.lanes_backward(
-            "softmax_backward",
-            grad,
-            dim,
-            softmax_backward_lane,
-            softmax_backward_lane,
-        )
-    }
-
-    /// A backward lane kernel on `self` (an output) and `grad` of the same shape.
-    #[track_caller]
-    fn lanes_backward(
-        &self,
-        op: &'static str,
-        grad: &Tensor,
-        dim: isize,
-        f32_fn: fn(&[f32], &[f32], &mut [f32]),
-        f64_fn: fn(&[f64], &[f64], &mut [f64]),
-    ) -> Tensor {
-        check_same_dtype(op, self, grad).or_raise();
-        if self.shape() != grad.shape() {
-            Error::new(
-                op,
-                ErrorKind::Shape,
-                format!(
-                    "the gradient has shape {:?}, the output {:?}",
-                    grad.shape(),
-                    self.shape()
-                ),
-            )
-            .raise();
-        }
-        let axis = normalize_dim(op, dim, self.shape()).or_raise();
-        match (&self.storage, &grad.storage) {
-            (Storage::F32(y), Storage::F32(g)) => Tensor::from_array(zip_lanes(y, g, axis, f32_fn)),
-            (Storage::F64(y), Storage::F64(g)) => Tensor::from_array(zip_lanes(y, g, axis, f64_fn)),
-            _ => unreachable!("dtypes were checked equal above"),
-        }
     }
 }
 
@@ -403,32 +257,6 @@ mod tests {
         assert_eq!(&p[..2], &[1.0, 0.0]);
         assert!(p[2].is_nan() && p[3].is_nan());
         assert_eq!(m.log_softmax(1).to_vec::<f32>()[..2], [0.0, -inf]);
-    }
-
-    #[test]
-    fn log_softmax_backward_equals_the_composite() {
-        // g − softmax · Σ g, on rows (dim 1) and on columns of a transposed view (dim 0)
-        let g = Tensor::from_vec_f64(vec![0.5, -1.0, 2.0, 0.0, 1.5, -0.25], &[2, 3]);
-        for dt in DTYPES {
-            let x = Tensor::from_vec_f64(LOGITS.to_vec(), &[2, 3]).to_dtype(dt);
-            let g = g.to_dtype(dt);
-            for (x, g, dim) in [
-                (x.clone(), g.clone(), 1),
-                (x.transpose(0, 1), g.transpose(0, 1), 0),
-            ] {
-                let y = x.log_softmax(dim);
-                let composite = &g - &(&y.exp() * &g.sum_dim(dim, true));
-                let fused = y.log_softmax_backward(&g, dim);
-                assert_eq!(fused.dtype(), dt);
-                assert_close(&fused.to_vec::<f64>(), &composite.to_vec::<f64>(), 1e-6);
-            }
-        }
-    }
-
-    #[test]
-    #[should_panic(expected = "log_softmax_backward: the gradient has shape [3], the output [2]")]
-    fn log_softmax_backward_checks_shapes() {
-        Tensor::zeros(&[2]).log_softmax_backward(&Tensor::zeros(&[3]), 0);
     }
 
     #[test]

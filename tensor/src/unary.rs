@@ -1,8 +1,8 @@
 //! Elementwise math functions and activations: `y[i] = f(x[i])`.
 //!
 //! Every method here is one line over [`Tensor::map`], passing the same generic
-//! kernel twice (once per dtype). The kernels, each next to its derivative, live in
-//! [`kernels`], which the autograd crate reuses for backward passes:
+//! kernel twice (once per dtype). The kernels live in [`kernels`] (their derivatives
+//! are written in autograd's op files, next to each backward):
 //!
 //! ```text
 //! exp ln log1p sqrt rsqrt powf abs sign sin cos square reciprocal clamp

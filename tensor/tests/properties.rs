@@ -13,6 +13,7 @@
 //! (Matmul has its own file, `matmul_properties.rs`.)
 
 use proptest::prelude::*;
+use tensor::shape::unravel_index;
 use tensor::{DType, Tensor};
 
 /// `n` quarter-integers in [-5, 5] from a small LCG seeded by `seed`.
@@ -39,16 +40,6 @@ fn tensor(shape: &[usize], seed: u64, dtype: DType, strided: bool) -> Tensor {
     } else {
         x
     }
-}
-
-/// Row-major multi-index of flat position `flat` in `shape`.
-fn unravel(mut flat: usize, shape: &[usize]) -> Vec<usize> {
-    let mut m = vec![0; shape.len()];
-    for d in (0..shape.len()).rev() {
-        m[d] = flat % shape[d];
-        flat /= shape[d];
-    }
-    m
 }
 
 /// Row-major flat position of multi-index `m` in `shape`.
@@ -135,7 +126,7 @@ proptest! {
         prop_assert!(sum.try_broadcast_to(&out).is_ok(), "{:?} must broadcast to {:?}", sum.shape(), out);
         let (sv, pv) = (sum.to_vec::<f64>(), prod.to_vec::<f64>());
         for (flat, (&s, &p)) in sv.iter().zip(&pv).enumerate() {
-            let m = unravel(flat, &want_shape);
+            let m = unravel_index(flat, &want_shape);
             let (x, y) = (av[broadcast_source(&m, &sa)], bv[broadcast_source(&m, &sb)]);
             prop_assert_eq!(s, x + y, "sum at {:?}", m);
             prop_assert_eq!(p, x * y, "product at {:?}", m);
@@ -223,7 +214,7 @@ proptest! {
         let (iu, ju) = (i.rem_euclid(r) as usize, j.rem_euclid(r) as usize);
         let cv = c.to_vec::<f64>();
         for (flat, &v) in cv.iter().enumerate() {
-            let mut m = unravel(flat, c.shape());
+            let mut m = unravel_index(flat, c.shape());
             m.swap(iu, ju);
             prop_assert_eq!(v, xv[ravel(&m, &s)], "at transposed position {}", flat);
         }

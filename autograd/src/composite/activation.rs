@@ -4,8 +4,8 @@
 //! silu(x)         = x · σ(x)                            (a.k.a. swish)
 //! minimum(a, b)   = −maximum(−a, −b)
 //! ```
-//! Dropout and softmax are not here: they are primitives, [`crate::ops::dropout`] and
-//! [`crate::ops::softmax`] (measured faster).
+//! Dropout and softmax are not here: they are fused ops, [`crate::ops::dropout`] and
+//! [`crate::ops::softmax`] (measured faster), each opening with its reference composite.
 //! Read next: [`crate::composite::movement`].
 
 use crate::var::Var;

@@ -6,7 +6,7 @@
 //! reduce:      mean = Σx / N     var = Σ(x − mean)² / (N − c)     std = √var
 //!              max = max_dim of the flattened x     min = −max(−x)
 //!              logsumexp = m + ln Σ exp(x − m)      (m = max, detached)
-//! activation:  softmax = exp(log_softmax)     silu = x·σ(x)     minimum = −max(−a, −b)
+//! activation:  silu = x·σ(x)     minimum = −max(−a, −b)
 //! movement:    flatten, unsqueeze, squeeze, select = reshape (and narrow)
 //!              transpose, t = permute
 //! join:        stack = unsqueeze + cat      split, chunk = narrow

@@ -1,21 +1,22 @@
 //! `dropout`: zero each element with probability `p` and scale the rest, in training
-//! (Srivastava et al. 2014), in the "inverted" form PyTorch uses.
+//! (Srivastava et al. 2014), in the "inverted" form PyTorch uses. A fused op: read
+//! [`dropout_reference`] first, the same product with the mask as a tensor.
 //!
 //! ```text
-//! forward:   m = dropout_mask(p)         mᵢ = 1/(1 − p) with probability 1 − p, else 0
-//!            y = x ⊙ m
-//! backward:  ∂L/∂x = g ⊙ m               y is linear in x, with the same mask
+//! reference: m = dropout_mask(p)        mᵢ = 1/(1 − p) with probability 1 − p, else 0
+//!            y = x ⊙ m                  (a `mul` node, m a constant tensor)
+//! backward:  ∂L/∂x = g ⊙ m              y is linear in x, with the same mask
 //! ```
 //! The scale `1/(1 − p)` keeps the expected value, E\[yᵢ\] = xᵢ, so nothing changes
 //! between training and evaluation (where dropout is the identity).
-//! Saves the mask as a [`DropoutMask`], the key of its random stream, not as numbers:
-//! the backward draws the same mask again and applies it to `g`.
 //!
-//! Why a primitive and not the composite `x * Var::new(mask)`: `y` is computed with
-//! the mask chunk by chunk, in one pass, and no mask tensor is ever written — the
-//! backward computes only `g ⊙ m` from the key (`mul` would keep a mask tensor and
-//! also compute its unused gradient, `g ⊙ x`). A transformer step draws ~10 million
-//! mask elements, so the passes and the memory saved show.
+//! Why fused: the reference writes the mask tensor, keeps it until the backward and
+//! also computes the unused gradient of the mask, `g ⊙ x`. Here the mask is saved as
+//! a [`DropoutMask`], the key of its random stream, not as numbers: `y` is computed
+//! chunk by chunk in one pass, and the backward draws the same mask again and computes
+//! only `g ⊙ m`. A transformer step draws ~10 million mask elements, so the passes and
+//! the memory saved show. Its tests check values and gradients against the reference
+//! on the same mask.
 //! Read next: [`crate::ops::layer_norm`].
 
 use tensor::Tensor;
@@ -25,13 +26,36 @@ use tensor::random::dropout::DropoutMask;
 use crate::function::{Function, record};
 use crate::var::Var;
 
+/// Dropout from primitive ops, the definition the fused [`Var::dropout`] is tested
+/// against: `x ⊙ mask`, with the mask a constant tensor, e.g. from
+/// [`Tensor::dropout_mask`] (`1/(1 − p)` with probability `1 − p`, else 0).
+///
+/// # Shapes
+/// `x`, `mask`: the same shape (or shapes that broadcast) → their broadcast shape.
+///
+/// # Panics
+/// If the shapes do not broadcast or the dtypes differ.
+///
+/// # Examples
+/// ```
+/// # use autograd::Var; use autograd::ops::dropout::dropout_reference; use tensor::Tensor;
+/// let x = Var::param(Tensor::from_vec(vec![1.0, 2.0], &[2]));
+/// let mask = Tensor::from_vec(vec![0.0, 2.0], &[2]); // p = ½: dropped, kept and doubled
+/// let y = dropout_reference(&x, &mask);
+/// assert_eq!(y.value().to_vec::<f32>(), vec![0.0, 4.0]);
+/// ```
+#[track_caller]
+pub fn dropout_reference(x: &Var, mask: &Tensor) -> Var {
+    x * &Var::new(mask.clone())
+}
+
 /// The `dropout` op; holds the mask `m` (as its key).
 pub struct Dropout {
     mask: DropoutMask,
 }
 
 impl Dropout {
-    /// `y = x ⊙ m` with a fresh mask from the global generator (`0 < p < 1`).
+    /// `y = x ⊙ m` with a fresh mask from the thread's default generator (`0 < p < 1`).
     pub fn forward(x: &Tensor, p: f64) -> (Tensor, Dropout) {
         let mask = DropoutMask::new(p);
         (mask.apply(x), Dropout { mask })
@@ -50,7 +74,7 @@ impl Function for Dropout {
 impl Var {
     /// Dropout: while `training`, zero each element with probability `p` and scale the
     /// rest by `1/(1 − p)`; otherwise (or with `p = 0`) return `self` unchanged.
-    /// `p = 1` gives zeros. The mask comes from the global generator
+    /// `p = 1` gives zeros. The mask comes from the thread's default generator
     /// ([`tensor::manual_seed`] makes it repeatable).
     ///
     /// # Shapes
@@ -129,6 +153,25 @@ mod tests {
             assert!((y - x * m).abs() < 1e-12, "y {y} for x {x}");
             assert_eq!(*grad, g * m);
         }
+    }
+
+    #[test]
+    fn equals_the_reference_on_the_same_mask() {
+        let x = Tensor::randn(&[6, 7]).to_dtype(tensor::DType::F64);
+        let g = Tensor::randn(&[6, 7]).to_dtype(tensor::DType::F64);
+        let (y, op) = Dropout::forward(&x, 0.4);
+        let mask = op.mask.to_tensor(x.shape(), x.dtype());
+        let fused_x = Var::param(x.clone());
+        let fused = record((y, op), &[&fused_x]);
+        fused.backward_with(&g);
+        let ref_x = Var::param(x);
+        let reference = dropout_reference(&ref_x, &mask);
+        reference.backward_with(&g);
+        let vals = |v: &Var| v.value().to_vec::<f64>();
+        assert_eq!(vals(&fused), vals(&reference));
+        let grads = |v: &Var| v.grad().unwrap().to_vec::<f64>();
+        assert_eq!(grads(&fused_x), grads(&ref_x));
+        assert!(vals(&fused).contains(&0.0), "some elements dropped");
     }
 
     #[test]

@@ -10,13 +10,13 @@
 //! Saves the input `x` (for the side of the kink: with α ≤ 0 the sign of `y` does not
 //! tell it) and the output `y`, so backward reuses `αeˣ = y + α` instead of computing
 //! a second exponential. At the kink x = 0 the gradient is `y + α = α`, as in PyTorch.
-//! The mask `[x > 0]` is the tensor crate's `kernels::relu_grad`.
+//! The mask `[x > 0]` is relu's derivative, [`relu_grad`].
 //! Read next: [`crate::ops::softplus`].
 
 use tensor::Tensor;
-use tensor::unary::kernels::relu_grad;
 
 use crate::function::{Function, record};
+use crate::ops::relu::relu_grad;
 use crate::var::Var;
 
 /// The `elu` op; holds its input, its output and α.
@@ -91,10 +91,21 @@ mod tests {
         assert_eq!(grad[1..], [2.0, 1.0]);
     }
 
+    /// `elu'(x) = 1 if x > 0 else α·eˣ`, from the input (the op uses `y + α`).
+    fn elu_grad(x: f64, alpha: f64) -> f64 {
+        if x > 0.0 { 1.0 } else { alpha * x.exp() }
+    }
+
     #[test]
-    fn matches_the_tensor_kernel_from_the_input() {
-        // y + α (from the saved output) equals kernels::elu_grad(x, α) = αeˣ.
-        use tensor::unary::kernels::elu_grad;
+    fn derivative_from_the_input_matches_central_differences() {
+        let f = |x| tensor::unary::kernels::elu(x, 1.3);
+        crate::ops::assert_derivative("elu", f, |x| elu_grad(x, 1.3));
+        assert_eq!(elu_grad(0.0, 2.0), 2.0); // α at the kink, as PyTorch
+    }
+
+    #[test]
+    fn matches_the_derivative_from_the_input() {
+        // y + α (from the saved output) equals elu_grad(x, α) = αeˣ.
         let xs = vec![-3.0f64, -0.5, 0.25, 4.0];
         let x = Var::param(Tensor::from_vec_f64(xs.clone(), &[4]));
         x.elu(0.7).sum().backward();

@@ -13,13 +13,15 @@
 //! ```
 //! One struct for both forms: they differ only in the kernel pair, chosen by the
 //! `approximate` flag. Saves the input `x`: each derivative is a function of `x`
-//! alone, computed by the tensor crate's `kernels::gelu_grad` / `gelu_tanh_grad`
-//! (the exact one in f64 through `erf`, as the forward is). A primitive rather than a
+//! alone, computed by [`gelu_grad`] / [`gelu_tanh_grad`] (the exact one in f64
+//! through `erf`, as the forward is). A primitive rather than a
 //! composite because the exact form needs `erf`, which has no `Var` op.
 //! Read next: [`crate::ops::clamp`].
 
-use tensor::Tensor;
-use tensor::unary::kernels::{gelu_grad, gelu_tanh_grad};
+use tensor::unary::kernels::{
+    GELU_TANH_CUBIC, SQRT_2_OVER_PI, gelu_tanh_2u, normal_cdf, normal_pdf, sigmoid,
+};
+use tensor::{Element, Tensor};
 
 use crate::function::{Function, record};
 use crate::var::Var;
@@ -59,6 +61,32 @@ impl Function for Gelu {
         };
         vec![Some(grad_out * &dy_dx)]
     }
+}
+
+/// `gelu'(x) = Φ(x) + x·φ(x)`, computed in f64 for both dtypes.
+fn gelu_grad<T: Element>(x: T) -> T {
+    let x = x.to_f64().expect("a float converts to f64");
+    T::of(normal_cdf(x) + x * normal_pdf(x))
+}
+
+/// The derivative of the tanh approximation, from its σ form `y = x·σ(2u)` (the
+/// form the forward computes) with `s = σ(2u)`:
+///
+/// ```text
+/// gelu_tanh'(x) = s + x·σ'(2u)·2u' = s + 2·x·s(1 − s)·√(2/π)·(1 + 3·0.044715·x²)
+/// ```
+/// (equal to `½(1 + t) + ½·x·(1 − t²)·u'` with `t = tanh u`, since 1 − t² = 4s(1 − s)).
+fn gelu_tanh_grad<T: Element>(x: T) -> T {
+    let s = sigmoid(gelu_tanh_2u(x));
+    let slope = s * (T::one() - s);
+    // Far out, s(1 − s) = 0 while x³ may overflow: 0·∞ would be NaN, the limit is 0.
+    let tail = if slope == T::zero() {
+        T::zero()
+    } else {
+        let du = T::of(SQRT_2_OVER_PI) * (T::one() + T::of(3.0 * GELU_TANH_CUBIC) * x * x);
+        T::of(2.0) * x * slope * du
+    };
+    s + tail
 }
 
 impl Var {
@@ -143,5 +171,21 @@ mod tests {
         let x = Tensor::from_vec(vec![0.3, -0.7, 1.1, 2.0, -1.5, 0.2], &[2, 3]);
         gradcheck(|v| v[0].permute(&[1, 0]).gelu(), std::slice::from_ref(&x)).assert_passed();
         gradcheck(|v| v[0].permute(&[1, 0]).gelu_tanh(), &[x]).assert_passed();
+    }
+
+    #[test]
+    fn derivative_kernels_match_central_differences() {
+        use tensor::unary::kernels::{gelu, gelu_tanh};
+        crate::ops::assert_derivative("gelu", gelu, gelu_grad);
+        crate::ops::assert_derivative("gelu_tanh", gelu_tanh, gelu_tanh_grad);
+    }
+
+    #[test]
+    fn tanh_form_derivative_stays_finite_far_out() {
+        // ±1e30 stays finite in f32; its cube overflows to ±inf
+        for x in [-1e30_f32, 1e30] {
+            assert!(gelu_tanh_grad(x).is_finite(), "non-finite at x = {x}");
+        }
+        assert_eq!(gelu_tanh_grad(1e30_f32), 1.0);
     }
 }

@@ -1,5 +1,6 @@
-//! `layer_norm`: normalise each sample over its trailing dims, then scale and shift,
-//! as one op (`torch.nn.functional.layer_norm`).
+//! `layer_norm`: normalise each sample over its trailing dims, then scale and shift
+//! (`torch.nn.functional.layer_norm`). A fused op: read [`layer_norm_reference`]
+//! first, the same function built from primitives.
 //!
 //! ```text
 //! x: [.., *D]     γ (weight), β (bias): [*D], each optional     N = numel(D)
@@ -9,19 +10,64 @@
 //!            ∂L/∂x = rstd · (ĝ − mean_D(ĝ) − x̂ ⊙ mean_D(ĝ ⊙ x̂))
 //!            ∂L/∂γ = Σ_samples g ⊙ x̂        ∂L/∂β = Σ_samples g
 //! ```
-//! The derivation of ∂L/∂x is in [`tensor::layer_norm`]. The composite (sum, mean,
-//! subtract, square, sum, add ε, sqrt, divide, multiply, add; see
-//! `nn::layers::layer_norm::normalize`) gives the same numbers in about eleven graph
-//! nodes with a full-size buffer each, forward and backward; a transformer step runs
-//! LayerNorm a dozen times, so here it is one node. Saves `x̂`, `rstd` (one number per
-//! sample) and `γ`. Its tests compare it with the composite, forward and backward.
+//! Why ∂L/∂x has that form: x̂ depends on every x of its sample through μ and rstd,
+//! ```text
+//! ∂μ/∂xⱼ = 1/N        ∂rstd/∂xⱼ = −rstd³ · (xⱼ − μ)/N = −rstd² · x̂ⱼ / N
+//! ∂x̂ₖ/∂xⱼ = rstd · (δₖⱼ − 1/N) + (xₖ − μ) · ∂rstd/∂xⱼ = rstd · (δₖⱼ − 1/N − x̂ₖ x̂ⱼ / N)
+//! ∂L/∂xⱼ = Σₖ ĝₖ ∂x̂ₖ/∂xⱼ = rstd · (ĝⱼ − mean(ĝ) − x̂ⱼ · mean(ĝ ⊙ x̂))
+//! ```
+//! the gradient minus its mean (the μ path) minus its projection on x̂ (the σ path).
+//!
+//! Why fused: the reference is about eleven graph nodes, each a full pass and a
+//! fresh buffer, forward and backward; a transformer step runs LayerNorm a dozen
+//! times. Here the forward is the tensor crate's `layer_norm_rows` (reads x twice,
+//! writes x̂ and y) and the backward, [`backward_rows`], reads g and x̂ twice and
+//! writes ∂L/∂x. Saves `x̂`, `rstd` (one number per sample) and `γ`. Its tests check
+//! values and gradients against the reference.
 //! Read next: [`crate::ops::lstm_cell`].
 
-use tensor::Tensor;
 use tensor::error::{Error, ErrorKind};
+use tensor::lanes::{as_slice, from_rows, lane_sum, scale_row};
+use tensor::{DType, Element, Tensor};
 
 use crate::function::{Function, record};
 use crate::var::Var;
+
+/// Layer normalisation from primitive ops, the definition the fused
+/// [`Var::layer_norm`] is tested against: each sample seen as one row of `N`
+/// numbers, `(x − mean) / √(var + ε)` with the biased variance, then `· γ + β`.
+///
+/// # Shapes
+/// `x: [.., *normalized_shape]`, `weight`, `bias`: `normalized_shape` → `x`'s shape.
+///
+/// # Panics
+/// As [`Var::layer_norm`].
+///
+/// # Examples
+/// ```
+/// # use autograd::Var; use autograd::ops::layer_norm::layer_norm_reference;
+/// # use tensor::Tensor;
+/// let x = Var::new(Tensor::from_vec(vec![1.0, 3.0, 5.0, 9.0], &[2, 2]));
+/// let y = layer_norm_reference(&x, &[2], None, None, 0.0); // μ = 2 and 7, σ = 1 and 2
+/// assert_eq!(y.value().to_vec::<f32>(), vec![-1.0, 1.0, -1.0, 1.0]);
+/// ```
+#[track_caller]
+pub fn layer_norm_reference(
+    x: &Var,
+    normalized_shape: &[usize],
+    weight: Option<&Var>,
+    bias: Option<&Var>,
+    eps: f64,
+) -> Var {
+    check_arguments(x, normalized_shape, weight, bias);
+    let n: usize = normalized_shape.iter().product();
+    let rows = x.reshape(&[x.numel() / n, n]);
+    let centered = &rows - &rows.mean_dim(1, true);
+    let std = rows.var_dim(1, false, true).add_scalar(eps).sqrt();
+    let x_hat = (&centered / &std).reshape(&x.shape());
+    let scaled = weight.map_or(x_hat.clone(), |w| &x_hat * w);
+    bias.map_or(scaled.clone(), |b| &scaled + b)
+}
 
 /// The `layer_norm` op; holds `x̂`, `rstd` and `γ` for backward.
 pub struct LayerNorm {
@@ -60,8 +106,14 @@ impl Function for LayerNorm {
         "layer_norm"
     }
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
-        let [dx, dw, db] =
-            grad_out.layer_norm_rows_backward(&self.x_hat, &self.rstd, self.weight.as_ref());
+        let (g, w) = (
+            grad_out.contiguous(),
+            self.weight.as_ref().map(Tensor::contiguous),
+        );
+        let [dx, dw, db] = match g.dtype() {
+            DType::F32 => backward_rows::<f32>(&g, &self.x_hat, &self.rstd, w.as_ref()),
+            DType::F64 => backward_rows::<f64>(&g, &self.x_hat, &self.rstd, w.as_ref()),
+        };
         let mut grads = vec![Some(dx)];
         if self.weight.is_some() {
             grads.push(Some(dw.reshape(&self.normalized_shape)));
@@ -71,6 +123,41 @@ impl Function for LayerNorm {
         }
         grads
     }
+}
+
+/// `[∂L/∂x, ∂L/∂γ, ∂L/∂β]` from the contiguous `g = ∂L/∂y` and the saved `x̂` and
+/// `rstd`, one sample (row of `N`) at a time (the formulas in the module doc).
+fn backward_rows<T: Element>(
+    g: &Tensor,
+    x_hat: &Tensor,
+    rstd: &Tensor,
+    w: Option<&Tensor>,
+) -> [Tensor; 3] {
+    let (gs, xh, rstd) = (as_slice::<T>(g), as_slice::<T>(x_hat), as_slice::<T>(rstd));
+    let w = w.map(as_slice::<T>);
+    let n = xh.len() / rstd.len().max(1);
+    let inv_n = T::of(1.0 / n as f64);
+    let dx = from_rows(x_hat.shape(), n, |i, out| {
+        let (g, xh) = (&gs[i * n..(i + 1) * n], &xh[i * n..(i + 1) * n]);
+        scale_row(out, g, w); // ĝ = g ⊙ γ, first written where ∂L/∂x goes
+        let gh: &[T] = &*out;
+        let mean_g = lane_sum(n, |k| gh[k]) * inv_n;
+        let mean_gx = lane_sum(n, |k| gh[k] * xh[k]) * inv_n;
+        for (o, &xh) in out.iter_mut().zip(xh) {
+            *o = rstd[i] * (*o - mean_g - xh * mean_gx);
+        }
+    });
+    let (mut dw, mut db) = (vec![T::zero(); n], vec![T::zero(); n]);
+    for (g, xh) in gs.chunks_exact(n).zip(xh.chunks_exact(n)) {
+        for ((dw, db), (&g, &xh)) in dw.iter_mut().zip(db.iter_mut()).zip(g.iter().zip(xh)) {
+            *dw = *dw + g * xh;
+            *db = *db + g;
+        }
+    }
+    let vec = |v: Vec<T>| {
+        Tensor::try_from_vec_of(v, &[n]).expect("internal error: n values; this is a bug")
+    };
+    [dx, vec(dw), vec(db)]
 }
 
 impl Var {
@@ -101,40 +188,48 @@ impl Var {
         bias: Option<&Var>,
         eps: f64,
     ) -> Var {
+        check_arguments(self, normalized_shape, weight, bias);
         let x = self.value();
         let (w, b) = (weight.map(Var::value), bias.map(Var::value));
-        let shape = x.shape();
-        let k = normalized_shape.len();
-        let trailing_ok =
-            k > 0 && shape.len() >= k && shape[shape.len() - k..] == *normalized_shape;
-        let param_ok = |p: &Option<Tensor>| {
-            p.as_ref()
-                .is_none_or(|p| p.shape() == normalized_shape && p.dtype() == x.dtype())
-        };
-        if !trailing_ok || !param_ok(&w) || !param_ok(&b) {
-            let describe = |p: &Option<Tensor>| {
-                p.as_ref().map_or("none".to_string(), |p| {
-                    format!("{} {:?}", p.dtype(), p.shape())
-                })
-            };
-            Error::new(
-                "layer_norm",
-                ErrorKind::Shape,
-                format!(
-                    "input {} {shape:?}, normalized_shape {normalized_shape:?}, weight {}, bias {}: \
-                     expected input [.., *normalized_shape] and weight and bias \
-                     normalized_shape, of one dtype",
-                    x.dtype(),
-                    describe(&w),
-                    describe(&b),
-                ),
-            )
-            .with_hint("normalized_shape is the input's last dims, e.g. [C] for [B, T, C]")
-            .raise();
-        }
         let function = LayerNorm::forward(&x, normalized_shape, w.as_ref(), b.as_ref(), eps);
         let inputs: Vec<&Var> = std::iter::once(self).chain(weight).chain(bias).collect();
         record(function, &inputs)
+    }
+}
+
+/// Panics unless `normalized_shape` is `x`'s trailing dims and `weight` and `bias`
+/// (when given) have that shape and `x`'s dtype.
+#[track_caller]
+fn check_arguments(x: &Var, normalized_shape: &[usize], weight: Option<&Var>, bias: Option<&Var>) {
+    let x = x.value();
+    let (w, b) = (weight.map(Var::value), bias.map(Var::value));
+    let shape = x.shape();
+    let k = normalized_shape.len();
+    let trailing_ok = k > 0 && shape.len() >= k && shape[shape.len() - k..] == *normalized_shape;
+    let param_ok = |p: &Option<Tensor>| {
+        p.as_ref()
+            .is_none_or(|p| p.shape() == normalized_shape && p.dtype() == x.dtype())
+    };
+    if !trailing_ok || !param_ok(&w) || !param_ok(&b) {
+        let describe = |p: &Option<Tensor>| {
+            p.as_ref().map_or("none".to_string(), |p| {
+                format!("{} {:?}", p.dtype(), p.shape())
+            })
+        };
+        Error::new(
+            "layer_norm",
+            ErrorKind::Shape,
+            format!(
+                "input {} {shape:?}, normalized_shape {normalized_shape:?}, weight {}, bias {}: \
+                 expected input [.., *normalized_shape] and weight and bias \
+                 normalized_shape, of one dtype",
+                x.dtype(),
+                describe(&w),
+                describe(&b),
+            ),
+        )
+        .with_hint("normalized_shape is the input's last dims, e.g. [C] for [B, T, C]")
+        .raise();
     }
 }
 
@@ -148,22 +243,8 @@ mod tests {
         Tensor::randn(shape).to_dtype(DType::F64)
     }
 
-    /// The composite on `[2, 3, 4, 5]` normalised over `[4, 5]`, from elementwise ops:
-    /// rows of 20, `(x − μ)/√(σ² + ε)`, then `· γ + β`.
-    fn composite(x: &Var, w: Option<&Var>, b: Option<&Var>, eps: f64) -> Var {
-        let rows = x.reshape(&[6, 20]);
-        let centered = &rows - &rows.mean_dim(1, true);
-        let sigma = (&centered * &centered)
-            .mean_dim(1, true)
-            .add_scalar(eps)
-            .sqrt();
-        let x_hat = (&centered / &sigma).reshape(&[2, 3, 4, 5]);
-        let scaled = w.map_or(x_hat.clone(), |w| &x_hat * w);
-        b.map_or(scaled.clone(), |b| &scaled + b)
-    }
-
     #[test]
-    fn equals_the_composite_forward_and_backward() {
+    fn equals_the_reference_forward_and_backward() {
         let close = |a: Tensor, b: Tensor| {
             let (a, b) = (a.to_vec::<f64>(), b.to_vec::<f64>());
             assert!(
@@ -185,7 +266,7 @@ mod tests {
             let y = fx.layer_norm(&[4, 5], fw.as_ref(), fb.as_ref(), 1e-5);
             y.backward_with(&g);
             let (cx, cw, cb) = make();
-            let z = composite(&cx, cw.as_ref(), cb.as_ref(), 1e-5);
+            let z = layer_norm_reference(&cx, &[4, 5], cw.as_ref(), cb.as_ref(), 1e-5);
             z.backward_with(&g);
             close(y.value(), z.value());
             close(fx.grad().unwrap(), cx.grad().unwrap());

@@ -6,12 +6,10 @@
 //! backward:  ∂L/∂x = g · (1 if x > 0 else slope)
 //! ```
 //! At the kink x = 0 the gradient is `slope`, as in PyTorch. Saves the input `x` (for
-//! the side of the kink) and `slope`. The derivative kernel is the tensor crate's
-//! `kernels::leaky_relu_grad`.
+//! the side of the kink) and `slope`; the derivative kernel is [`leaky_relu_grad`].
 //! Read next: [`crate::ops::elu`].
 
-use tensor::Tensor;
-use tensor::unary::kernels::leaky_relu_grad;
+use tensor::{Element, Tensor};
 
 use crate::function::{Function, record};
 use crate::var::Var;
@@ -47,6 +45,11 @@ impl Function for LeakyRelu {
         );
         vec![Some(grad_out * &dy_dx)]
     }
+}
+
+/// `leaky_relu'(x) = 1 if x > 0 else slope`.
+fn leaky_relu_grad<T: Element>(x: T, slope: T) -> T {
+    if x > T::zero() { T::one() } else { slope }
 }
 
 impl Var {
@@ -89,5 +92,11 @@ mod tests {
     fn gradcheck_passes_away_from_the_kink() {
         let x = Tensor::from_vec(vec![0.3, -0.7, 1.1, 2.0, -1.5, 0.2], &[2, 3]);
         gradcheck(|v| v[0].permute(&[1, 0]).leaky_relu(0.1), &[x]).assert_passed();
+    }
+
+    #[test]
+    fn derivative_kernel_matches_central_differences() {
+        let f = |x| tensor::unary::kernels::leaky_relu(x, 0.1);
+        crate::ops::assert_derivative("leaky_relu", f, |x| leaky_relu_grad(x, 0.1));
     }
 }

@@ -1,19 +1,21 @@
-//! `linear`: the affine map of `nn::Linear`, `y = x · Wᵀ + b`, as one op.
+//! `linear`: the affine map of `nn::Linear`, `y = x · Wᵀ + b`, as one op. A fused op:
+//! read [`linear_reference`] first, the same map from `matmul` and `+`.
 //!
 //! ```text
 //! x: [.., in]   W: [out, in]   b: [out]   y: [.., out]
+//! reference: y = matmul(x, Wᵀ) + b
 //! rows: X = x as [N, in], G = g as [N, out]       (N = product of the leading dims)
 //! forward:   Y = X · Wᵀ, then Y[r, :] += b  for every row r     (in place)
 //! backward:  ∂L/∂x = G · W                       [N, in]  → x's shape
 //!            ∂L/∂W = Gᵀ · X                      [out, in]
 //!            ∂L/∂b = Σ_r G[r, :]                 [out]    (column sums)
 //! ```
-//! The composite `x.matmul(&w.t()) + b` computes the same thing, but the `+` first
-//! copies `b` into a full `[N, out]` tensor (`broadcast_to`), then reads both into a
-//! third one; here the bias is added into the product's own fresh buffer. The
-//! backward is the matmul's (stacked rows, see [`crate::ops::matmul`]) plus a column
-//! sum. For a language-model head (`N = 1024`, `out = 8000`) that saves two 32 MB
-//! temporaries per step. Saves `x` and `W`.
+//! Why fused: in the reference the `+` first copies `b` into a full `[N, out]` tensor
+//! (`broadcast_to`), then reads both into a third one; here the bias is added into the
+//! product's own fresh buffer. The backward is the matmul's (stacked rows, see
+//! [`crate::ops::matmul`]) plus a column sum. For a language-model head (`N = 1024`,
+//! `out = 8000`) that saves two 32 MB temporaries per step. Saves `x` and `W`. Its
+//! tests check values and gradients against the reference.
 //! Read next: [`crate::ops::dropout`].
 
 use tensor::Tensor;
@@ -22,6 +24,34 @@ use tensor::error::{Error, ErrorKind};
 use crate::function::{Function, record};
 use crate::ops::matmul::stacked_rows;
 use crate::var::Var;
+
+/// The affine map from primitive ops, the definition the fused [`Var::linear`] is
+/// tested against: `x · Wᵀ`, plus `b` broadcast over the rows.
+///
+/// # Shapes
+/// `x: [.., in]`, `weight: [out, in]`, `bias: [out]` → `[.., out]`.
+///
+/// # Panics
+/// If the shapes do not fit or the dtypes differ (the message comes from `matmul`
+/// or `+`).
+///
+/// # Examples
+/// ```
+/// # use autograd::Var; use autograd::ops::linear::linear_reference; use tensor::Tensor;
+/// let x = Var::new(Tensor::from_vec(vec![1.0, 2.0], &[1, 2]));
+/// let w = Var::param(Tensor::from_vec(vec![1.0, 1.0, 0.0, 1.0], &[2, 2]));
+/// let b = Var::param(Tensor::from_vec(vec![0.5, -1.0], &[2]));
+/// let y = linear_reference(&x, &w, Some(&b)); // [1 + 2 + 0.5, 2 − 1]
+/// assert_eq!(y.value().to_vec::<f32>(), vec![3.5, 1.0]);
+/// ```
+#[track_caller]
+pub fn linear_reference(x: &Var, weight: &Var, bias: Option<&Var>) -> Var {
+    let y = x.matmul(&weight.t());
+    match bias {
+        Some(b) => &y + b,
+        None => y,
+    }
+}
 
 /// The `linear` op; holds `x` and `W` (each gradient of the product needs the other).
 pub struct Linear {
@@ -133,13 +163,13 @@ mod tests {
     }
 
     #[test]
-    fn equals_the_composite_forward_and_backward() {
+    fn equals_the_reference_forward_and_backward() {
         let g = randn64(&[2, 3, 4]);
         let fused = [randn64(&[2, 3, 5]), randn64(&[4, 5]), randn64(&[4])].map(Var::param);
         let comp = fused.clone().map(|v| Var::param(v.value()));
         let y = fused[0].linear(&fused[1], Some(&fused[2]));
         y.backward_with(&g);
-        let z = &comp[0].matmul(&comp[1].t()) + &comp[2];
+        let z = linear_reference(&comp[0], &comp[1], Some(&comp[2]));
         z.backward_with(&g);
         let close = |a: Tensor, b: Tensor| {
             let (a, b) = (a.to_vec::<f64>(), b.to_vec::<f64>());

@@ -10,14 +10,16 @@
 //! this is the op under every cross-entropy loss, and one node whose backward reuses
 //! the saved output (`softmax = exp(y)`) is both cheaper and easier to read. Its tests
 //! compare it with the composite, forward and backward.
-//! Saves the output `y` and the (normalized) dim.
+//! The backward is one pass per lane ([`backward_lane`]) over the tensor crate's lane
+//! loop. Saves the output `y` and the (normalized) dim.
 //!
 //! Built on it: the losses in `nn`; [`crate::ops::softmax`] is its sibling.
 //! Read next: [`crate::ops::softmax`].
 
-use tensor::Tensor;
 use tensor::error::OrRaise;
+use tensor::reduce::sum_slice;
 use tensor::shape::normalize_dim;
+use tensor::{Element, Tensor};
 
 use crate::function::{Function, record};
 use crate::var::Var;
@@ -43,8 +45,28 @@ impl Function for LogSoftmax {
         "log_softmax"
     }
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
-        vec![Some(self.y.log_softmax_backward(grad_out, self.dim))]
+        let lanes = |y: &Tensor| {
+            y.zip_lanes(
+                grad_out,
+                "log_softmax",
+                self.dim,
+                backward_lane,
+                backward_lane,
+            )
+        };
+        vec![Some(lanes(&self.y))]
     }
+}
+
+/// `∂L/∂x` for one lane, from the output `y` and `g = ∂L/∂y`: `gᵢ − exp(yᵢ) · Σⱼ gⱼ`
+/// (`exp(y)` is the softmax). One pass where the composite (`exp`, `sum_dim`, `*`,
+/// `−`) would make four tensors of the input's size.
+fn backward_lane<T: Element>(y: &[T], g: &[T], dx: &mut [T]) {
+    let g_sum = sum_slice(g);
+    T::exp_map(y, dx, |v| v);
+    dx.iter_mut()
+        .zip(g)
+        .for_each(|(dx, &g)| *dx = g - *dx * g_sum);
 }
 
 impl Var {
@@ -140,6 +162,27 @@ mod tests {
                 &comp_x.grad().unwrap().to_vec::<f64>(),
                 1e-12,
             );
+        }
+    }
+
+    #[test]
+    fn backward_lanes_equal_the_tensor_composite() {
+        // g − softmax · Σ g, on rows (dim 1) and on columns of a transposed view (dim 0)
+        let logits = vec![1.0, 2.0, 3.0, -1.0, 0.0, 0.5];
+        let g = Tensor::from_vec_f64(vec![0.5, -1.0, 2.0, 0.0, 1.5, -0.25], &[2, 3]);
+        for dt in [tensor::DType::F32, tensor::DType::F64] {
+            let x = Tensor::from_vec_f64(logits.clone(), &[2, 3]).to_dtype(dt);
+            let g = g.to_dtype(dt);
+            for (x, g, dim) in [
+                (x.clone(), g.clone(), 1),
+                (x.transpose(0, 1), g.transpose(0, 1), 0),
+            ] {
+                let (y, op) = LogSoftmax::forward(&x, dim);
+                let composite = &g - &(&y.exp() * &g.sum_dim(dim, true));
+                let fused = op.backward(&g).remove(0).unwrap();
+                assert_eq!(fused.dtype(), dt);
+                close(&fused.to_vec::<f64>(), &composite.to_vec::<f64>(), 1e-6);
+            }
         }
     }
 

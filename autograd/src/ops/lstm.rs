@@ -1,5 +1,6 @@
 //! `lstm`: one LSTM layer over a whole sequence, in one direction, as one op (what
-//! `nn::LSTM` runs; `LSTMCell` keeps the per-step [`crate::ops::lstm_cell`]).
+//! `nn::LSTM` runs; `LSTMCell` keeps the per-step [`crate::ops::lstm_cell`]). A fused
+//! op: read [`lstm_reference`] first, the same layer as a graph of per-step nodes.
 //!
 //! ```text
 //! inputs:  gates_x: [T, B, 4H]  x_t·W_ihᵀ + b, computed for all steps at once outside
@@ -17,23 +18,66 @@
 //! ∂L/∂W_hh   = Σ_t da_tᵀ · h_{t−1} = DAᵀ · H_prev            one [4H, T·B]·[T·B, H] product
 //! ∂L/∂h_0    = dh_carry,   ∂L/∂c_0 = dc_carry                 (after the last step back)
 //! ```
-//! Built from one `lstm_cell` node and one matmul node per step, the graph has 2T nodes
-//! and the weight gradient is T small products (inner size B = 32) each added into
-//! `∂L/∂W_hh`; here it is one product over all `T·B` rows, as in PyTorch and cuDNN.
-//! Saves each step's `lstm_cell` cache, every `h_{t−1}` (for `∂L/∂W_hh`) and `W_hh`.
+//! Why fused: the reference has a dozen nodes per step and its weight gradient is T
+//! small products (inner size B = 32), each added into `∂L/∂W_hh`; here the graph has
+//! one node, each step's cell backward is [`LstmCell`]'s one pass, and `∂L/∂W_hh` is
+//! one product over all `T·B` rows, as in PyTorch and cuDNN. Saves each step's
+//! [`LstmCell`] (its activations), every `h_{t−1}` (for `∂L/∂W_hh`) and `W_hh`. Its
+//! tests check values and gradients against the reference.
 //! Read next: [`crate::ops::index_select`].
 
 use tensor::Tensor;
 use tensor::error::{Error, ErrorKind};
-use tensor::lstm_cell::LstmCellCache;
 
 use crate::function::{Function, record};
+use crate::ops::lstm_cell::{LstmCell, lstm_cell_reference};
 use crate::var::Var;
+
+/// One LSTM layer from per-step primitive ops, the definition the fused [`Var::lstm`]
+/// is tested against: for each step, `a_t = gates_x[t] + h·W_hhᵀ`, then
+/// [`lstm_cell_reference`]. Arguments and results as [`Var::lstm`].
+///
+/// # Shapes
+/// `gates_x: [T, B, 4H]`, `h_0`, `c_0`: `[B, H]`, `weight_hh: [4H, H]` →
+/// `(output: [T, B, H], (h_n: [B, H], c_n: [B, H]))`.
+///
+/// # Panics
+/// If the shapes do not fit (the message comes from the op that finds out).
+///
+/// # Examples
+/// ```
+/// # use autograd::Var; use autograd::ops::lstm::lstm_reference; use tensor::Tensor;
+/// let gates_x = Var::new(Tensor::zeros(&[2, 1, 4])); // i = f = o = ½, g = 0
+/// let (h_0, c_0) = (Var::new(Tensor::zeros(&[1, 1])), Var::new(Tensor::ones(&[1, 1])));
+/// let w = Var::param(Tensor::zeros(&[4, 1]));
+/// let (out, (_, c_n)) = lstm_reference(&gates_x, &h_0, &c_0, &w, false);
+/// assert_eq!(out.shape(), vec![2, 1, 1]);
+/// assert_eq!(c_n.value().to_vec::<f32>(), vec![0.25]); // halved at each step
+/// ```
+#[track_caller]
+pub fn lstm_reference(
+    gates_x: &Var,
+    h_0: &Var,
+    c_0: &Var,
+    weight_hh: &Var,
+    reverse: bool,
+) -> (Var, (Var, Var)) {
+    let w_t = weight_hh.t();
+    let (mut h, mut c) = (h_0.clone(), c_0.clone());
+    let steps = gates_x.shape()[0];
+    let mut hs = vec![None; steps];
+    for t in processing_order(steps, reverse) {
+        (h, c) = lstm_cell_reference(&(&gates_x.select(0, t) + &h.matmul(&w_t)), &c);
+        hs[t] = Some(h.clone());
+    }
+    let hs: Vec<Var> = hs.into_iter().map(|h| h.expect("every step ran")).collect();
+    (Var::stack(&hs, 0), (h, c))
+}
 
 /// The `lstm` op; holds what BPTT reads.
 pub struct Lstm {
-    /// One cache per step, in time order.
-    caches: Vec<LstmCellCache>,
+    /// Each step's cell (its saved activations), in time order.
+    cells: Vec<LstmCell>,
     /// `h_{t−1}` of every step (the state the step read), in time order: `[T, B, H]`.
     h_prev: Tensor,
     weight_hh: Tensor,
@@ -60,22 +104,22 @@ impl Lstm {
         let steps = gates_x.shape()[0];
         let weight_hh_t = weight_hh.t();
         let (mut h, mut c) = (h_0.clone(), c_0.clone());
-        let mut caches = Vec::with_capacity(steps);
+        let mut cells = Vec::with_capacity(steps);
         let mut h_prev = Vec::with_capacity(steps);
         let mut hs = Vec::with_capacity(steps + 1);
         for t in processing_order(steps, reverse) {
             let mut a = h.matmul(&weight_hh_t);
             a += &gates_x.select(0, t);
-            let (out, cache) = a.lstm_cell(&c);
+            let (out, cell) = LstmCell::forward(&a, &c);
             h_prev.push(h);
             (h, c) = (out.select(0, 0), out.select(0, 1));
             hs.push(h.clone());
-            caches.push(cache);
+            cells.push(cell);
         }
         let mut hs = in_time_order(hs, reverse);
         hs.push(c);
         let lstm = Lstm {
-            caches: in_time_order(caches, reverse),
+            cells: in_time_order(cells, reverse),
             h_prev: Tensor::stack(&in_time_order(h_prev, reverse), 0),
             weight_hh: weight_hh.clone(),
             reverse,
@@ -98,14 +142,14 @@ impl Function for Lstm {
         "lstm"
     }
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
-        let steps = self.caches.len();
+        let steps = self.cells.len();
         let mut dh_carry = Tensor::zeros_like(&grad_out.select(0, 0));
         let mut dc_carry = grad_out.select(0, steps);
         let mut d_gates = Vec::with_capacity(steps);
         // BPTT visits the steps in the opposite order to the forward pass
         for t in processing_order(steps, !self.reverse) {
             let dh = &grad_out.select(0, t) + &dh_carry;
-            let (da, dc) = self.caches[t].backward(&Tensor::stack(&[dh, dc_carry], 0));
+            let (da, dc) = self.cells[t].gradients(&Tensor::stack(&[dh, dc_carry], 0));
             dh_carry = da.matmul(&self.weight_hh);
             dc_carry = dc;
             d_gates.push(da);
@@ -213,22 +257,8 @@ mod tests {
         ]
     }
 
-    /// The same layer from per-step `matmul` and `lstm_cell` nodes.
-    fn per_step(v: &[Var], reverse: bool) -> (Var, (Var, Var)) {
-        let (gates_x, w_t) = (&v[0], v[3].t());
-        let (mut h, mut c) = (v[1].clone(), v[2].clone());
-        let steps = gates_x.shape()[0];
-        let mut hs = vec![None; steps];
-        for t in processing_order(steps, reverse) {
-            (h, c) = (&gates_x.select(0, t) + &h.matmul(&w_t)).lstm_cell(&c);
-            hs[t] = Some(h.clone());
-        }
-        let hs: Vec<Var> = hs.into_iter().map(Option::unwrap).collect();
-        (Var::stack(&hs, 0), (h, c))
-    }
-
     #[test]
-    fn values_and_gradients_equal_the_per_step_graph() {
+    fn values_and_gradients_equal_the_reference() {
         let inputs = inputs(4, 3, 2);
         let weights = [randn64(&[4, 3, 2]), randn64(&[3, 2]), randn64(&[3, 2])];
         for reverse in [false, true] {
@@ -237,7 +267,7 @@ mod tests {
                 let (out, (h_n, c_n)) = if fused {
                     v[0].lstm(&v[1], &v[2], &v[3], reverse)
                 } else {
-                    per_step(&v, reverse)
+                    lstm_reference(&v[0], &v[1], &v[2], &v[3], reverse)
                 };
                 let loss = [out, h_n, c_n]
                     .iter()

@@ -17,9 +17,10 @@
 //! transposed *views* (swapped strides): the tensor matmul reads them in place, so
 //! backward copies nothing but its two results.
 //!
-//! **A batch times one matrix** (`Linear` on `[B, T, C]`): `[B.., m, k] · [k, n]`
-//! is the same as one tall product of the stacked rows, `[B·m, k] · [k, n]`. The
-//! forward and backward use that form. In the backward it matters most:
+//! **Optimisation: a batch times one matrix** (`Linear` on `[B, T, C]`).
+//! `[B.., m, k] · [k, n]` is the same as one tall product of the stacked rows,
+//! `[B·m, k] · [k, n]`. The forward and backward use that form
+//! ([`stacked_rows_backward`], after the textbook one). In the backward it matters most:
 //! ```text
 //! batched:  ∂L/∂B = sum_to(Aᵀ · g)   = Σ_batch A_bᵀ · g_b   B products [k, n], then a sum
 //! stacked:  ∂L/∂B = A_rowsᵀ · g_rows                       one product [k, n]
@@ -68,38 +69,53 @@ impl Function for Matmul {
         "matmul"
     }
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
-        if batch_times_matrix(&self.a, &self.b) {
-            // [B.., m, k] · [k, n]: gradients of the stacked product [B·m, k] · [k, n].
-            let (a, g) = (stacked_rows(&self.a), stacked_rows(grad_out));
-            let grad_a = g.matmul(&self.b.t()).reshape(self.a.shape()); // [B·m, k]
-            let grad_b = a.t().matmul(&g); // [k, n]
-            return vec![Some(grad_a), Some(grad_b)];
-        }
-        // Lift 1-D operands to matrices, and give g the dims the forward removed.
-        let a = if self.a.dims() == 1 {
-            self.a.unsqueeze(0)
+        let (grad_a, grad_b) = if !batch_times_matrix(&self.a, &self.b) {
+            textbook_backward(&self.a, &self.b, grad_out)
         } else {
-            self.a.clone()
+            stacked_rows_backward(&self.a, &self.b, grad_out) // an optimisation, below
         };
-        let b = if self.b.dims() == 1 {
-            self.b.unsqueeze(1)
-        } else {
-            self.b.clone()
-        };
-        let mut g = grad_out.clone();
-        if self.b.dims() == 1 {
-            g = g.unsqueeze(-1); // [.., m] → [.., m, 1]
-        }
-        if self.a.dims() == 1 {
-            g = g.unsqueeze(-2); // [.., n] → [.., 1, n]
-        }
-        let grad_a = g.matmul(&b.transpose(-1, -2)); // [batch.., m, k]
-        let grad_b = a.transpose(-1, -2).matmul(&g); // [batch.., k, n]
-        // Sum over broadcast batch dims, then drop the lifted 1s.
-        let grad_a = grad_a.sum_to(a.shape()).reshape(self.a.shape());
-        let grad_b = grad_b.sum_to(b.shape()).reshape(self.b.shape());
         vec![Some(grad_a), Some(grad_b)]
     }
+}
+
+/// `∂L/∂A = g · Bᵀ` and `∂L/∂B = Aᵀ · g`, per batch item, summed over broadcast batch
+/// dims; 1-D operands lifted to matrices first (the module doc).
+fn textbook_backward(a: &Tensor, b: &Tensor, grad_out: &Tensor) -> (Tensor, Tensor) {
+    // Lift 1-D operands to matrices, and give g the dims the forward removed.
+    let lifted_a = if a.dims() == 1 {
+        a.unsqueeze(0)
+    } else {
+        a.clone()
+    };
+    let lifted_b = if b.dims() == 1 {
+        b.unsqueeze(1)
+    } else {
+        b.clone()
+    };
+    let mut g = grad_out.clone();
+    if b.dims() == 1 {
+        g = g.unsqueeze(-1); // [.., m] → [.., m, 1]
+    }
+    if a.dims() == 1 {
+        g = g.unsqueeze(-2); // [.., n] → [.., 1, n]
+    }
+    let grad_a = g.matmul(&lifted_b.transpose(-1, -2)); // g · Bᵀ: [batch.., m, k]
+    let grad_b = lifted_a.transpose(-1, -2).matmul(&g); // Aᵀ · g: [batch.., k, n]
+    // Sum over broadcast batch dims, then drop the lifted 1s.
+    let grad_a = grad_a.sum_to(lifted_a.shape()).reshape(a.shape());
+    let grad_b = grad_b.sum_to(lifted_b.shape()).reshape(b.shape());
+    (grad_a, grad_b)
+}
+
+/// **Optimisation** for a batch times one matrix, `[B.., m, k] · [k, n]`: the same
+/// gradients as [`textbook_backward`], from the stacked product `[B·m, k] · [k, n]`,
+/// so `∂L/∂B = A_rowsᵀ · g_rows` is one gemm instead of `B` products and a sum over a
+/// `[B, k, n]` temporary (the module doc).
+fn stacked_rows_backward(a: &Tensor, b: &Tensor, grad_out: &Tensor) -> (Tensor, Tensor) {
+    let (a_rows, g) = (stacked_rows(a), stacked_rows(grad_out));
+    let grad_a = g.matmul(&b.t()).reshape(a.shape()); // [B·m, k]
+    let grad_b = a_rows.t().matmul(&g); // [k, n]
+    (grad_a, grad_b)
 }
 
 /// Whether `a · b` is a batch of matrices times one matrix, `[B.., m, k] · [k, n]`.

@@ -1,10 +1,14 @@
-//! The primitive differentiable ops, one per file. Each file holds the formula, the
-//! derivation of its backward, what forward saves and why, one struct with `forward`
-//! directly above `backward`, the `Var` method, and tests.
+//! The differentiable ops, one per file. Each file holds the formula, the derivation
+//! of its backward, what forward saves and why, one struct with `forward` directly
+//! above `backward`, the `Var` method, and tests.
 //!
-//! Everything else (mean, var, silu, stack, ...) is a composite of these, in
-//! [`crate::composite`], and needs no handwritten backward.
+//! Two kinds. **Primitives** are the small set everything else is composed of (mean,
+//! var, silu, stack, … in [`crate::composite`], with no handwritten backward).
+//! **Fused for speed** ops compute what a few primitives would, as one graph node with
+//! a one-pass backward; each opens with its reference composite (public, built from
+//! primitives, read it first) and is tested against it, values and gradients.
 
+// ---- primitives
 // elementwise, binary (equal shapes; broadcasting is the explicit broadcast_to node)
 pub mod add;
 pub mod div;
@@ -14,27 +18,24 @@ pub mod sub;
 
 // elementwise, unary
 pub mod abs;
-pub mod affine;
+pub mod affine; // a·x + b: one node for `x * 2.0`, `1.0 - x`, …
 pub mod clamp;
-pub mod dropout;
 pub mod elu;
 pub mod exp;
-pub mod gelu;
+pub mod gelu; // the exact form needs erf, which has no Var op
 pub mod leaky_relu;
 pub mod log;
 pub mod neg;
 pub mod pow_scalar;
 pub mod relu;
-pub mod sigmoid;
-pub mod softplus;
+pub mod sigmoid; // 1/(1 + exp(−x)) composed overflows to NaN gradients
+pub mod softplus; // ln(1 + exp(x)) composed overflows
 pub mod sqrt;
 pub mod tanh;
 
 // reductions
-pub mod log_softmax;
-pub mod log_softmax_gather;
+pub mod log_softmax; // x − logsumexp(x) is stable too, but this is every loss's core
 pub mod max_dim;
-pub mod softmax;
 pub mod sum;
 
 // movement
@@ -45,13 +46,7 @@ pub mod permute;
 pub mod reshape;
 
 // linear algebra
-pub mod layer_norm;
-pub mod linear;
 pub mod matmul;
-
-// fused layer steps
-pub mod lstm;
-pub mod lstm_cell;
 
 // indexing and selection
 pub mod embedding;
@@ -59,3 +54,27 @@ pub mod gather;
 pub mod index_select;
 pub mod scatter_add;
 pub mod where_cond;
+
+// ---- fused for speed (each: its reference composite first, then the fused op)
+pub mod dropout; // x ⊙ mask without a mask tensor: the mask is redrawn from its seed
+pub mod layer_norm; // ~11 nodes and full-size buffers become one node, one pass each way
+pub mod linear; // x·Wᵀ + b: the bias is added into the product, no broadcast copy
+pub mod log_softmax_gather; // cross-entropy's core without the [N, C] log-probabilities
+pub mod lstm; // one node per sequence, and ∂L/∂W_hh as one product over all steps
+pub mod lstm_cell; // the 12 elementwise nodes of an LSTM step as one pass each way
+pub mod softmax; // exp(x − max) / Σ: one pass per lane where the composite makes six nodes
+
+/// Test helper: `df` equals the central difference of `f`, at points away from the
+/// kinks of relu, leaky_relu and elu (x = 0); central differences in f64 are good to
+/// about 1e-10.
+#[cfg(test)]
+pub(crate) fn assert_derivative(name: &str, f: impl Fn(f64) -> f64, df: impl Fn(f64) -> f64) {
+    let h = 1e-5;
+    for x in [-6.0, -2.5, -1.0, -0.3, 0.2, 0.7, 1.5, 3.0, 6.0] {
+        let (analytic, numeric) = (df(x), (f(x + h) - f(x - h)) / (2.0 * h));
+        assert!(
+            (analytic - numeric).abs() < 1e-7 * (1.0 + numeric.abs()),
+            "{name}'({x}): analytic {analytic} vs numeric {numeric}"
+        );
+    }
+}

@@ -5,12 +5,11 @@
 //! backward:  ∂L/∂x = g · [x > 0]        (1 where x > 0, else 0)
 //! ```
 //! relu has a kink at 0 with no derivative; like PyTorch we use 0 there, so an input
-//! that is exactly 0 gets no gradient. Saves the input `x` for the mask. The
-//! derivative kernel is the tensor crate's `kernels::relu_grad`.
+//! that is exactly 0 gets no gradient. Saves the input `x` for the mask
+//! ([`relu_grad`], also elu's mask).
 //! Read next: [`crate::ops::leaky_relu`].
 
-use tensor::Tensor;
-use tensor::unary::kernels::relu_grad;
+use tensor::{Element, Tensor};
 
 use crate::function::{Function, record};
 use crate::var::Var;
@@ -34,6 +33,11 @@ impl Function for Relu {
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
         vec![Some(grad_out * &self.x.map(relu_grad, relu_grad))]
     }
+}
+
+/// `relu'(x) = 1 if x > 0 else 0` (0 at the kink x = 0, as PyTorch).
+pub(crate) fn relu_grad<T: Element>(x: T) -> T {
+    if x > T::zero() { T::one() } else { T::zero() }
 }
 
 impl Var {
@@ -75,5 +79,11 @@ mod tests {
     fn gradcheck_passes_away_from_the_kink() {
         let x = Tensor::from_vec(vec![0.3, -0.7, 1.1, 2.0, -1.5, 0.2], &[2, 3]);
         gradcheck(|v| v[0].permute(&[1, 0]).relu(), &[x]).assert_passed();
+    }
+
+    #[test]
+    fn derivative_kernel_matches_central_differences() {
+        crate::ops::assert_derivative("relu", tensor::unary::kernels::relu, relu_grad);
+        assert_eq!(relu_grad(0.0), 0.0); // at the kink, as PyTorch
     }
 }

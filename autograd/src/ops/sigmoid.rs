@@ -9,11 +9,10 @@
 //! at x = −100 in f32, `exp(100)` overflows to ∞ and the composite's backward
 //! multiplies 0 by ∞ = NaN. The tensor crate's forward never overflows (it uses
 //! `eˣ/(1 + eˣ)` for x < 0), and `y(1 − y)` is bounded by ¼, so this gradient is always
-//! finite. The derivative kernel is the tensor crate's `kernels::sigmoid_grad`.
+//! finite. The derivative kernel is [`sigmoid_grad`].
 //! Read next: [`crate::ops::softplus`].
 
-use tensor::Tensor;
-use tensor::unary::kernels::sigmoid_grad;
+use tensor::{Element, Tensor};
 
 use crate::function::{Function, record};
 use crate::var::Var;
@@ -38,6 +37,11 @@ impl Function for Sigmoid {
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
         vec![Some(grad_out * &self.y.map(sigmoid_grad, sigmoid_grad))]
     }
+}
+
+/// `σ'(x) = y(1 − y)`, taking the OUTPUT `y = σ(x)` (what forward saves).
+fn sigmoid_grad<T: Element>(y: T) -> T {
+    y * (T::one() - y)
 }
 
 impl Var {
@@ -97,5 +101,11 @@ mod tests {
     fn gradcheck_passes_on_a_permuted_input() {
         let x = Tensor::from_vec(vec![0.3, -0.7, 1.1, 2.0, -1.5, 0.2], &[2, 3]);
         gradcheck(|v| v[0].permute(&[1, 0]).sigmoid(), &[x]).assert_passed();
+    }
+
+    #[test]
+    fn derivative_kernel_matches_central_differences() {
+        use tensor::unary::kernels::sigmoid;
+        crate::ops::assert_derivative("sigmoid", sigmoid, |x| sigmoid_grad(sigmoid(x)));
     }
 }

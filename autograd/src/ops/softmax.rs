@@ -1,23 +1,52 @@
-//! `softmax`: probabilities along one dim, with a fused backward.
+//! `softmax`: probabilities along one dim. A fused op: read [`softmax_reference`]
+//! first, the same function built from primitives.
 //!
 //! ```text
-//! forward:   yᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m)        m = maxⱼ xⱼ (along dim)
+//! reference: m = max(x) along dim, a constant (any shift cancels in the ratio)
+//!            e = exp(x − m)      y = e / Σ e         six nodes (two are broadcasts)
+//! forward:   yᵢ = exp(xᵢ − m) / Σⱼ exp(xⱼ − m)       one node, one pass per lane
 //! backward:  ∂yⱼ/∂xᵢ = yⱼ (δᵢⱼ − yᵢ)
 //!            ∂L/∂xᵢ = Σⱼ gⱼ yⱼ (δᵢⱼ − yᵢ) = yᵢ · (gᵢ − Σⱼ yⱼ gⱼ)
 //! ```
-//! The composite `exp(log_softmax(x))` gives the same values, but costs two nodes,
-//! each with its own pass and `[.., n]` tensor forward and backward, plus the `ln`/`exp`
-//! round trip. Attention calls softmax on every `[B, H, T_q, T_k]` score tensor, so the
-//! passes saved show. (PyTorch's `softmax` is its own kernel too, computed as here.)
-//! Saves the output `y` and the (normalized) dim.
+//! Why fused: each node of the reference writes a tensor of the input's size forward
+//! and again backward; attention calls softmax on every `[B, H, T_q, T_k]` score
+//! tensor, so the passes saved show. (PyTorch's `softmax` is its own kernel too,
+//! computed as here.) The backward is one pass per lane ([`backward_lane`]) over the
+//! tensor crate's lane loop. Saves the output `y` and the (normalized) dim; its tests
+//! check values and gradients against the reference.
 //! Read next: [`crate::composite`].
 
-use tensor::Tensor;
 use tensor::error::OrRaise;
 use tensor::shape::normalize_dim;
+use tensor::{Element, Tensor};
 
 use crate::function::{Function, record};
 use crate::var::Var;
+
+/// Softmax from primitive ops, the definition the fused [`Var::softmax`] is tested
+/// against: `e / Σ e` with `e = exp(x − m)`, `m` the lane's max held as a constant
+/// (exp(x − m) ≤ 1 cannot overflow, and the factor exp(−m) cancels in the ratio, so
+/// `m` needs no gradient).
+///
+/// # Shapes
+/// Any shape with at least one dim; output has the input's shape.
+///
+/// # Panics
+/// If `dim` is out of range.
+///
+/// # Examples
+/// ```
+/// # use autograd::Var; use autograd::ops::softmax::softmax_reference; use tensor::Tensor;
+/// let x = Var::new(Tensor::from_vec(vec![0.0, 3f32.ln()], &[2]));
+/// let p = softmax_reference(&x, 0).value().to_vec::<f32>(); // [1, 3] / 4
+/// assert!((p[0] - 0.25).abs() < 1e-6 && (p[1] - 0.75).abs() < 1e-6);
+/// ```
+#[track_caller]
+pub fn softmax_reference(x: &Var, dim: isize) -> Var {
+    let m = Var::new(x.value().max_dim(dim, true).0);
+    let e = (x - &m).exp();
+    &e / &e.sum_dim(dim, true)
+}
 
 /// The `softmax` op; holds its output for backward.
 pub struct Softmax {
@@ -40,8 +69,19 @@ impl Function for Softmax {
         "softmax"
     }
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
-        vec![Some(self.y.softmax_backward(grad_out, self.dim))]
+        let lanes =
+            |y: &Tensor| y.zip_lanes(grad_out, "softmax", self.dim, backward_lane, backward_lane);
+        vec![Some(lanes(&self.y))]
     }
+}
+
+/// `∂L/∂x` for one lane, from the output `y` and `g = ∂L/∂y`: `yᵢ · (gᵢ − Σⱼ yⱼ gⱼ)`
+/// (the Jacobian `diag(y) − y yᵀ` applied to `g`).
+fn backward_lane<T: Element>(y: &[T], g: &[T], dx: &mut [T]) {
+    let dot = y.iter().zip(g).fold(T::zero(), |s, (&y, &g)| s + y * g);
+    dx.iter_mut()
+        .zip(y.iter().zip(g))
+        .for_each(|(dx, (&y, &g))| *dx = y * (g - dot));
 }
 
 impl Var {
@@ -108,20 +148,24 @@ mod tests {
     }
 
     #[test]
-    fn equals_exp_of_log_softmax_forward_and_backward() {
+    fn equals_the_reference_and_exp_of_log_softmax_forward_and_backward() {
         let data: Vec<f64> = (0..12).map(|k| (k as f64 * 1.3).sin() * 3.0).collect();
         let g = Tensor::from_vec_f64((0..12).map(|k| k as f64 - 5.5).collect(), &[3, 4]);
         for dim in [0, 1, -1] {
             let fused_x = Var::param(Tensor::from_vec_f64(data.clone(), &[3, 4]));
             let fused = fused_x.softmax(dim);
             fused.backward_with(&g);
-            let comp_x = Var::param(Tensor::from_vec_f64(data.clone(), &[3, 4]));
-            let comp = comp_x.log_softmax(dim).exp();
-            comp.backward_with(&g);
-            let (a, b) = (fused.value().to_vec::<f64>(), comp.value().to_vec::<f64>());
-            close(&a, &b, 1e-12);
-            let (a, b) = (fused_x.grad().unwrap(), comp_x.grad().unwrap());
-            close(&a.to_vec::<f64>(), &b.to_vec::<f64>(), 1e-12);
+            let composites: [fn(&Var, isize) -> Var; 2] =
+                [softmax_reference, |x, dim| x.log_softmax(dim).exp()];
+            for composite in composites {
+                let comp_x = Var::param(Tensor::from_vec_f64(data.clone(), &[3, 4]));
+                let comp = composite(&comp_x, dim);
+                comp.backward_with(&g);
+                let (a, b) = (fused.value().to_vec::<f64>(), comp.value().to_vec::<f64>());
+                close(&a, &b, 1e-12);
+                let (a, b) = (fused_x.grad().unwrap(), comp_x.grad().unwrap());
+                close(&a.to_vec::<f64>(), &b.to_vec::<f64>(), 1e-12);
+            }
         }
     }
 

@@ -6,13 +6,13 @@
 //!            ∂L/∂x = g · σ(x)
 //! ```
 //! Saves the input `x`: the derivative is the sigmoid of the input, evaluated with
-//! the tensor crate's overflow-free kernel `kernels::softplus_grad` (= σ), so a huge
-//! `|x|` gives 0 or 1, never NaN. Unlike PyTorch there is no `threshold` switch to
+//! the tensor crate's overflow-free kernel `kernels::sigmoid`, so
+//! a huge `|x|` gives 0 or 1, never NaN. Unlike PyTorch there is no `threshold` switch to
 //! the identity: the stable form is already exact there.
 //! Read next: [`crate::ops::gelu`].
 
 use tensor::Tensor;
-use tensor::unary::kernels::softplus_grad;
+use tensor::unary::kernels::sigmoid;
 
 use crate::function::{Function, record};
 use crate::var::Var;
@@ -34,7 +34,7 @@ impl Function for Softplus {
         "softplus"
     }
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
-        vec![Some(grad_out * &self.x.map(softplus_grad, softplus_grad))]
+        vec![Some(grad_out * &self.x.map(sigmoid, sigmoid))]
     }
 }
 
@@ -89,5 +89,11 @@ mod tests {
     fn gradcheck_passes_on_a_permuted_input() {
         let x = Tensor::from_vec(vec![0.3, -0.7, 1.1, 2.0, -1.5, 0.2], &[2, 3]);
         gradcheck(|v| v[0].permute(&[1, 0]).softplus(), &[x]).assert_passed();
+    }
+
+    #[test]
+    fn derivative_kernel_matches_central_differences() {
+        let f = tensor::unary::kernels::softplus;
+        crate::ops::assert_derivative("softplus", f, sigmoid); // softplus' = σ
     }
 }

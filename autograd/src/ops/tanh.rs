@@ -6,11 +6,10 @@
 //! ```
 //! Saves the output `y`: the derivative is a polynomial in `y`, so backward needs no
 //! exponential, and it stays finite for any `x` (`1 − y²` → 0 as |x| → ∞).
-//! The derivative kernel is the tensor crate's `kernels::tanh_grad`.
+//! The derivative kernel is [`tanh_grad`].
 //! Read next: [`crate::ops::sigmoid`].
 
-use tensor::Tensor;
-use tensor::unary::kernels::tanh_grad;
+use tensor::{Element, Tensor};
 
 use crate::function::{Function, record};
 use crate::var::Var;
@@ -35,6 +34,11 @@ impl Function for Tanh {
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
         vec![Some(grad_out * &self.y.map(tanh_grad, tanh_grad))]
     }
+}
+
+/// `tanh'(x) = 1 − y²`, taking the OUTPUT `y = tanh(x)`.
+fn tanh_grad<T: Element>(y: T) -> T {
+    T::one() - y * y
 }
 
 impl Var {
@@ -87,5 +91,10 @@ mod tests {
     fn gradcheck_passes_on_a_permuted_input() {
         let x = Tensor::from_vec(vec![0.3, -0.7, 1.1, 2.0, -1.5, 0.2], &[2, 3]);
         gradcheck(|v| v[0].permute(&[1, 0]).tanh(), &[x]).assert_passed();
+    }
+
+    #[test]
+    fn derivative_kernel_matches_central_differences() {
+        crate::ops::assert_derivative("tanh", f64::tanh, |x| tanh_grad(x.tanh()));
     }
 }

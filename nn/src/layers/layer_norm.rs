@@ -1,6 +1,7 @@
 //! `LayerNorm`: normalise each sample over its trailing dims, as `torch.nn.LayerNorm`
 //! (Ba, Kiros & Hinton 2016). Also holds `normalize`, the mean/variance
-//! normalisation that `BatchNorm` and `GroupNorm` share.
+//! normalisation that `BatchNorm` and `GroupNorm` share, and the `normalized_shape`
+//! checks that `RMSNorm` shares.
 //!
 //! ```text
 //! x: [.., *normalized_shape]          dims D = the last len(normalized_shape) dims
@@ -65,6 +66,36 @@ pub(crate) fn scale_and_shift(x_hat: Var, weight: Option<&Var>, bias: Option<&Va
     }
 }
 
+/// The constructor check of LayerNorm and RMSNorm: a non-empty `normalized_shape`.
+#[track_caller]
+pub(crate) fn check_normalized_shape(layer: &'static str, normalized_shape: &[usize]) {
+    if normalized_shape.is_empty() {
+        Error::new(layer, ErrorKind::Value, "normalized_shape is empty")
+            .with_hint("pass the trailing dims to normalise over, e.g. &[C]")
+            .raise();
+    }
+}
+
+/// The input check of LayerNorm and RMSNorm: `x` ends with the `normalized_shape` dims.
+#[track_caller]
+pub(crate) fn check_trailing_dims(layer: &'static str, normalized_shape: &[usize], x: &Var) {
+    let shape = x.shape();
+    let k = normalized_shape.len();
+    if shape.len() < k || shape[shape.len() - k..] != normalized_shape[..] {
+        let trailing = &shape[shape.len().saturating_sub(k)..];
+        Error::new(
+            layer,
+            ErrorKind::Shape,
+            format!(
+                "{layer}(normalized_shape={normalized_shape:?}): input's trailing dims are \
+                 {trailing:?} (shape {shape:?})"
+            ),
+        )
+        .with_hint("normalized_shape must equal the input's last dims, e.g. [C] for [B, T, C]")
+        .raise();
+    }
+}
+
 /// Layer normalisation over the trailing `normalized_shape` dims.
 ///
 /// Initialised as PyTorch: `weight` (γ) ones, `bias` (β) zeros.
@@ -103,11 +134,7 @@ impl LayerNorm {
     /// If `normalized_shape` is empty.
     #[track_caller]
     pub fn new(normalized_shape: &[usize]) -> LayerNorm {
-        if normalized_shape.is_empty() {
-            Error::new("LayerNorm", ErrorKind::Value, "normalized_shape is empty")
-                .with_hint("pass the trailing dims to normalise over, e.g. &[C]")
-                .raise();
-        }
+        check_normalized_shape("LayerNorm", normalized_shape);
         LayerNorm {
             weight: Some(Var::param(Tensor::ones(normalized_shape))),
             bias: Some(Var::param(Tensor::zeros(normalized_shape))),
@@ -137,26 +164,6 @@ impl LayerNorm {
         self.bias = with_bias.then(|| Var::param(Tensor::zeros(&self.normalized_shape)));
         self
     }
-
-    #[track_caller]
-    fn check_input(&self, x: &Var) {
-        let shape = x.shape();
-        let k = self.normalized_shape.len();
-        if shape.len() < k || shape[shape.len() - k..] != self.normalized_shape[..] {
-            let trailing = &shape[shape.len().saturating_sub(k)..];
-            Error::new(
-                "LayerNorm",
-                ErrorKind::Shape,
-                format!(
-                    "LayerNorm(normalized_shape={:?}): input's trailing dims are {trailing:?} \
-                     (shape {shape:?})",
-                    self.normalized_shape
-                ),
-            )
-            .with_hint("normalized_shape must equal the input's last dims, e.g. [C] for [B, T, C]")
-            .raise();
-        }
-    }
 }
 
 impl Module for LayerNorm {
@@ -177,7 +184,7 @@ impl Forward for LayerNorm {
     /// If the input's trailing dims are not `normalized_shape`.
     #[track_caller]
     fn forward(&self, x: &Var) -> Var {
-        self.check_input(x);
+        check_trailing_dims("LayerNorm", &self.normalized_shape, x);
         x.layer_norm(
             &self.normalized_shape,
             self.weight.as_ref(),

@@ -13,9 +13,9 @@
 //! Read next: [`crate::layers::group_norm`].
 
 use autograd::Var;
-use tensor::error::{Error, ErrorKind};
 use tensor::{DType, Tensor};
 
+use super::layer_norm::{check_normalized_shape, check_trailing_dims};
 use crate::module::{Forward, Module};
 
 /// Root-mean-square normalisation over the trailing `normalized_shape` dims.
@@ -52,11 +52,7 @@ impl RMSNorm {
     /// If `normalized_shape` is empty.
     #[track_caller]
     pub fn new(normalized_shape: &[usize]) -> RMSNorm {
-        if normalized_shape.is_empty() {
-            Error::new("RMSNorm", ErrorKind::Value, "normalized_shape is empty")
-                .with_hint("pass the trailing dims to normalise over, e.g. &[C]")
-                .raise();
-        }
+        check_normalized_shape("RMSNorm", normalized_shape);
         RMSNorm {
             weight: Some(Var::param(Tensor::ones(normalized_shape))),
             normalized_shape: normalized_shape.to_vec(),
@@ -84,26 +80,6 @@ impl RMSNorm {
             DType::F64 => f64::EPSILON,
         })
     }
-
-    #[track_caller]
-    fn check_input(&self, x: &Var) {
-        let shape = x.shape();
-        let k = self.normalized_shape.len();
-        if shape.len() < k || shape[shape.len() - k..] != self.normalized_shape[..] {
-            let trailing = &shape[shape.len().saturating_sub(k)..];
-            Error::new(
-                "RMSNorm",
-                ErrorKind::Shape,
-                format!(
-                    "RMSNorm(normalized_shape={:?}): input's trailing dims are {trailing:?} \
-                     (shape {shape:?})",
-                    self.normalized_shape
-                ),
-            )
-            .with_hint("normalized_shape must equal the input's last dims, e.g. [C] for [B, T, C]")
-            .raise();
-        }
-    }
 }
 
 impl Module for RMSNorm {
@@ -121,7 +97,7 @@ impl Forward for RMSNorm {
     /// If the input's trailing dims are not `normalized_shape`.
     #[track_caller]
     fn forward(&self, x: &Var) -> Var {
-        self.check_input(x);
+        check_trailing_dims("RMSNorm", &self.normalized_shape, x);
         let k = self.normalized_shape.len() as isize;
         let dims: Vec<isize> = (-k..0).collect();
         let n: usize = self.normalized_shape.iter().product();

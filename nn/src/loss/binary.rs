@@ -22,6 +22,7 @@
 
 use autograd::Var;
 use tensor::error::{Error, ErrorKind};
+use tensor::shape::unravel_index;
 use tensor::{DType, Tensor};
 
 use super::{Reduction, check_same_shape, constant, scalar};
@@ -98,16 +99,7 @@ pub fn binary_cross_entropy_with(input: &Var, target: &Tensor, options: &BceOpti
         &input.shape(),
         target.shape(),
     );
-    let p = input.value();
-    if p.lt_scalar(0.0).sum().item() > 0.0 || p.gt_scalar(1.0).sum().item() > 0.0 {
-        Error::new(
-            "binary_cross_entropy",
-            ErrorKind::Value,
-            "every input must be a probability in [0, 1]",
-        )
-        .with_hint("pass logits to binary_cross_entropy_with_logits instead of applying sigmoid")
-        .raise();
-    }
+    check_probabilities(&input.value());
     let y = constant(target, input.dtype());
     let log_p = clamped_ln(input);
     let log_not_p = clamped_ln(&(1.0 - input));
@@ -116,6 +108,31 @@ pub fn binary_cross_entropy_with(input: &Var, target: &Tensor, options: &BceOpti
         losses = &losses * &constant(w, input.dtype());
     }
     options.reduction.apply(&losses)
+}
+
+/// Panic unless every input is a probability, naming the first that is not (value,
+/// index, flat position) as `Embedding` names a bad index. NaN is refused too.
+#[track_caller]
+fn check_probabilities(p: &Tensor) {
+    let values: Vec<f64> = p.to_vec();
+    let outside = |v: &&f64| !(0.0..=1.0).contains(*v);
+    if let Some(pos) = values.iter().position(|v| outside(&v)) {
+        let count = values.iter().filter(outside).count();
+        Error::new(
+            "binary_cross_entropy",
+            ErrorKind::Value,
+            format!(
+                "input {} at index {:?} (flat position {pos} of input with shape {:?}) is not \
+                 a probability in [0, 1]; {count} of the {} inputs are outside",
+                values[pos],
+                unravel_index(pos, p.shape()),
+                p.shape(),
+                values.len()
+            ),
+        )
+        .with_hint("pass logits to binary_cross_entropy_with_logits instead of applying sigmoid")
+        .raise();
+    }
 }
 
 /// Binary cross-entropy on logits (sigmoid included, computed stably), mean over
@@ -262,9 +279,20 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "binary_cross_entropy: every input must be a probability in [0, 1]")]
-    fn probabilities_outside_zero_one_panic() {
-        let p = Var::new(Tensor::from_vec(vec![1.5], &[1]));
+    #[should_panic(
+        expected = "binary_cross_entropy: input 1.5 at index [1, 0] (flat position 2 of input \
+                    with shape [2, 2]) is not a probability in [0, 1]; 2 of the 4 inputs are \
+                    outside. Hint: pass logits to binary_cross_entropy_with_logits"
+    )]
+    fn probabilities_outside_zero_one_panic_naming_the_first() {
+        let p = Var::new(Tensor::from_vec(vec![0.5, 1.0, 1.5, -0.25], &[2, 2]));
+        binary_cross_entropy(&p, &Tensor::ones(&[2, 2]));
+    }
+
+    #[test]
+    #[should_panic(expected = "binary_cross_entropy: input NaN at index [0] (flat position 0")]
+    fn nan_probability_panics() {
+        let p = Var::new(Tensor::from_vec(vec![f32::NAN], &[1]));
         binary_cross_entropy(&p, &Tensor::ones(&[1]));
     }
 

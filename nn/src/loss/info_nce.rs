@@ -4,7 +4,9 @@
 //! ```text
 //! query q: [B, D], positive p: [B, D], negatives n: [B, K, D] (optional)
 //! sim(u, v) = u·v                       (Dot)
-//!           = u·v / (‖u‖‖v‖)            (Cosine: both normalised first, ‖·‖ ≥ 1e-12)
+//!           = u·v / (‖u‖‖v‖)            (Cosine: both normalised first, ‖·‖ ≥ 1e-12,
+//!                                        by crate::functional::normalize, which
+//!                                        stays exact for vectors of norm 1e30)
 //!
 //! explicit negatives:  logits[i] = [sim(qᵢ, pᵢ), sim(qᵢ, nᵢ₁), .., sim(qᵢ, nᵢK)] / τ
 //!                      target i  = 0
@@ -23,6 +25,7 @@ use tensor::Tensor;
 use tensor::error::{Error, ErrorKind};
 
 use super::cross_entropy;
+use crate::functional::normalize;
 
 /// How [`info_nce`] scores a (query, candidate) pair.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -32,13 +35,6 @@ pub enum Similarity {
     Cosine,
     /// The raw dot product, as dense retrievers that learn the scale.
     Dot,
-}
-
-/// `x / max(‖x‖, 1e-12)` along the last dim (`torch.nn.functional.normalize`),
-/// written as `x / √max(‖x‖², 1e-24)` so a zero vector has a finite gradient.
-fn normalize(x: &Var) -> Var {
-    let norm = (x * x).sum_dim(-1, true).clamp(1e-24, f64::INFINITY).sqrt();
-    x / &norm
 }
 
 /// The InfoNCE loss of `query` against its `positive`, with explicit `negatives` or,
@@ -72,7 +68,7 @@ pub fn info_nce(
 ) -> Var {
     check_shapes(query, positive, negatives, temperature);
     let prepare = |x: &Var| match similarity {
-        Similarity::Cosine => normalize(x),
+        Similarity::Cosine => normalize(x, -1, 1e-12),
         Similarity::Dot => x.clone(),
     };
     let (q, p) = (prepare(query), prepare(positive));
@@ -167,6 +163,41 @@ mod tests {
                 .iter()
                 .all(|g| g.is_finite())
         );
+    }
+
+    #[test]
+    fn cosine_is_the_same_at_1e30_as_at_unit_scale() {
+        // f32, as a user would have it: ‖x‖² of 1e30-sized vectors overflows to inf
+        let values = [
+            0.3, -1.2, 0.7, 2.0, 0.1, -0.4, 1.5, 0.2, -0.9, 0.6, 1.1, -0.3,
+        ];
+        let run = |scale: f64, negatives: bool| {
+            let v = |from: usize, shape: &[usize]| {
+                let n: usize = shape.iter().product();
+                let data = (0..n)
+                    .map(|i| (values[(from + i) % 12] * scale) as f32)
+                    .collect();
+                Var::param(Tensor::from_vec(data, shape))
+            };
+            let (q, p, n) = (v(0, &[2, 3]), v(5, &[2, 3]), v(3, &[2, 2, 3]));
+            let loss = info_nce(&q, &p, negatives.then_some(&n), 0.1, Similarity::Cosine);
+            loss.backward();
+            // ∂loss/∂q scales as 1/scale (the loss is scale-free)
+            let grad: Vec<f64> = q.grad().unwrap().mul_scalar(scale).to_vec();
+            (loss.item(), grad)
+        };
+        for negatives in [false, true] {
+            let (unit, unit_grad) = run(1.0, negatives);
+            let (huge, huge_grad) = run(1e30, negatives);
+            assert!(
+                (huge - unit).abs() < 1e-5,
+                "loss {huge} at 1e30, {unit} at 1"
+            );
+            assert!(unit_grad.iter().any(|g| g.abs() > 1e-3));
+            for (h, u) in huge_grad.iter().zip(&unit_grad) {
+                assert!((h - u).abs() < 1e-4, "{huge_grad:?} vs {unit_grad:?}");
+            }
+        }
     }
 
     #[test]

@@ -5,9 +5,13 @@
 //! hinge_embedding(x, y=±1):      ℓ = x                   if y = 1
 //!                                  = max(0, margin − x)   if y = −1
 //! cosine_embedding(x₁, x₂, y):   cos = x₁·x₂ / √((‖x₁‖² + ε)(‖x₂‖² + ε)),  ε = 1e-12
+//!                                    = a·b / √((‖a‖² + ε/s₁²)(‖b‖² + ε/s₂²))   computed:
+//!                                a = x₁/s₁, b = x₂/s₂ scaled by their largest entry
+//!                                (crate::functional), so 1e30-sized rows do not overflow
 //!                                ℓ = 1 − cos              if y = 1
 //!                                  = max(0, cos − margin) if y = −1
-//! triplet_margin(a, p, n):       d(u, v) = ‖u − v + eps‖_p   (PyTorch's pairwise_distance)
+//! triplet_margin(a, p, n):       d(u, v) = ‖u − v + eps‖_p   (PyTorch's pairwise_distance,
+//!                                          = s·‖(u − v + eps)/s‖_p, s its largest entry)
 //!                                ℓ = max(0, d(a, p) − d(a, n) + margin)
 //!                                swap: d(a, n) → min(d(a, n), d(p, n))
 //! ranknet(sᵢ, sⱼ, P):            ℓ = −P·ln σ(sᵢ − sⱼ) − (1 − P)·ln σ(sⱼ − sᵢ)
@@ -26,6 +30,7 @@ use tensor::error::{Error, ErrorKind};
 
 use super::binary::{BceWithLogitsOptions, binary_cross_entropy_with_logits_with};
 use super::{Reduction, check_non_negative, check_same_shape, constant, scalar};
+use crate::functional::scaled_by_max;
 
 /// `max(0, −y·(x₁ − x₂) + margin)`: `y = 1` asks for `x₁ > x₂ + margin`.
 ///
@@ -118,9 +123,14 @@ pub fn cosine_embedding_loss(
         .raise();
     }
     const EPSILON: f64 = 1e-12;
-    let dot = (x1 * x2).sum_dim(-1, false);
-    let norm1 = (x1 * x1).sum_dim(-1, false) + EPSILON;
-    let norm2 = (x2 * x2).sum_dim(-1, false) + EPSILON;
+    // Each row divided by its largest entry (at least √ε, so ε/s² ≤ 1), ε with it.
+    let squared_norm = |x: &Var| {
+        let (a, s) = scaled_by_max(x, -1, EPSILON.sqrt());
+        let eps = Var::new(s.pow(-2.0).mul_scalar(EPSILON).squeeze(-1));
+        (&(&a * &a).sum_dim(-1, false) + &eps, a)
+    };
+    let ((norm1, a), (norm2, b)) = (squared_norm(x1), squared_norm(x2));
+    let dot = (&a * &b).sum_dim(-1, false);
     let cos = &dot / &(&norm1 * &norm2).sqrt();
     let zero = scalar(0.0, x1.dtype());
     let similar = Var::where_cond(&y.eq_scalar(1.0), &(1.0 - &cos), &zero);
@@ -156,10 +166,14 @@ impl Default for TripletMarginOptions {
     }
 }
 
-/// `‖u − v + eps‖_p` along the last dim (`torch.pairwise_distance`).
+/// `‖u − v + eps‖_p` along the last dim (`torch.pairwise_distance`), as
+/// `s·‖(u − v + eps)/s‖_p` with `s` the largest entry of each row, so that `|d|ᵖ`
+/// cannot overflow (see [`crate::functional`]).
 fn pairwise_distance(u: &Var, v: &Var, p: f64, eps: f64) -> Var {
     let d = &(u - v) + eps;
-    d.abs().pow(p).sum_dim(-1, false).pow(1.0 / p)
+    let (d, s) = scaled_by_max(&d, -1, f64::from(f32::MIN_POSITIVE));
+    let norm = d.abs().pow(p).sum_dim(-1, true).pow(1.0 / p);
+    (&norm * &Var::new(s)).squeeze(-1)
 }
 
 /// The triplet loss with PyTorch's defaults (margin 1, p 2, eps 1e-6, no swap, mean).

@@ -32,7 +32,6 @@
 //! one thread it is the same on every run.
 //! Read next: `file.rs`.
 
-use rand::Rng;
 use rayon::prelude::*;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicU32;
@@ -58,10 +57,10 @@ impl Hnsw {
         let (first, n) = (self.len(), data.len() / self.dim);
         check_capacity("Hnsw::add", first + n);
         let ml = 1.0 / (self.m as f64).ln();
-        let levels: Vec<u8> = tensor::random::with_rng(|rng| {
+        let levels: Vec<u8> = tensor::random::with_default_generator(|g| {
             (0..n)
                 .map(|_| {
-                    let u = 1.0 - rng.r#gen::<f64>(); // in (0, 1]
+                    let u = 1.0 - g.uniform(); // in (0, 1]
                     ((-u.ln() * ml).floor() as usize).min(MAX_LEVEL) as u8
                 })
                 .collect()

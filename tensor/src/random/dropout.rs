@@ -7,8 +7,9 @@
 //!    = 0          otherwise
 //! ```
 //! A mask is not stored as numbers but as a [`DropoutMask`]: the key of a random
-//! stream, one draw of the global generator. Element `i`'s draw is a pure function of
-//! `(key, i)` (a counter-based generator, [`mask_bits`]), so the mask can be applied
+//! stream, one draw of a [`Generator`] (the thread's default one unless one is passed).
+//! Element `i`'s draw is a pure function of `(key, i)` — the `i`-th output of a
+//! SplitMix64 generator whose state is the key ([`mask_bits`]) — so the mask can be applied
 //! again to the gradient in the backward (`∂L/∂x = g ⊙ m`) without having been kept:
 //! no mask tensor is written, kept alive until the backward, and read back — for a
 //! transformer step, ~10 million values. (GPU frameworks keep dropout masks the same
@@ -16,10 +17,13 @@
 //! gives the same keys, so the same masks.
 //! Read next: [`crate::elementwise`].
 
+use crate::creation::try_alloc;
 use crate::dtype::{DType, Element};
+use crate::error::OrRaise;
 use crate::tensor::Tensor;
 
-use super::with_rng;
+use super::generator::{GAMMA, Generator, mix};
+use super::with_default_generator;
 
 /// An inverted-dropout mask for probability `p`, kept as the key of its random
 /// stream; [`DropoutMask::apply`] multiplies by it, [`DropoutMask::to_tensor`] writes
@@ -42,15 +46,26 @@ pub struct DropoutMask {
 }
 
 impl DropoutMask {
-    /// A fresh mask: one key drawn from the global generator.
+    /// A fresh mask: one key drawn from the thread's default generator.
     ///
     /// # Panics
     /// If `p` is not in `[0, 1)` (a mask for `p = 1` would divide by zero).
     #[track_caller]
     pub fn new(p: f64) -> DropoutMask {
+        with_default_generator(|g| DropoutMask::new_with(p, g))
+    }
+
+    /// A fresh mask whose key is drawn from `generator`.
+    ///
+    /// # Panics
+    /// If `p` is not in `[0, 1)`.
+    #[track_caller]
+    pub fn new_with(p: f64, generator: &mut Generator) -> DropoutMask {
         assert!((0.0..1.0).contains(&p), "dropout: p = {p} is not in [0, 1)");
-        let key: u64 = with_rng(rand::Rng::r#gen);
-        DropoutMask { key, p }
+        DropoutMask {
+            key: generator.next_u64(),
+            p,
+        }
     }
 
     /// `x ⊙ m`, in one pass (the mask is drawn 256 values at a time, used while in
@@ -61,7 +76,7 @@ impl DropoutMask {
                 .array::<T>()
                 .as_slice()
                 .expect("internal error: dropout reads a contiguous tensor; this is a bug");
-            let y = mask.values(data.len(), |i, m| data[i] * m);
+            let y = mask.values("dropout", x.shape(), |i, m| data[i] * m);
             Tensor::try_from_vec_of(y, x.shape())
                 .expect("internal error: one number per element; this is a bug")
         }
@@ -73,9 +88,13 @@ impl DropoutMask {
     }
 
     /// The mask itself: `1/(1 − p)` where kept, `0` where dropped.
+    ///
+    /// # Panics
+    /// If the shape has more elements than memory can hold.
+    #[track_caller]
     pub fn to_tensor(&self, shape: &[usize], dtype: DType) -> Tensor {
         fn mask<T: Element>(mask: &DropoutMask, shape: &[usize]) -> Tensor {
-            let m = mask.values::<T>(shape.iter().product(), |_, m| m);
+            let m = mask.values::<T>("dropout_mask", shape, |_, m| m);
             Tensor::try_from_vec_of(m, shape)
                 .expect("internal error: the data has numel(shape) elements; this is a bug")
         }
@@ -85,11 +104,18 @@ impl DropoutMask {
         }
     }
 
-    /// `f(i, mᵢ)` for `i < len`, drawing the mask 256 values at a time.
-    fn values<T: Element>(&self, len: usize, f: impl Fn(usize, T) -> T) -> Vec<T> {
+    /// `f(i, mᵢ)` for each element `i` of `shape`, drawing the mask 256 values at a
+    /// time (the memory allocated fallibly, a failure naming `op`).
+    #[track_caller]
+    fn values<T: Element>(
+        &self,
+        op: &'static str,
+        shape: &[usize],
+        f: impl Fn(usize, T) -> T,
+    ) -> Vec<T> {
         let threshold = (self.p * 4_294_967_296.0).round() as u64; // p · 2³²
         let scale = T::of(1.0 / (1.0 - self.p));
-        let mut out = Vec::with_capacity(len);
+        let (len, mut out) = try_alloc(op, shape).or_raise();
         let mut bits = [0u32; 256];
         for start in (0..len).step_by(bits.len()) {
             let bits = &mut bits[..(len - start).min(256)];
@@ -110,27 +136,17 @@ impl DropoutMask {
 
 /// Fill `bits` with the 32-bit draws `start .. start + bits.len()` of the stream
 /// `key` (`start` even): draws `2i` and `2i + 1` are the low and high halves of
-/// SplitMix64's output for counter `i` (Steele, Lea & Flood, 2014; the generator of
-/// Java's `SplittableRandom`, which passes the BigCrush statistical tests):
+/// output `i` of a SplitMix64 [`Generator`] whose state is `key`:
 /// ```text
-/// z = key + (i + 1) · 0x9E3779B97F4A7C15          (the golden-ratio increment)
-/// z = (z ⊕ z≫30) · 0xBF58476D1CE4E5B9
-/// z = (z ⊕ z≫27) · 0x94D049BB133111EB
-/// out = z ⊕ z≫31
+/// out_i = mix(key + (i + 1) · γ)          (mix and γ: see the generator's module doc)
 /// ```
 /// Each output depends only on `(key, i)`: no state to carry from one value to the
-/// next, so the loop vectorises, and a few multiplies and shifts make two draws where
-/// the global `StdRng` (ChaCha12) runs 12 rounds of a cipher block — it spent ~3% of a
-/// transformer step on masks. Not cryptographic, which dropout does not need
-/// (PyTorch's CPU generator, a Mersenne Twister, is not either).
+/// next, so the loop vectorises, and a few multiplies and shifts make two draws (a
+/// ChaCha12 generator, which the masks once used, runs 12 rounds of a cipher block
+/// and spent ~3% of a transformer step on masks).
 fn mask_bits(key: u64, start: usize, bits: &mut [u32]) {
     debug_assert!(start.is_multiple_of(2));
-    let splitmix = |i: u64| {
-        let mut z = key.wrapping_add(i.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    };
+    let splitmix = |i: u64| mix(key.wrapping_add(i.wrapping_add(1).wrapping_mul(GAMMA)));
     let (first, whole) = ((start / 2) as u64, (bits.len() / 2) as u64);
     let mut pairs = bits.chunks_exact_mut(2);
     // Whole pairs in a loop without branches, which the compiler vectorises.
@@ -190,7 +206,24 @@ impl Tensor {
     /// ```
     #[track_caller]
     pub fn dropout(&self, p: f64) -> (Tensor, Tensor) {
-        let mask = DropoutMask::new(p);
+        with_default_generator(|g| self.dropout_with(p, g))
+    }
+
+    /// [`Tensor::dropout`] with the mask's key drawn from `generator`.
+    ///
+    /// # Panics
+    /// If `p` is not in `[0, 1)`.
+    ///
+    /// ```
+    /// # use tensor::{Generator, Tensor};
+    /// let x = Tensor::full(&[1000], 3.0);
+    /// let (a, _) = x.dropout_with(0.5, Generator::new().manual_seed(2));
+    /// let (b, _) = x.dropout_with(0.5, Generator::new().manual_seed(2));
+    /// assert_eq!(a.to_vec::<f32>(), b.to_vec::<f32>());
+    /// ```
+    #[track_caller]
+    pub fn dropout_with(&self, p: f64, generator: &mut Generator) -> (Tensor, Tensor) {
+        let mask = DropoutMask::new_with(p, generator);
         (mask.apply(self), mask.to_tensor(self.shape(), self.dtype()))
     }
 }
@@ -201,8 +234,6 @@ mod tests {
 
     #[test]
     fn dropout_masks_keep_one_minus_p() {
-        // (Repeatability with the seed is checked in the doc example: it runs in its own
-        // process, while unit tests share the global generator with other threads.)
         for (p, dtype) in [(0.1, DType::F32), (0.5, DType::F64), (0.9, DType::F32)] {
             let m: Vec<f64> = Tensor::dropout_mask(&[20_000], p, dtype).to_vec();
             let kept = m.iter().filter(|&&v| v != 0.0).count() as f64 / m.len() as f64;
@@ -237,6 +268,24 @@ mod tests {
         let mut tail = [0u32; 3];
         mask_bits(12345, 100_000, &mut tail);
         assert_eq!(tail[..1], bits[100_000..]);
+    }
+
+    #[test]
+    fn a_mask_is_the_stream_of_a_generator_seeded_with_its_key() {
+        let mut key_source = Generator::new();
+        key_source.manual_seed(8);
+        let mask = DropoutMask::new_with(0.5, &mut key_source);
+        let mut bits = [0u32; 4];
+        mask_bits(mask.key, 0, &mut bits);
+        let mut stream = Generator::new();
+        stream.manual_seed(mask.key);
+        for pair in bits.chunks(2) {
+            let z = stream.next_u64();
+            assert_eq!(pair, [z as u32, (z >> 32) as u32]);
+        }
+        // the same seed, the same key, the same mask
+        let again = DropoutMask::new_with(0.5, Generator::new().manual_seed(8));
+        assert_eq!(again.key, mask.key);
     }
 
     #[test]

@@ -239,6 +239,42 @@ fn logsumexp_out_of_range_panics() {
 }
 
 #[test]
+fn norms_of_huge_and_tiny_values_do_not_overflow_or_vanish() {
+    // x² overflows f32 above 1.8e19 and f64 above 1.3e154, and underflows below
+    // 1e-19 / 1e-154: the norm of s·x must still be s·‖x‖.
+    let x = [3.0, -4.0, 0.0, 1.0];
+    let unit = 26f64.sqrt();
+    for (dt, scales) in [(DType::F32, [1e30, 1e-30]), (DType::F64, [1e200, 1e-200])] {
+        for s in scales {
+            let t = Tensor::from_vec_f64(x.iter().map(|v| v * s).collect(), &[2, 2]).to_dtype(dt);
+            let norm = t.norm().item();
+            assert!(
+                (norm / (unit * s) - 1.0).abs() < 1e-6,
+                "{dt} scale {s}: {norm}"
+            );
+            let rows: Vec<f64> = t.norm_dim(3.0, 1, false).to_vec();
+            let expect = [91f64.powf(1.0 / 3.0) * s, s];
+            assert!(
+                rows.iter()
+                    .zip(expect)
+                    .all(|(r, e)| (r / e - 1.0).abs() < 1e-5),
+                "{rows:?}"
+            );
+        }
+    }
+    let inf = Tensor::from_vec(vec![f32::INFINITY, 1.0], &[2])
+        .norm()
+        .item();
+    assert_eq!(inf, f64::INFINITY);
+    assert!(
+        Tensor::from_vec(vec![f32::NAN, 1e30], &[2])
+            .norm()
+            .item()
+            .is_nan()
+    );
+}
+
+#[test]
 fn norm_known_values() {
     for dt in DTYPES {
         // ‖[3, 4]‖₂ = 5; ‖[[3, −4], [0, 1]]‖₂ = √(9 + 16 + 0 + 1) = √26.

@@ -1,23 +1,15 @@
-//! Scalar kernels of the activation functions and their derivatives, written once,
-//! generic over `T: Float`, so the same code serves f32 and f64 tensors:
-//! `t.map(kernels::sigmoid, kernels::sigmoid)`.
-//!
-//! The autograd crate's backward passes call the `*_grad` kernels the same way, so a
-//! function and its derivative sit next to each other here:
+//! Scalar kernels of the activation functions, written once, generic over `T: Float`,
+//! so the same code serves f32 and f64 tensors: `t.map(kernels::sigmoid, kernels::sigmoid)`.
 //!
 //! ```text
-//! f(x)                                    f'(x)
-//! relu        max(x, 0)                   1 if x > 0 else 0
-//! leaky_relu  x if x > 0 else s·x         1 if x > 0 else s
-//! elu         x if x > 0 else α(eˣ − 1)   1 if x > 0 else α·eˣ
-//! sigmoid  y = σ(x) = 1/(1 + e⁻ˣ)         y(1 − y)            (from the output y)
-//! tanh     y = tanh(x)                    1 − y²              (from the output y)
-//! softplus    ln(1 + eˣ)                  σ(x)
-//! silu        x·σ(x)                      σ(x)(1 + x(1 − σ(x)))
-//! gelu        x·Φ(x)                      Φ(x) + x·φ(x)
+//! relu        max(x, 0)                   sigmoid     σ(x) = 1/(1 + e⁻ˣ)
+//! leaky_relu  x if x > 0 else s·x         softplus    ln(1 + eˣ)
+//! elu         x if x > 0 else α(eˣ − 1)   silu        x·σ(x)
+//! gelu        x·Φ(x)                      gelu_tanh   x·σ(2u), u = √(2/π)(x + 0.044715x³)
 //! ```
 //! where Φ is the standard normal CDF and φ its density. Each kernel is written in
-//! the form that cannot overflow (see `sigmoid` and `softplus`).
+//! the form that cannot overflow (see `sigmoid` and `softplus`). The derivatives are
+//! written in the autograd op files, next to each backward (`ops/relu.rs`, …).
 //! Read next: [`crate::unary`] (the tensor methods built on these), `erf` in `erf.rs`.
 
 use num_traits::Float;
@@ -36,18 +28,13 @@ fn f64_of<T: Float>(x: T) -> f64 {
 }
 
 /// √(2/π), the slope of the tanh GELU approximation's inner term.
-const SQRT_2_OVER_PI: f64 = 0.797_884_560_802_865_4;
+pub const SQRT_2_OVER_PI: f64 = 0.797_884_560_802_865_4;
 /// The cubic coefficient of the tanh GELU approximation (Hendrycks & Gimpel, 2016).
-const GELU_TANH_CUBIC: f64 = 0.044_715;
+pub const GELU_TANH_CUBIC: f64 = 0.044_715;
 
 /// `relu(x) = max(x, 0)`; NaN stays NaN (as in PyTorch).
 pub fn relu<T: Float>(x: T) -> T {
     if x < T::zero() { T::zero() } else { x }
-}
-
-/// `relu'(x) = 1 if x > 0 else 0` (0 at the kink x = 0, as PyTorch).
-pub fn relu_grad<T: Float>(x: T) -> T {
-    if x > T::zero() { T::one() } else { T::zero() }
 }
 
 /// `leaky_relu(x) = x if x > 0 else slope·x`.
@@ -55,23 +42,9 @@ pub fn leaky_relu<T: Float>(x: T, slope: T) -> T {
     if x > T::zero() { x } else { slope * x }
 }
 
-/// `leaky_relu'(x) = 1 if x > 0 else slope`.
-pub fn leaky_relu_grad<T: Float>(x: T, slope: T) -> T {
-    if x > T::zero() { T::one() } else { slope }
-}
-
 /// `elu(x) = x if x > 0 else α(eˣ − 1)` (`exp_m1` keeps digits near 0).
 pub fn elu<T: Float>(x: T, alpha: T) -> T {
     if x > T::zero() { x } else { alpha * x.exp_m1() }
-}
-
-/// `elu'(x) = 1 if x > 0 else α·eˣ`.
-pub fn elu_grad<T: Float>(x: T, alpha: T) -> T {
-    if x > T::zero() {
-        T::one()
-    } else {
-        alpha * x.exp()
-    }
 }
 
 /// `sign(x)`: −1, 0 or 1 (unlike `f32::signum`, which gives 1 for +0); NaN stays NaN.
@@ -111,36 +84,15 @@ pub fn sigmoid<T: Float>(x: T) -> T {
     }
 }
 
-/// `σ'(x) = y(1 − y)`, taking the OUTPUT `y = σ(x)` (what sigmoid's forward saves).
-pub fn sigmoid_grad<T: Float>(y: T) -> T {
-    y * (T::one() - y)
-}
-
-/// `tanh'(x) = 1 − y²`, taking the OUTPUT `y = tanh(x)`.
-pub fn tanh_grad<T: Float>(y: T) -> T {
-    T::one() - y * y
-}
-
 /// `softplus(x) = ln(1 + eˣ)`, written as `max(x, 0) + ln(1 + e^(−|x|))` so that
 /// e^(−|x|) ≤ 1 never overflows and `ln_1p` keeps the tiny tail accurate.
 pub fn softplus<T: Float>(x: T) -> T {
     x.max(T::zero()) + (-x.abs()).exp().ln_1p()
 }
 
-/// `softplus'(x) = eˣ/(1 + eˣ) = σ(x)`.
-pub fn softplus_grad<T: Float>(x: T) -> T {
-    sigmoid(x)
-}
-
 /// SiLU (swish): `silu(x) = x·σ(x)`.
 pub fn silu<T: Float>(x: T) -> T {
     x * sigmoid(x)
-}
-
-/// `silu'(x) = σ(x) + x·σ(x)(1 − σ(x)) = σ(x)(1 + x(1 − σ(x)))`.
-pub fn silu_grad<T: Float>(x: T) -> T {
-    let s = sigmoid(x);
-    s * (T::one() + x * (T::one() - s))
 }
 
 /// The standard normal CDF `Φ(x) = ½(1 + erf(x/√2)) = ½·erfc(−x/√2)`, in f64.
@@ -173,12 +125,6 @@ pub fn gelu<T: Float>(x: T) -> T {
     c(x * normal_cdf(x))
 }
 
-/// `gelu'(x) = Φ(x) + x·φ(x)`.
-pub fn gelu_grad<T: Float>(x: T) -> T {
-    let x = f64_of(x);
-    c(normal_cdf(x) + x * normal_pdf(x))
-}
-
 /// The tanh approximation of GELU (PyTorch's `approximate="tanh"`, GPT-2's):
 ///
 /// ```text
@@ -192,27 +138,8 @@ pub fn gelu_tanh<T: Float>(x: T) -> T {
 }
 
 /// `2u = 2·√(2/π)·(x + 0.044715·x³)`, the argument of σ in [`gelu_tanh`].
-fn gelu_tanh_2u<T: Float>(x: T) -> T {
+pub fn gelu_tanh_2u<T: Float>(x: T) -> T {
     c::<T>(2.0 * SQRT_2_OVER_PI) * (x + c::<T>(GELU_TANH_CUBIC) * x * x * x)
-}
-
-/// The derivative of [`gelu_tanh`], from its σ form with `s = σ(2u)`:
-///
-/// ```text
-/// gelu_tanh'(x) = s + x·σ'(2u)·2u' = s + 2·x·s(1 − s)·√(2/π)·(1 + 3·0.044715·x²)
-/// ```
-/// (equal to `½(1 + t) + ½·x·(1 − t²)·u'` with `t = tanh u`, since 1 − t² = 4s(1 − s)).
-pub fn gelu_tanh_grad<T: Float>(x: T) -> T {
-    let s = sigmoid(gelu_tanh_2u(x));
-    let slope = s * (T::one() - s);
-    // Far out, s(1 − s) = 0 while x³ may overflow: 0·∞ would be NaN, the limit is 0.
-    let tail = if slope == T::zero() {
-        T::zero()
-    } else {
-        let du = c::<T>(SQRT_2_OVER_PI) * (T::one() + c::<T>(3.0 * GELU_TANH_CUBIC) * x * x);
-        c::<T>(2.0) * x * slope * du
-    };
-    s + tail
 }
 
 #[cfg(test)]
@@ -225,35 +152,15 @@ mod tests {
         (f(x + h) - f(x - h)) / (2.0 * h)
     }
 
-    /// Points away from the kinks of relu, leaky_relu and elu (x = 0).
-    const XS: [f64; 9] = [-6.0, -2.5, -1.0, -0.3, 0.2, 0.7, 1.5, 3.0, 6.0];
-
-    fn check_grad(name: &str, f: impl Fn(f64) -> f64, df: impl Fn(f64) -> f64) {
-        for x in XS {
-            let (analytic, numeric) = (df(x), numeric(&f, x));
+    #[test]
+    fn normal_pdf_is_the_derivative_of_normal_cdf() {
+        for x in [-6.0, -2.5, -1.0, -0.3, 0.2, 0.7, 1.5, 3.0, 6.0] {
+            let (analytic, numeric) = (normal_pdf(x), numeric(normal_cdf, x));
             assert!(
                 (analytic - numeric).abs() < 1e-7 * (1.0 + numeric.abs()),
-                "{name}'({x}): analytic {analytic} vs numeric {numeric}"
+                "normal_cdf'({x}): analytic {analytic} vs numeric {numeric}"
             );
         }
-    }
-
-    #[test]
-    fn derivative_kernels_match_central_differences() {
-        check_grad("relu", relu, relu_grad);
-        check_grad(
-            "leaky_relu",
-            |x| leaky_relu(x, 0.1),
-            |x| leaky_relu_grad(x, 0.1),
-        );
-        check_grad("elu", |x| elu(x, 1.3), |x| elu_grad(x, 1.3));
-        check_grad("sigmoid", sigmoid, |x| sigmoid_grad(sigmoid(x)));
-        check_grad("tanh", f64::tanh, |x| tanh_grad(x.tanh()));
-        check_grad("softplus", softplus, softplus_grad);
-        check_grad("silu", silu, silu_grad);
-        check_grad("gelu", gelu, gelu_grad);
-        check_grad("gelu_tanh", gelu_tanh, gelu_tanh_grad);
-        check_grad("normal_cdf", normal_cdf, normal_pdf);
     }
 
     #[test]
@@ -294,12 +201,7 @@ mod tests {
                 assert!(v.is_finite(), "non-finite at x = {x}");
             }
             let x32 = x as f32; // ±1e30 stays finite in f32; its cube overflows to ±inf
-            for v in [
-                sigmoid(x32),
-                softplus(x32),
-                silu_grad(x32),
-                gelu_tanh_grad(x32),
-            ] {
+            for v in [sigmoid(x32), softplus(x32)] {
                 assert!(v.is_finite(), "non-finite at x = {x32} (f32)");
             }
         }
@@ -307,7 +209,6 @@ mod tests {
         assert_eq!(sigmoid(1e4), 1.0);
         assert_eq!(softplus(1e4), 1e4); // ≈ x for large x
         assert_eq!(softplus(-1e4), 0.0);
-        assert_eq!(gelu_tanh_grad(1e30_f32), 1.0);
     }
 
     #[test]
@@ -319,7 +220,5 @@ mod tests {
         assert_eq!([clamp(-5.0, -1.0, 1.0), clamp(0.5, -1.0, 1.0)], [-1.0, 0.5]);
         assert_eq!(clamp(5.0, -1.0, 1.0), 1.0);
         assert!(clamp(f64::NAN, -1.0, 1.0).is_nan());
-        // Derivatives at the kink follow PyTorch: relu'(0) = 0, elu'(0) = α.
-        assert_eq!((relu_grad(0.0), elu_grad(0.0, 2.0)), (0.0, 2.0));
     }
 }

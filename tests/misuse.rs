@@ -1,10 +1,15 @@
-//! A table of bad calls: each must panic with a message that starts with the op's
-//! name and mentions the shapes or values at fault — never an ndarray or slice panic
-//! from deep inside.
+//! The project's table of bad calls: each must panic with a message that starts with
+//! the op's name and mentions the shapes or values at fault — never an ndarray or
+//! slice panic from deep inside, never a process abort. Rows for tensor ops first,
+//! then the shapes too large to exist or to allocate, the random generators, and
+//! the layers and losses above.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use tensor::{DType, Tensor};
+use autograd::Var;
+use nn::loss::binary_cross_entropy;
+use tensor::random::with_default_generator;
+use tensor::{DType, Generator, Tensor, set_rng_state};
 
 fn t(shape: &[usize]) -> Tensor {
     Tensor::zeros(shape)
@@ -189,6 +194,92 @@ fn bad_calls() -> Vec<BadCall> {
         ),
         (Box::new(|| drop(t(&[4, 3]).chunk(0, 0))), "chunk", &["0"]),
         (Box::new(|| drop(t(&[4, 3]).split(0, 0))), "split", &["0"]),
+        // Element counts past 2⁶³ (a plain product wraps: 2³² · 2³² = 0 in release
+        // builds), and valid sizes too big for memory (an error, not an abort).
+        (
+            Box::new(|| drop(Tensor::zeros(&[1 << 22, 1 << 22]))),
+            "zeros",
+            &["cannot allocate 70368744177664 bytes", "[4194304, 4194304]"],
+        ),
+        (
+            Box::new(|| drop(Tensor::ones(&[1 << 32, 1 << 32]))),
+            "ones",
+            &["[4294967296, 4294967296]", "more elements than any tensor"],
+        ),
+        (
+            Box::new(|| drop(Tensor::from_vec(vec![], &[1 << 32, 1 << 32]))),
+            "from_vec",
+            &["[4294967296, 4294967296]"],
+        ),
+        (
+            Box::new(|| drop(t(&[2, 3]).reshape(&[1 << 32, 1 << 32]))),
+            "reshape",
+            &["[4294967296, 4294967296]"],
+        ),
+        (
+            Box::new(|| drop(&t(&[1 << 33, 1, 0]) + &t(&[1, 1 << 33, 0]))),
+            "add",
+            &["[8589934592, 8589934592, 0]"],
+        ),
+        (
+            Box::new(|| drop(Tensor::randn(&[1 << 22, 1 << 22]))),
+            "randn",
+            &["cannot allocate", "[4194304, 4194304]"],
+        ),
+        (
+            Box::new(|| drop(Tensor::eye(1 << 33))),
+            "eye",
+            &["[8589934592, 8589934592]"],
+        ),
+        (
+            Box::new(|| drop(Tensor::arange(0.0, 1e30, 1.0))),
+            "arange",
+            &["[18446744073709551615]"],
+        ),
+        // Random numbers.
+        (
+            Box::new(|| drop(Tensor::randint(5, 5, &[3]))),
+            "randint",
+            &["5..5", "[3]"],
+        ),
+        (
+            Box::new(|| drop(Tensor::randperm(1 << 25))),
+            "randperm",
+            &["33554432"],
+        ),
+        (
+            Box::new(|| set_rng_state(&t(&[3]))),
+            "Generator.set_state",
+            &["f32", "[3]"],
+        ),
+        (
+            Box::new(|| {
+                Generator::new().set_state(&Tensor::from_vec_f64(vec![0.0, -1.0, 0.0, 0.0], &[4]));
+            }),
+            "Generator.set_state",
+            &["-1"],
+        ),
+        (
+            Box::new(|| {
+                let _ = Generator::new().below(0);
+            }),
+            "Generator.below",
+            &["0..0"],
+        ),
+        (
+            Box::new(|| with_default_generator(|_| drop(Tensor::rand(&[2])))),
+            "with_default_generator",
+            &["already in use"],
+        ),
+        // Layers and losses.
+        (
+            Box::new(|| {
+                let p = Var::new(Tensor::from_vec(vec![0.5, 0.25, -0.5], &[3]));
+                drop(binary_cross_entropy(&p, &t(&[3])));
+            }),
+            "binary_cross_entropy",
+            &["-0.5", "index [2]", "shape [3]", "[0, 1]"],
+        ),
     ]
 }
 
@@ -224,6 +315,6 @@ fn every_bad_call_panics_with_the_op_and_the_shapes() {
         }
     }
     std::panic::set_hook(previous);
-    assert!(calls.len() >= 25);
+    assert!(calls.len() >= 50);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
