@@ -12,6 +12,7 @@
 //! (tokenizers and BLEU) and a [`prelude`] for notebooks, examples and tests: `use ferrograd::prelude::*;`.
 
 pub mod data;
+pub mod retrieval;
 pub mod text;
 
 pub use autograd;
