@@ -9,7 +9,7 @@
 //! - `ferrograd::search`: nearest-neighbour search (exact, IVF, HNSW), beside the others on `tensor`;
 //!
 //! plus [`data`] (the bundled data sets), [`plot`] (figures for notebooks), [`text`]
-//! (tokenizers and BLEU) and a [`prelude`] for notebooks, examples and tests: `use ferrograd::prelude::*;`.
+//! (tokenizers and BLEU), [`retrieval`] (a two-tower model searched with HNSW) and a [`prelude`] for notebooks, examples and tests: `use ferrograd::prelude::*;`.
 
 pub mod data;
 pub mod retrieval;

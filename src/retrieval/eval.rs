@@ -68,7 +68,10 @@ pub fn evaluate(queries: &Tensor, documents: &Tensor, relevant: &[usize]) -> Ret
         relevant.len(),
         queries.shape()[0]
     );
-    let target = Tensor::from_vec(relevant.iter().map(|&i| i as f32).collect(), &[relevant.len()]);
+    let target = Tensor::from_vec(
+        relevant.iter().map(|&i| i as f32).collect(),
+        &[relevant.len()],
+    );
     let mut one_hot = vec![0.0f32; relevant.len() * l];
     for (row, &i) in relevant.iter().enumerate() {
         one_hot[row * l + i] = 1.0;

@@ -52,7 +52,10 @@ pub fn contrastive_loss(queries: &Var, documents: &Var, log_scale: &Var) -> Var 
         .with_hint("documents hold the B positives first, then the extra negatives")
         .raise();
     }
-    let (q_hat, d_hat) = (normalize(queries, -1, 1e-12), normalize(documents, -1, 1e-12));
+    let (q_hat, d_hat) = (
+        normalize(queries, -1, 1e-12),
+        normalize(documents, -1, 1e-12),
+    );
     let logits = &q_hat.matmul(&d_hat.t()) * &log_scale.exp(); // [B, B + M]
     cross_entropy(&logits, &Tensor::arange(0.0, q[0] as f64, 1.0))
 }
@@ -77,7 +80,11 @@ mod tests {
     fn the_loss_gradchecks_in_queries_documents_and_scale() {
         tensor::manual_seed(4);
         let f64s = |shape: &[usize]| Tensor::randn(shape).to_dtype(tensor::DType::F64);
-        let inputs = [f64s(&[3, 4]), f64s(&[5, 4]), Tensor::scalar(0.5).to_dtype(tensor::DType::F64)];
+        let inputs = [
+            f64s(&[3, 4]),
+            f64s(&[5, 4]),
+            Tensor::scalar(0.5).to_dtype(tensor::DType::F64),
+        ];
         autograd::gradcheck(|v: &[Var]| contrastive_loss(&v[0], &v[1], &v[2]), &inputs)
             .assert_passed();
     }
@@ -86,6 +93,10 @@ mod tests {
     #[should_panic(expected = "documents hold the B positives first")]
     fn fewer_documents_than_queries_is_an_error() {
         let q = Var::new(Tensor::zeros(&[3, 2]));
-        contrastive_loss(&q, &Var::new(Tensor::zeros(&[2, 2])), &Var::new(Tensor::scalar(0.0)));
+        contrastive_loss(
+            &q,
+            &Var::new(Tensor::zeros(&[2, 2])),
+            &Var::new(Tensor::scalar(0.0)),
+        );
     }
 }

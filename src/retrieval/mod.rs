@@ -74,7 +74,12 @@ impl TwoTower {
     /// # Panics
     /// If `temperature` is not > 0.
     #[track_caller]
-    pub fn new(vocab_size: usize, dim: usize, temperature: f64, learn_temperature: bool) -> TwoTower {
+    pub fn new(
+        vocab_size: usize,
+        dim: usize,
+        temperature: f64,
+        learn_temperature: bool,
+    ) -> TwoTower {
         assert!(
             temperature > 0.0 && temperature.is_finite(),
             "TwoTower: temperature must be > 0, got {temperature}"

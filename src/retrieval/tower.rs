@@ -39,10 +39,17 @@ impl TokenBatch {
     /// assert_eq!(b.inv_len.to_vec::<f32>(), [1.0 / 3.0, 1.0]);
     /// ```
     pub fn new<S: AsRef<[u32]>>(sentences: &[S]) -> TokenBatch {
-        let t = sentences.iter().map(|s| s.as_ref().len()).max().unwrap_or(0).max(1);
+        let t = sentences
+            .iter()
+            .map(|s| s.as_ref().len())
+            .max()
+            .unwrap_or(0)
+            .max(1);
         let mut ids = vec![0.0f32; sentences.len() * t];
         for (row, s) in ids.chunks_mut(t).zip(sentences) {
-            row.iter_mut().zip(s.as_ref()).for_each(|(r, &id)| *r = id as f32);
+            row.iter_mut()
+                .zip(s.as_ref())
+                .for_each(|(r, &id)| *r = id as f32);
         }
         let inv_len = sentences
             .iter()
@@ -106,13 +113,21 @@ mod tests {
     fn pooling_is_the_mean_over_real_tokens() {
         let tower = Tower::new(6, 2);
         // row r = (2r, 2r + 1), the padding row 0 kept at zero
-        let w: Vec<f32> = (0..12).map(|v| if v < 2 { 0.0 } else { v as f32 }).collect();
-        tower.embedding.weight.set_value(Tensor::from_vec(w, &[6, 2]));
+        let w: Vec<f32> = (0..12)
+            .map(|v| if v < 2 { 0.0 } else { v as f32 })
+            .collect();
+        tower
+            .embedding
+            .weight
+            .set_value(Tensor::from_vec(w, &[6, 2]));
         let v = tower.forward(&TokenBatch::new(&[vec![1, 3], vec![5]]));
         // rows 1 = (2, 3), 3 = (6, 7), 5 = (10, 11); padding contributes nothing
         assert_eq!(v.value().to_vec::<f32>(), [4.0, 5.0, 10.0, 11.0]);
         v.sum().backward();
         let g = tower.embedding.weight.grad().unwrap().to_vec::<f32>();
-        assert_eq!(g, [0.0, 0.0, 0.5, 0.5, 0.0, 0.0, 0.5, 0.5, 0.0, 0.0, 1.0, 1.0]);
+        assert_eq!(
+            g,
+            [0.0, 0.0, 0.5, 0.5, 0.0, 0.0, 0.5, 0.5, 0.0, 0.0, 1.0, 1.0]
+        );
     }
 }
