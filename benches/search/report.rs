@@ -18,6 +18,10 @@ const TARGET: f64 = 0.95;
 /// Smallest recall drawn in the picture.
 const PLOT_FROM: f64 = 0.8;
 
+/// The rows of each curve: (library, index) → its parameters in first-seen order,
+/// each with its rows over the sittings.
+type Curves<'a> = BTreeMap<(String, String), Vec<(String, Vec<&'a Row>)>>;
+
 /// One TSV row.
 struct Row {
     sitting: usize,
@@ -78,8 +82,7 @@ fn qps_at_target(curve: &[(f64, f64)]) -> Option<f64> {
 /// Print the report of `name` and draw its picture.
 pub fn report(name: &str) -> Result<(), Error> {
     let rows = read(name)?;
-    // curve key (library, index) → parameters in first-seen order → rows
-    let mut curves: BTreeMap<(String, String), Vec<(String, Vec<&Row>)>> = BTreeMap::new();
+    let mut curves: Curves = BTreeMap::new();
     for r in &rows {
         let params = curves
             .entry((r.library.clone(), r.index.clone()))
