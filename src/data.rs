@@ -28,7 +28,7 @@ pub use multi30k::{Multi30kSplit, SentencePair, load_multi30k, load_multi30k_fro
 pub struct Dataset {
     /// `[N, F]` f32 features.
     pub features: Tensor,
-    /// `[N]` class indices (as f32, the index-tensor convention).
+    /// `[N]` class indices, i64 (as PyTorch's class labels).
     pub labels: Tensor,
     /// Number of classes.
     pub num_classes: usize,
@@ -47,7 +47,7 @@ impl Dataset {
 
     /// The examples at `rows`, in that order.
     pub fn select(&self, rows: &[usize]) -> Dataset {
-        let index = Tensor::from_vec(rows.iter().map(|&r| r as f32).collect(), &[rows.len()]);
+        let index = Tensor::from_vec_i64(rows.iter().map(|&r| r as i64).collect(), &[rows.len()]);
         Dataset {
             features: self.features.index_select(0, &index),
             labels: self.labels.index_select(0, &index),
@@ -180,12 +180,18 @@ fn parse_rows(
                 .map_err(|_| error(format!("line {number}: `{field}` is not a number")))?;
             x.push(value);
         }
-        y.push(x.pop().expect("the row has features + 1 values"));
+        let label = x.pop().expect("the row has features + 1 values");
+        if label < 0.0 || label.fract() != 0.0 {
+            return Err(error(format!(
+                "line {number}: the class label {label} is not a whole number ≥ 0"
+            )));
+        }
+        y.push(label as i64);
     }
-    let num_classes = y.iter().fold(0.0f32, |m, &v| m.max(v)) as usize + 1;
+    let num_classes = y.iter().copied().max().map_or(0, |m| m as usize + 1);
     Ok(Dataset {
         features: Tensor::from_vec(x, &[y.len(), features]),
-        labels: Tensor::from_vec(y.clone(), &[y.len()]),
+        labels: Tensor::from_vec_i64(y.clone(), &[y.len()]),
         num_classes,
     })
 }
@@ -286,10 +292,11 @@ mod tests {
         assert_eq!(cancer.features.shape(), &[569, 30]);
         let malignant = cancer
             .labels
-            .to_vec::<f32>()
+            .to_vec::<i64>()
             .iter()
-            .filter(|&&l| l == 0.0)
+            .filter(|&&l| l == 0)
             .count();
+        assert_eq!(cancer.labels.dtype(), tensor::DType::I64);
         assert_eq!(malignant, 212);
         assert_eq!(load_iris().unwrap().num_classes, 3);
     }
@@ -300,7 +307,7 @@ mod tests {
         let (train, test) = digits.train_test_split(0.2, 7);
         assert_eq!((train.len(), test.len()), (1438, 359));
         let (train2, _) = digits.train_test_split(0.2, 7);
-        assert_eq!(train.labels.to_vec::<f32>(), train2.labels.to_vec::<f32>());
+        assert_eq!(train.labels.to_vec::<i64>(), train2.labels.to_vec::<i64>());
     }
 
     #[test]

@@ -44,8 +44,12 @@ fn positive(shape: &[usize], salt: u64) -> Tensor {
     values(shape, salt).abs().add_scalar(0.2)
 }
 
-fn index(values: &[usize], shape: &[usize]) -> Tensor {
-    Tensor::from_vec_f64(values.iter().map(|&v| v as f64).collect(), shape)
+fn index(values: &[i64], shape: &[usize]) -> Tensor {
+    Tensor::from_vec_i64(values.to_vec(), shape)
+}
+
+fn mask(values: &[bool], shape: &[usize]) -> Tensor {
+    Tensor::from_vec_bool(values.to_vec(), shape)
 }
 
 fn cases() -> Vec<Case> {
@@ -147,6 +151,19 @@ fn cases() -> Vec<Case> {
             x[0].t().softmax(0)
         }),
         case("log_softmax", vec![v(&[3, 4], 44)], |x| x[0].log_softmax(1)),
+        case("cumsum", vec![v(&[3, 4], 95)], |x| x[0].cumsum(-1)),
+        case("cumsum strided", vec![v(&[4, 3], 96)], |x| {
+            x[0].t().cumsum(0)
+        }),
+        case("sort descending", vec![v(&[3, 4], 97)], |x| {
+            x[0].sort(1, true).0
+        }),
+        case("topk strided", vec![v(&[5, 3], 98)], |x| {
+            x[0].t().topk(2, -1, true, true).0
+        }),
+        case("topk smallest unsorted", vec![v(&[3, 5], 99)], |x| {
+            x[0].topk(3, 0, false, false).0
+        }),
         case("log_softmax_gather", vec![v(&[3, 4], 44)], |x| {
             x[0].log_softmax_gather(&index(&[2, 0, 3], &[3]))
         }),
@@ -233,10 +250,10 @@ fn cases() -> Vec<Case> {
         case(
             "where_cond broadcast",
             vec![v(&[3, 4], 73), v(&[4], 74)],
-            |x| Var::where_cond(&index(&[1, 0, 0, 1], &[4]), &x[0], &x[1]),
+            |x| Var::where_cond(&mask(&[true, false, false, true], &[4]), &x[0], &x[1]),
         ),
         case("masked_fill", vec![v(&[3, 4], 75)], |x| {
-            x[0].masked_fill(&index(&[0, 1, 1], &[3, 1]), -1.0)
+            x[0].masked_fill(&mask(&[false, true, true], &[3, 1]), -1.0)
         }),
         case("embedding", vec![v(&[6, 3], 76)], |x| {
             Var::embedding(&x[0], &index(&[1, 5, 1, 0], &[2, 2]), false)

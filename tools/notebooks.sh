@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 VENV=$ROOT/.venv-nb
-KERNEL_DIR=${JUPYTER_DATA_DIR:-$HOME/.local/share/jupyter}/kernels/ferrograd
+KERNELS_DIR=${JUPYTER_DATA_DIR:-$HOME/.local/share/jupyter}/kernels
 export PATH="$HOME/.cargo/bin:$PATH"
 
 need_evcxr() {
@@ -37,26 +37,27 @@ need_python() { # need_python PACKAGE... : a venv in .venv-nb with these importa
         || "$VENV/bin/pip" install -q "$@"
 }
 
-# A kernel spec "ferrograd" that starts evcxr with the project's kernel settings.
-register_kernel() {
-    mkdir -p "$KERNEL_DIR"
-    cat > "$KERNEL_DIR/kernel.json" <<JSON
+# A kernel spec NAME in KERNELS_DIR that starts evcxr with the settings in CONFIG_DIR.
+# (A kernel spec's "env" wins over the environment Jupyter starts it from.)
+register_kernel() { # KERNELS_DIR NAME DISPLAY_NAME CONFIG_DIR
+    mkdir -p "$1/$2"
+    cat > "$1/$2/kernel.json" <<JSON
 {
   "argv": ["$(command -v evcxr_jupyter)", "--control_file", "{connection_file}"],
-  "display_name": "Rust (ferrograd)",
+  "display_name": "$3",
   "language": "rust",
   "interrupt_mode": "message",
-  "env": {"EVCXR_CONFIG_DIR": "$ROOT/notebooks/evcxr"}
+  "env": {"EVCXR_CONFIG_DIR": "$4"}
 }
 JSON
-    echo "kernel registered: $KERNEL_DIR/kernel.json"
+    echo "kernel registered: $1/$2/kernel.json"
 }
 
 case "${1:-}" in
 setup)
     need_evcxr
     need_python jupyterlab nbclient
-    register_kernel
+    register_kernel "$KERNELS_DIR" ferrograd "Rust (ferrograd)" "$ROOT/notebooks/evcxr"
     echo "ready: bash tools/notebooks.sh open"
     ;;
 open)
@@ -65,18 +66,21 @@ open)
 test)
     need_evcxr
     need_python nbclient nbformat jupyter_client ipykernel
-    register_kernel >/dev/null
-    # CI's settings: the learner's evcxr.toml plus the panic-ends-the-kernel prelude.
+    # CI's settings: the learner's evcxr.toml plus the panic-ends-the-kernel prelude, in
+    # a kernel of this checkout's own (target/jupyter), so the learner's kernel and other
+    # checkouts are left alone.
     config=$ROOT/target/evcxr-ci-config
     mkdir -p "$config"
     cp notebooks/evcxr/evcxr.toml .ci/evcxr/prelude.rs "$config/"
+    register_kernel "$ROOT/target/jupyter/kernels" ferrograd-ci "Rust (ferrograd, CI)" \
+        "$config" >/dev/null
     folder=notebooks
     if [ -n "${2:-}" ]; then # one notebook: a folder beside notebooks/ so `path = ".."` holds
         folder=nb-one
         rm -rf nb-one && mkdir nb-one && cp "$2" nb-one/
         trap 'rm -rf "$ROOT/nb-one"' EXIT
     fi
-    NB_KERNEL=ferrograd EVCXR_CONFIG_DIR="$config" NB_PYTHON="$VENV/bin/python" \
+    JUPYTER_PATH="$ROOT/target/jupyter" NB_KERNEL=ferrograd-ci NB_PYTHON="$VENV/bin/python" \
         bash tools/run-notebooks.sh "$folder"
     "$VENV/bin/python" tools/check_notebook_plots.py target/notebooks-out
     ;;

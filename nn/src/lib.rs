@@ -1,11 +1,13 @@
 //! `nn`: modules with named parameters, initialisation, layers, losses and metrics.
 //!
 //! Reading order: [`module`] (the `Module` trait) → [`init`] → [`layers::linear`] →
-//! the other layers → [`functional`] (overflow-safe normalising) → [`loss`] → [`metrics`].
+//! the other layers → [`functional`] (overflow-safe normalising) → [`loss`] → [`metrics`]
+//! → [`decoding`] (greedy, beam search, sampling).
 //! Parameter names, shapes, gate orders and default inits follow PyTorch, so a
 //! ferrograd model and a PyTorch model with the same weights give the same outputs.
 
 pub mod checkpoint;
+pub mod decoding;
 pub mod functional;
 pub mod init;
 pub mod layers;
@@ -19,7 +21,7 @@ pub use module::{Forward, Module};
 pub mod loss;
 pub mod metrics;
 pub use layers::attention::scaled_dot_product::scaled_dot_product_attention;
-pub use layers::attention::{Mask, causal_mask, multihead::MultiheadAttention};
+pub use layers::attention::{causal_mask, multihead::MultiheadAttention};
 pub use layers::attention::{config::MhaConfig, config::MhaOptions};
 pub use layers::batch_norm::{BatchNorm, BatchNorm1d, BatchNorm2d};
 pub use layers::dropout::Dropout;

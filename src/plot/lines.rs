@@ -16,7 +16,8 @@ use plotters::prelude::*;
 
 use super::log_axis::LogAxis;
 use super::{
-    DEFAULT_SIZE, DrawResult, Figure, Spec, axis_ticks, color, finite_bounds, font, padded,
+    DEFAULT_SIZE, DrawResult, Figure, Spec, axis_ticks, color, draw_legend, finite_bounds, font,
+    padded,
 };
 
 /// The smoothing factor of [`loss_curve`]: each point averages roughly the last
@@ -263,13 +264,7 @@ where
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
     }
     if s.series.len() > 1 {
-        chart
-            .configure_series_labels()
-            .label_font(font(13))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .position(SeriesLabelPosition::UpperRight)
-            .draw()?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     }
     Ok(())
 }

@@ -1,12 +1,13 @@
 //! Plots for notebooks and examples: loss curves, attention heatmaps, word-vector
-//! scatter plots and activation histograms, drawn with
+//! scatter plots, bar charts of distributions and activation histograms, drawn with
 //! [plotters](https://docs.rs/plotters/0.3.7).
 //!
 //! Every function returns a [`Figure`], which holds a description of the plot (its
 //! "spec": the data and the options) and the SVG text rendered from it:
 //! ```text
 //!  line_plot / xy_plot / loss_curve ─┐
-//!  heatmap / scatter / histogram ────┴─▶ Figure { spec, svg }
+//!  heatmap / scatter / bar_chart ────┤
+//!  histogram ────────────────────────┴─▶ Figure { spec, svg }
 //!                                          ├─ evcxr_display()  the SVG inline in a notebook
 //!                                          ├─ save_svg(path)   the SVG text
 //!                                          └─ save_png(path)   the spec drawn again, on a bitmap
@@ -25,8 +26,9 @@
 //! ferrograd::plot::loss_curve(&losses)
 //! ```
 //! Read next: `style.rs` (font, colours, tick labels), then `lines.rs`, the simplest
-//! plot, and `log_axis.rs`, `heatmap.rs`, `scatter.rs`, `histogram.rs`.
+//! plot, and `log_axis.rs`, `heatmap.rs`, `scatter.rs`, `bars.rs`, `histogram.rs`.
 
+mod bars;
 mod bitmap_text;
 mod heatmap;
 mod histogram;
@@ -42,6 +44,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use tensor::error::{Error, ErrorKind};
 
+pub use bars::bar_chart;
 use bitmap_text::BaselineBitmap;
 pub use heatmap::heatmap;
 pub use histogram::histogram;
@@ -50,7 +53,7 @@ pub use scatter::scatter;
 pub use schedule::lr_schedule;
 pub use style::FONT_FAMILY;
 
-use style::{axis_ticks, color, finite_bounds, font, padded, register_font, tick};
+use style::{axis_ticks, color, draw_legend, finite_bounds, font, padded, register_font, tick};
 
 /// A figure's default size in pixels (width, height).
 const DEFAULT_SIZE: (u32, u32) = (640, 420);
@@ -85,6 +88,7 @@ enum Spec {
     Lines(lines::Lines),
     Heatmap(heatmap::Heatmap),
     Scatter(scatter::Scatter),
+    Bars(bars::Bars),
     Histogram(histogram::Histogram),
 }
 
@@ -99,6 +103,7 @@ where
         Spec::Lines(s) => lines::draw(s, area),
         Spec::Heatmap(s) => heatmap::draw(s, area),
         Spec::Scatter(s) => scatter::draw(s, area),
+        Spec::Bars(s) => bars::draw(s, area),
         Spec::Histogram(s) => histogram::draw(s, area),
     }?;
     area.present()?;
@@ -162,6 +167,7 @@ impl Figure {
             Spec::Lines(s) => s.title = title,
             Spec::Heatmap(s) => s.title = title,
             Spec::Scatter(s) => s.title = title,
+            Spec::Bars(s) => s.title = title,
             Spec::Histogram(s) => s.title = title,
         }
         self.render_svg();
@@ -172,7 +178,8 @@ impl Figure {
     /// `"principal component 1"`).
     ///
     /// # Panics
-    /// If the figure is a heatmap or a histogram (their axes are described when made).
+    /// If the figure is a heatmap, a bar chart or a histogram (their axes are described
+    /// when made).
     #[track_caller]
     pub fn with_axis_labels(mut self, x: &str, y: &str) -> Figure {
         match &mut self.spec {
@@ -181,7 +188,7 @@ impl Figure {
             _ => fail(
                 "with_axis_labels",
                 "only line and scatter plots take axis labels afterwards",
-                "give a heatmap's or histogram's labels when you make it",
+                "give a heatmap's, bar chart's or histogram's labels when you make it",
             ),
         }
         self.render_svg();

@@ -8,12 +8,12 @@
 //!     │  • man  • woman          • rome
 //!     └──────────────────────────────── x
 //! ```
-//! Read next: `histogram.rs`.
+//! Read next: `bars.rs`.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{DrawResult, Figure, Spec, axis_ticks, color, fail, font, padded};
+use super::{DrawResult, Figure, Spec, axis_ticks, color, draw_legend, fail, font, padded};
 
 /// A scatter plot's spec.
 #[derive(Clone, Debug)]
@@ -237,13 +237,7 @@ where
         }
     }
     if names.is_some() {
-        chart
-            .configure_series_labels()
-            .label_font(font(13))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.4))
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     }
     Ok(())
 }

@@ -68,8 +68,8 @@ pub fn evaluate(queries: &Tensor, documents: &Tensor, relevant: &[usize]) -> Ret
         relevant.len(),
         queries.shape()[0]
     );
-    let target = Tensor::from_vec(
-        relevant.iter().map(|&i| i as f32).collect(),
+    let target = Tensor::from_vec_i64(
+        relevant.iter().map(|&i| i as i64).collect(),
         &[relevant.len()],
     );
     let mut one_hot = vec![0.0f32; relevant.len() * l];

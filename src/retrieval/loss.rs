@@ -57,7 +57,7 @@ pub fn contrastive_loss(queries: &Var, documents: &Var, log_scale: &Var) -> Var 
         normalize(documents, -1, 1e-12),
     );
     let logits = &q_hat.matmul(&d_hat.t()) * &log_scale.exp(); // [B, B + M]
-    cross_entropy(&logits, &Tensor::arange(0.0, q[0] as f64, 1.0))
+    cross_entropy(&logits, &Tensor::arange_i64(0, q[0] as i64, 1))
 }
 
 #[cfg(test)]

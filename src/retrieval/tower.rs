@@ -17,7 +17,7 @@ use nn::{Embedding, Module};
 use tensor::Tensor;
 
 /// A batch of tokenized sentences as tensors: the one place token-id tensors are
-/// made (ids are `f32` today, as `nn::Embedding` takes them).
+/// made (ids are `i64`, as `nn::Embedding` takes them).
 pub struct TokenBatch {
     /// `[B, T]` token ids, PAD (0) after each sentence's end.
     pub ids: Tensor,
@@ -35,7 +35,7 @@ impl TokenBatch {
     /// ```
     /// use ferrograd::retrieval::TokenBatch;
     /// let b = TokenBatch::new(&[&[5, 6, 7][..], &[9][..]]);
-    /// assert_eq!(b.ids.to_vec::<f32>(), [5.0, 6.0, 7.0, 9.0, 0.0, 0.0]);
+    /// assert_eq!(b.ids.to_vec::<i64>(), [5, 6, 7, 9, 0, 0]);
     /// assert_eq!(b.inv_len.to_vec::<f32>(), [1.0 / 3.0, 1.0]);
     /// ```
     pub fn new<S: AsRef<[u32]>>(sentences: &[S]) -> TokenBatch {
@@ -45,18 +45,18 @@ impl TokenBatch {
             .max()
             .unwrap_or(0)
             .max(1);
-        let mut ids = vec![0.0f32; sentences.len() * t];
+        let mut ids = vec![0i64; sentences.len() * t];
         for (row, s) in ids.chunks_mut(t).zip(sentences) {
             row.iter_mut()
                 .zip(s.as_ref())
-                .for_each(|(r, &id)| *r = id as f32);
+                .for_each(|(r, &id)| *r = i64::from(id));
         }
         let inv_len = sentences
             .iter()
             .map(|s| 1.0 / s.as_ref().len().max(1) as f32)
             .collect();
         TokenBatch {
-            ids: Tensor::from_vec(ids, &[sentences.len(), t]),
+            ids: Tensor::from_vec_i64(ids, &[sentences.len(), t]),
             inv_len: Tensor::from_vec(inv_len, &[sentences.len(), 1]),
         }
     }

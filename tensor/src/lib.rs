@@ -1,7 +1,8 @@
 //! `tensor`: ferrograd's n-dimensional array. No gradients live here.
 //!
 //! A [`Tensor`] is an ndarray `ArcArray` (shared, copy-on-write storage with strides)
-//! tagged with a runtime [`DType`]: `F32` for training, `F64` for tight gradient checks.
+//! tagged with a runtime [`DType`]: `F32` for training, `F64` for tight gradient checks,
+//! `I64` for indices, labels and token ids, `Bool` for masks.
 //! Cloning a tensor is cheap (a reference count); views (transpose, permute, narrow)
 //! share storage and only change strides.
 //!
@@ -9,9 +10,12 @@
 //! 1. [`dtype`] and [`tensor`]: the type itself, its storage and accessors;
 //! 2. [`error`] and [`shape`]: the shape rules every op checks first, and the messages;
 //! 3. [`creation`] and [`random`]: how tensors are made (a seeded generator per thread);
-//! 4. [`elementwise`], [`unary`], [`compare`]: maps and broadcasting zips;
+//! 4. [`elementwise`], [`unary`], [`compare`], [`masked`]: maps and broadcasting zips,
+//!    comparisons into bool masks, and selecting with them;
 //! 5. [`reduce`] and [`softmax`]: reductions along a dim, stable softmax;
 //! 6. [`movement`], [`join`], [`index`]: views, concatenation, gathers and scatters;
+//!    [`sort`] (sort, topk), [`scan`] (cumsum, flip) and [`multinomial`] (sampling
+//!    categories), what decoding a language model needs;
 //! 7. [`matmul`]: the hot path, a packed, cache-blocked SIMD GEMM written here
 //!    (AVX-512 and AVX2 tiers, `matrixmultiply` on other CPUs);
 //! 8. [`layer_norm`] and [`lstm_cell`]: the forward kernels of two fused autograd ops,
@@ -35,18 +39,22 @@ pub mod join;
 pub mod lanes;
 pub mod layer_norm;
 pub mod lstm_cell;
+pub mod masked;
 pub mod matmul;
 pub mod movement;
+pub mod multinomial;
 pub mod parallel;
 mod pool;
 pub mod random;
 pub mod reduce;
+pub mod scan;
 pub mod shape;
 pub mod softmax;
+pub mod sort;
 pub mod tensor;
 pub mod unary;
 
-pub use dtype::{DType, Element};
+pub use dtype::{DType, Element, Float};
 pub use error::{Error, ErrorKind};
 pub use random::{Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state};
 pub use tensor::Tensor;

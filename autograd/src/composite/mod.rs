@@ -10,12 +10,14 @@
 //! movement:    flatten, unsqueeze, squeeze, select = reshape (and narrow)
 //!              transpose, t = permute
 //! join:        stack = unsqueeze + cat      split, chunk = narrow
+//! sort:        sort, topk = gather at the positions the tensor op finds
 //! ```
 //! Read [`reduce`] first (mean and var show the pattern), then [`activation`],
-//! [`movement`] and [`join`]. Next after this module: the tools, [`crate::no_grad`](mod@crate::no_grad) and
+//! [`movement`], [`join`] and [`sort`]. Next after this module: the tools, [`crate::no_grad`](mod@crate::no_grad) and
 //! [`crate::gradcheck`](mod@crate::gradcheck).
 
 pub mod activation;
 pub mod join;
 pub mod movement;
 pub mod reduce;
+pub mod sort;

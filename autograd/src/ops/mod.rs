@@ -33,7 +33,8 @@ pub mod softplus; // ln(1 + exp(x)) composed overflows
 pub mod sqrt;
 pub mod tanh;
 
-// reductions
+// reductions and scans
+pub mod cumsum;
 pub mod log_softmax; // x − logsumexp(x) is stable too, but this is every loss's core
 pub mod max_dim;
 pub mod sum;

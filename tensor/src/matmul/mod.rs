@@ -36,6 +36,7 @@
 //! kernel_avx512.rs AVX-512F: 32 registers × 16 f32 (tile 12 × 32 f32, 12 × 16 f64)
 //! kernel_avx2.rs   AVX2+FMA: 16 registers × 8 f32 (tile 6 × 16 f32, 6 × 8 f64)
 //! fallback.rs      matrixmultiply, for CPUs with neither
+//! gemv.rs          one row times a matrix (m = 1, a decoding step), without packing
 //! ```
 //!
 //! Three tiers ([`Tier`]), picked once per matmul at run time
@@ -58,6 +59,7 @@ mod kernel;
 #[cfg(target_arch = "x86_64")]
 pub mod blocking;
 mod fallback;
+mod gemv;
 #[cfg(target_arch = "x86_64")]
 mod kernel_avx2;
 #[cfg(target_arch = "x86_64")]
@@ -73,10 +75,10 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use ndarray::{ArcArray, ArrayView2, ArrayViewD, ArrayViewMut2, Axis, Ix2, IxDyn};
 use rayon::prelude::*;
 
-use crate::dtype::{DType, Element};
+use crate::dtype::{DType, Float, Storage};
 use crate::error::{Error, ErrorKind, OrRaise};
 use crate::shape::numel;
-use crate::tensor::{Storage, Tensor, check_same_dtype};
+use crate::tensor::{Tensor, check_float, check_same_dtype};
 
 /// Flops (`2·m·k·n`) from which one product spreads its blocks of C over the rayon
 /// threads.
@@ -206,10 +208,12 @@ impl Tensor {
     /// ```
     pub fn try_matmul(&self, other: &Tensor) -> Result<Tensor, Error> {
         check_same_dtype("matmul", self, other)?;
+        check_float("matmul", self)?;
         let plan = plan(self.shape(), other.shape())?;
         Ok(match self.dtype() {
             DType::F32 => Storage::F32(matmul_arrays(self.array(), other.array(), &plan)).into(),
             DType::F64 => Storage::F64(matmul_arrays(self.array(), other.array(), &plan)).into(),
+            _ => unreachable!("the dtype was checked to be a float above"),
         })
     }
 }
@@ -299,16 +303,16 @@ fn matrix_at<'a, T>(x: &ArrayViewD<'a, T>, mut index: usize) -> ArrayView2<'a, T
         .expect("internal error: two dims remain after the batch dims; this is a bug")
 }
 
-/// The element types with a gemm, f32 and f64: an [`Element`] with, on x86-64, the
+/// The element types with a gemm, f32 and f64: a [`Float`] with, on x86-64, the
 /// SIMD operations of every tier's kernel and packing buffers.
 #[cfg(target_arch = "x86_64")]
 trait Scalar:
-    Element + kernel::Simd<kernel_avx512::Avx512> + kernel::Simd<kernel_avx2::Avx2Fma> + pack::Packable
+    Float + kernel::Simd<kernel_avx512::Avx512> + kernel::Simd<kernel_avx2::Avx2Fma> + pack::Packable
 {
 }
 /// The element types with a gemm, f32 and f64.
 #[cfg(not(target_arch = "x86_64"))]
-trait Scalar: Element {}
+trait Scalar: Float {}
 impl Scalar for f32 {}
 impl Scalar for f64 {}
 
@@ -381,9 +385,13 @@ fn gemm<T: Scalar>(
     tier: Tier,
     a: ArrayView2<T>,
     b: ArrayView2<T>,
-    c: ArrayViewMut2<MaybeUninit<T>>,
+    mut c: ArrayViewMut2<MaybeUninit<T>>,
     threads: usize,
 ) {
+    // One row (a decoding step): a vector–matrix product needs no packing (gemv.rs).
+    if a.nrows() == 1 && gemv::row_times_matrix(a.row(0), b, c.row_mut(0)) {
+        return;
+    }
     #[cfg(target_arch = "x86_64")]
     {
         use kernel::Isa;

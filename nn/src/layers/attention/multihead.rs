@@ -20,9 +20,11 @@
 //! of the three), zeros for `in_proj_bias` and `out_proj.bias`, `out_proj.weight` as
 //! `Linear`'s default.
 //!
-//! Masks (see [`super::Mask`]): `key_padding_mask` `[B, T_k]` hides padding keys of
-//! each sequence; `attn_mask` `[T_q, T_k]` or `[B·H, T_q, T_k]` hides (query, key)
-//! pairs; `is_causal` hides later keys. All of them are added up as −∞/0 scores.
+//! Masks (see [the attention docs](super)), bool with `true` = masked out as in
+//! PyTorch's `nn.MultiheadAttention`, or float (added to the scores):
+//! `key_padding_mask` `[B, T_k]` hides padding keys of each sequence; `attn_mask`
+//! `[T_q, T_k]` or `[B·H, T_q, T_k]` hides (query, key) pairs; `is_causal` hides
+//! later keys. All of them are added up as −∞/0 scores.
 //! Deliberate difference: PyTorch treats `is_causal` only as a hint and requires an
 //! `attn_mask`; here `is_causal` builds the causal mask itself (and is combined with
 //! an `attn_mask` if one is given). `add_bias_kv` and `add_zero_attn` are not offered.
@@ -32,9 +34,10 @@ use autograd::Var;
 use tensor::Tensor;
 use tensor::error::{Error, ErrorKind};
 
-use super::Mask;
 pub use super::config::{MhaConfig, MhaOptions};
+use super::kv_cache::{KvCache, causal_after};
 use super::scaled_dot_product::{combine_masks, scaled_dot_product_attention};
+use super::{BoolMask, additive_mask};
 use crate::init;
 use crate::layers::linear::Linear;
 use crate::module::{Module, child_prefix};
@@ -144,11 +147,92 @@ impl MultiheadAttention {
         options: &MhaOptions,
     ) -> (Var, Option<Var>) {
         let (batched, b, t_q, t_k) = self.check_inputs(query, key, value);
-        let (h, d, e) = (
-            self.config.num_heads,
-            self.head_dim(),
-            self.config.embed_dim,
-        );
+        let (q, k, v) = self.heads(query, key, value, batched, b);
+        let mask = self.combined_mask(options, batched, b, t_q, t_k, query.dtype());
+        self.attend(&q, &k, &v, mask, options, batched)
+    }
+
+    /// Self-attention of the new positions `x` over themselves and every position
+    /// already in `cache` (incremental decoding, see [`KvCache`]); `x`'s keys and
+    /// values are added to the cache. With `is_causal`, new position `i` sees the
+    /// cached positions and the new ones up to itself, so feeding a sequence in pieces
+    /// gives the outputs of one causal `forward` over all of it.
+    ///
+    /// Masks cover every key: `key_padding_mask` is `[B, T_cached + T_new]`,
+    /// `attn_mask` `[T_new, T_cached + T_new]`. Weights are not returned.
+    ///
+    /// # Shapes
+    /// `x` and output `[T_new, B, E]` (`[B, T_new, E]` with `batch_first`, `[T_new, E]`
+    /// unbatched); the cache is `[B, H, T, D]`.
+    ///
+    /// # Panics
+    /// As [`MultiheadAttention::forward`], and if the cache holds another batch size.
+    #[track_caller]
+    pub fn forward_cached(&self, x: &Var, cache: &mut KvCache, options: &MhaOptions) -> Var {
+        let (batched, b, t_new, _) = self.check_inputs(x, x, x);
+        let (q, k, v) = self.heads(x, x, x, batched, b);
+        self.check_cache(cache, b, "forward_cached");
+        let t_past = cache.len();
+        let (k, v) = cache.append(&k.value(), &v.value());
+        let not_causal = MhaOptions {
+            is_causal: false,
+            ..*options
+        };
+        let given = self.combined_mask(&not_causal, batched, b, t_new, t_past + t_new, x.dtype());
+        let causal =
+            (options.is_causal && t_new > 1).then(|| causal_after(t_past, t_new, x.dtype()));
+        let mask = match (given, causal) {
+            (Some(m), Some(c)) => Some(&m + &c),
+            (m, c) => m.or(c),
+        };
+        self.attend(&q, &Var::new(k), &Var::new(v), mask, options, batched)
+            .0
+    }
+
+    /// Cross-attention of `query` over `memory`, whose keys and values are computed at
+    /// the first call and kept in `cache` for the next ones (the memory of a decoder
+    /// does not change while it decodes).
+    ///
+    /// # Shapes
+    /// `query` and output `[T_q, B, E]`, `memory` `[T_k, B, kdim]` (layouts as in
+    /// [`MultiheadAttention::forward`]).
+    ///
+    /// # Panics
+    /// As [`MultiheadAttention::forward`], and if the cache holds another batch size.
+    #[track_caller]
+    pub fn forward_memory_cached(
+        &self,
+        query: &Var,
+        memory: &Var,
+        cache: &mut KvCache,
+        options: &MhaOptions,
+    ) -> Var {
+        let (batched, b, t_q, t_k) = self.check_inputs(query, memory, memory);
+        let (q, k, v) = if cache.is_empty() {
+            let (q, k, v) = self.heads(query, memory, memory, batched, b);
+            cache.store(k.value(), v.value());
+            (q, k, v)
+        } else {
+            self.check_cache(cache, b, "forward_memory_cached");
+            let (k, v) = cache.keys_values().expect("checked: not empty");
+            let q = self.heads(query, query, query, batched, b).0;
+            (q, Var::new(k.clone()), Var::new(v.clone()))
+        };
+        let mask = self.combined_mask(options, batched, b, t_q, t_k, query.dtype());
+        self.attend(&q, &k, &v, mask, options, batched).0
+    }
+
+    /// `Q, K, V` split into heads, `[B, H, T, D]` each, from inputs in the layer's
+    /// layout.
+    fn heads(
+        &self,
+        query: &Var,
+        key: &Var,
+        value: &Var,
+        batched: bool,
+        b: usize,
+    ) -> (Var, Var, Var) {
+        let (h, d) = (self.config.num_heads, self.head_dim());
         // Work batch-major: [B, T, features].
         let to_batch_major = |x: &Var| match (batched, self.config.batch_first) {
             (false, _) => x.unsqueeze(0),
@@ -161,20 +245,40 @@ impl MultiheadAttention {
             &to_batch_major(value),
         );
         // [B, T, E] → [B, T, H, D] → [B, H, T, D]
-        let heads = |x: Var, t: usize| x.reshape(&[b, t, h, d]).permute(&[0, 2, 1, 3]);
-        let (q, k, v) = (heads(q, t_q), heads(k, t_k), heads(v, t_k));
+        let split = |x: Var| {
+            let t = x.shape()[1];
+            x.reshape(&[b, t, h, d]).permute(&[0, 2, 1, 3])
+        };
+        (split(q), split(k), split(v))
+    }
 
-        let mask = self.combined_mask(options, batched, b, t_q, t_k, query.dtype());
+    /// Attention of the heads `q` over `k`, `v` with an additive `mask`, the heads
+    /// concatenated and projected by `W_o`, in the layer's layout; and the weights
+    /// if `options.need_weights`.
+    fn attend(
+        &self,
+        q: &Var,
+        k: &Var,
+        v: &Var,
+        mask: Option<Tensor>,
+        options: &MhaOptions,
+        batched: bool,
+    ) -> (Var, Option<Var>) {
         let p = if self.training {
             self.config.dropout
         } else {
             0.0
         };
-        let mask = mask.map(Mask::Additive);
+        // an additive (float) mask reads the same in scaled_dot_product_attention
         let (attended, weights) =
-            scaled_dot_product_attention(&q, &k, &v, mask.as_ref(), p, false, self.training);
+            scaled_dot_product_attention(q, k, v, mask.as_ref(), p, false, self.training);
         // [B, H, T_q, D] → [B, T_q, H, D] → [B, T_q, E], then W_o
-        let concat = attended.permute(&[0, 2, 1, 3]).reshape(&[b, t_q, e]);
+        let [b, _, t_q, _] = attended.shape()[..] else {
+            unreachable!("heads are [B, H, T, D]")
+        };
+        let concat = attended
+            .permute(&[0, 2, 1, 3])
+            .reshape(&[b, t_q, self.config.embed_dim]);
         let output = crate::module::Forward::forward(&self.out_proj, &concat);
         let output = match (batched, self.config.batch_first) {
             (false, _) => output.squeeze(0),
@@ -190,6 +294,27 @@ impl MultiheadAttention {
             if batched { w } else { w.squeeze(0) }
         });
         (output, weights)
+    }
+
+    /// Panics (naming `op`) if a non-empty `cache` holds another batch size than `b`.
+    #[track_caller]
+    fn check_cache(&self, cache: &KvCache, b: usize, op: &str) {
+        if let Some((k, _)) = cache.keys_values()
+            && k.shape()[0] != b
+        {
+            Error::new(
+                "MultiheadAttention",
+                ErrorKind::Shape,
+                format!(
+                    "{}.{op}: the cache holds {} rows (keys {:?}) but the input has batch size {b}",
+                    self.config.describe(),
+                    k.shape()[0],
+                    k.shape()
+                ),
+            )
+            .with_hint("use one cache per batch, or reorder it with KvCache::reorder")
+            .raise();
+        }
     }
 
     /// `Q, K, V` from the inputs, each `[B, T, E]`. With the stacked `in_proj_weight`,
@@ -229,6 +354,8 @@ impl MultiheadAttention {
         dtype: tensor::DType,
     ) -> Option<Tensor> {
         let h = self.config.num_heads;
+        const OP: &str = "MultiheadAttention";
+        let additive = |m: &Tensor, what| additive_mask(OP, what, m, BoolMask::TrueMasks, dtype);
         let attn = options.attn_mask.map(|m| {
             let shape = m.shape();
             let heads_shape = if batched {
@@ -237,9 +364,9 @@ impl MultiheadAttention {
                 [h, t_q, t_k]
             };
             if shape == [t_q, t_k] {
-                m.clone()
+                additive(m, "attn_mask")
             } else if shape == heads_shape {
-                m.reshaped(&[b, h, t_q, t_k])
+                additive(&m.reshape(&[b, h, t_q, t_k]), "attn_mask")
             } else {
                 self.mask_error(
                     "attn_mask",
@@ -257,9 +384,9 @@ impl MultiheadAttention {
                     &format!("{expected:?} ([B, T_k])"),
                 );
             }
-            m.reshaped(&[b, 1, 1, t_k]).to_additive(dtype)
+            additive(&m.reshape(&[b, 1, 1, t_k]), "key_padding_mask")
         });
-        let mask = combine_masks(attn.as_ref(), options.is_causal, t_q, t_k, dtype);
+        let mask = combine_masks(attn, options.is_causal, t_q, t_k, dtype);
         match (mask, padding) {
             (Some(m), Some(p)) => Some(&m + &p),
             (m, p) => m.or(p),

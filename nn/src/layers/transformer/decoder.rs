@@ -9,10 +9,11 @@
 
 use autograd::Var;
 
-use super::DecoderMasks;
+use super::cache::StackCache;
 use super::decoder_layer::TransformerDecoderLayer;
+use super::{DecoderMasks, final_norm, stack_cached, visit_stack};
 use crate::layers::layer_norm::LayerNorm;
-use crate::module::{Forward, Module, child_prefix};
+use crate::module::Module;
 
 /// A stack of decoder layers, named `layers.0.`, `layers.1.`, … and `norm.`.
 ///
@@ -48,21 +49,48 @@ impl TransformerDecoder {
             .layers
             .iter()
             .fold(tgt.clone(), |x, layer| layer.forward(&x, memory, masks));
-        match &self.norm {
-            Some(norm) => norm.forward(&x),
-            None => x,
-        }
+        final_norm(&self.norm, x)
+    }
+
+    /// An empty cache for [`TransformerDecoder::forward_cached`], one per decoding run.
+    pub fn new_cache(&self) -> StackCache {
+        StackCache::new(self.layers.len())
+    }
+
+    /// The stack on new target positions `tgt` only, each layer reading the earlier
+    /// positions from its cache (incremental decoding, see [`super::cache`]): with
+    /// `tgt_is_causal`, feeding a target one position at a time gives the rows of one
+    /// causal [`TransformerDecoder::forward`]. `tgt_key_padding_mask` covers every
+    /// position read, `[B, T_cached + T_new]`.
+    ///
+    /// # Shapes
+    /// `tgt` and output `[T_new, B, C]`, `memory` `[T_src, B, C]` (same layout).
+    ///
+    /// # Panics
+    /// As [`TransformerDecoder::forward`], and if `cache` was made for another stack
+    /// or batch size.
+    #[track_caller]
+    pub fn forward_cached(
+        &self,
+        tgt: &Var,
+        memory: &Var,
+        masks: &DecoderMasks,
+        cache: &mut StackCache,
+    ) -> Var {
+        stack_cached(
+            "TransformerDecoder",
+            &self.layers,
+            &self.norm,
+            cache,
+            tgt,
+            |layer, x, c| layer.forward_cached(x, memory, masks, c),
+        )
     }
 }
 
 impl Module for TransformerDecoder {
     fn visit_params(&self, prefix: &str, f: &mut dyn FnMut(&str, &Var)) {
-        for (i, layer) in self.layers.iter().enumerate() {
-            layer.visit_params(&child_prefix(prefix, &format!("layers.{i}")), f);
-        }
-        if let Some(norm) = &self.norm {
-            norm.visit_params(&child_prefix(prefix, "norm"), f);
-        }
+        visit_stack(&self.layers, &self.norm, prefix, f);
     }
 
     fn set_training(&mut self, training: bool) {

@@ -18,9 +18,12 @@
 
 use autograd::Var;
 
+use super::cache::LayerCache;
 use super::{
     DecoderMasks, TransformerLayerConfig, attention_block, attention_options, feed_forward,
+    residual,
 };
+use crate::layers::attention::multihead::MhaOptions;
 use crate::layers::attention::multihead::MultiheadAttention;
 use crate::layers::dropout::Dropout;
 use crate::layers::layer_norm::LayerNorm;
@@ -103,32 +106,100 @@ impl TransformerDecoderLayer {
     /// differ, or a mask has the wrong shape.
     #[track_caller]
     pub fn forward(&self, tgt: &Var, memory: &Var, masks: &DecoderMasks) -> Var {
+        let (self_options, cross_options) = self.options(tgt, memory, masks);
+        self.layer(
+            tgt,
+            |x| attention_block(&self.self_attn, &self.dropout1, x, x, &self_options),
+            |x| {
+                attention_block(
+                    &self.multihead_attn,
+                    &self.dropout2,
+                    x,
+                    memory,
+                    &cross_options,
+                )
+            },
+        )
+    }
+
+    /// The layer on new target positions `tgt` only (incremental decoding): the
+    /// self-attention reads the earlier positions from `cache`, and the cross-attention
+    /// computes the memory's keys and values at the first step and keeps them. Masks
+    /// cover every position read: `tgt_key_padding_mask` is `[B, T_cached + T_new]`.
+    ///
+    /// # Shapes
+    /// `tgt` and output `[T_new, B, C]`, `memory` `[T_src, B, C]` (same layout).
+    ///
+    /// # Panics
+    /// As [`TransformerDecoderLayer::forward`], and if the cache holds another batch
+    /// size.
+    #[track_caller]
+    pub fn forward_cached(
+        &self,
+        tgt: &Var,
+        memory: &Var,
+        masks: &DecoderMasks,
+        cache: &mut LayerCache,
+    ) -> Var {
+        let (self_options, cross_options) = self.options(tgt, memory, masks);
+        self.layer(
+            tgt,
+            |x| {
+                let attended =
+                    self.self_attn
+                        .forward_cached(x, &mut cache.self_attn, &self_options);
+                self.dropout1.forward(&attended)
+            },
+            |x| {
+                let attended = self.multihead_attn.forward_memory_cached(
+                    x,
+                    memory,
+                    &mut cache.memory,
+                    &cross_options,
+                );
+                self.dropout2.forward(&attended)
+            },
+        )
+    }
+
+    /// Checks the inputs; the self- and cross-attention options of `masks`.
+    #[track_caller]
+    fn options<'a>(
+        &self,
+        tgt: &Var,
+        memory: &Var,
+        masks: &DecoderMasks<'a>,
+    ) -> (MhaOptions<'a>, MhaOptions<'a>) {
         self.config
             .check_input("TransformerDecoderLayer", "tgt", tgt);
         self.config
             .check_input("TransformerDecoderLayer", "memory", memory);
-        let self_options = attention_options(
-            masks.tgt_mask,
-            masks.tgt_key_padding_mask,
-            masks.tgt_is_causal,
-        );
-        let cross_options = attention_options(
-            masks.memory_mask,
-            masks.memory_key_padding_mask,
-            masks.memory_is_causal,
-        );
-        let self_attention =
-            |x: &Var| attention_block(&self.self_attn, &self.dropout1, x, x, &self_options);
-        let cross_attention = |x: &Var| {
-            attention_block(
-                &self.multihead_attn,
-                &self.dropout2,
-                x,
-                memory,
-                &cross_options,
-            )
-        };
-        let ff = |x: &Var| {
+        (
+            attention_options(
+                masks.tgt_mask,
+                masks.tgt_key_padding_mask,
+                masks.tgt_is_causal,
+            ),
+            attention_options(
+                masks.memory_mask,
+                masks.memory_key_padding_mask,
+                masks.memory_is_causal,
+            ),
+        )
+    }
+
+    /// The three residual sublayers: `residual(norm1, self_attention)`, then
+    /// `residual(norm2, cross_attention)`, then `residual(norm3, FF)`.
+    fn layer(
+        &self,
+        tgt: &Var,
+        self_attention: impl FnOnce(&Var) -> Var,
+        cross_attention: impl FnOnce(&Var) -> Var,
+    ) -> Var {
+        let norm_first = self.config.norm_first;
+        let x = residual(norm_first, &self.norm1, tgt, self_attention);
+        let x = residual(norm_first, &self.norm2, &x, cross_attention);
+        residual(norm_first, &self.norm3, &x, |x| {
             feed_forward(
                 &self.linear1,
                 self.config.activation,
@@ -137,17 +208,7 @@ impl TransformerDecoderLayer {
                 &self.dropout3,
                 x,
             )
-        };
-        let x = tgt.clone();
-        if self.config.norm_first {
-            let x = &x + &self_attention(&self.norm1.forward(&x));
-            let x = &x + &cross_attention(&self.norm2.forward(&x));
-            &x + &ff(&self.norm3.forward(&x))
-        } else {
-            let x = self.norm1.forward(&(&x + &self_attention(&x)));
-            let x = self.norm2.forward(&(&x + &cross_attention(&x)));
-            self.norm3.forward(&(&x + &ff(&x)))
-        }
+        })
     }
 
     /// A copy with its own parameters, equal to these (PyTorch's `copy.deepcopy`).

@@ -12,10 +12,11 @@
 
 use autograd::Var;
 
-use super::EncoderMasks;
+use super::cache::StackCache;
 use super::encoder_layer::TransformerEncoderLayer;
+use super::{EncoderMasks, final_norm, stack_cached, visit_stack};
 use crate::layers::layer_norm::LayerNorm;
-use crate::module::{Forward, Module, child_prefix};
+use crate::module::{Forward, Module};
 
 /// A stack of encoder layers, named `layers.0.`, `layers.1.`, … and `norm.`.
 ///
@@ -59,21 +60,41 @@ impl TransformerEncoder {
             .layers
             .iter()
             .fold(src.clone(), |x, layer| layer.forward_masked(&x, masks));
-        match &self.norm {
-            Some(norm) => norm.forward(&x),
-            None => x,
-        }
+        final_norm(&self.norm, x)
+    }
+
+    /// An empty cache for [`TransformerEncoder::forward_cached`], one per decoding run.
+    pub fn new_cache(&self) -> StackCache {
+        StackCache::new(self.layers.len())
+    }
+
+    /// The stack on new positions `src` only, each layer reading the earlier positions
+    /// from its cache: incremental decoding with a decoder-only model (GPT: encoder
+    /// layers with `is_causal`). The key padding mask covers every position read,
+    /// `[B, T_cached + T_new]`.
+    ///
+    /// # Shapes
+    /// `src` and output `[T_new, B, C]` (`[B, T_new, C]` with `batch_first`).
+    ///
+    /// # Panics
+    /// As [`TransformerEncoder::forward_masked`], and if `cache` was made for another
+    /// stack or batch size.
+    #[track_caller]
+    pub fn forward_cached(&self, src: &Var, masks: &EncoderMasks, cache: &mut StackCache) -> Var {
+        stack_cached(
+            "TransformerEncoder",
+            &self.layers,
+            &self.norm,
+            cache,
+            src,
+            |layer, x, c| layer.forward_cached(x, masks, c),
+        )
     }
 }
 
 impl Module for TransformerEncoder {
     fn visit_params(&self, prefix: &str, f: &mut dyn FnMut(&str, &Var)) {
-        for (i, layer) in self.layers.iter().enumerate() {
-            layer.visit_params(&child_prefix(prefix, &format!("layers.{i}")), f);
-        }
-        if let Some(norm) = &self.norm {
-            norm.visit_params(&child_prefix(prefix, "norm"), f);
-        }
+        visit_stack(&self.layers, &self.norm, prefix, f);
     }
 
     fn set_training(&mut self, training: bool) {

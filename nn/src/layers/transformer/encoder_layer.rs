@@ -15,8 +15,10 @@
 
 use autograd::Var;
 
+use super::cache::LayerCache;
 use super::{
     EncoderMasks, TransformerLayerConfig, attention_block, attention_options, feed_forward,
+    residual,
 };
 use crate::layers::attention::multihead::MultiheadAttention;
 use crate::layers::dropout::Dropout;
@@ -93,9 +95,42 @@ impl TransformerEncoderLayer {
             .check_input("TransformerEncoderLayer", "src", src);
         let options =
             attention_options(masks.src_mask, masks.src_key_padding_mask, masks.is_causal);
-        let self_attention =
-            |x: &Var| attention_block(&self.self_attn, &self.dropout1, x, x, &options);
-        let ff = |x: &Var| {
+        self.layer(src, |x| {
+            attention_block(&self.self_attn, &self.dropout1, x, x, &options)
+        })
+    }
+
+    /// The layer on new positions `src` only, their self-attention reading the
+    /// earlier positions from `cache` (incremental decoding of a decoder-only stack, an
+    /// encoder layer with `is_causal`). Masks cover every position read: the key
+    /// padding mask is `[B, T_cached + T_new]`.
+    ///
+    /// # Shapes
+    /// `src` and output `[T_new, B, C]` (`[B, T_new, C]` with `batch_first`).
+    ///
+    /// # Panics
+    /// As [`TransformerEncoderLayer::forward_masked`], and if the cache holds another
+    /// batch size.
+    #[track_caller]
+    pub fn forward_cached(&self, src: &Var, masks: &EncoderMasks, cache: &mut LayerCache) -> Var {
+        self.config
+            .check_input("TransformerEncoderLayer", "src", src);
+        let options =
+            attention_options(masks.src_mask, masks.src_key_padding_mask, masks.is_causal);
+        self.layer(src, |x| {
+            let attended = self
+                .self_attn
+                .forward_cached(x, &mut cache.self_attn, &options);
+            self.dropout1.forward(&attended)
+        })
+    }
+
+    /// The two residual sublayers around a self-attention block `self_attention`:
+    /// `x = residual(norm1, self_attention)`, then `residual(norm2, FF)`.
+    fn layer(&self, src: &Var, self_attention: impl FnOnce(&Var) -> Var) -> Var {
+        let norm_first = self.config.norm_first;
+        let x = residual(norm_first, &self.norm1, src, self_attention);
+        residual(norm_first, &self.norm2, &x, |x| {
             feed_forward(
                 &self.linear1,
                 self.config.activation,
@@ -104,15 +139,7 @@ impl TransformerEncoderLayer {
                 &self.dropout2,
                 x,
             )
-        };
-        let x = src.clone();
-        if self.config.norm_first {
-            let x = &x + &self_attention(&self.norm1.forward(&x));
-            &x + &ff(&self.norm2.forward(&x))
-        } else {
-            let x = self.norm1.forward(&(&x + &self_attention(&x)));
-            self.norm2.forward(&(&x + &ff(&x)))
-        }
+        })
     }
 
     /// A copy with its own parameters, equal to these (PyTorch's `copy.deepcopy`).

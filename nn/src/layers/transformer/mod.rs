@@ -15,17 +15,28 @@
 //! ```
 //! Parameter names are PyTorch's (`self_attn.in_proj_weight`, `linear1.weight`,
 //! `norm1.weight`, `layers.0.…`, `encoder.norm.weight`, …), so state dicts move
-//! both ways. Masks are [`Mask`]s and reach every attention block unchanged; see
-//! [`crate::layers::attention`] for what `Bool` and `Additive` mean.
+//! both ways. Masks reach every attention block unchanged and read as PyTorch's
+//! `nn.Transformer` reads them: a bool mask has `true` = may NOT attend (a padding
+//! position, a future position), a float mask is added to the scores; see
+//! [`crate::layers::attention`].
+//!
+//! Both layers are a chain of residual sublayers (`residual` below), so the two
+//! readings of the LayerNorm are written once.
+//!
+//! Incremental decoding: `forward_cached` on a layer or a stack feeds only the new
+//! positions and keeps the keys and values of the earlier ones in a [`cache`]
+//! (`StackCache`), with the same outputs as a causal `forward` over the whole prefix.
 //!
 //! Files: [`encoder_layer`] (read first), [`decoder_layer`], [`encoder`] and
-//! [`decoder`] (the stacks), [`transformer`] (both stacks, nn.Transformer).
+//! [`decoder`] (the stacks), [`transformer`] (both stacks, nn.Transformer), [`cache`]
+//! (the KV caches of incremental decoding).
 //!
 //! Deliberate differences from PyTorch: no "fast path" (PyTorch's fused inference
 //! kernel computes the same math); `is_causal` / `tgt_is_causal` build the causal mask
 //! themselves instead of being a hint that requires the mask too.
 //! Read next: the optimizers (`optim`).
 
+pub mod cache;
 pub mod decoder;
 pub mod decoder_layer;
 pub mod encoder;
@@ -36,12 +47,13 @@ pub mod transformer;
 use autograd::Var;
 use tensor::error::{Error, ErrorKind};
 
-use super::attention::Mask;
 use super::attention::multihead::{MhaConfig, MhaOptions, MultiheadAttention};
 use super::dropout::Dropout;
 use super::layer_norm::LayerNorm;
 use super::linear::Linear;
-use crate::module::Forward;
+use crate::module::{Forward, Module, child_prefix};
+use cache::{LayerCache, StackCache};
+use tensor::Tensor;
 
 /// The activation inside the feed-forward block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -181,10 +193,11 @@ impl TransformerLayerConfig {
 /// The masks of an encoder layer or encoder (PyTorch's argument names).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct EncoderMasks<'a> {
-    /// `[T, T]` or `[B·H, T, T]`: (query, key) pairs of `src` that may not attend.
-    pub src_mask: Option<&'a Mask>,
-    /// `[B, T]`: padding positions of `src`.
-    pub src_key_padding_mask: Option<&'a Mask>,
+    /// `[T, T]` or `[B·H, T, T]`: (query, key) pairs of `src` that may not attend
+    /// (bool, `true` = masked; or float, added to the scores).
+    pub src_mask: Option<&'a Tensor>,
+    /// `[B, T]`: padding positions of `src` (bool, `true` = padding).
+    pub src_key_padding_mask: Option<&'a Tensor>,
     /// Also mask every later position.
     pub is_causal: bool,
 }
@@ -193,13 +206,13 @@ pub struct EncoderMasks<'a> {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct DecoderMasks<'a> {
     /// `[T_tgt, T_tgt]` or `[B·H, T_tgt, T_tgt]`, for the self-attention.
-    pub tgt_mask: Option<&'a Mask>,
+    pub tgt_mask: Option<&'a Tensor>,
     /// `[T_tgt, T_src]` or `[B·H, T_tgt, T_src]`, for the cross-attention.
-    pub memory_mask: Option<&'a Mask>,
+    pub memory_mask: Option<&'a Tensor>,
     /// `[B, T_tgt]`: padding positions of `tgt`.
-    pub tgt_key_padding_mask: Option<&'a Mask>,
+    pub tgt_key_padding_mask: Option<&'a Tensor>,
     /// `[B, T_src]`: padding positions of the memory (the source).
-    pub memory_key_padding_mask: Option<&'a Mask>,
+    pub memory_key_padding_mask: Option<&'a Tensor>,
     /// Mask later target positions in the self-attention (what a decoder usually wants).
     pub tgt_is_causal: bool,
     /// Mask later memory positions in the cross-attention.
@@ -208,8 +221,8 @@ pub struct DecoderMasks<'a> {
 
 /// The attention options of one block: masks in, no weights out.
 fn attention_options<'a>(
-    attn_mask: Option<&'a Mask>,
-    key_padding_mask: Option<&'a Mask>,
+    attn_mask: Option<&'a Tensor>,
+    key_padding_mask: Option<&'a Tensor>,
     is_causal: bool,
 ) -> MhaOptions<'a> {
     MhaOptions {
@@ -250,9 +263,76 @@ fn feed_forward(
     dropout_out.forward(&linear2.forward(&dropout.forward(&hidden)))
 }
 
+/// One residual sublayer around `f`: `x + f(norm(x))` with pre-norm (`norm_first`),
+/// `norm(x + f(x))` with post-norm. Encoder and decoder layers are chains of these.
+fn residual(norm_first: bool, norm: &LayerNorm, x: &Var, f: impl FnOnce(&Var) -> Var) -> Var {
+    if norm_first {
+        x + &f(&norm.forward(x))
+    } else {
+        norm.forward(&(x + &f(x)))
+    }
+}
+
+/// The output of a stack: `x` through its final norm, if it has one.
+fn final_norm(norm: &Option<LayerNorm>, x: Var) -> Var {
+    match norm {
+        Some(norm) => norm.forward(&x),
+        None => x,
+    }
+}
+
+/// Visit a stack's parameters: `layers.0.…`, `layers.1.…`, then `norm.…`.
+fn visit_stack<L: Module>(
+    layers: &[L],
+    norm: &Option<LayerNorm>,
+    prefix: &str,
+    f: &mut dyn FnMut(&str, &Var),
+) {
+    for (i, layer) in layers.iter().enumerate() {
+        layer.visit_params(&child_prefix(prefix, &format!("layers.{i}")), f);
+    }
+    if let Some(norm) = norm {
+        norm.visit_params(&child_prefix(prefix, "norm"), f);
+    }
+}
+
+/// A stack on new positions `x`: each layer's `step` with its own cache, then the
+/// final norm (`forward_cached` of the encoder and decoder stacks).
+///
+/// # Panics
+/// Naming `stack`, unless `cache` has one layer cache per layer.
+#[track_caller]
+fn stack_cached<L>(
+    stack: &'static str,
+    layers: &[L],
+    norm: &Option<LayerNorm>,
+    cache: &mut StackCache,
+    x: &Var,
+    step: impl Fn(&L, &Var, &mut LayerCache) -> Var,
+) -> Var {
+    if cache.layers.len() != layers.len() {
+        Error::new(
+            stack,
+            ErrorKind::Shape,
+            format!(
+                "the cache holds {} layer caches for {} layers",
+                cache.layers.len(),
+                layers.len()
+            ),
+        )
+        .with_hint(format!("make the cache with {stack}::new_cache()"))
+        .raise();
+    }
+    let x = layers
+        .iter()
+        .zip(&mut cache.layers)
+        .fold(x.clone(), |x, (layer, c)| step(layer, &x, c));
+    final_norm(norm, x)
+}
+
 /// A fresh copy of `module`'s parameters in a new module built by `build` (PyTorch's
 /// `copy.deepcopy`, used by the encoder and decoder stacks).
-fn deep_copy<M: crate::module::Module>(module: &M, build: impl FnOnce() -> M) -> M {
+fn deep_copy<M: Module>(module: &M, build: impl FnOnce() -> M) -> M {
     let copy = build();
     copy.load_state_dict(&module.state_dict(), true).expect(
         "internal error: a layer built from the same config has the same parameters; this is a bug",
