@@ -87,15 +87,15 @@ fn mlp_step_ms() -> Timing {
         .add(Linear::new(256, 10));
     let mut optimizer = Adam::new(model.parameters(), 1e-3);
     let x = Var::new(Tensor::randn(&[32, 784]));
-    let y = Tensor::from_vec((0..32).map(|i| (i % 10) as f32).collect(), &[32]);
+    let y = Tensor::from_vec_i64((0..32).map(|i| i % 10).collect(), &[32]);
     median_ms(|| adam_step(&mut optimizer, &cross_entropy(&model.forward(&x), &y)))
 }
 
-/// Index tensor of `n` pseudo-random token ids below `vocab`.
+/// i64 index tensor of `n` pseudo-random token ids below `vocab`.
 fn token_ids(n: usize, vocab: usize, salt: u64) -> Tensor {
     let ids = ferrograd::data::permutation(n.max(vocab), salt);
-    Tensor::from_vec(
-        ids.iter().take(n).map(|&i| (i % vocab) as f32).collect(),
+    Tensor::from_vec_i64(
+        ids.iter().take(n).map(|&i| (i % vocab) as i64).collect(),
         &[n],
     )
 }

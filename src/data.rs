@@ -1,7 +1,8 @@
 //! The bundled data sets: scikit-learn's digits, breast cancer and iris
-//! (`data/sklearn/`, BSD-3-Clause) loaded into tensors, with a seeded train/test
-//! split; and the Multi30k German–English sentence pairs (`data/multi30k/`) as text,
-//! for the tokenizers of [`crate::text`].
+//! (`data/sklearn/`, BSD-3-Clause) and 10,000 MNIST digits (`data/mnist/`, the original
+//! IDX format) loaded into tensors, with a seeded train/test split; and the Multi30k
+//! German–English sentence pairs (`data/multi30k/`) as text, for the tokenizers of
+//! [`crate::text`].
 //!
 //! Shuffling draws from a [`Generator`]: one made from a `seed` argument
 //! (`shuffled_batches(64, epoch)`: the order depends on nothing else), or one the
@@ -20,15 +21,17 @@ use std::path::{Path, PathBuf};
 use tensor::io::file_error;
 use tensor::{Error, Generator, Tensor};
 
+mod mnist;
 mod multi30k;
+pub use mnist::{load_mnist, load_mnist_from};
 pub use multi30k::{Multi30kSplit, SentencePair, load_multi30k, load_multi30k_from};
 
 /// Features and integer class labels of a classification data set.
 #[derive(Clone, Debug)]
 pub struct Dataset {
-    /// `[N, F]` f32 features.
+    /// `[N, F]` f32 features (`[N, 1, 28, 28]` images for MNIST).
     pub features: Tensor,
-    /// `[N]` class indices (as f32, the index-tensor convention).
+    /// `[N]` class indices, i64 (as PyTorch's class labels).
     pub labels: Tensor,
     /// Number of classes.
     pub num_classes: usize,
@@ -47,7 +50,7 @@ impl Dataset {
 
     /// The examples at `rows`, in that order.
     pub fn select(&self, rows: &[usize]) -> Dataset {
-        let index = Tensor::from_vec(rows.iter().map(|&r| r as f32).collect(), &[rows.len()]);
+        let index = Tensor::from_vec_i64(rows.iter().map(|&r| r as i64).collect(), &[rows.len()]);
         Dataset {
             features: self.features.index_select(0, &index),
             labels: self.labels.index_select(0, &index),
@@ -141,16 +144,21 @@ pub fn read_text(path: &Path) -> Result<String, Error> {
 
 /// [`read_text`] for the loader `op` (named in its errors).
 fn read_text_for(op: &'static str, path: &Path) -> Result<String, Error> {
+    String::from_utf8(read_bytes_for(op, path)?).map_err(|_| file_error(op, path, "not UTF-8 text"))
+}
+
+/// The bytes of a file, un-gzipped if its name ends in `.gz` (`op` is the loader).
+fn read_bytes_for(op: &'static str, path: &Path) -> Result<Vec<u8>, Error> {
     let error = |problem: String| file_error(op, path, problem);
     let bytes = std::fs::read(path).map_err(|e| error(format!("cannot read: {e}")))?;
     if path.extension().is_some_and(|e| e == "gz") {
-        let mut text = String::new();
+        let mut raw = Vec::new();
         flate2::read::GzDecoder::new(&bytes[..])
-            .read_to_string(&mut text)
-            .map_err(|e| error(format!("not a valid gzip text file: {e}")))?;
-        Ok(text)
+            .read_to_end(&mut raw)
+            .map_err(|e| error(format!("not a valid gzip file: {e}")))?;
+        Ok(raw)
     } else {
-        String::from_utf8(bytes).map_err(|_| error("not UTF-8 text".to_string()))
+        Ok(bytes)
     }
 }
 
@@ -180,12 +188,18 @@ fn parse_rows(
                 .map_err(|_| error(format!("line {number}: `{field}` is not a number")))?;
             x.push(value);
         }
-        y.push(x.pop().expect("the row has features + 1 values"));
+        let label = x.pop().expect("the row has features + 1 values");
+        if label < 0.0 || label.fract() != 0.0 {
+            return Err(error(format!(
+                "line {number}: the class label {label} is not a whole number ≥ 0"
+            )));
+        }
+        y.push(label as i64);
     }
-    let num_classes = y.iter().fold(0.0f32, |m, &v| m.max(v)) as usize + 1;
+    let num_classes = y.iter().copied().max().map_or(0, |m| m as usize + 1);
     Ok(Dataset {
         features: Tensor::from_vec(x, &[y.len(), features]),
-        labels: Tensor::from_vec(y.clone(), &[y.len()]),
+        labels: Tensor::from_vec_i64(y.clone(), &[y.len()]),
         num_classes,
     })
 }
@@ -286,10 +300,11 @@ mod tests {
         assert_eq!(cancer.features.shape(), &[569, 30]);
         let malignant = cancer
             .labels
-            .to_vec::<f32>()
+            .to_vec::<i64>()
             .iter()
-            .filter(|&&l| l == 0.0)
+            .filter(|&&l| l == 0)
             .count();
+        assert_eq!(cancer.labels.dtype(), tensor::DType::I64);
         assert_eq!(malignant, 212);
         assert_eq!(load_iris().unwrap().num_classes, 3);
     }
@@ -300,7 +315,7 @@ mod tests {
         let (train, test) = digits.train_test_split(0.2, 7);
         assert_eq!((train.len(), test.len()), (1438, 359));
         let (train2, _) = digits.train_test_split(0.2, 7);
-        assert_eq!(train.labels.to_vec::<f32>(), train2.labels.to_vec::<f32>());
+        assert_eq!(train.labels.to_vec::<i64>(), train2.labels.to_vec::<i64>());
     }
 
     #[test]

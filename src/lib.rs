@@ -1,21 +1,24 @@
 //! ferrograd: a deep-learning framework written from scratch for people who learn by
 //! reading it.
 //!
-//! This facade re-exports the four crates, bottom to top:
+//! This facade re-exports the five crates, bottom to top:
 //! - `ferrograd::tensor`: the n-d array (no gradients);
 //! - `ferrograd::autograd`: `Var`, `backward`, one file per differentiable op, `gradcheck`;
 //! - `ferrograd::nn`: modules, layers, losses, metrics;
 //! - `ferrograd::optim`: optimizers, learning-rate schedules, gradient clipping;
+//! - `ferrograd::search`: nearest-neighbour search (exact, IVF, HNSW), beside the others on `tensor`;
 //!
 //! plus [`data`] (the bundled data sets), [`plot`] (figures for notebooks), [`text`]
-//! (tokenizers and BLEU) and a [`prelude`] for notebooks, examples and tests: `use ferrograd::prelude::*;`.
+//! (tokenizers and BLEU), [`retrieval`] (a two-tower model searched with HNSW) and a [`prelude`] for notebooks, examples and tests: `use ferrograd::prelude::*;`.
 
 pub mod data;
+pub mod retrieval;
 pub mod text;
 
 pub use autograd;
 pub use nn;
 pub use optim;
+pub use search;
 pub use tensor;
 
 /// Everything a notebook or example usually needs.

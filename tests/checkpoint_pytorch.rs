@@ -88,10 +88,7 @@ fn pytorch_state_dict_loads_and_gives_pytorchs_outputs() {
 fn ferrograd_file_for_pytorch_is_written_and_reads_back() {
     manual_seed(7);
     let mut net = Net::new();
-    let tokens = Tensor::from_vec(
-        (0..15).map(|i| ((i * 7 + 3) % 10) as f32).collect(),
-        &[3, 5],
-    );
+    let tokens = Tensor::from_vec_i64((0..15).map(|i| (i * 7 + 3) % 10).collect(), &[3, 5]);
     net.train();
     for _ in 0..3 {
         no_grad(|| net.forward(&tokens)); // moves BatchNorm's running statistics
@@ -105,6 +102,7 @@ fn ferrograd_file_for_pytorch_is_written_and_reads_back() {
     net.save(dir.join("model.safetensors")).unwrap();
     let io = [
         ("tokens".to_string(), tokens.clone()),
+        ("padding".to_string(), tokens.eq_scalar(0.0)), // a bool mask, for PyTorch's torch.bool
         ("output".to_string(), output.clone()),
     ];
     ferrograd::nn::checkpoint::save_state_dict(
@@ -138,4 +136,10 @@ fn ferrograd_file_for_pytorch_is_written_and_reads_back() {
     fresh.eval();
     let again = no_grad(|| fresh.forward(&tokens)).value();
     assert_eq!(again.to_vec::<f32>(), output.to_vec::<f32>());
+    // int64 in the file, as PyTorch writes token ids and num_batches_tracked
+    let state = load_file(dir.join("model.safetensors")).unwrap();
+    assert_eq!(state["norm.num_batches_tracked"].to_vec::<i64>(), [3]);
+    let io = load_file(dir.join("io.safetensors")).unwrap();
+    assert_eq!(io["tokens"].to_vec::<i64>(), tokens.to_vec::<i64>());
+    assert_eq!(io["padding"].dtype(), DType::Bool);
 }

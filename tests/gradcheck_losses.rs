@@ -48,10 +48,10 @@ fn ce_options(weight: bool, smoothing: f64, reduction: Reduction) -> CrossEntrop
 
 fn classification_rows() -> Vec<Row> {
     use Reduction::{Mean, None as Keep, Sum};
-    let y = t(&[1.0, 3.0, 0.0], &[3]);
-    let y_ignore = t(&[1.0, -100.0, 2.0], &[3]);
+    let y = Tensor::from_vec_i64(vec![1, 3, 0], &[3]);
+    let y_ignore = Tensor::from_vec_i64(vec![1, -100, 2], &[3]);
     let probs = randn(&[3, 4]).softmax(1);
-    let spatial_y = t(&[0.0, 3.0, -100.0, 2.0, 1.0, 1.0], &[2, 3]);
+    let spatial_y = Tensor::from_vec_i64(vec![0, 3, -100, 2, 1, 1], &[2, 3]);
     let alpha = Some(vec![0.1, 0.4, 0.3, 0.2]);
     vec![
         ce_row(
@@ -105,7 +105,7 @@ fn classification_rows() -> Vec<Row> {
         ce_row(
             "cross_entropy 1-D",
             randn(&[4]),
-            t(&[2.0], &[]),
+            Tensor::from_vec_i64(vec![2], &[]),
             ce_options(false, 0.0, Mean),
         ),
         ce_row(
@@ -471,7 +471,7 @@ fn losses_are_finite_at_extreme_logits_and_probabilities() {
     let logits = [1e4, -1e4, 0.0, -1e4, 1e4, 1e4];
     let probabilities = [0.0, 1.0, 0.0, 1.0, 0.5, 1.0];
     let labels = t(&[1.0, 0.0, 0.0, 1.0, 1.0, 0.0], &[2, 3]);
-    let class = t(&[1.0, 0.0], &[2]);
+    let class = Tensor::from_vec_i64(vec![1, 0], &[2]);
     let smoothing = CrossEntropyOptions {
         label_smoothing: 0.1,
         weight: Some(t(&[1.0, 2.0, 0.5], &[3])),
@@ -492,7 +492,7 @@ fn losses_are_finite_at_extreme_logits_and_probabilities() {
         (
             "cross_entropy probabilities",
             logits,
-            Box::new(|x| cross_entropy(x, &Tensor::one_hot(&class, 3))),
+            Box::new(|x| cross_entropy(x, &Tensor::one_hot(&class, 3).to_dtype(x.dtype()))),
         ),
         (
             "binary_cross_entropy",

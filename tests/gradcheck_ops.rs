@@ -5,6 +5,7 @@
 //! All run in f64 at PyTorch's default tolerances (see `autograd::gradcheck`).
 
 use ferrograd::prelude::*;
+use ferrograd::tensor::conv::{ConvOptions, Padding, PoolOptions};
 
 type OpFn = Box<dyn Fn(&[Var]) -> Var>;
 
@@ -44,8 +45,12 @@ fn positive(shape: &[usize], salt: u64) -> Tensor {
     values(shape, salt).abs().add_scalar(0.2)
 }
 
-fn index(values: &[usize], shape: &[usize]) -> Tensor {
-    Tensor::from_vec_f64(values.iter().map(|&v| v as f64).collect(), shape)
+fn index(values: &[i64], shape: &[usize]) -> Tensor {
+    Tensor::from_vec_i64(values.to_vec(), shape)
+}
+
+fn mask(values: &[bool], shape: &[usize]) -> Tensor {
+    Tensor::from_vec_bool(values.to_vec(), shape)
 }
 
 fn cases() -> Vec<Case> {
@@ -233,6 +238,52 @@ fn cases() -> Vec<Case> {
             vec![v(&[2, 3, 4], 92), v(&[5, 4], 93), v(&[5], 94)],
             |x| x[0].linear(&x[1], Some(&x[2])),
         ),
+        // ---- convolution and pooling (strided: a transposed image)
+        case(
+            "conv2d stride, padding, bias",
+            vec![v(&[2, 3, 6, 5], 100), v(&[4, 3, 3, 2], 101), v(&[4], 102)],
+            |x| {
+                x[0].conv2d(
+                    &x[1],
+                    Some(&x[2]),
+                    &ConvOptions::default().stride([2, 1]).padding(1),
+                )
+            },
+        ),
+        case(
+            "conv2d dilation, groups, strided",
+            vec![v(&[1, 4, 6, 7], 103), v(&[6, 2, 2, 3], 104)],
+            |x| {
+                let opts = ConvOptions::default()
+                    .dilation([2, 1])
+                    .groups(2)
+                    .padding(Padding::Same);
+                x[0].transpose(2, 3).conv2d(&x[1], None, &opts)
+            },
+        ),
+        case(
+            "conv1d stride, padding, dilation",
+            vec![v(&[2, 3, 10], 105), v(&[2, 3, 3], 106), v(&[2], 107)],
+            |x| {
+                x[0].conv1d(
+                    &x[1],
+                    Some(&x[2]),
+                    &ConvOptions::default().stride(2).padding(2).dilation(2),
+                )
+            },
+        ),
+        case("max_pool2d padding", vec![v(&[2, 2, 5, 6], 108)], |x| {
+            x[0].max_pool2d(&PoolOptions::new(3).stride(2).padding(1))
+        }),
+        case("max_pool1d overlapping", vec![v(&[2, 3, 7], 109)], |x| {
+            x[0].max_pool1d(&PoolOptions::new(3).stride(1))
+        }),
+        case("avg_pool2d padding", vec![v(&[2, 2, 5, 6], 110)], |x| {
+            x[0].avg_pool2d(&PoolOptions::new([3, 2]).stride(2).padding([1, 0]))
+        }),
+        case("adaptive_avg_pool2d", vec![v(&[2, 2, 5, 7], 111)], |x| {
+            x[0].adaptive_avg_pool2d([3, 2])
+        }),
         // ---- indexing
         case("index_select", vec![v(&[5, 3], 69)], |x| {
             x[0].index_select(0, &index(&[4, 0, 4, 2], &[4]))
@@ -246,10 +297,10 @@ fn cases() -> Vec<Case> {
         case(
             "where_cond broadcast",
             vec![v(&[3, 4], 73), v(&[4], 74)],
-            |x| Var::where_cond(&index(&[1, 0, 0, 1], &[4]), &x[0], &x[1]),
+            |x| Var::where_cond(&mask(&[true, false, false, true], &[4]), &x[0], &x[1]),
         ),
         case("masked_fill", vec![v(&[3, 4], 75)], |x| {
-            x[0].masked_fill(&index(&[0, 1, 1], &[3, 1]), -1.0)
+            x[0].masked_fill(&mask(&[false, true, true], &[3, 1]), -1.0)
         }),
         case("embedding", vec![v(&[6, 3], 76)], |x| {
             Var::embedding(&x[0], &index(&[1, 5, 1, 0], &[2, 2]), false)

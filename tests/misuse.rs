@@ -7,7 +7,9 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use autograd::Var;
-use nn::loss::binary_cross_entropy;
+use nn::loss::{binary_cross_entropy, cross_entropy};
+use nn::{Conv1d, Conv2d, Forward, MaxPool2d};
+use tensor::conv::ConvOptions;
 use tensor::random::with_default_generator;
 use tensor::{DType, Generator, Tensor, set_rng_state};
 
@@ -15,8 +17,12 @@ fn t(shape: &[usize]) -> Tensor {
     Tensor::zeros(shape)
 }
 
-fn idx(values: &[f32]) -> Tensor {
-    Tensor::from_vec(values.to_vec(), &[values.len()])
+fn idx(values: &[i64]) -> Tensor {
+    Tensor::from_vec_i64(values.to_vec(), &[values.len()])
+}
+
+fn mask(shape: &[usize]) -> Tensor {
+    Tensor::zeros_dtype(shape, DType::Bool)
 }
 
 /// (the call, the op name the message must start with, fragments it must contain)
@@ -112,39 +118,108 @@ fn bad_calls() -> Vec<BadCall> {
         ),
         (Box::new(|| drop(Tensor::cat(&[], 0))), "cat", &[]),
         (
-            Box::new(|| drop(t(&[5, 3]).index_select(0, &idx(&[1.0, 7.0])))),
+            Box::new(|| drop(t(&[5, 3]).index_select(0, &idx(&[1, 7])))),
             "index_select",
             &["7", "5"],
         ),
         (
-            Box::new(|| drop(t(&[5, 3]).index_select(0, &idx(&[1.5])))),
-            "index_select",
-            &["1.5"],
-        ),
-        (
-            Box::new(|| drop(t(&[3, 4]).gather(1, &t(&[3])))),
+            Box::new(|| drop(t(&[3, 4]).gather(1, &idx(&[0, 1, 2])))),
             "gather",
             &["[3, 4]", "[3]"],
         ),
         (
-            Box::new(|| drop(t(&[3, 4]).scatter_add(0, &Tensor::full(&[1, 4], 3.0), &t(&[1, 4])))),
+            Box::new(|| {
+                let index = Tensor::full_dtype(&[1, 4], 3.0, DType::I64);
+                drop(t(&[3, 4]).scatter_add(0, &index, &t(&[1, 4])))
+            }),
             "scatter_add",
             &["3"],
         ),
         (
-            Box::new(|| drop(Tensor::one_hot(&idx(&[0.0, 4.0]), 3))),
+            Box::new(|| drop(Tensor::one_hot(&idx(&[0, 4]), 3))),
             "one_hot",
             &["4", "3"],
         ),
         (
-            Box::new(|| drop(t(&[2, 3]).masked_fill(&t(&[4]), 1.0))),
+            Box::new(|| drop(t(&[2, 3]).masked_fill(&mask(&[4]), 1.0))),
             "masked_fill",
             &["[4]", "[2, 3]"],
         ),
         (
-            Box::new(|| drop(Tensor::where_cond(&t(&[2]), &t(&[3]), &t(&[1])))),
+            Box::new(|| drop(Tensor::where_cond(&mask(&[2]), &t(&[3]), &t(&[1])))),
             "where_cond",
             &["[2]", "[3]"],
+        ),
+        // Dtypes: indices are i64, masks bool, gradients float; no silent promotion.
+        (
+            Box::new(|| drop(t(&[5, 3]).index_select(0, &Tensor::from_vec(vec![1.0], &[1])))),
+            "index_select",
+            &["must be an i64 tensor", "got f32 [1]"],
+        ),
+        (
+            Box::new(|| drop(t(&[3, 4]).gather(1, &t(&[3, 1])))),
+            "gather",
+            &["i64", "f32 [3, 1]"],
+        ),
+        (
+            Box::new(|| {
+                let logits = Var::new(t(&[2, 3]));
+                drop(cross_entropy(
+                    &logits,
+                    &Tensor::from_vec(vec![0.0, 2.0], &[2]),
+                ))
+            }),
+            "cross_entropy",
+            &[
+                "a float target holds class probabilities",
+                "[2, 3], got [2]",
+                "i64",
+            ],
+        ),
+        (
+            Box::new(|| drop(t(&[2, 3]).masked_fill(&t(&[2, 3]), 1.0))),
+            "masked_fill",
+            &["bool", "f32 [2, 3]"],
+        ),
+        (
+            Box::new(|| drop(Tensor::where_cond(&idx(&[1, 0]), &t(&[2]), &t(&[2])))),
+            "where_cond",
+            &["bool", "i64 [2]"],
+        ),
+        (
+            Box::new(|| drop(&idx(&[1, 2]) + &t(&[2]))),
+            "add",
+            &["i64", "f32"],
+        ),
+        (
+            Box::new(|| drop(&mask(&[2]) * &mask(&[2]))),
+            "mul",
+            &["bool"],
+        ),
+        (
+            Box::new(|| drop(&Var::param(t(&[2])) * &Var::new(idx(&[1, 2])))),
+            "mul",
+            &["f32", "i64"],
+        ),
+        (
+            Box::new(|| drop(Var::param(idx(&[1, 2])))),
+            "requires_grad",
+            &["only float tensors can have gradients", "i64 [2]"],
+        ),
+        (
+            Box::new(|| drop(Var::new(mask(&[3])).requires_grad())),
+            "requires_grad",
+            &["bool [3]"],
+        ),
+        (
+            Box::new(|| Var::param(t(&[2])).cast_leaf(DType::I64)),
+            "cast_leaf",
+            &["i64", "only floats have gradients"],
+        ),
+        (
+            Box::new(|| drop(idx(&[1, 2]).exp())),
+            "exp",
+            &["float", "i64 [2]"],
         ),
         (
             Box::new(|| drop(t(&[2, 3]).sum_dim(2, false))),
@@ -280,7 +355,59 @@ fn bad_calls() -> Vec<BadCall> {
             "binary_cross_entropy",
             &["-0.5", "index [2]", "shape [3]", "[0, 1]"],
         ),
+        // Convolution and pooling: the three misuses of issue 21, op and layer.
+        (
+            Box::new(|| drop(t(&[2, 3, 4, 4]).conv2d(&t(&[8, 3, 5, 5]), None, &conv()))),
+            "conv2d",
+            &[
+                "[2, 3, 4, 4]",
+                "[8, 3, 5, 5]",
+                "kernel 5×5",
+                "padded input 4×4",
+            ],
+        ),
+        (
+            Box::new(|| drop(Conv2d::new(3, 8, 5).forward(&Var::new(t(&[2, 3, 4, 4]))))),
+            "Conv2d",
+            &[
+                "Conv2d(3, 8, kernel_size=[5, 5]",
+                "[2, 3, 4, 4]",
+                "padded input 4×4",
+            ],
+        ),
+        (
+            Box::new(|| drop(Conv2d::new(6, 4, 3).groups(4))),
+            "Conv2d",
+            &["Conv2d(6, 4", "groups=4", "divisible by groups"],
+        ),
+        (
+            Box::new(|| drop(t(&[1, 6, 5, 5]).conv2d(&t(&[4, 2, 3, 3]), None, &conv().groups(4)))),
+            "conv2d",
+            &[
+                "[1, 6, 5, 5]",
+                "[4, 2, 3, 3]",
+                "not both divisible by groups = 4",
+            ],
+        ),
+        (
+            Box::new(|| drop(Conv1d::new(4, 6, 3).forward(&Var::new(t(&[5, 4]))))),
+            "Conv1d",
+            &["Conv1d(4, 6, kernel_size=3", "input [5, 4]", "[B, C_in, L]"],
+        ),
+        (
+            Box::new(|| drop(MaxPool2d::new(2).forward(&Var::new(t(&[8, 28, 28]))))),
+            "MaxPool2d",
+            &[
+                "MaxPool2d(kernel_size=[2, 2]",
+                "[8, 28, 28]",
+                "[B, C, H, W]",
+            ],
+        ),
     ]
+}
+
+fn conv() -> ConvOptions {
+    ConvOptions::default()
 }
 
 #[test]

@@ -9,8 +9,10 @@
 //! largest deviation seen: 2.5e-7 (mha_self, mha_kdim_vdim); the run prints it (`-- --nocapture`)
 //! ```
 //! PyTorch's `is_causal` is only a hint next to an explicit `attn_mask`; the fixture
-//! passes the causal bool mask, ferrograd gets `is_causal: true` and no mask, and the
-//! numbers must agree.
+//! passes the causal bool mask (`true` = not allowed), and ferrograd must agree both
+//! given that same bool mask and given `is_causal: true` and no mask. Bool masks are
+//! loaded as bool tensors; `scaled_dot_product_attention` reads its bool mask the
+//! other way round (`true` = may attend), as PyTorch's does.
 
 mod pytorch_fixture;
 
@@ -18,6 +20,8 @@ use ferrograd::autograd::Var;
 use ferrograd::nn::Module;
 use ferrograd::nn::layers::attention::multihead::{MhaConfig, MhaOptions, MultiheadAttention};
 use ferrograd::nn::layers::positional::{SinusoidalPositionalEncoding, apply_rotary};
+use ferrograd::nn::scaled_dot_product_attention;
+use ferrograd::tensor::DType;
 use pytorch_fixture::{Inputs, check, deviation, fixture, outputs, under};
 
 const E: usize = 8;
@@ -62,6 +66,34 @@ fn key_padding_and_causal_masks_match_pytorch() {
             mha_run(m, x, options)
         },
     );
+}
+
+#[test]
+fn bool_masks_read_as_pytorchs_multihead_attention_reads_them() {
+    check(
+        "attention_mha_masks",
+        &MultiheadAttention::new(E, H),
+        |m, x| {
+            let causal = x.mask("attn_mask").expect("the fixture's causal mask");
+            assert_eq!(causal.dtype(), DType::Bool); // torch.bool in the file
+            let options = MhaOptions {
+                key_padding_mask: x.mask("key_padding_mask"),
+                attn_mask: Some(causal),
+                ..Default::default()
+            };
+            mha_run(m, x, options)
+        },
+    );
+}
+
+#[test]
+fn scaled_dot_product_attention_reads_a_bool_mask_as_allowed() {
+    check("attention_sdpa_bool_mask", &NoParams, |_, x| {
+        let (q, k, v) = (&x.vars["q"], &x.vars["k"], &x.vars["v"]);
+        let mask = x.mask("attn_mask");
+        let (output, _) = scaled_dot_product_attention(q, k, v, mask, 0.0, false, false);
+        outputs([("output", output)])
+    });
 }
 
 #[test]

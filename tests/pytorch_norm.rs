@@ -8,13 +8,14 @@
 //! tolerance: |ferrograd − PyTorch| ≤ 1e-5 · max(1, max |PyTorch|)   (f32 on both sides)
 //! largest deviation seen: 2.2e-7 (rms_norm); the run prints it (`-- --nocapture`)
 //! ```
-//! PyTorch stores BatchNorm's `num_batches_tracked` as int64; the fixtures hold it as
-//! float32, as ferrograd does (see `nn::layers::batch_norm`).
+//! BatchNorm's `num_batches_tracked` and Embedding's ids are int64 in the fixtures, as
+//! in PyTorch and in ferrograd.
 
 mod pytorch_fixture;
 
 use ferrograd::nn::{BatchNorm1d, BatchNorm2d, Embedding, GroupNorm, LayerNorm, Module, RMSNorm};
 use ferrograd::prelude::Forward;
+use ferrograd::tensor::DType;
 use pytorch_fixture::{check, deviation, fixture, outputs, under};
 
 /// A layer with one float input `x`.
@@ -105,12 +106,13 @@ fn rms_norm_matches_pytorch() {
 
 #[test]
 fn a_state_dict_round_trips_through_buffers() {
-    // the fixture's BatchNorm state (num_batches_tracked = 5, as a float) loads and saves
+    // the fixture's BatchNorm state (num_batches_tracked = 5, int64) loads and saves
     let data = fixture("norm_batch_norm1d_train");
+    assert_eq!(data["model.num_batches_tracked"].dtype(), DType::I64);
     let bn = BatchNorm1d::new(3);
     bn.load_state_dict(&under(&data, "model."), true).unwrap();
     let saved = bn.state_dict();
-    assert_eq!(saved["num_batches_tracked"].item(), 5.0);
+    assert_eq!(saved["num_batches_tracked"].to_vec::<i64>(), [5]);
     assert_eq!(
         saved["running_var"].to_vec::<f32>(),
         data["model.running_var"].to_vec::<f32>()

@@ -65,17 +65,18 @@ fn train_reverse_lstm() -> (f64, Vec<f64>) {
     let mut losses = Vec::new();
     let sample = |seed: u64| -> (Tensor, Tensor) {
         let order = ferrograd::data::permutation(batch * steps * symbols, seed);
-        let tokens: Vec<f32> = order
+        let tokens: Vec<i64> = order
             .iter()
             .take(batch * steps)
-            .map(|&v| (v % symbols) as f32)
+            .map(|&v| (v % symbols) as i64)
             .collect();
-        let reversed: Vec<f32> = tokens
+        let reversed: Vec<i64> = tokens
             .chunks(steps)
             .flat_map(|s| s.iter().rev().copied().collect::<Vec<_>>())
             .collect();
-        let input = Tensor::one_hot(&Tensor::from_vec(tokens, &[batch, steps]), symbols);
-        (input, Tensor::from_vec(reversed, &[batch * steps]))
+        let ids = Tensor::from_vec_i64(tokens, &[batch, steps]);
+        let input = Tensor::one_hot(&ids, symbols).to_dtype(DType::F32);
+        (input, Tensor::from_vec_i64(reversed, &[batch * steps]))
     };
     for step in 0..400 {
         let (x, y) = sample(step);

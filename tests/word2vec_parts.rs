@@ -288,7 +288,7 @@ fn runs_are_deterministic_for_a_seed_and_thread_count() {
     let (loss_a, emb_a) = train_toy(Arch::SkipGram, false, 2);
     let (loss_b, emb_b) = train_toy(Arch::SkipGram, false, 2);
     assert_eq!(loss_a, loss_b);
-    assert_eq!(emb_a.unit.to_vec::<f32>(), emb_b.unit.to_vec::<f32>());
+    assert_eq!(emb_a.unit().to_vec::<f32>(), emb_b.unit().to_vec::<f32>());
 }
 
 fn toy_embeddings() -> Embeddings {

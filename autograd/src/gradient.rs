@@ -37,10 +37,10 @@ impl RowGradient {
         dense
     }
 
-    /// The indices as an index tensor (for `index_add` / `index_select`).
+    /// The indices as an i64 index tensor (for `index_add` / `index_select`).
     pub fn index_tensor(&self) -> Tensor {
-        let idx = self.indices.iter().map(|&i| i as f64).collect();
-        Tensor::from_vec_f64(idx, &[self.indices.len()])
+        let idx = self.indices.iter().map(|&i| i as i64).collect();
+        Tensor::from_vec_i64(idx, &[self.indices.len()])
     }
 
     /// Sum duplicate indices so each touched row appears once, sorted by index.
@@ -50,12 +50,12 @@ impl RowGradient {
         unique.dedup();
         let position: std::collections::HashMap<usize, usize> =
             unique.iter().enumerate().map(|(p, &i)| (i, p)).collect();
-        let slots: Vec<f64> = self.indices.iter().map(|i| position[i] as f64).collect();
+        let slots: Vec<i64> = self.indices.iter().map(|i| position[i] as i64).collect();
         let dim = self.rows.shape()[1];
         let mut rows = Tensor::full_dtype(&[unique.len(), dim], 0.0, self.rows.dtype());
         rows.index_add_(
             0,
-            &Tensor::from_vec_f64(slots, &[self.indices.len()]),
+            &Tensor::from_vec_i64(slots, &[self.indices.len()]),
             &self.rows,
         );
         RowGradient {

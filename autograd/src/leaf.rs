@@ -59,7 +59,7 @@ impl Var {
     /// (`module.to_dtype(F64)` before a gradcheck).
     ///
     /// # Panics
-    /// If `self` is not a leaf.
+    /// If `self` is not a leaf, or it wants a gradient and `dtype` is not a float.
     ///
     /// # Examples
     /// ```
@@ -76,6 +76,15 @@ impl Var {
                 ErrorKind::Value,
                 format!("the output of `{}` is not a leaf", self.op_name()),
             )
+            .raise();
+        }
+        if self.wants_grad() && !dtype.is_float() {
+            Error::new(
+                "cast_leaf",
+                ErrorKind::DType,
+                format!("a parameter cannot become {dtype}: only floats have gradients"),
+            )
+            .with_hint("cast the parameters to f32 or f64; labels and masks are constants")
             .raise();
         }
         let mut slot = self.node.value.write().unwrap_or_else(|p| p.into_inner());

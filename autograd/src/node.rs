@@ -1,5 +1,6 @@
 //! The graph node behind every [`Var`](crate::Var), and its bookkeeping: the
-//! live-node counter, freeing long chains without recursion, and lock helpers.
+//! live-node counter, freeing long chains without recursion, lock helpers, and the
+//! rule that only float tensors carry gradients (as in PyTorch).
 //!
 //! ```text
 //!   Var ──Arc──▶ Node { value, grad, op: Some(Recorded { function, inputs: [Var, ..] }) }
@@ -11,6 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
 
 use tensor::Tensor;
+use tensor::error::{Error, ErrorKind};
 
 use crate::function::Function;
 use crate::gradient::Gradient;
@@ -77,7 +79,34 @@ impl Node {
 
 impl Var {
     /// A `Var` on a new node: a leaf when `op` is `None`.
+    ///
+    /// # Panics
+    /// If the node wants a gradient but `value` is an i64 or bool tensor: gradients
+    /// flow through floats only, as in PyTorch.
+    #[track_caller]
     pub(crate) fn from_parts(value: Tensor, requires_grad: bool, op: Option<Recorded>) -> Var {
+        if requires_grad && !value.dtype().is_float() {
+            let (name, hint) = match &op {
+                None => (
+                    "requires_grad",
+                    "labels, ids and masks are constants (Var::new); or convert with \
+                     .to_dtype(DType::F32)",
+                ),
+                Some(r) => (
+                    r.function.name(),
+                    "an integer or bool result has no gradient: compute it on the \
+                     Tensor (.value()), not on the Var",
+                ),
+            };
+            let message = format!(
+                "only float tensors can have gradients, got {} {:?}",
+                value.dtype(),
+                value.shape()
+            );
+            Error::new(name, ErrorKind::DType, message)
+                .with_hint(hint)
+                .raise();
+        }
         Var {
             node: Node::new(value, requires_grad, op),
         }
@@ -113,4 +142,38 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// Read a value, ignoring poisoning (as [`lock`]).
 pub(crate) fn read(value: &RwLock<Tensor>) -> RwLockReadGuard<'_, Tensor> {
     value.read().unwrap_or_else(|p| p.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use tensor::DType;
+
+    use super::*;
+    use crate::function::record;
+
+    /// An op whose output is integer, as `argmax` would be if it were recorded.
+    struct ToIds;
+
+    impl Function for ToIds {
+        fn name(&self) -> &'static str {
+            "to_ids"
+        }
+        fn backward(&self, _: &Tensor) -> Vec<Option<Tensor>> {
+            vec![None]
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "to_ids: only float tensors can have gradients, got i64 [2]")]
+    fn no_gradient_flows_through_an_integer_output() {
+        let x = Var::param(Tensor::zeros(&[2]));
+        record((Tensor::zeros_dtype(&[2], DType::I64), ToIds), &[&x]);
+    }
+
+    #[test]
+    fn without_a_gradient_an_integer_output_is_a_constant() {
+        let x = Var::new(Tensor::zeros(&[2]));
+        let ids = record((Tensor::zeros_dtype(&[2], DType::I64), ToIds), &[&x]);
+        assert_eq!((ids.dtype(), ids.wants_grad()), (DType::I64, false));
+    }
 }

@@ -48,6 +48,10 @@ impl Var {
     }
 
     /// A parameter: a leaf that wants a gradient (`torch.nn.Parameter`).
+    ///
+    /// # Panics
+    /// If `value` is not a float tensor: as in PyTorch, only floats have gradients.
+    #[track_caller]
     pub fn param(value: Tensor) -> Var {
         Var::from_parts(value, true, None)
     }

@@ -9,12 +9,17 @@
 //! pairs     ρ = Pearson correlation of the ranks (ties get their mean rank) of
 //!           cos(w₁, w₂) and the human score, over the pairs with both words known
 //! ```
-//! Scores for many questions at once are one matrix product `[Q, C] × [C, V]`.
+//! Nearest words come from the library's exact search (`ferrograd::search::Flat`, by
+//! inner product of the unit vectors, i.e. cosine): a batch of questions is one
+//! matrix product `[Q, C] × [C, V]` with each score row reduced to its best few
+//! on the spot. The question words themselves are excluded by asking for as many
+//! more and dropping them.
 //! Read next: `main.rs`.
 
 use std::collections::HashMap;
 
 use ferrograd::prelude::*;
+use ferrograd::search::{Flat, Metric};
 
 /// Word vectors normalised to unit length, with their words.
 pub struct Embeddings {
@@ -22,9 +27,8 @@ pub struct Embeddings {
     pub words: Vec<String>,
     /// Word → row.
     pub index: HashMap<String, usize>,
-    /// `[V, C]` unit rows.
-    pub unit: Tensor,
-    rows: Vec<f32>,
+    /// The unit rows, `[V, C]`, searched by inner product (= cosine).
+    neighbours: Flat,
     dim: usize,
 }
 
@@ -57,18 +61,23 @@ impl Embeddings {
             .enumerate()
             .map(|(i, w)| (w.clone(), i))
             .collect();
-        let unit = Tensor::from_vec(rows.clone(), &[v, dim]);
+        let mut neighbours = Flat::new(dim, Metric::InnerProduct);
+        neighbours.add(&Tensor::from_vec(rows, &[v, dim]));
         Embeddings {
             words,
             index,
-            unit,
-            rows,
+            neighbours,
             dim,
         }
     }
 
+    /// The unit rows, `[V, C]`, in word order.
+    pub fn unit(&self) -> &Tensor {
+        self.neighbours.vectors()
+    }
+
     fn row(&self, i: usize) -> &[f32] {
-        &self.rows[i * self.dim..(i + 1) * self.dim]
+        &ferrograd::tensor::lanes::as_slice::<f32>(self.unit())[i * self.dim..(i + 1) * self.dim]
     }
 
     /// The unit vector of `word`, if it is known.
@@ -103,12 +112,34 @@ impl Embeddings {
         let known: Vec<(usize, f32)> = signed
             .filter_map(|(w, s)| self.index.get(*w).map(|&i| (i, s)))
             .collect();
-        let queries = self.queries(std::slice::from_ref(&known));
-        let scores = queries.matmul(&self.unit.t()).to_vec::<f32>();
         let exclude: Vec<usize> = known.iter().map(|&(i, _)| i).collect();
-        top(&scores, &exclude, topn)
-            .into_iter()
-            .map(|(i, s)| (self.words[i].clone(), f64::from(s)))
+        let queries = self.queries(std::slice::from_ref(&known));
+        self.nearest(&queries, &[exclude], topn)[0]
+            .iter()
+            .map(|&(i, s)| (self.words[i].clone(), f64::from(s)))
+            .collect()
+    }
+
+    /// The `n` best (row, cosine) of each query row, best first, skipping the rows of
+    /// its `exclude` list: the library's exact search for `n + |exclude|`, the
+    /// excluded dropped (ties keep the smaller row first, as a scan in row order).
+    fn nearest(
+        &self,
+        queries: &Tensor,
+        exclude: &[Vec<usize>],
+        n: usize,
+    ) -> Vec<Vec<(usize, f32)>> {
+        let most = exclude.iter().map(Vec::len).max().unwrap_or(0);
+        let hits = self.neighbours.search(queries, n + most);
+        hits.iter()
+            .zip(exclude)
+            .map(|(list, skip)| {
+                list.iter()
+                    .filter(|h| !skip.contains(&h.id))
+                    .take(n)
+                    .map(|h| (h.id, h.score))
+                    .collect()
+            })
             .collect()
     }
 
@@ -127,23 +158,6 @@ impl Embeddings {
         }
         Tensor::from_vec(q, &[lists.len(), self.dim])
     }
-}
-
-/// The `n` best (index, score) pairs of `scores`, best first, skipping `exclude`
-/// (one pass keeping a short sorted list: no full sort of V scores).
-fn top(scores: &[f32], exclude: &[usize], n: usize) -> Vec<(usize, f32)> {
-    let mut best: Vec<(usize, f32)> = Vec::with_capacity(n + 1);
-    for (i, &s) in scores.iter().enumerate() {
-        if best.len() == n && best.last().is_some_and(|&(_, worst)| s <= worst)
-            || exclude.contains(&i)
-        {
-            continue;
-        }
-        let at = best.partition_point(|&(_, b)| b >= s);
-        best.insert(at, (i, s));
-        best.truncate(n);
-    }
-    best
 }
 
 /// Accuracy on one section of the analogy set.
@@ -216,10 +230,12 @@ pub fn analogies(emb: &Embeddings, text: &str) -> Vec<Section> {
             .iter()
             .map(|&(_, [a, b, c, _])| vec![(b, 1.0), (a, -1.0), (c, 1.0)])
             .collect();
-        let scores = emb.queries(&lists).matmul(&emb.unit.t()).to_vec::<f32>();
-        let v = emb.words.len();
-        for (q, &(section, [a, b, c, d])) in chunk.iter().enumerate() {
-            let answer = top(&scores[q * v..(q + 1) * v], &[a, b, c], 1);
+        let exclude: Vec<Vec<usize>> = chunk
+            .iter()
+            .map(|&(_, [a, b, c, _])| vec![a, b, c])
+            .collect();
+        let answers = emb.nearest(&emb.queries(&lists), &exclude, 1);
+        for (&(section, [.., d]), answer) in chunk.iter().zip(answers) {
             if answer.first().is_some_and(|&(i, _)| i == d) {
                 sections[section].correct += 1;
             }

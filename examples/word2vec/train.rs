@@ -37,7 +37,7 @@ use std::time::Instant;
 use ferrograd::autograd::{Gradient, RowGradient};
 use ferrograd::nn::loss::{BceWithLogitsOptions, Reduction, binary_cross_entropy_with_logits_with};
 use ferrograd::prelude::*;
-use ferrograd::tensor::tensor::Storage;
+use ferrograd::tensor::dtype::Storage;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::batch::{Arch, Batch, Batcher, Objective};
@@ -156,8 +156,9 @@ impl Tables {
     }
 }
 
+/// Word ids as an i64 index tensor (what embedding lookups take).
 fn ids(values: &[u32], shape: &[usize]) -> Tensor {
-    Tensor::from_vec(values.iter().map(|&v| v as f32).collect(), shape)
+    Tensor::from_vec_i64(values.iter().map(|&v| i64::from(v)).collect(), shape)
 }
 
 /// The summed loss of one batch (see the module doc).

@@ -174,10 +174,16 @@ pub trait Module {
         crate::checkpoint::load(self, path)
     }
 
-    /// Convert every parameter and buffer to `dtype` in place (`F64` for gradchecks).
+    /// Convert every parameter and every float buffer to `dtype` in place (`F64` for
+    /// gradchecks). Integer buffers, such as BatchNorm's `num_batches_tracked`, keep
+    /// their dtype, as with PyTorch's `.double()`.
     fn to_dtype(&self, dtype: DType) {
         self.visit_params("", &mut |_, p| p.cast_leaf(dtype));
-        self.visit_buffers("", &mut |_, b| b.cast_leaf(dtype));
+        self.visit_buffers("", &mut |_, b| {
+            if b.dtype().is_float() {
+                b.cast_leaf(dtype);
+            }
+        });
     }
 }
 

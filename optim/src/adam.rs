@@ -23,7 +23,7 @@
 //! Read next: [`crate::adamw`], the same with decoupled weight decay.
 
 use autograd::Var;
-use tensor::{Element, Tensor};
+use tensor::{Float, Tensor};
 
 use crate::check::{check_eps, check_rate, check_weight_decay, dense_grad_of};
 use crate::optimizer::{Optimizer, ParamGroup};
@@ -129,6 +129,7 @@ pub(crate) fn adam_update(theta: &mut Tensor, g: &Tensor, state: &mut AdamState,
     match theta.dtype() {
         tensor::DType::F32 => adam_slices::<f32>(theta, g, state, consts),
         tensor::DType::F64 => adam_slices::<f64>(theta, g, state, consts),
+        _ => unreachable!("parameters are float tensors (Var::param checks)"),
     }
 }
 
@@ -149,7 +150,7 @@ struct AdamConsts {
 /// m ← β₁ m + (1 − β₁) g      v ← β₂ v + (1 − β₂) g²      v_max ← max(v_max, v)
 /// θ ← θ − (m·c₁) / (√(v̂·c₂) + ε) · γ      v̂ = v_max with AMSGrad, else v
 /// ```
-fn adam_slices<T: Element>(theta: &mut Tensor, g: &Tensor, state: &mut AdamState, k: AdamConsts) {
+fn adam_slices<T: Float>(theta: &mut Tensor, g: &Tensor, state: &mut AdamState, k: AdamConsts) {
     let ((b1, b2), (c1, c2)) = (k.betas, k.corrections);
     let (keep1, take1, keep2, take2) = (T::of(b1), T::of(1.0 - b1), T::of(b2), T::of(1.0 - b2));
     let (c1, c2, eps, lr) = (T::of(c1), T::of(c2), T::of(k.eps), T::of(k.lr));

@@ -1,7 +1,9 @@
 //! Making tensors: constants, ranges, identity, and tensors from Rust data.
 //!
 //! Everything here makes `f32` tensors unless the name says otherwise (`from_vec_f64`,
-//! `zeros_like` keeps the input's dtype), as PyTorch's default dtype is float32.
+//! `from_vec_i64`, `from_vec_bool`, `arange_i64`, `full_dtype`; `zeros_like` keeps the
+//! input's dtype), as PyTorch's default dtype is float32. Integer data (class labels,
+//! token ids, indices) is `i64`, as PyTorch's `torch.tensor([1, 2, 3])`.
 //! Random tensors are in [`crate::random`].
 //!
 //! Every constructor that sizes its memory from a shape goes through [`try_alloc`]:
@@ -75,8 +77,10 @@ fn out_of_memory<T: Element>(op: &'static str, shape: &[usize], n: usize) -> Err
 
 /// A tensor of `shape` filled with `value`: the body of `zeros`, `ones`, `full`.
 fn filled(op: &'static str, shape: &[usize], value: f64, dtype: DType) -> Result<Tensor, Error> {
-    fn of<T: Element>(op: &'static str, shape: &[usize], value: T) -> Result<Tensor, Error> {
-        let data = if value.is_zero() && value.is_sign_positive() {
+    fn of<T: Element>(op: &'static str, shape: &[usize], value: f64) -> Result<Tensor, Error> {
+        let value = T::of(value);
+        // all bits zero (not −0.0): what the zeroed pages already hold
+        let data = if value.as_f64().to_bits() == 0 {
             try_alloc_zeroed(op, shape)?
         } else {
             let (n, mut data) = try_alloc(op, shape)?;
@@ -86,17 +90,26 @@ fn filled(op: &'static str, shape: &[usize], value: f64, dtype: DType) -> Result
         Tensor::try_from_vec_of(data, shape)
     }
     match dtype {
-        DType::F32 => of(op, shape, value as f32),
-        DType::F64 => of(op, shape, value),
+        DType::F32 => of::<f32>(op, shape, value),
+        DType::F64 => of::<f64>(op, shape, value),
+        DType::I64 => of::<i64>(op, shape, value),
+        DType::Bool => of::<bool>(op, shape, value),
     }
 }
 
 impl Tensor {
-    /// A tensor of `shape` filled with `value`, of the given dtype.
+    /// A tensor of `shape` filled with `value`, of the given dtype (`value` converted
+    /// as [`Tensor::to_dtype`] does: truncated for i64, `value != 0` for bool).
     ///
     /// # Panics
     /// If the shape has more elements than memory can hold (see
     /// [`Tensor::try_full_dtype`]).
+    ///
+    /// ```
+    /// # use tensor::{DType, Tensor};
+    /// let pad = Tensor::full_dtype(&[2], 3.0, DType::I64);
+    /// assert_eq!(pad.to_vec::<i64>(), vec![3, 3]);
+    /// ```
     #[track_caller]
     pub fn full_dtype(shape: &[usize], value: f64, dtype: DType) -> Tensor {
         Tensor::try_full_dtype(shape, value, dtype).or_raise()
@@ -109,6 +122,29 @@ impl Tensor {
     /// the memory cannot be allocated.
     pub fn try_full_dtype(shape: &[usize], value: f64, dtype: DType) -> Result<Tensor, Error> {
         filled("full", shape, value, dtype)
+    }
+
+    /// Zeros (`false` for bool) of the given dtype.
+    ///
+    /// # Panics
+    /// If the shape has more elements than memory can hold.
+    ///
+    /// ```
+    /// # use tensor::{DType, Tensor};
+    /// assert_eq!(Tensor::zeros_dtype(&[2], DType::Bool).to_vec::<bool>(), vec![false, false]);
+    /// ```
+    #[track_caller]
+    pub fn zeros_dtype(shape: &[usize], dtype: DType) -> Tensor {
+        filled("zeros", shape, 0.0, dtype).or_raise()
+    }
+
+    /// Ones (`true` for bool) of the given dtype.
+    ///
+    /// # Panics
+    /// If the shape has more elements than memory can hold.
+    #[track_caller]
+    pub fn ones_dtype(shape: &[usize], dtype: DType) -> Tensor {
+        filled("ones", shape, 1.0, dtype).or_raise()
     }
 
     /// An f32 tensor of `shape` filled with `value`.
@@ -176,7 +212,7 @@ impl Tensor {
         Tensor::from_vec(vec![value], &[])
     }
 
-    /// A tensor from row-major data of either float type (the dtype follows `T`).
+    /// A tensor from row-major data of any element type (the dtype follows `T`).
     ///
     /// # Errors
     /// If `data.len()` is not the product of `shape`.
@@ -221,6 +257,38 @@ impl Tensor {
         Tensor::try_from_vec_of(data, shape).or_raise()
     }
 
+    /// An i64 tensor from row-major data: class labels, token ids, indices (PyTorch's
+    /// `torch.tensor([2, 0, 1])`).
+    ///
+    /// # Panics
+    /// If `data.len()` is not the product of `shape`.
+    ///
+    /// ```
+    /// # use tensor::{DType, Tensor};
+    /// let labels = Tensor::from_vec_i64(vec![2, 0, 1], &[3]);
+    /// assert_eq!(labels.dtype(), DType::I64);
+    /// ```
+    #[track_caller]
+    pub fn from_vec_i64(data: Vec<i64>, shape: &[usize]) -> Tensor {
+        Tensor::try_from_vec_of(data, shape).or_raise()
+    }
+
+    /// A bool tensor from row-major data: a mask.
+    ///
+    /// # Panics
+    /// If `data.len()` is not the product of `shape`.
+    ///
+    /// ```
+    /// # use tensor::Tensor;
+    /// let keep = Tensor::from_vec_bool(vec![true, false], &[2]);
+    /// let x = Tensor::from_vec(vec![1.0, 2.0], &[2]);
+    /// assert_eq!(x.masked_fill(&keep.logical_not(), 0.0).to_vec::<f32>(), vec![1.0, 0.0]);
+    /// ```
+    #[track_caller]
+    pub fn from_vec_bool(data: Vec<bool>, shape: &[usize]) -> Tensor {
+        Tensor::try_from_vec_of(data, shape).or_raise()
+    }
+
     /// An f32 tensor copied from a slice.
     ///
     /// # Panics
@@ -253,6 +321,34 @@ impl Tensor {
         let (_, mut data) = try_alloc("arange", &[n]).or_raise();
         data.extend((0..n).map(|i| (start + i as f64 * step) as f32));
         Tensor::from_vec(data, &[n])
+    }
+
+    /// 1-D i64 tensor `[start, start+step, ...]` stopping before `end`, as
+    /// `torch.arange` with integer arguments (positions, indices).
+    ///
+    /// # Panics
+    /// If `step` is zero or has the wrong sign for `start..end`.
+    ///
+    /// ```
+    /// # use tensor::Tensor;
+    /// assert_eq!(Tensor::arange_i64(0, 5, 2).to_vec::<i64>(), vec![0, 2, 4]);
+    /// ```
+    #[track_caller]
+    pub fn arange_i64(start: i64, end: i64, step: i64) -> Tensor {
+        if step == 0 || (end - start).signum() * step.signum() < 0 {
+            Error::new(
+                "arange_i64",
+                ErrorKind::Value,
+                format!("step {step} cannot go from {start} to {end}"),
+            )
+            .raise();
+        }
+        let data: Vec<i64> = (0..)
+            .map(|i| start + i * step)
+            .take_while(|&v| if step > 0 { v < end } else { v > end })
+            .collect();
+        let n = data.len();
+        Tensor::from_vec_i64(data, &[n])
     }
 
     /// 1-D f32 tensor of `steps` evenly spaced values from `start` to `end` inclusive.
@@ -305,6 +401,50 @@ mod tests {
         );
         let x = Tensor::from_vec_f64(vec![1.0, 2.0], &[2]);
         assert_eq!(Tensor::zeros_like(&x).dtype(), DType::F64);
+        let ids = Tensor::arange_i64(5, 0, -2);
+        assert_eq!(
+            (ids.dtype(), ids.to_vec::<i64>()),
+            (DType::I64, vec![5, 3, 1])
+        );
+        assert_eq!(Tensor::arange_i64(0, 0, 1).shape(), &[0]);
+        assert_eq!(Tensor::ones_like(&ids).to_vec::<i64>(), vec![1, 1, 1]);
+        let mask = Tensor::ones_dtype(&[2], DType::Bool);
+        assert_eq!(mask.to_vec::<bool>(), vec![true, true]);
+        assert_eq!(Tensor::full_dtype(&[], -2.9, DType::I64).item(), -2.0);
+    }
+
+    #[test]
+    fn to_dtype_converts_between_all_four() {
+        let x = Tensor::from_vec(vec![-2.5, 0.0, 0.5, 3.0], &[2, 2]);
+        assert_eq!(x.to_dtype(DType::I64).to_vec::<i64>(), vec![-2, 0, 0, 3]);
+        let b = x.to_dtype(DType::Bool);
+        assert_eq!(b.to_vec::<bool>(), vec![true, false, true, true]);
+        assert_eq!(
+            b.to_dtype(DType::F64).to_vec::<f64>(),
+            vec![1.0, 0.0, 1.0, 1.0]
+        );
+        assert_eq!(
+            b.to_dtype(DType::I64)
+                .to_dtype(DType::Bool)
+                .to_vec::<bool>(),
+            b.to_vec::<bool>()
+        );
+        let big = Tensor::from_vec_i64(vec![i64::MAX, -7], &[2]);
+        assert_eq!(big.to_vec::<i64>(), vec![i64::MAX, -7]); // exact, no f64 detour
+        assert_eq!(
+            big.to_dtype(DType::F32).to_vec::<f32>(),
+            vec![9.223372e18, -7.0]
+        );
+        assert_eq!(
+            x.t().to_dtype(DType::I64).to_vec::<i64>(),
+            vec![-2, 0, 0, 3]
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "arange_i64: step -1 cannot go from 0 to 3")]
+    fn arange_i64_checks_the_step() {
+        Tensor::arange_i64(0, 3, -1);
     }
 
     #[test]

@@ -14,7 +14,9 @@
 //!   its first and last [`EDGE_ITEMS`] entries around a `...`;
 //! - rows wrap at 80 characters; sub-tensors of a 3-d tensor are separated by a blank
 //!   line (one more per extra dim);
-//! - a 0-d tensor prints as `tensor(3.5000)` (`dtype=f64` is added for f64).
+//! - a 0-d tensor prints as `tensor(3.5000)` (`dtype=f64` is added for f64);
+//! - i64 elements print as integers (`tensor([3, 0, 12], dtype=i64, ..)`), bool
+//!   elements as PyTorch's `True` / `False`, right-aligned likewise.
 //!
 //! Read next: the crate docs in `lib.rs` for the reading order.
 
@@ -22,8 +24,8 @@ use std::fmt;
 
 use ndarray::{ArrayViewD, Axis};
 
-use crate::dtype::{DType, Element};
-use crate::tensor::{Storage, Tensor};
+use crate::dtype::{DType, Element, Storage};
+use crate::tensor::Tensor;
 
 /// Tensors with more elements than this are printed summarised (PyTorch's default).
 pub const SUMMARY_THRESHOLD: usize = 1000;
@@ -52,7 +54,7 @@ fn shown(len: usize, summarize: bool) -> Vec<Option<usize>> {
 /// Every element that will be printed, in order (the summary's edges only).
 fn shown_values<T: Element>(view: &ArrayViewD<T>, summarize: bool, out: &mut Vec<f64>) {
     if view.ndim() == 0 {
-        out.push(view.first().map_or(0.0, |x| x.to_f64().unwrap_or(f64::NAN)));
+        out.push(view.first().map_or(0.0, |x| x.as_f64()));
         return;
     }
     for i in shown(view.len_of(Axis(0)), summarize).into_iter().flatten() {
@@ -60,14 +62,15 @@ fn shown_values<T: Element>(view: &ArrayViewD<T>, summarize: bool, out: &mut Vec
     }
 }
 
-/// One number style for a whole tensor, chosen from the values shown.
+/// One number style for a whole tensor, chosen from its dtype and the values shown.
 struct NumberFormat {
+    dtype: DType,
     scientific: bool,
     width: usize,
 }
 
 impl NumberFormat {
-    fn new(values: &[f64]) -> NumberFormat {
+    fn new(values: &[f64], dtype: DType) -> NumberFormat {
         let magnitudes = values
             .iter()
             .filter(|x| x.is_finite() && **x != 0.0)
@@ -80,7 +83,8 @@ impl NumberFormat {
         let spread = max / min > 1000.0 || min < 1e-4;
         let scientific = max > 0.0 && (max > 1e8 || (!whole && spread));
         let mut format = NumberFormat {
-            scientific,
+            dtype,
+            scientific: scientific && dtype.is_float(),
             width: 0,
         };
         format.width = values
@@ -91,9 +95,14 @@ impl NumberFormat {
         format
     }
 
-    /// `x` with 4 decimals (`-1.5000`) or in PyTorch's scientific form (`1.5000e-05`).
+    /// `x` with 4 decimals (`-1.5000`) or in PyTorch's scientific form (`1.5000e-05`);
+    /// an integer (`-3`) for i64, `True` / `False` for bool.
     fn plain(&self, x: f64) -> String {
-        if x.is_nan() {
+        if self.dtype == DType::I64 {
+            format!("{}", x as i64)
+        } else if self.dtype == DType::Bool {
+            (if x != 0.0 { "True" } else { "False" }).into()
+        } else if x.is_nan() {
             "nan".into()
         } else if x.is_infinite() {
             if x > 0.0 { "inf".into() } else { "-inf".into() }
@@ -127,7 +136,7 @@ fn render<T: Element>(
         let items: Vec<String> = idx
             .iter()
             .map(|i| match i {
-                Some(i) => f.padded(view[[*i]].to_f64().unwrap_or(f64::NAN)),
+                Some(i) => f.padded(view[[*i]].as_f64()),
                 None => " ...".into(),
             })
             .collect();
@@ -159,7 +168,7 @@ fn text<T: Element>(view: ArrayViewD<T>) -> String {
     let summarize = view.len() > SUMMARY_THRESHOLD;
     let mut values = Vec::new();
     shown_values(&view, summarize, &mut values);
-    let f = NumberFormat::new(&values);
+    let f = NumberFormat::new(&values, T::DTYPE);
     if view.ndim() == 0 {
         let dtype = if T::DTYPE == DType::F64 {
             ", dtype=f64"
@@ -195,7 +204,7 @@ fn html_table<T: Element>(view: ArrayViewD<T>) -> String {
     );
     let mut values = Vec::new();
     shown_values(&matrix, summarize, &mut values);
-    let f = NumberFormat::new(&values);
+    let f = NumberFormat::new(&values, T::DTYPE);
     let label = |i: &Option<usize>| i.map_or("...".to_string(), |i| i.to_string());
     let mut html = String::from("<table style=\"font-family:monospace;text-align:right\">\n");
     html += &format!(
@@ -216,7 +225,7 @@ fn html_table<T: Element>(view: ArrayViewD<T>) -> String {
         html += &format!("<tr><th>{row_label}</th>");
         for c in &cols {
             let cell = match (r, c) {
-                (Some(r), Some(c)) => f.plain(matrix[[*r, *c]].to_f64().unwrap_or(f64::NAN)),
+                (Some(r), Some(c)) => f.plain(matrix[[*r, *c]].as_f64()),
                 _ => "...".into(),
             };
             html += &format!("<td>{cell}</td>");
@@ -232,6 +241,8 @@ impl fmt::Display for Tensor {
         f.write_str(&match &self.storage {
             Storage::F32(a) => text(a.view()),
             Storage::F64(a) => text(a.view()),
+            Storage::I64(a) => text(a.view()),
+            Storage::Bool(a) => text(a.view()),
         })
     }
 }
@@ -259,6 +270,8 @@ impl Tensor {
             match &self.storage {
                 Storage::F32(a) => html_table(a.view()),
                 Storage::F64(a) => html_table(a.view()),
+                Storage::I64(a) => html_table(a.view()),
+                Storage::Bool(a) => html_table(a.view()),
             }
         } else {
             format!("<pre>{self}</pre>")
@@ -297,6 +310,26 @@ mod tests {
         assert_eq!(format!("{t:?}"), want);
         let t64 = t.to_dtype(DType::F64);
         assert!(t64.to_string().ends_with("]], dtype=f64, shape=[2, 2])"));
+    }
+
+    #[test]
+    fn integers_and_bools_print_like_pytorch() {
+        let ids = Tensor::from_vec_i64(vec![3, -10, 120], &[3]);
+        assert_eq!(
+            ids.to_string(),
+            "tensor([  3, -10, 120], dtype=i64, shape=[3])"
+        );
+        let mask = Tensor::from_vec_bool(vec![true, false, true, true], &[2, 2]);
+        let want = "tensor([[ True, False],\n        [ True,  True]], dtype=bool, shape=[2, 2])";
+        assert_eq!(mask.to_string(), want);
+        assert_eq!(Tensor::from_vec_i64(vec![7], &[]).to_string(), "tensor(7)");
+        assert!(ids.to_html().contains("<td>-10</td>"));
+        // large whole numbers stay integers, where floats would switch to e-notation
+        let big = Tensor::from_vec_i64(vec![1, 3_000_000_000], &[2]);
+        assert_eq!(
+            big.to_string(),
+            "tensor([         1, 3000000000], dtype=i64, shape=[2])"
+        );
     }
 
     #[test]

@@ -1,20 +1,23 @@
-//! The runtime element type of a tensor, and the [`Element`] trait that lets every
-//! kernel be written once for both `f32` and `f64`.
+//! What an element of a tensor is: the runtime [`DType`] tag, the [`Storage`] that
+//! holds an array of one of them, the [`Element`] trait every storable type implements
+//! (`f32`, `f64`, `i64`, `bool`), and the [`Float`] trait that lets an arithmetic
+//! kernel be written once for `f32` and `f64`. Nothing here depends on the rest of the
+//! crate.
 //!
 //! A learner never writes a type parameter: `Tensor` is one concrete type whose dtype
 //! is a runtime tag, as in PyTorch. Inside, each op matches on the dtype and calls the
-//! same generic kernel in both arms. Read next: [`crate::tensor`].
+//! same generic kernel in every arm. As in PyTorch, `f32` is the default; `f64` is for
+//! gradient checks; `i64` holds indices, class labels and token ids; `bool` holds
+//! masks and the results of comparisons. Gradients flow through float tensors only.
+//! Read next: [`crate::tensor`].
 
 use std::fmt::{Debug, Display};
 use std::iter::Sum;
 
 use ndarray::{ArcArray, IxDyn, LinalgScalar, ScalarOperand};
-use num_traits::{Float, FromPrimitive};
+use num_traits::FromPrimitive;
 
-use crate::tensor::{Storage, Tensor};
-
-/// The element type of a tensor: `F32` (the default, for training) or `F64` (for
-/// gradient checks with tight tolerances).
+/// The element type of a tensor (PyTorch's `torch.float32`, `float64`, `int64`, `bool`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum DType {
     /// 32-bit IEEE float; what `Tensor::zeros`, `randn`, `from_vec` produce.
@@ -22,6 +25,10 @@ pub enum DType {
     F32,
     /// 64-bit IEEE float; use `.to_dtype(DType::F64)` before a gradcheck.
     F64,
+    /// 64-bit signed integer: indices, class labels, token ids, `argmax`'s result.
+    I64,
+    /// `true`/`false`: masks, and what comparisons such as `gt` return.
+    Bool,
 }
 
 impl DType {
@@ -29,8 +36,15 @@ impl DType {
     pub fn size_in_bytes(self) -> usize {
         match self {
             DType::F32 => 4,
-            DType::F64 => 8,
+            DType::F64 | DType::I64 => 8,
+            DType::Bool => 1,
         }
+    }
+
+    /// Whether this is `F32` or `F64`, the dtypes that carry gradients
+    /// (PyTorch's `dtype.is_floating_point`).
+    pub fn is_float(self) -> bool {
+        matches!(self, DType::F32 | DType::F64)
     }
 }
 
@@ -39,130 +53,152 @@ impl Display for DType {
         f.write_str(match self {
             DType::F32 => "f32",
             DType::F64 => "f64",
+            DType::I64 => "i64",
+            DType::Bool => "bool",
         })
     }
 }
 
-/// A scalar type a tensor can hold: implemented for `f32` and `f64` only.
+/// The array behind a tensor, one variant per dtype.
+#[derive(Clone)]
+pub enum Storage {
+    /// 32-bit floats.
+    F32(ArcArray<f32, IxDyn>),
+    /// 64-bit floats.
+    F64(ArcArray<f64, IxDyn>),
+    /// 64-bit signed integers (indices, labels, token ids).
+    I64(ArcArray<i64, IxDyn>),
+    /// Booleans (masks, comparison results).
+    Bool(ArcArray<bool, IxDyn>),
+}
+
+/// A type a tensor can hold: `f32`, `f64`, `i64` or `bool`.
 ///
-/// Kernels are generic over `T: Element`, so the arithmetic exists once; the two
-/// methods below move between the generic world and the runtime-tagged [`Tensor`].
-pub trait Element:
-    Float
-    + FromPrimitive
-    + ScalarOperand
-    + LinalgScalar
-    + Send
-    + Sync
-    + Debug
-    + Display
-    + Default
-    + Sum
-    + 'static
-{
+/// The methods move between the generic world of kernels (`fn k<T: Element>`) and the
+/// runtime-tagged [`Storage`] of a tensor, and convert to and from `f64`, the common
+/// currency of `full`, `to_vec` and printing.
+pub trait Element: Copy + PartialEq + PartialOrd + Default + Debug + Send + Sync + 'static {
     /// The runtime tag of this type.
     const DTYPE: DType;
-    /// Wrap an array of this type as a tensor.
-    fn into_tensor(array: ArcArray<Self, IxDyn>) -> Tensor;
-    /// The array behind `tensor` if its dtype is this type.
-    fn array_of(tensor: &Tensor) -> Option<&ArcArray<Self, IxDyn>>;
-    /// The array behind `tensor`, mutably, if its dtype is this type.
-    fn array_of_mut(tensor: &mut Tensor) -> Option<&mut ArcArray<Self, IxDyn>>;
-    /// `dst[i] = exp(pre(src[i]))` for `i < min(src.len(), dst.len())`, with `pre` a
-    /// cheap elementwise step fused into the loop (a shift, a negation). f32 runs the
-    /// vectorised exp of [`crate::unary::vector_exp`] (within 1 ulp); f64 calls the C
-    /// library's `exp` per element.
-    fn exp_map(src: &[Self], dst: &mut [Self], pre: impl Fn(Self) -> Self) {
-        Self::exp_map_then(src, dst, pre, |e| e);
-    }
-    /// `dst[i] = post(exp(pre(src[i])))`: [`Element::exp_map`] with a second cheap
-    /// step after the exponential (a scale), in the same loop.
-    fn exp_map_then(
-        src: &[Self],
-        dst: &mut [Self],
-        pre: impl Fn(Self) -> Self,
-        post: impl Fn(Self) -> Self,
-    );
-    /// `(m, Σᵢ exp(xᵢ − m))` with `m` the running max of the online softmax
-    /// normaliser, in one pass over `x` ([`crate::softmax::online`]); f32 on the
-    /// vectorised exp.
-    fn max_and_exp_sum(x: &[Self]) -> (Self, Self);
-    /// `dst[i] = tanh(src[i])`: vectorised for f32 (within 2 ulp), the C library's
-    /// `tanh` for f64.
-    fn tanh_map(src: &[Self], dst: &mut [Self]);
-    /// Convert from `f64` (rounding for `f32`).
-    fn of(value: f64) -> Self {
-        Self::from_f64(value)
-            .expect("internal error: f64 always converts to a float; this is a bug")
-    }
+    /// Tag an array of this type with its dtype.
+    fn into_storage(array: ArcArray<Self, IxDyn>) -> Storage;
+    /// The array in `storage` if its dtype is this type.
+    fn array_of(storage: &Storage) -> Option<&ArcArray<Self, IxDyn>>;
+    /// The array in `storage`, mutably, if its dtype is this type.
+    fn array_of_mut(storage: &mut Storage) -> Option<&mut ArcArray<Self, IxDyn>>;
+    /// Convert from `f64` as Rust's `as` does: rounding for `f32`, truncation toward
+    /// zero for `i64` (saturating, NaN → 0), `value != 0` for `bool`.
+    fn of(value: f64) -> Self;
+    /// Convert to `f64` (exact except for `i64` beyond ±2⁵³; `bool` gives 0 or 1).
+    fn as_f64(self) -> f64;
 }
+
+/// A floating-point element, `f32` or `f64`: arithmetic kernels are generic over it,
+/// so each is written once (`fn sigmoid<T: Float>(x: T) -> T`).
+pub trait Float:
+    Element + num_traits::Float + FromPrimitive + ScalarOperand + LinalgScalar + Display + Sum
+{
+}
+
+impl Float for f32 {}
+impl Float for f64 {}
 
 impl Element for f32 {
     const DTYPE: DType = DType::F32;
-    fn exp_map_then(
-        src: &[f32],
-        dst: &mut [f32],
-        pre: impl Fn(f32) -> f32,
-        post: impl Fn(f32) -> f32,
-    ) {
-        crate::unary::vector_exp::exp_map_f32(src, dst, pre, post);
+    fn into_storage(array: ArcArray<f32, IxDyn>) -> Storage {
+        Storage::F32(array)
     }
-    fn max_and_exp_sum(x: &[f32]) -> (f32, f32) {
-        crate::unary::vector_exp::max_and_exp_sum_f32(x)
-    }
-    fn tanh_map(src: &[f32], dst: &mut [f32]) {
-        crate::unary::vector_exp::tanh_map_f32(src, dst);
-    }
-    fn into_tensor(array: ArcArray<f32, IxDyn>) -> Tensor {
-        Tensor::from_storage(Storage::F32(array))
-    }
-    fn array_of(tensor: &Tensor) -> Option<&ArcArray<f32, IxDyn>> {
-        match &tensor.storage {
+    fn array_of(storage: &Storage) -> Option<&ArcArray<f32, IxDyn>> {
+        match storage {
             Storage::F32(a) => Some(a),
-            Storage::F64(_) => None,
+            _ => None,
         }
     }
-    fn array_of_mut(tensor: &mut Tensor) -> Option<&mut ArcArray<f32, IxDyn>> {
-        match &mut tensor.storage {
+    fn array_of_mut(storage: &mut Storage) -> Option<&mut ArcArray<f32, IxDyn>> {
+        match storage {
             Storage::F32(a) => Some(a),
-            Storage::F64(_) => None,
+            _ => None,
         }
+    }
+    fn of(value: f64) -> f32 {
+        value as f32
+    }
+    fn as_f64(self) -> f64 {
+        f64::from(self)
     }
 }
 
 impl Element for f64 {
     const DTYPE: DType = DType::F64;
-    fn exp_map_then(
-        src: &[f64],
-        dst: &mut [f64],
-        pre: impl Fn(f64) -> f64,
-        post: impl Fn(f64) -> f64,
-    ) {
-        for (d, &s) in dst.iter_mut().zip(src) {
-            *d = post(pre(s).exp());
-        }
+    fn into_storage(array: ArcArray<f64, IxDyn>) -> Storage {
+        Storage::F64(array)
     }
-    fn max_and_exp_sum(x: &[f64]) -> (f64, f64) {
-        crate::softmax::online::max_and_exp_sum(x, f64::exp)
-    }
-    fn tanh_map(src: &[f64], dst: &mut [f64]) {
-        for (d, &s) in dst.iter_mut().zip(src) {
-            *d = s.tanh();
-        }
-    }
-    fn into_tensor(array: ArcArray<f64, IxDyn>) -> Tensor {
-        Tensor::from_storage(Storage::F64(array))
-    }
-    fn array_of(tensor: &Tensor) -> Option<&ArcArray<f64, IxDyn>> {
-        match &tensor.storage {
+    fn array_of(storage: &Storage) -> Option<&ArcArray<f64, IxDyn>> {
+        match storage {
             Storage::F64(a) => Some(a),
-            Storage::F32(_) => None,
+            _ => None,
         }
     }
-    fn array_of_mut(tensor: &mut Tensor) -> Option<&mut ArcArray<f64, IxDyn>> {
-        match &mut tensor.storage {
+    fn array_of_mut(storage: &mut Storage) -> Option<&mut ArcArray<f64, IxDyn>> {
+        match storage {
             Storage::F64(a) => Some(a),
-            Storage::F32(_) => None,
+            _ => None,
         }
+    }
+    fn of(value: f64) -> f64 {
+        value
+    }
+    fn as_f64(self) -> f64 {
+        self
+    }
+}
+
+impl Element for i64 {
+    const DTYPE: DType = DType::I64;
+    fn into_storage(array: ArcArray<i64, IxDyn>) -> Storage {
+        Storage::I64(array)
+    }
+    fn array_of(storage: &Storage) -> Option<&ArcArray<i64, IxDyn>> {
+        match storage {
+            Storage::I64(a) => Some(a),
+            _ => None,
+        }
+    }
+    fn array_of_mut(storage: &mut Storage) -> Option<&mut ArcArray<i64, IxDyn>> {
+        match storage {
+            Storage::I64(a) => Some(a),
+            _ => None,
+        }
+    }
+    fn of(value: f64) -> i64 {
+        value as i64
+    }
+    fn as_f64(self) -> f64 {
+        self as f64
+    }
+}
+
+impl Element for bool {
+    const DTYPE: DType = DType::Bool;
+    fn into_storage(array: ArcArray<bool, IxDyn>) -> Storage {
+        Storage::Bool(array)
+    }
+    fn array_of(storage: &Storage) -> Option<&ArcArray<bool, IxDyn>> {
+        match storage {
+            Storage::Bool(a) => Some(a),
+            _ => None,
+        }
+    }
+    fn array_of_mut(storage: &mut Storage) -> Option<&mut ArcArray<bool, IxDyn>> {
+        match storage {
+            Storage::Bool(a) => Some(a),
+            _ => None,
+        }
+    }
+    fn of(value: f64) -> bool {
+        value != 0.0
+    }
+    fn as_f64(self) -> f64 {
+        f64::from(u8::from(self))
     }
 }

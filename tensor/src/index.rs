@@ -12,19 +12,33 @@
 //! adjointness: ⟨index_select(x), y⟩ = ⟨x, index_add(0, idx, y)⟩,
 //!              ⟨gather(x), y⟩       = ⟨x, scatter_add(0, idx, y)⟩
 //! ```
-//! Index tensors are float tensors holding whole numbers (like PyTorch's long
-//! tensors; `argmax` returns one). Every value is checked to be a whole number in
-//! range before any element is read, and errors name the op, the value and the size.
+//! Index tensors are i64 tensors, as PyTorch's long tensors (`argmax` returns one,
+//! `Tensor::from_vec_i64` makes one); a float index is refused with a hint. Every value
+//! is checked to be in range before any element is read, and errors name the op, the
+//! value and the size. The indexed tensor may have any dtype for `index_select` and
+//! `gather`; `index_add` and `scatter_add` (the backward of those two) add, so they
+//! take floats and i64.
 //! Read next: [`crate::matmul`].
 
 use ndarray::{ArcArray, ArrayD, Axis, Dimension, IxDyn};
 
-use crate::dtype::{DType, Element};
+use crate::dtype::{DType, Element, Storage};
 use crate::error::{Error, ErrorKind, OrRaise};
+use crate::reduce::Summable;
 use crate::shape::normalize_dim;
-use crate::tensor::{Storage, Tensor, check_same_dtype};
+use crate::tensor::{Tensor, check_dtype, check_same_dtype};
 
-/// The values of `index` in row-major order as `usize`, each a whole number in
+/// Check that `index` is an i64 tensor (`what` names it: "index", "target", ...).
+///
+/// # Errors
+/// A [`ErrorKind::DType`] error naming the op, the dtype and the shape, with a hint.
+pub fn check_index_dtype(op: &'static str, what: &str, index: &Tensor) -> Result<(), Error> {
+    let hint = "indices, class labels and token ids are i64: make them with \
+                Tensor::from_vec_i64, or convert with .to_dtype(DType::I64)";
+    check_dtype(op, what, index, DType::I64, hint)
+}
+
+/// The values of the i64 tensor `index` in row-major order as `usize`, each in
 /// `0..size`. `range` says what the size is (e.g. "dim 0 of size 3"), `shapes` the
 /// shapes involved; both go into the error message.
 fn index_values(
@@ -34,28 +48,33 @@ fn index_values(
     range: &dyn Fn() -> String,
     shapes: &dyn Fn() -> String,
 ) -> Result<Vec<usize>, Error> {
+    check_index_dtype(op, "index", index)?;
     index
-        .to_vec::<f64>()
+        .to_vec::<i64>()
         .into_iter()
-        .map(|v| {
-            if v.fract() != 0.0 || !v.is_finite() {
-                Err(Error::new(
-                    op,
-                    ErrorKind::Index,
-                    format!("index {v} is not a whole number ({})", shapes()),
-                ))
-            } else if v < 0.0 || v >= size as f64 {
-                Err(Error::new(
-                    op,
-                    ErrorKind::Index,
-                    format!("index {v} is out of range for {} ({})", range(), shapes()),
-                )
-                .with_hint(format!("valid indices are whole numbers in 0..{size}")))
-            } else {
-                Ok(v as usize)
-            }
+        .map(|v| match usize::try_from(v) {
+            Ok(i) if i < size => Ok(i),
+            _ => Err(Error::new(
+                op,
+                ErrorKind::Index,
+                format!("index {v} is out of range for {} ({})", range(), shapes()),
+            )
+            .with_hint(format!("valid indices are 0..{size}"))),
         })
         .collect()
+}
+
+/// Check that `x` can be added to (index_add, scatter_add): not a bool tensor.
+fn check_not_bool(op: &'static str, x: &Tensor) -> Result<(), Error> {
+    if x.dtype() != DType::Bool {
+        return Ok(());
+    }
+    Err(Error::new(
+        op,
+        ErrorKind::DType,
+        format!("cannot add into a bool tensor {:?}", x.shape()),
+    )
+    .with_hint("convert first with .to_dtype(DType::I64) or .to_dtype(DType::F32)"))
 }
 
 /// Check an index tensor is 0-d or 1-D (for `index_select`, `index_add`).
@@ -150,7 +169,7 @@ fn index_select_array<T: Element>(
 /// `x[.., idx[i], ..] += s[.., i, ..]` along `axis`, in place, one whole slice of
 /// `inner` contiguous elements per index (`x` is first made private and row-major, see
 /// [`Tensor::as_mut_slice`]; a contiguous `s` is not copied).
-fn index_add_array<T: Element>(x: &mut Tensor, axis: usize, idx: &[usize], s: &Tensor) {
+fn index_add_array<T: Summable>(x: &mut Tensor, axis: usize, idx: &[usize], s: &Tensor) {
     let (outer, size, inner) = blocks(x.shape(), axis);
     let s = s.array::<T>().as_standard_layout();
     let source = s
@@ -182,12 +201,12 @@ fn gather_array<T: Element>(x: &Tensor, axis: usize, idx: &ArrayD<usize>) -> Ten
         pos[axis] = k;
         a[pos.slice()]
     });
-    T::into_tensor(out.into_shared())
+    Tensor::from_storage(T::into_storage(out.into_shared()))
 }
 
 /// `x[pos with pos[axis] = idx[pos]] += s[pos]` for every `pos` of `idx`, in place
 /// (copy-on-write: a shared `x` is copied first).
-fn scatter_add_array<T: Element>(
+fn scatter_add_array<T: Summable>(
     x: &mut ArcArray<T, IxDyn>,
     axis: usize,
     idx: &ArrayD<usize>,
@@ -208,7 +227,7 @@ impl Tensor {
     ///
     /// # Errors
     /// A bad dim, an index with more than one dim ([`ErrorKind::Shape`]), or an index
-    /// value that is not a whole number in `0..size(dim)` ([`ErrorKind::Index`]).
+    /// value outside `0..size(dim)` ([`ErrorKind::Index`]); a non-i64 index ([`ErrorKind::DType`]).
     pub fn try_index_select(&self, dim: isize, index: &Tensor) -> Result<Tensor, Error> {
         let axis = normalize_dim("index_select", dim, self.shape())?;
         check_index_1d("index_select", index, self)?;
@@ -229,6 +248,8 @@ impl Tensor {
         Ok(match &self.storage {
             Storage::F32(a) => Storage::F32(index_select_array(a, axis, &idx)).into(),
             Storage::F64(a) => Storage::F64(index_select_array(a, axis, &idx)).into(),
+            Storage::I64(a) => Storage::I64(index_select_array(a, axis, &idx)).into(),
+            Storage::Bool(a) => Storage::Bool(index_select_array(a, axis, &idx)).into(),
         })
     }
 
@@ -245,7 +266,7 @@ impl Tensor {
     /// ```
     /// # use tensor::Tensor;
     /// let x = Tensor::from_vec(vec![0., 1., 10., 11., 20., 21.], &[3, 2]);
-    /// let rows = x.index_select(0, &Tensor::from_vec(vec![2., 0., 2.], &[3]));
+    /// let rows = x.index_select(0, &Tensor::from_vec_i64(vec![2, 0, 2], &[3]));
     /// assert_eq!(rows.to_vec::<f32>(), vec![20., 21., 0., 1., 20., 21.]);
     /// ```
     #[track_caller]
@@ -267,7 +288,7 @@ impl Tensor {
     /// # Examples
     /// ```
     /// # use tensor::Tensor;
-    /// let idx = Tensor::from_vec(vec![1., 1., 0.], &[3]);
+    /// let idx = Tensor::from_vec_i64(vec![1, 1, 0], &[3]);
     /// let src = Tensor::from_vec(vec![1., 2., 3.], &[3]);
     /// // out[1] = 1 + 2, out[0] = 3
     /// assert_eq!(Tensor::zeros(&[2]).index_add(0, &idx, &src).to_vec::<f32>(), vec![3., 3.]);
@@ -294,13 +315,14 @@ impl Tensor {
     /// ```
     /// # use tensor::Tensor;
     /// let mut table = Tensor::zeros(&[3, 2]);
-    /// table.index_add_(0, &Tensor::from_vec(vec![2.], &[1]), &Tensor::ones(&[1, 2]));
+    /// table.index_add_(0, &Tensor::from_vec_i64(vec![2], &[1]), &Tensor::ones(&[1, 2]));
     /// assert_eq!(table.to_vec::<f32>(), vec![0., 0., 0., 0., 1., 1.]);
     /// ```
     #[track_caller]
     pub fn index_add_(&mut self, dim: isize, index: &Tensor, source: &Tensor) {
         let axis = normalize_dim("index_add", dim, self.shape()).or_raise();
         check_same_dtype("index_add", self, source).or_raise();
+        check_not_bool("index_add", self).or_raise();
         check_index_1d("index_add", index, self).or_raise();
         let mut expected = self.shape().to_vec();
         expected[axis] = index.numel();
@@ -335,6 +357,8 @@ impl Tensor {
         match self.dtype() {
             DType::F32 => index_add_array::<f32>(self, axis, &idx, source),
             DType::F64 => index_add_array::<f64>(self, axis, &idx, source),
+            DType::I64 => index_add_array::<i64>(self, axis, &idx, source),
+            DType::Bool => unreachable!("bool was refused above"),
         }
     }
 
@@ -344,7 +368,7 @@ impl Tensor {
     /// # Errors
     /// A bad dim; an index whose rank differs from `self`'s or that is larger than
     /// `self` in a dim other than `dim` ([`ErrorKind::Shape`]); an index value that is
-    /// not a whole number in `0..size(dim)` ([`ErrorKind::Index`]).
+    /// outside `0..size(dim)` ([`ErrorKind::Index`]); a non-i64 index ([`ErrorKind::DType`]).
     pub fn try_gather(&self, dim: isize, index: &Tensor) -> Result<Tensor, Error> {
         let axis = normalize_dim("gather", dim, self.shape())?;
         check_index_fits("gather", index, ("input", self), Some(axis))?;
@@ -367,6 +391,8 @@ impl Tensor {
         Ok(match self.dtype() {
             DType::F32 => gather_array::<f32>(self, axis, &idx),
             DType::F64 => gather_array::<f64>(self, axis, &idx),
+            DType::I64 => gather_array::<i64>(self, axis, &idx),
+            DType::Bool => gather_array::<bool>(self, axis, &idx),
         })
     }
 
@@ -383,7 +409,7 @@ impl Tensor {
     /// ```
     /// # use tensor::Tensor;
     /// let x = Tensor::from_vec(vec![1., 2., 3., 4.], &[2, 2]);
-    /// let idx = Tensor::from_vec(vec![1., 0.], &[2, 1]);
+    /// let idx = Tensor::from_vec_i64(vec![1, 0], &[2, 1]);
     /// // out[i][0] = x[i][idx[i][0]]: x[0][1] = 2, x[1][0] = 3
     /// assert_eq!(x.gather(1, &idx).to_vec::<f32>(), vec![2., 3.]);
     /// ```
@@ -402,12 +428,12 @@ impl Tensor {
     ///
     /// # Panics
     /// On a bad dim, mismatched ranks or sizes, a dtype mismatch between `self` and
-    /// `src`, or an index value that is not a whole number in `0..size(dim)`.
+    /// `src`, a non-i64 index, or an index value outside `0..size(dim)`.
     ///
     /// # Examples
     /// ```
     /// # use tensor::Tensor;
-    /// let idx = Tensor::from_vec(vec![0., 2., 0.], &[3]);
+    /// let idx = Tensor::from_vec_i64(vec![0, 2, 0], &[3]);
     /// let src = Tensor::from_vec(vec![1., 2., 3.], &[3]);
     /// // out[0] = 1 + 3, out[2] = 2
     /// let out = Tensor::zeros(&[3]).scatter_add(0, &idx, &src);
@@ -433,6 +459,7 @@ impl Tensor {
     pub fn scatter_add_(&mut self, dim: isize, index: &Tensor, src: &Tensor) {
         let axis = normalize_dim("scatter_add", dim, self.shape()).or_raise();
         check_same_dtype("scatter_add", self, src).or_raise();
+        check_not_bool("scatter_add", self).or_raise();
         check_index_fits("scatter_add", index, ("src", src), None).or_raise();
         check_index_fits("scatter_add", index, ("input", self), Some(axis)).or_raise();
         let size = self.shape()[axis];
@@ -455,25 +482,27 @@ impl Tensor {
         match &mut self.storage {
             Storage::F32(a) => scatter_add_array(a, axis, &idx, src),
             Storage::F64(a) => scatter_add_array(a, axis, &idx, src),
+            Storage::I64(a) => scatter_add_array(a, axis, &idx, src),
+            Storage::Bool(_) => unreachable!("bool was refused above"),
         }
     }
 
-    /// One-hot encoding: an f32 tensor with a trailing dim of `num_classes`, holding
-    /// 1 at each index's class and 0 elsewhere (`torch.nn.functional.one_hot`, as
-    /// floats).
+    /// One-hot encoding: an i64 tensor with a trailing dim of `num_classes`, holding
+    /// 1 at each index's class and 0 elsewhere (`torch.nn.functional.one_hot`; convert
+    /// with `.to_dtype(DType::F32)` for soft targets).
     ///
     /// # Shapes
     /// `index: [..]` → `[.., num_classes]`; a 0-d index gives `[num_classes]`.
     ///
     /// # Panics
-    /// If an index value is not a whole number in `0..num_classes`.
+    /// If `index` is not an i64 tensor or a value is not in `0..num_classes`.
     ///
     /// # Examples
     /// ```
     /// # use tensor::Tensor;
-    /// let y = Tensor::one_hot(&Tensor::from_vec(vec![2., 0.], &[2]), 3);
+    /// let y = Tensor::one_hot(&Tensor::from_vec_i64(vec![2, 0], &[2]), 3);
     /// assert_eq!(y.shape(), &[2, 3]);
-    /// assert_eq!(y.to_vec::<f32>(), vec![0., 0., 1., 1., 0., 0.]);
+    /// assert_eq!(y.to_vec::<i64>(), vec![0, 0, 1, 1, 0, 0]);
     /// ```
     #[track_caller]
     pub fn one_hot(index: &Tensor, num_classes: usize) -> Tensor {
@@ -485,12 +514,12 @@ impl Tensor {
             &|| format!("index shape {:?}", index.shape()),
         )
         .or_raise();
-        let mut data = vec![0.0f32; classes.len() * num_classes];
+        let mut data = vec![0i64; classes.len() * num_classes];
         for (row, &c) in classes.iter().enumerate() {
-            data[row * num_classes + c] = 1.0;
+            data[row * num_classes + c] = 1;
         }
         let shape: Vec<usize> = [index.shape(), &[num_classes]].concat();
-        Tensor::from_vec(data, &shape)
+        Tensor::from_vec_i64(data, &shape)
     }
 }
 

@@ -88,14 +88,16 @@ fn join_arrays<T: Element>(tensors: &[Tensor], axis: usize, stack: bool) -> Tens
     let joined: ArcArray<T, IxDyn> = joined
         .expect("internal error: join shapes were checked; this is a bug")
         .into_shared();
-    T::into_tensor(joined)
+    Tensor::from_storage(T::into_storage(joined))
 }
 
-/// Join with the dtype's kernel: the one 2-arm dtype match of this file.
+/// Join with the dtype's kernel: the one dtype match of this file.
 fn join(tensors: &[Tensor], dtype: DType, axis: usize, stack: bool) -> Tensor {
     match dtype {
         DType::F32 => join_arrays::<f32>(tensors, axis, stack),
         DType::F64 => join_arrays::<f64>(tensors, axis, stack),
+        DType::I64 => join_arrays::<i64>(tensors, axis, stack),
+        DType::Bool => join_arrays::<bool>(tensors, axis, stack),
     }
 }
 
@@ -294,7 +296,7 @@ mod tests {
 
     #[test]
     fn cat_joins_along_any_dim() {
-        for dtype in [DType::F32, DType::F64] {
+        for dtype in [DType::F32, DType::F64, DType::I64] {
             let a = m23(dtype);
             let b = a.mul_scalar(10.0).narrow(0, 0, 1); // [[0, 10, 20]]
             let c = Tensor::cat(&[a.clone(), b.clone()], 0);
@@ -336,7 +338,7 @@ mod tests {
 
     #[test]
     fn stack_adds_a_dim() {
-        for dtype in [DType::F32, DType::F64] {
+        for dtype in [DType::F32, DType::F64, DType::I64] {
             let a = m23(dtype);
             let b = a.add_scalar(6.0);
             let s0 = Tensor::stack(&[a.clone(), b.clone()], 0);
@@ -356,7 +358,7 @@ mod tests {
 
     #[test]
     fn split_and_chunk_follow_pytorch_sizes() {
-        for dtype in [DType::F32, DType::F64] {
+        for dtype in [DType::F32, DType::F64, DType::I64] {
             let x = Tensor::arange(0.0, 10.0, 1.0)
                 .reshape(&[5, 2])
                 .to_dtype(dtype);

@@ -14,11 +14,11 @@
 use ndarray::{ArcArray, ArrayD, ArrayView1, ArrayViewMut1, Axis, IxDyn, Zip};
 use rayon::prelude::*;
 
-use crate::dtype::Element;
+use crate::dtype::{Element, Float, Storage};
 use crate::error::{Error, ErrorKind, OrRaise};
 use crate::parallel::worth_parallel;
 use crate::shape::normalize_dim;
-use crate::tensor::{Storage, Tensor, check_same_dtype};
+use crate::tensor::{Tensor, check_float, check_same_dtype};
 
 /// The elements of a row-major tensor as one slice, without copying.
 ///
@@ -81,7 +81,7 @@ pub fn from_rows<T: Element>(
     n: usize,
     row: impl Fn(usize, &mut [T]) + Sync + Send,
 ) -> Tensor {
-    let mut out = crate::pool::filled(shape.iter().product(), T::zero());
+    let mut out = crate::pool::filled(shape.iter().product(), T::default());
     for_rows(&mut out, n, row);
     Tensor::try_from_vec_of(out, shape)
         .expect("internal error: one element per place; this is a bug")
@@ -92,7 +92,7 @@ pub fn from_rows<T: Element>(
 ///
 /// # Shapes
 /// `out`, `x` and `w` have one length.
-pub fn scale_row<T: Element>(out: &mut [T], x: &[T], w: Option<&[T]>) {
+pub fn scale_row<T: Float>(out: &mut [T], x: &[T], w: Option<&[T]>) {
     match w {
         Some(w) => out
             .iter_mut()
@@ -110,7 +110,7 @@ pub fn scale_row<T: Element>(out: &mut [T], x: &[T], w: Option<&[T]>) {
 /// # use tensor::lanes::lane_sum;
 /// assert_eq!(lane_sum(10, |k| k as f64), 45.0);
 /// ```
-pub fn lane_sum<T: Element>(n: usize, f: impl Fn(usize) -> T) -> T {
+pub fn lane_sum<T: Float>(n: usize, f: impl Fn(usize) -> T) -> T {
     let mut acc = [T::zero(); 8];
     let full = n - n % 8;
     for base in (0..full).step_by(8) {
@@ -137,7 +137,7 @@ pub(crate) fn zip_lanes<T: Element>(
     let n = a.shape()[axis];
     if let (true, Some(xa), Some(xb)) = (axis + 1 == a.ndim() && n > 0, a.as_slice(), b.as_slice())
     {
-        let mut out = vec![T::zero(); a.len()];
+        let mut out = vec![T::default(); a.len()];
         let lane = |((y, x), z): ((&mut [T], &[T]), &[T])| f(x, z, y);
         if worth_parallel(a.len()) {
             let rows = out.par_chunks_mut(n).zip(xa.par_chunks(n));
@@ -151,12 +151,12 @@ pub(crate) fn zip_lanes<T: Element>(
         return ArrayD::from_shape_vec(a.raw_dim(), out)
             .expect("internal error: one output per input element; this is a bug");
     }
-    let mut out = ArrayD::zeros(a.raw_dim());
+    let mut out = ArrayD::default(a.raw_dim());
     let zip = Zip::from(a.lanes(Axis(axis)))
         .and(b.lanes(Axis(axis)))
         .and(out.lanes_mut(Axis(axis)));
     let copied = |x: ArrayView1<'_, T>, z: ArrayView1<'_, T>, mut y: ArrayViewMut1<'_, T>| {
-        let mut y_lane = vec![T::zero(); y.len()];
+        let mut y_lane = vec![T::default(); y.len()];
         f(&x.to_vec(), &z.to_vec(), &mut y_lane);
         y.assign(&ArrayView1::from(&y_lane));
     };
@@ -180,14 +180,14 @@ pub(crate) fn map_lanes<T: Element>(
 impl Tensor {
     /// A new tensor of `self`'s shape whose every lane along `dim` is written by a
     /// kernel reading the same lane of `self` and of `other`: `f(self lane, other lane,
-    /// output lane)`, one kernel per dtype (write it once, generic over
-    /// [`Element`], and pass it twice). `op` names the caller in messages.
+    /// output lane)`, one kernel per float dtype (write it once, generic over
+    /// [`Float`], and pass it twice). `op` names the caller in messages.
     ///
     /// # Shapes
     /// `self`, `other`: the same shape `S` → `S` (contiguous).
     ///
     /// # Panics
-    /// If the shapes or dtypes differ, or `dim` is out of range.
+    /// If the shapes or dtypes differ, they are not floats, or `dim` is out of range.
     ///
     /// # Examples
     /// ```
@@ -212,6 +212,7 @@ impl Tensor {
         f64_fn: impl Fn(&[f64], &[f64], &mut [f64]) + Sync + Send,
     ) -> Tensor {
         check_same_dtype(op, self, other).or_raise();
+        check_float(op, self).or_raise();
         if self.shape() != other.shape() {
             Error::new(
                 op,
@@ -228,7 +229,7 @@ impl Tensor {
         match (&self.storage, &other.storage) {
             (Storage::F32(a), Storage::F32(b)) => Tensor::from_array(zip_lanes(a, b, axis, f32_fn)),
             (Storage::F64(a), Storage::F64(b)) => Tensor::from_array(zip_lanes(a, b, axis, f64_fn)),
-            _ => unreachable!("dtypes were checked equal above"),
+            _ => unreachable!("dtypes were checked equal and float above"),
         }
     }
 }

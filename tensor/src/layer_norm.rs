@@ -12,11 +12,12 @@
 //! `x̂` and `rstd` (one number per row), what the backward reads.
 //! Read next: [`crate::softmax`].
 
-use crate::dtype::Element;
+use crate::dtype::Float;
+use crate::error::OrRaise;
 use crate::lanes::{as_slice, for_rows, lane_sum, scale_row};
-use crate::tensor::Tensor;
+use crate::tensor::{Tensor, check_float};
 
-fn forward<T: Element>(
+fn forward<T: Float>(
     x: &Tensor,
     n: usize,
     w: Option<&Tensor>,
@@ -96,6 +97,7 @@ impl Tensor {
         eps: f64,
     ) -> [Tensor; 3] {
         debug_assert!(n > 0 && self.numel().is_multiple_of(n));
+        check_float("layer_norm", self).or_raise();
         let (x, w, b) = (
             self.contiguous(),
             weight.map(Tensor::contiguous),
@@ -104,6 +106,7 @@ impl Tensor {
         match self.dtype() {
             crate::DType::F32 => forward::<f32>(&x, n, w.as_ref(), b.as_ref(), eps),
             crate::DType::F64 => forward::<f64>(&x, n, w.as_ref(), b.as_ref(), eps),
+            _ => unreachable!("the dtype was checked to be a float above"),
         }
     }
 }

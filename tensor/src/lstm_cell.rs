@@ -16,20 +16,21 @@
 
 use ndarray::{ArrayD, IxDyn};
 
-use crate::dtype::Element;
+use crate::dtype::Float;
 use crate::error::{Error, ErrorKind, OrRaise};
 use crate::lanes::as_slice;
-use crate::tensor::{Tensor, check_same_dtype};
+use crate::tensor::{Tensor, check_float, check_same_dtype};
 use crate::unary::sigmoid_slice;
+use crate::unary::vectorised::{Vectorised, tanh_map};
 
-fn tensor<T: Element>(shape: &[usize], data: Vec<T>) -> Tensor {
+fn tensor<T: Float>(shape: &[usize], data: Vec<T>) -> Tensor {
     Tensor::from_array(
         ArrayD::from_shape_vec(IxDyn(shape), data)
             .expect("internal error: lstm_cell sizes its outputs; this is a bug"),
     )
 }
 
-fn forward<T: Element>(gates: &Tensor, c: &Tensor) -> [Tensor; 3] {
+fn forward<T: Vectorised>(gates: &Tensor, c: &Tensor) -> [Tensor; 3] {
     let (batch, hidden) = (c.shape()[0], c.shape()[1]);
     let (a, c_prev) = (as_slice::<T>(gates), as_slice::<T>(c));
     let mut acts = vec![T::zero(); a.len()];
@@ -48,11 +49,11 @@ fn forward<T: Element>(gates: &Tensor, c: &Tensor) -> [Tensor; 3] {
         let (i, rest) = act.split_at_mut(hidden);
         let (f, rest) = rest.split_at_mut(hidden);
         let (g, o) = rest.split_at_mut(hidden);
-        T::tanh_map(&a[2 * hidden..3 * hidden], g);
+        tanh_map(&a[2 * hidden..3 * hidden], g);
         for j in 0..hidden {
             c_out[j] = f[j] * c_prev[j] + i[j] * g[j];
         }
-        T::tanh_map(c_out, tanh_c);
+        tanh_map(c_out, tanh_c);
         for j in 0..hidden {
             h_out[j] = o[j] * tanh_c[j];
         }
@@ -90,6 +91,7 @@ impl Tensor {
     pub fn lstm_cell(&self, c: &Tensor) -> [Tensor; 3] {
         const OP: &str = "lstm_cell";
         check_same_dtype(OP, self, c).or_raise();
+        check_float(OP, self).or_raise();
         let fits = match (self.shape(), c.shape()) {
             ([b, g], [bc, h]) => b == bc && *g == 4 * h,
             _ => false,
@@ -110,6 +112,7 @@ impl Tensor {
         match self.dtype() {
             crate::DType::F32 => forward::<f32>(&gates, &c),
             crate::DType::F64 => forward::<f64>(&gates, &c),
+            _ => unreachable!("the dtype was checked to be a float above"),
         }
     }
 }

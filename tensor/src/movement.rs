@@ -23,12 +23,13 @@
 
 use ndarray::{ArcArray, ArrayD, Axis, IxDyn, Slice};
 
-use crate::dtype::Element;
+use crate::dtype::{DType, Element, Storage};
 use crate::error::{Error, ErrorKind, OrRaise};
+use crate::reduce::Summable;
 use crate::shape::{
     check_broadcast_to, normalize_dim, normalize_dims, normalize_insert_dim, numel, try_numel,
 };
-use crate::tensor::{Storage, Tensor};
+use crate::tensor::Tensor;
 
 /// One layout change. Each variant is a single ndarray call on the shared `ArcArray`
 /// that rewrites shape, strides and offset only; arguments are checked before.
@@ -146,7 +147,7 @@ fn broadcast_array<T: Element>(a: &ArcArray<T, IxDyn>, shape: &[usize]) -> ArcAr
 }
 
 /// Sum `a` over the dims that broadcasting `target` to `a`'s shape would expand.
-fn sum_to_array<T: Element>(a: &ArcArray<T, IxDyn>, target: &[usize]) -> ArcArray<T, IxDyn> {
+fn sum_to_array<T: Summable>(a: &ArcArray<T, IxDyn>, target: &[usize]) -> ArcArray<T, IxDyn> {
     let lead = a.ndim() - target.len();
     // Leading dims the target lacks, then dims where the target has 1 and `a` does not.
     let axes: Vec<usize> = (0..a.ndim())
@@ -177,6 +178,8 @@ impl Tensor {
         match &self.storage {
             Storage::F32(a) => Storage::F32(relayout(a, &view)).into(),
             Storage::F64(a) => Storage::F64(relayout(a, &view)).into(),
+            Storage::I64(a) => Storage::I64(relayout(a, &view)).into(),
+            Storage::Bool(a) => Storage::Bool(relayout(a, &view)).into(),
         }
     }
 
@@ -207,6 +210,8 @@ impl Tensor {
         Ok(match &self.storage {
             Storage::F32(a) => Storage::F32(reshape_array(a, shape)).into(),
             Storage::F64(a) => Storage::F64(reshape_array(a, shape)).into(),
+            Storage::I64(a) => Storage::I64(reshape_array(a, shape)).into(),
+            Storage::Bool(a) => Storage::Bool(reshape_array(a, shape)).into(),
         })
     }
 
@@ -401,6 +406,8 @@ impl Tensor {
         Ok(match &self.storage {
             Storage::F32(a) => Storage::F32(broadcast_array(a, shape)).into(),
             Storage::F64(a) => Storage::F64(broadcast_array(a, shape)).into(),
+            Storage::I64(a) => Storage::I64(broadcast_array(a, shape)).into(),
+            Storage::Bool(a) => Storage::Bool(broadcast_array(a, shape)).into(),
         })
     }
 
@@ -455,6 +462,8 @@ impl Tensor {
         Ok(match &self.storage {
             Storage::F32(a) => Storage::F32(sum_to_array(a, shape)).into(),
             Storage::F64(a) => Storage::F64(sum_to_array(a, shape)).into(),
+            Storage::I64(a) => Storage::I64(sum_to_array(a, shape)).into(),
+            Storage::Bool(_) => return self.to_dtype(DType::I64).try_sum_to(shape),
         })
     }
 

@@ -22,7 +22,7 @@ use crate::dtype::DType;
 use crate::error::{Error, ErrorKind, OrRaise};
 use crate::random::{Generator, with_default_generator};
 use crate::sort::index_tensor;
-use crate::tensor::Tensor;
+use crate::tensor::{Tensor, check_float};
 
 /// One draw from the prefix sums `c` of a row of weights (`c_last > 0`).
 fn draw(c: &[f64], generator: &mut Generator) -> usize {
@@ -58,6 +58,7 @@ fn draw_row(weights: &[f64], n: usize, replacement: bool, generator: &mut Genera
 /// non-negative weights with a positive sum, and enough of them for `n` draws.
 fn checked_rows(probs: &Tensor, n: usize, replacement: bool) -> Result<Vec<Vec<f64>>, Error> {
     let fail = |kind, message: String| Err(Error::new("multinomial", kind, message));
+    check_float("multinomial", probs)?;
     let shape = probs.shape();
     if !(1..=2).contains(&shape.len()) {
         return fail(
@@ -91,7 +92,7 @@ fn checked_rows(probs: &Tensor, n: usize, replacement: bool) -> Result<Vec<Vec<f
             // printed in the tensor's own precision (an f32 −0.1 as −0.1)
             let w = match probs.dtype() {
                 DType::F32 => (w as f32).to_string(),
-                DType::F64 => w.to_string(),
+                _ => w.to_string(),
             };
             return Err(Error::new(
                 "multinomial",

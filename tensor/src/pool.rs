@@ -54,8 +54,8 @@ use std::sync::{Mutex, PoisonError};
 
 use ndarray::{ArcArray, Array, Dimension, IntoDimension, IxDyn};
 
-use crate::dtype::Element;
-use crate::tensor::{Storage, Tensor};
+use crate::dtype::{Element, Storage};
+use crate::tensor::Tensor;
 
 /// Buffers smaller than this (32 MiB, the ceiling of glibc's mmap threshold) are left
 /// to the allocator: it keeps such blocks between steps by itself (the transformer's
@@ -207,6 +207,8 @@ impl Drop for Tensor {
         let unique = match &self.storage {
             Storage::F32(a) => a.is_unique(),
             Storage::F64(a) => a.is_unique(),
+            Storage::I64(a) => a.is_unique(),
+            Storage::Bool(a) => a.is_unique(),
         };
         if !(large && unique) {
             return;
@@ -216,6 +218,8 @@ impl Drop for Tensor {
         match std::mem::replace(&mut self.storage, empty) {
             Storage::F32(a) => recycle(a),
             Storage::F64(a) => recycle(a),
+            Storage::I64(a) => recycle(a),
+            Storage::Bool(a) => recycle(a),
         }
     }
 }

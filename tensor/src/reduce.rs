@@ -29,15 +29,21 @@
 //! spread lanes over rayon; each lane is still reduced serially in a fixed order, so
 //! results never depend on the thread count. Whole-tensor reductions run serially.
 //!
+//! Sums also count: the sum of a bool or i64 tensor is an i64 tensor (as in PyTorch,
+//! `mask.sum()` counts the true elements). The other reductions need floats.
+//!
 //! Read next: [`crate::softmax`], built on the same max shift.
 
-use ndarray::{ArcArray, ArrayD, ArrayView, ArrayView1, ArrayViewD, Axis, Dimension, IxDyn, Zip};
+use std::ops::Add;
 
-use crate::dtype::Element;
+use ndarray::{ArcArray, ArrayD, ArrayView, ArrayView1, ArrayViewD, Axis, Dimension, IxDyn, Zip};
+use num_traits::Zero;
+
+use crate::dtype::{DType, Element, Float, Storage};
 use crate::error::{Error, ErrorKind, OrRaise};
 use crate::parallel::worth_parallel;
 use crate::shape::{normalize_dim, normalize_dims};
-use crate::tensor::{Storage, Tensor};
+use crate::tensor::{Tensor, check_float};
 
 mod extrema;
 
@@ -64,7 +70,7 @@ pub(crate) fn reduce_lanes<T: Element, U: Send>(
 /// One running f32 sum can lose about n·ε of relative accuracy (ε ≈ 6e-8); summing
 /// each block on its own and then adding the block sums brings that down to about
 /// (256 + n/256)·ε, without allocating.
-pub(crate) fn sum_map<T: Element, D: Dimension>(x: ArrayView<'_, T, D>, f: impl Fn(T) -> T) -> T {
+pub(crate) fn sum_map<T: Float, D: Dimension>(x: ArrayView<'_, T, D>, f: impl Fn(T) -> T) -> T {
     const BLOCK: usize = 256;
     let (mut total, mut block) = (T::zero(), T::zero());
     for (i, &v) in x.iter().enumerate() {
@@ -82,7 +88,7 @@ pub(crate) fn sum_map<T: Element, D: Dimension>(x: ArrayView<'_, T, D>, f: impl 
 /// running sum waits for each add in turn; each partial sum holds n/16 terms, so the
 /// rounding error stays about as small as [`sum_map`]'s blocks. The order depends on
 /// the length only, so the result is the same on every CPU.
-pub fn sum_slice<T: Element>(x: &[T]) -> T {
+pub fn sum_slice<T: Float>(x: &[T]) -> T {
     let mut acc = [T::zero(); LANES];
     let mut chunks = x.chunks_exact(LANES);
     for chunk in &mut chunks {
@@ -98,7 +104,7 @@ pub fn sum_slice<T: Element>(x: &[T]) -> T {
 /// instructions), −∞ if empty. NaNs are skipped: the softmax kernels use this as
 /// their shift, and a NaN in the lane makes its sum of exponentials, hence the whole
 /// result, NaN anyway.
-pub(crate) fn max_slice<T: Element>(x: &[T]) -> T {
+pub(crate) fn max_slice<T: Float>(x: &[T]) -> T {
     let mut acc = [T::neg_infinity(); LANES];
     let mut chunks = x.chunks_exact(LANES);
     let keep_larger = |a: &mut T, &v: &T| *a = if v > *a { v } else { *a };
@@ -120,14 +126,14 @@ const LANES: usize = 16;
 
 /// The max of `x`, used as the shift `m` of the max-subtraction trick (logsumexp,
 /// softmax). NaN wins, so a lane holding a NaN gives NaN; an empty lane gives −∞.
-pub(crate) fn max_shift<T: Element, D: Dimension>(x: ArrayView<'_, T, D>) -> T {
+pub(crate) fn max_shift<T: Float, D: Dimension>(x: ArrayView<'_, T, D>) -> T {
     x.fold(T::neg_infinity(), |m, &v| {
         if Extreme::Max.beats(v, m) { v } else { m }
     })
 }
 
 /// `ln Σ exp(xᵢ)` computed as `m + ln Σ exp(xᵢ − m)` (see the module doc).
-pub(crate) fn logsumexp_of<T: Element, D: Dimension>(x: ArrayView<'_, T, D>) -> T {
+pub(crate) fn logsumexp_of<T: Float, D: Dimension>(x: ArrayView<'_, T, D>) -> T {
     let m = max_shift(x.view());
     if m.is_infinite() {
         // All −∞ (or empty): the sum is 0 and ln 0 = −∞. Any +∞: the sum is +∞.
@@ -139,7 +145,7 @@ pub(crate) fn logsumexp_of<T: Element, D: Dimension>(x: ArrayView<'_, T, D>) -> 
 
 /// Two-pass variance: the mean first, then the mean squared deviation from it, which
 /// avoids the cancellation of the one-pass `E[x²] − E[x]²` formula.
-fn var_of<T: Element, D: Dimension>(x: ArrayView<'_, T, D>, unbiased: bool) -> T {
+fn var_of<T: Float, D: Dimension>(x: ArrayView<'_, T, D>, unbiased: bool) -> T {
     let n = x.len() as f64;
     let mean = x.sum() / T::of(n);
     let squares = sum_map(x, |v| (v - mean) * (v - mean));
@@ -149,7 +155,7 @@ fn var_of<T: Element, D: Dimension>(x: ArrayView<'_, T, D>, unbiased: bool) -> T
 }
 
 /// The p-norm of `x` (`p` already checked not NaN).
-fn norm_of<T: Element, D: Dimension>(x: ArrayView<'_, T, D>, p: f64) -> T {
+fn norm_of<T: Float, D: Dimension>(x: ArrayView<'_, T, D>, p: f64) -> T {
     if p.is_infinite() {
         // max |x| for +∞ (0 for no elements), min |x| for −∞ (+∞ for no elements).
         let (which, init) = if p > 0.0 {
@@ -195,9 +201,13 @@ fn norm_of<T: Element, D: Dimension>(x: ArrayView<'_, T, D>, p: f64) -> T {
     }
 }
 
+/// What a sum needs of its elements: zero and `+` (floats and i64).
+pub(crate) trait Summable: Element + Zero + Add<Output = Self> {}
+impl<T: Element + Zero + Add<Output = T>> Summable for T {}
+
 /// Sum along one axis. Serially this is ndarray's `sum_axis`, which adds whole
 /// sub-arrays and so stays cache-friendly when the axis is not the innermost one.
-fn sum_along<T: Element>(a: ArrayViewD<'_, T>, axis: usize) -> ArrayD<T> {
+fn sum_along<T: Summable>(a: ArrayViewD<'_, T>, axis: usize) -> ArrayD<T> {
     if worth_parallel(a.len()) {
         reduce_lanes(a, axis, |lane| lane.sum())
     } else {
@@ -206,7 +216,7 @@ fn sum_along<T: Element>(a: ArrayViewD<'_, T>, axis: usize) -> ArrayD<T> {
 }
 
 /// Sum over `axes` (distinct, in range, non-empty), keeping them as size 1 if asked.
-fn sum_axes_of<T: Element>(a: &ArcArray<T, IxDyn>, axes: &[usize], keepdim: bool) -> Tensor {
+fn sum_axes_of<T: Summable>(a: &ArcArray<T, IxDyn>, axes: &[usize], keepdim: bool) -> Tensor {
     let mut sorted = axes.to_vec();
     sorted.sort_unstable();
     // Reduce the highest axis first, so the lower axis numbers stay valid.
@@ -241,19 +251,24 @@ fn scalar_of<T: Element>(value: T) -> Tensor {
 }
 
 impl Tensor {
-    /// Reduce the whole tensor to a 0-d tensor with one kernel per dtype.
+    /// Reduce the whole float tensor to a 0-d tensor with one kernel per dtype (the
+    /// same generic kernel twice); `op` names errors.
     pub(crate) fn reduce_all(
         &self,
+        op: &'static str,
         f32_fn: impl Fn(ArrayViewD<'_, f32>) -> f32,
         f64_fn: impl Fn(ArrayViewD<'_, f64>) -> f64,
-    ) -> Tensor {
-        match &self.storage {
+    ) -> Result<Tensor, Error> {
+        check_float(op, self)?;
+        Ok(match &self.storage {
             Storage::F32(a) => scalar_of(f32_fn(a.view())),
             Storage::F64(a) => scalar_of(f64_fn(a.view())),
-        }
+            _ => unreachable!("the dtype was checked to be a float above"),
+        })
     }
 
-    /// Reduce every lane along `dim` with one kernel per dtype; `op` names errors.
+    /// Reduce every lane of a float tensor along `dim` with one kernel per dtype; `op`
+    /// names errors.
     pub(crate) fn reduce_dim(
         &self,
         op: &'static str,
@@ -263,9 +278,11 @@ impl Tensor {
         f64_fn: impl Fn(ArrayView1<'_, f64>) -> f64 + Sync + Send,
     ) -> Result<Tensor, Error> {
         let axis = normalize_dim(op, dim, self.shape())?;
+        check_float(op, self)?;
         Ok(match &self.storage {
             Storage::F32(a) => finish(reduce_lanes(a.view(), axis, f32_fn), axis, keepdim),
             Storage::F64(a) => finish(reduce_lanes(a.view(), axis, f64_fn), axis, keepdim),
+            _ => unreachable!("the dtype was checked to be a float above"),
         })
     }
 
@@ -282,22 +299,32 @@ impl Tensor {
         Ok(match &self.storage {
             Storage::F32(a) => sum_axes_of(a, &axes, keepdim),
             Storage::F64(a) => sum_axes_of(a, &axes, keepdim),
+            Storage::I64(a) => sum_axes_of(a, &axes, keepdim),
+            Storage::Bool(_) => return self.to_dtype(DType::I64).try_sum_dims(op, dims, keepdim),
         })
     }
 
-    /// Sum of all elements, as a 0-d tensor (0 for an empty tensor).
+    /// Sum of all elements, as a 0-d tensor (0 for an empty tensor). Floats keep their
+    /// dtype; the sum of an i64 or bool tensor is i64 (a bool sum counts the trues).
     ///
     /// # Shapes
     /// Any shape → `[]`.
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use tensor::{DType, Tensor};
     /// let x = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]);
     /// assert_eq!(x.sum().item(), 10.0);
+    /// let above = x.gt_scalar(2.5).sum();
+    /// assert_eq!((above.dtype(), above.item()), (DType::I64, 2.0));
     /// ```
     pub fn sum(&self) -> Tensor {
-        self.reduce_all(|x| x.sum(), |x| x.sum())
+        match &self.storage {
+            Storage::F32(a) => scalar_of(a.sum()),
+            Storage::F64(a) => scalar_of(a.sum()),
+            Storage::I64(a) => scalar_of(a.iter().fold(0i64, |s, &x| s.wrapping_add(x))),
+            Storage::Bool(a) => scalar_of(a.iter().filter(|&&x| x).count() as i64),
+        }
     }
 
     /// Sum along `dim` (negative counts from the end). With `keepdim` the reduced dim
@@ -342,9 +369,14 @@ impl Tensor {
     /// # use tensor::Tensor;
     /// assert_eq!(Tensor::from_vec(vec![1.0, 2.0, 6.0], &[3]).mean().item(), 3.0);
     /// ```
+    ///
+    /// # Panics
+    /// If the tensor is not a float tensor (convert counts first, as in PyTorch).
+    #[track_caller]
     pub fn mean(&self) -> Tensor {
         let n = self.numel() as f64;
-        self.reduce_all(|x| x.sum() / n as f32, |x| x.sum() / n)
+        self.reduce_all("mean", |x| x.sum() / n as f32, |x| x.sum() / n)
+            .or_raise()
     }
 
     /// Mean along `dim`: the sum divided by that dim's size.
@@ -353,12 +385,13 @@ impl Tensor {
     /// As [`Tensor::sum_dim`].
     ///
     /// # Panics
-    /// If `dim` is out of range for the shape.
+    /// If `dim` is out of range for the shape or the tensor is not a float tensor.
     #[track_caller]
     pub fn mean_dim(&self, dim: isize, keepdim: bool) -> Tensor {
+        check_float("mean_dim", self).or_raise();
         let sum = self.try_sum_dims("mean_dim", &[dim], keepdim).or_raise();
         let n = self.size(dim) as f64;
-        sum.map(|s| s / n as f32, |s| s / n)
+        sum.map(|s| s / n)
     }
 
     /// Variance of all elements (two-pass: mean first). `unbiased` divides by n − 1
@@ -371,8 +404,10 @@ impl Tensor {
     /// let x = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[4]);
     /// assert_eq!(x.var(false).item(), 1.25); // mean 2.5, Σ(x − 2.5)² = 5, 5 / 4
     /// ```
+    #[track_caller]
     pub fn var(&self, unbiased: bool) -> Tensor {
-        self.reduce_all(|x| var_of(x, unbiased), |x| var_of(x, unbiased))
+        self.reduce_all("var", |x| var_of(x, unbiased), |x| var_of(x, unbiased))
+            .or_raise()
     }
 
     /// Variance along `dim` (see [`Tensor::var`]).
@@ -395,8 +430,9 @@ impl Tensor {
     }
 
     /// Standard deviation of all elements: `√var(unbiased)`.
+    #[track_caller]
     pub fn std(&self, unbiased: bool) -> Tensor {
-        self.var(unbiased).map(f32::sqrt, f64::sqrt)
+        self.var(unbiased).map(f64::sqrt)
     }
 
     /// Standard deviation along `dim`: `√var_dim(..)`.
@@ -414,7 +450,7 @@ impl Tensor {
                 |x| var_of(x, unbiased),
             )
             .or_raise();
-        var.map(f32::sqrt, f64::sqrt)
+        var.map(f64::sqrt)
     }
 
     /// `ln Σ exp(x)` along `dim`, computed stably as `m + ln Σ exp(x − m)` with `m`
@@ -446,8 +482,10 @@ impl Tensor {
     /// # use tensor::Tensor;
     /// assert_eq!(Tensor::from_vec(vec![3.0, 4.0], &[2]).norm().item(), 5.0);
     /// ```
+    #[track_caller]
     pub fn norm(&self) -> Tensor {
-        self.reduce_all(|x| norm_of(x, 2.0), |x| norm_of(x, 2.0))
+        self.reduce_all("norm", |x| norm_of(x, 2.0), |x| norm_of(x, 2.0))
+            .or_raise()
     }
 
     /// The p-norm along `dim`: `(Σ |x|ᵖ)^(1/p)`; `p = ∞` gives `max |x|`, `p = −∞`

@@ -12,17 +12,19 @@
 
 use ndarray::{ArcArray, Axis, IxDyn};
 
-use crate::dtype::Element;
-use crate::error::{Error, OrRaise};
+use std::ops::Add;
+
+use crate::dtype::{Element, Storage};
+use crate::error::{Error, ErrorKind, OrRaise};
 use crate::shape::{normalize_dim, normalize_dims};
 use crate::sort::map_lanes;
-use crate::tensor::{Storage, Tensor};
+use crate::tensor::Tensor;
 
 /// Running sums of every lane along `axis`.
-fn cumsum_lanes<T: Element>(a: &ArcArray<T, IxDyn>, axis: usize) -> Tensor {
+fn cumsum_lanes<T: Element + Add<Output = T>>(a: &ArcArray<T, IxDyn>, axis: usize) -> Tensor {
     let n = a.shape()[axis];
     let sums = map_lanes(a.view(), axis, n, |lane, out: &mut [T]| {
-        let mut total = T::zero();
+        let mut total = T::default(); // 0
         for (o, &x) in out.iter_mut().zip(lane.iter()) {
             total = total + x;
             *o = total;
@@ -51,12 +53,22 @@ impl Tensor {
     /// The output has `self`'s shape.
     ///
     /// # Errors
-    /// A [`crate::ErrorKind::Dim`] error when `dim` is out of range.
+    /// A [`crate::ErrorKind::Dim`] error when `dim` is out of range, a
+    /// [`crate::ErrorKind::DType`] error for a bool tensor.
     pub fn try_cumsum(&self, dim: isize) -> Result<Tensor, Error> {
         let axis = normalize_dim("cumsum", dim, self.shape())?;
         Ok(match &self.storage {
             Storage::F32(a) => cumsum_lanes(a, axis),
             Storage::F64(a) => cumsum_lanes(a, axis),
+            Storage::I64(a) => cumsum_lanes(a, axis),
+            Storage::Bool(_) => {
+                return Err(Error::new(
+                    "cumsum",
+                    ErrorKind::DType,
+                    format!("cannot sum a bool tensor {:?}", self.shape()),
+                )
+                .with_hint("count with .to_dtype(DType::I64).cumsum(dim)"));
+            }
         })
     }
 
@@ -97,6 +109,8 @@ impl Tensor {
         Ok(match &self.storage {
             Storage::F32(a) => flip_array(a, &axes),
             Storage::F64(a) => flip_array(a, &axes),
+            Storage::I64(a) => flip_array(a, &axes),
+            Storage::Bool(a) => flip_array(a, &axes),
         })
     }
 

@@ -28,25 +28,27 @@
 mod gather;
 pub mod online;
 
-use crate::dtype::Element;
+use crate::dtype::Storage;
 use crate::error::{Error, OrRaise};
 use crate::lanes::map_lanes;
 use crate::reduce::{max_slice, sum_slice};
 use crate::shape::normalize_dim;
-use crate::tensor::{Storage, Tensor};
+use crate::tensor::{Tensor, check_float};
+use crate::unary::vectorised::{Vectorised, exp_map};
+use online::max_and_exp_sum_vectorised;
 
 /// `y = softmax(x)` for one lane: exp(x − m), then divide by the sum.
-fn softmax_lane<T: Element>(x: &[T], y: &mut [T]) {
+fn softmax_lane<T: Vectorised>(x: &[T], y: &mut [T]) {
     let m = max_slice(x);
-    T::exp_map(x, y, |v| v - m);
+    exp_map(x, y, move |v| v - m, |e| e);
     let sum = sum_slice(y);
     y.iter_mut().for_each(|e| *e = *e / sum);
 }
 
 /// `y = log_softmax(x)` for one lane: (x − m) − ln Σ exp(x − m), with m and the sum
 /// from one pass over `x` ([`online`]), then one pass writing `y`.
-fn log_softmax_lane<T: Element>(x: &[T], y: &mut [T]) {
-    let (m, sum) = T::max_and_exp_sum(x);
+fn log_softmax_lane<T: Vectorised>(x: &[T], y: &mut [T]) {
+    let (m, sum) = max_and_exp_sum_vectorised(x);
     let log_sum = sum.ln();
     y.iter_mut()
         .zip(x)
@@ -62,9 +64,11 @@ impl Tensor {
         f64_fn: impl Fn(&[f64], &mut [f64]) + Sync + Send,
     ) -> Result<Tensor, Error> {
         let axis = normalize_dim(op, dim, self.shape())?;
+        check_float(op, self)?;
         Ok(match &self.storage {
             Storage::F32(a) => Tensor::from_array(map_lanes(a, axis, f32_fn)),
             Storage::F64(a) => Tensor::from_array(map_lanes(a, axis, f64_fn)),
+            _ => unreachable!("the dtype was checked to be a float above"),
         })
     }
 

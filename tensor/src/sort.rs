@@ -24,17 +24,16 @@ use std::cmp::Ordering;
 
 use ndarray::{ArcArray, ArrayD, ArrayView1, ArrayViewD, Axis, IxDyn, Zip};
 
-use crate::dtype::Element;
+use crate::dtype::{Element, Storage};
 use crate::error::{Error, ErrorKind, OrRaise};
 use crate::shape::normalize_dim;
-use crate::tensor::{Storage, Tensor};
+use crate::tensor::Tensor;
 
 /// The tensor that holds element positions (the output of `argsort`, `topk`,
-/// `multinomial`): today whole numbers stored as f32, exact up to 2²⁴, which is what
-/// `gather`, `index_select` and `scatter_add` read. This is the one place that decides
-/// the index dtype.
+/// `multinomial`): i64, as PyTorch's, which is what `gather`, `index_select` and
+/// `scatter_add` read. This is the one place that decides the index dtype.
 pub(crate) fn index_tensor(positions: ArrayD<usize>) -> Tensor {
-    Tensor::from_array(positions.mapv(|i| i as f32))
+    Tensor::from_array(positions.mapv(|i| i as i64))
 }
 
 /// `a` with every lane along `axis` replaced by `len` elements that `f` writes from the
@@ -64,7 +63,9 @@ pub(crate) fn map_lanes<T: Element, U: Clone + Default>(
 /// The total order of `sort` and `topk`: ascending with NaN above every number, or
 /// descending (the reverse); equal values keep their positions' order (`i < j`).
 fn order<T: Element>(a: (usize, T), b: (usize, T), descending: bool) -> Ordering {
-    let by_value = match (a.1.is_nan(), b.1.is_nan()) {
+    // NaN is the one value not comparable with itself (never true for i64 and bool)
+    let is_nan = |v: T| v.partial_cmp(&v).is_none();
+    let by_value = match (is_nan(a.1), is_nan(b.1)) {
         (true, true) => Ordering::Equal,
         (true, false) => Ordering::Greater,
         (false, true) => Ordering::Less,
@@ -149,6 +150,8 @@ impl Tensor {
         Ok(match &self.storage {
             Storage::F32(a) => first_k_lanes(a, axis, k, descending, sorted),
             Storage::F64(a) => first_k_lanes(a, axis, k, descending, sorted),
+            Storage::I64(a) => first_k_lanes(a, axis, k, descending, sorted),
+            Storage::Bool(a) => first_k_lanes(a, axis, k, descending, sorted),
         })
     }
 

@@ -1,30 +1,24 @@
 //! The [`Tensor`] type: runtime-typed, reference-counted n-d storage.
 //!
 //! ```text
-//! Tensor { storage: F32(ArcArray<f32, IxDyn>) | F64(ArcArray<f64, IxDyn>) }
+//! Tensor { storage: F32(ArcArray<f32, IxDyn>) | F64(..f64..) | I64(..i64..) | Bool(..bool..) }
 //!          └ shape [2, 3], strides [3, 1], data shared by clones and views
 //! ```
 //! Clones share the buffer (an `Arc`); a write makes a private copy first
 //! (copy-on-write), so a tensor a learner holds never changes under them. When the
 //! last owner of a large buffer is dropped, the buffer goes to [`crate::pool`] for the
 //! next result of its size.
+//! The dtype checks ops start with (`check_same_dtype`, `check_float`, `check_dtype`)
+//! are at the end of this file.
 //! Read next: [`crate::creation`] to make tensors, [`crate::shape`] for the rules.
 
 use ndarray::{ArcArray, ArrayD, IxDyn};
 
-use crate::dtype::{DType, Element};
+use crate::dtype::{DType, Element, Storage};
 use crate::error::{Error, ErrorKind, OrRaise};
 
-/// The array behind a tensor, one variant per dtype.
-#[derive(Clone)]
-pub enum Storage {
-    /// 32-bit floats.
-    F32(ArcArray<f32, IxDyn>),
-    /// 64-bit floats.
-    F64(ArcArray<f64, IxDyn>),
-}
-
-/// An n-dimensional array of `f32` (default) or `f64`, with NumPy-style broadcasting.
+/// An n-dimensional array of `f32` (default), `f64`, `i64` or `bool`, with NumPy-style
+/// broadcasting.
 ///
 /// Cheap to clone (shared storage). Views such as [`Tensor::transpose`] change strides
 /// only; [`Tensor::contiguous`] makes a row-major copy when a kernel needs one.
@@ -53,9 +47,9 @@ impl Tensor {
         &self.storage
     }
 
-    /// Build a tensor from an ndarray array of either float type.
+    /// Build a tensor from an ndarray array of any element type.
     pub fn from_array<T: Element>(array: ArrayD<T>) -> Tensor {
-        T::into_tensor(array.into_shared())
+        Tensor::from_storage(T::into_storage(array.into_shared()))
     }
 
     /// The array behind this tensor, if its dtype is `T`.
@@ -64,7 +58,7 @@ impl Tensor {
     /// If the dtype is not `T`'s, naming both.
     #[track_caller]
     pub fn array<T: Element>(&self) -> &ArcArray<T, IxDyn> {
-        T::array_of(self).unwrap_or_else(|| {
+        T::array_of(&self.storage).unwrap_or_else(|| {
             Error::new(
                 "array",
                 ErrorKind::DType,
@@ -84,6 +78,8 @@ impl Tensor {
         match &self.storage {
             Storage::F32(a) => a.shape(),
             Storage::F64(a) => a.shape(),
+            Storage::I64(a) => a.shape(),
+            Storage::Bool(a) => a.shape(),
         }
     }
 
@@ -92,6 +88,8 @@ impl Tensor {
         match &self.storage {
             Storage::F32(a) => a.strides(),
             Storage::F64(a) => a.strides(),
+            Storage::I64(a) => a.strides(),
+            Storage::Bool(a) => a.strides(),
         }
     }
 
@@ -110,6 +108,8 @@ impl Tensor {
         match &self.storage {
             Storage::F32(_) => DType::F32,
             Storage::F64(_) => DType::F64,
+            Storage::I64(_) => DType::I64,
+            Storage::Bool(_) => DType::Bool,
         }
     }
 
@@ -128,6 +128,8 @@ impl Tensor {
         match &self.storage {
             Storage::F32(a) => a.is_standard_layout(),
             Storage::F64(a) => a.is_standard_layout(),
+            Storage::I64(a) => a.is_standard_layout(),
+            Storage::Bool(a) => a.is_standard_layout(),
         }
     }
 
@@ -143,35 +145,70 @@ impl Tensor {
         match &self.storage {
             Storage::F32(a) => Storage::F32(standard(a)).into(),
             Storage::F64(a) => Storage::F64(standard(a)).into(),
+            Storage::I64(a) => Storage::I64(standard(a)).into(),
+            Storage::Bool(a) => Storage::Bool(standard(a)).into(),
         }
     }
 
-    /// Convert to `dtype` (a cheap clone when it already is).
+    /// Convert to `dtype` (a cheap clone when it already is), as Rust's `as` and
+    /// PyTorch's `.to(dtype)`: floats to i64 truncate toward zero (NaN → 0, out of
+    /// range saturates), anything to bool is `x != 0`, bool to numbers is 0 or 1.
+    ///
+    /// ```
+    /// # use tensor::{DType, Tensor};
+    /// let x = Tensor::from_vec(vec![-1.7, 0.0, 2.5], &[3]);
+    /// assert_eq!(x.to_dtype(DType::I64).to_vec::<i64>(), vec![-1, 0, 2]);
+    /// assert_eq!(x.to_dtype(DType::Bool).to_vec::<bool>(), vec![true, false, true]);
+    /// ```
     pub fn to_dtype(&self, dtype: DType) -> Tensor {
-        match (&self.storage, dtype) {
-            (Storage::F32(a), DType::F64) => Storage::F64(a.mapv(f64::from).into_shared()).into(),
-            (Storage::F64(a), DType::F32) => {
-                Storage::F32(a.mapv(|x| x as f32).into_shared()).into()
+        fn convert<T: Element>(t: &Tensor) -> Tensor {
+            fn cast<S: Element, T: Element>(a: &ArcArray<S, IxDyn>) -> Tensor {
+                Tensor::from_storage(T::into_storage(a.mapv(|x| T::of(x.as_f64())).into_shared()))
             }
-            _ => self.clone(),
+            match &t.storage {
+                Storage::F32(a) => cast::<f32, T>(a),
+                Storage::F64(a) => cast::<f64, T>(a),
+                Storage::I64(a) => cast::<i64, T>(a),
+                Storage::Bool(a) => cast::<bool, T>(a),
+            }
+        }
+        if self.dtype() == dtype {
+            return self.clone();
+        }
+        match dtype {
+            DType::F32 => convert::<f32>(self),
+            DType::F64 => convert::<f64>(self),
+            DType::I64 => convert::<i64>(self),
+            DType::Bool => convert::<bool>(self),
         }
     }
 
-    /// The elements in row-major order, converted to `T`.
+    /// The elements in row-major order, converted to `T` as [`Tensor::to_dtype`] does.
     ///
     /// ```
     /// # use tensor::Tensor;
     /// let v: Vec<f32> = Tensor::arange(0.0, 3.0, 1.0).to_vec();
     /// assert_eq!(v, vec![0.0, 1.0, 2.0]);
+    /// let ids: Vec<i64> = Tensor::from_vec_i64(vec![4, 2], &[2]).to_vec();
+    /// assert_eq!(ids, vec![4, 2]);
     /// ```
     pub fn to_vec<T: Element>(&self) -> Vec<T> {
+        fn values<S: Element, T: Element>(a: &ArcArray<S, IxDyn>) -> Vec<T> {
+            a.iter().map(|&x| T::of(x.as_f64())).collect()
+        }
+        if let Some(a) = T::array_of(&self.storage) {
+            return a.iter().copied().collect(); // the same dtype: a plain copy
+        }
         match &self.storage {
-            Storage::F32(a) => a.iter().map(|&x| T::of(f64::from(x))).collect(),
-            Storage::F64(a) => a.iter().map(|&x| T::of(x)).collect(),
+            Storage::F32(a) => values(a),
+            Storage::F64(a) => values(a),
+            Storage::I64(a) => values(a),
+            Storage::Bool(a) => values(a),
         }
     }
 
-    /// The single value of a one-element tensor, as `f64` (exact for both dtypes).
+    /// The single value of a one-element tensor, as `f64` (exact for f32, f64 and
+    /// bool, and for i64 up to ±2⁵³; use `to_vec::<i64>()` beyond).
     ///
     /// # Panics
     /// If the tensor has more than one element.
@@ -210,7 +247,7 @@ impl Tensor {
     #[track_caller]
     pub fn as_mut_slice<T: Element>(&mut self) -> &mut [T] {
         let dtype = self.dtype();
-        let Some(a) = T::array_of_mut(self) else {
+        let Some(a) = T::array_of_mut(&mut self.storage) else {
             Error::new(
                 "as_mut_slice",
                 ErrorKind::DType,
@@ -258,10 +295,13 @@ impl Tensor {
         if self.numel() == 0 {
             return None;
         }
-        let (ptr, item) = match &self.storage {
-            Storage::F32(a) => (a.as_ptr() as usize, std::mem::size_of::<f32>()),
-            Storage::F64(a) => (a.as_ptr() as usize, std::mem::size_of::<f64>()),
+        let ptr = match &self.storage {
+            Storage::F32(a) => a.as_ptr() as usize,
+            Storage::F64(a) => a.as_ptr() as usize,
+            Storage::I64(a) => a.as_ptr() as usize,
+            Storage::Bool(a) => a.as_ptr() as usize,
         };
+        let item = self.dtype().size_in_bytes();
         let (mut low, mut high) = (0isize, 0isize);
         for (&dim, &stride) in self.shape().iter().zip(self.strides()) {
             let reach = (dim as isize - 1) * stride;
@@ -300,4 +340,53 @@ pub fn check_same_dtype(op: &'static str, lhs: &Tensor, rhs: &Tensor) -> Result<
         )
         .with_hint("convert one with .to_dtype(..); ferrograd never promotes silently"))
     }
+}
+
+/// Check that `tensor` (called `what` in the message: "index", "mask", ...) has dtype
+/// `want`; `hint` says how to get one.
+///
+/// # Errors
+/// A [`ErrorKind::DType`] error naming the op, both dtypes and the shape.
+pub fn check_dtype(
+    op: &'static str,
+    what: &str,
+    tensor: &Tensor,
+    want: DType,
+    hint: &str,
+) -> Result<(), Error> {
+    if tensor.dtype() == want {
+        return Ok(());
+    }
+    let article = if want == DType::I64 { "an" } else { "a" };
+    Err(Error::new(
+        op,
+        ErrorKind::DType,
+        format!(
+            "{what} must be {article} {want} tensor, got {} {:?}",
+            tensor.dtype(),
+            tensor.shape()
+        ),
+    )
+    .with_hint(hint))
+}
+
+/// Check that `tensor` is a float tensor, for an op that computes with fractions or
+/// carries gradients.
+///
+/// # Errors
+/// A [`ErrorKind::DType`] error naming the op, the dtype and the shape.
+pub fn check_float(op: &'static str, tensor: &Tensor) -> Result<(), Error> {
+    if tensor.dtype().is_float() {
+        return Ok(());
+    }
+    Err(Error::new(
+        op,
+        ErrorKind::DType,
+        format!(
+            "needs a float tensor (f32 or f64), got {} {:?}",
+            tensor.dtype(),
+            tensor.shape()
+        ),
+    )
+    .with_hint("convert first with .to_dtype(DType::F32)"))
 }

@@ -1,8 +1,11 @@
 //! Elementwise math functions and activations: `y[i] = f(x[i])`.
 //!
-//! Every method here is one line over [`Tensor::map`], passing the same generic
-//! kernel twice (once per dtype). The kernels live in [`kernels`] (their derivatives
-//! are written in autograd's op files, next to each backward):
+//! Almost every method here is one line over [`Tensor::map`], which runs a closure
+//! over f64 for both float dtypes (see [`crate::elementwise`]). The kernels live in
+//! [`kernels`] (their derivatives are written in autograd's op files, next to each
+//! backward). `exp`, `tanh` and `sigmoid` run on the vectorised loops of
+//! [`vectorised`] instead, in the tensor's own precision: they dominate softmax,
+//! cross-entropy and the recurrent cells.
 //!
 //! ```text
 //! exp ln log1p sqrt rsqrt powf abs sign sin cos square reciprocal clamp
@@ -13,31 +16,35 @@
 //!
 //! # Shapes
 //! Every method maps shape `S` to shape `S`, keeps the dtype, and returns a
-//! contiguous tensor, whatever the input's strides.
+//! contiguous tensor, whatever the input's strides. All of them need a float tensor
+//! (`abs` and `sign` also take i64).
 //!
 //! Read next: [`kernels`] for the formulas, then [`crate::compare`].
 
 mod erf;
 pub mod kernels;
 pub mod vector_exp;
+pub mod vectorised;
 
 use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
 
-use crate::dtype::{DType, Element};
-use crate::error::{Error, ErrorKind};
+use crate::dtype::{DType, Storage};
+use crate::elementwise::map_array;
+use crate::error::{Error, ErrorKind, OrRaise};
 use crate::parallel::{THRESHOLD, worth_parallel};
-use crate::tensor::Tensor;
+use crate::tensor::{Tensor, check_float};
+use vectorised::{Vectorised, exp_map, tanh_map};
 
 /// `y = σ(x)` over a slice, as [`kernels::sigmoid`] (the same two forms, chosen by
 /// the sign of x) but with every `e^(−|x|)` taken in one vectorised pass
-/// ([`Element::exp_map`]) first:
+/// ([`exp_map`]) first:
 ///
 /// ```text
 /// e = e^(−|x|) ≤ 1       σ(x) = 1/(1 + e) for x ≥ 0,   e/(1 + e) for x < 0
 /// ```
-pub(crate) fn sigmoid_slice<T: Element>(x: &[T], y: &mut [T]) {
-    T::exp_map(x, y, |v| -v.abs());
+pub(crate) fn sigmoid_slice<T: Vectorised>(x: &[T], y: &mut [T]) {
+    exp_map(x, y, |v| -v.abs(), |e| e);
     for (y, &x) in y.iter_mut().zip(x) {
         let e = *y;
         let top = if x >= T::zero() { T::one() } else { e };
@@ -48,7 +55,7 @@ pub(crate) fn sigmoid_slice<T: Element>(x: &[T], y: &mut [T]) {
 /// `f(input elements, output elements)` on a contiguous `x`, into a new tensor of its
 /// shape.
 /// Large inputs are cut into chunks spread over rayon.
-fn map_slice<T: Element>(x: &Tensor, f: impl Fn(&[T], &mut [T]) + Sync + Send) -> Tensor {
+fn map_slice<T: Vectorised>(x: &Tensor, f: impl Fn(&[T], &mut [T]) + Sync + Send) -> Tensor {
     let src = x
         .array::<T>()
         .as_slice()
@@ -68,6 +75,23 @@ fn map_slice<T: Element>(x: &Tensor, f: impl Fn(&[T], &mut [T]) + Sync + Send) -
 }
 
 impl Tensor {
+    /// One vectorised slice kernel per float dtype, on a contiguous copy of `self`.
+    #[track_caller]
+    fn map_vectorised(
+        &self,
+        op: &'static str,
+        f32_fn: impl Fn(&[f32], &mut [f32]) + Sync + Send,
+        f64_fn: impl Fn(&[f64], &mut [f64]) + Sync + Send,
+    ) -> Tensor {
+        check_float(op, self).or_raise();
+        let x = self.contiguous();
+        match x.dtype() {
+            DType::F32 => map_slice(&x, f32_fn),
+            DType::F64 => map_slice(&x, f64_fn),
+            _ => unreachable!("the dtype was checked to be a float above"),
+        }
+    }
+
     /// `eˣ` elementwise.
     ///
     /// ```
@@ -75,28 +99,36 @@ impl Tensor {
     /// let y = Tensor::from_vec(vec![0.0, 1.0], &[2]).exp();
     /// assert_eq!(y.to_vec::<f32>(), vec![1.0, std::f32::consts::E]);
     /// ```
+    #[track_caller]
     pub fn exp(&self) -> Tensor {
-        self.map(f32::exp, f64::exp)
+        fn exp<T: Vectorised>(x: &[T], y: &mut [T]) {
+            exp_map(x, y, |v| v, |e| e);
+        }
+        self.map_vectorised("exp", exp, exp)
     }
 
     /// Natural logarithm `ln x` (−∞ at 0, NaN below 0, as in IEEE arithmetic).
+    #[track_caller]
     pub fn log(&self) -> Tensor {
-        self.map(f32::ln, f64::ln)
+        self.map(f64::ln)
     }
 
     /// `ln(1 + x)`, accurate for tiny `x` where `(1 + x).ln()` rounds to 0.
+    #[track_caller]
     pub fn log1p(&self) -> Tensor {
-        self.map(f32::ln_1p, f64::ln_1p)
+        self.map(f64::ln_1p)
     }
 
     /// `√x` (NaN below 0).
+    #[track_caller]
     pub fn sqrt(&self) -> Tensor {
-        self.map(f32::sqrt, f64::sqrt)
+        self.map(f64::sqrt)
     }
 
     /// `1/√x`, as used by normalization layers.
+    #[track_caller]
     pub fn rsqrt(&self) -> Tensor {
-        self.map(|x| x.sqrt().recip(), |x| x.sqrt().recip())
+        self.map(|x| x.sqrt().recip())
     }
 
     /// `xᵖ` for a real exponent `p` (NaN for negative `x` and non-integer `p`).
@@ -106,39 +138,46 @@ impl Tensor {
     /// let y = Tensor::from_vec(vec![4.0, 9.0], &[2]).pow(0.5);
     /// assert_eq!(y.to_vec::<f32>(), vec![2.0, 3.0]);
     /// ```
+    #[track_caller]
     pub fn pow(&self, p: f64) -> Tensor {
-        let p32 = p as f32;
-        self.map(move |x| x.powf(p32), move |x| x.powf(p))
+        self.map(move |x| x.powf(p))
     }
 
     /// `|x|`.
+    #[track_caller]
     pub fn abs(&self) -> Tensor {
-        self.map(f32::abs, f64::abs)
+        match &self.storage {
+            Storage::I64(a) => Storage::I64(map_array(a, i64::wrapping_abs)).into(),
+            _ => self.map(f64::abs),
+        }
     }
 
     /// `sign(x)` ∈ {−1, 0, 1} (0 at 0, unlike `f32::signum`); the derivative of `abs`.
+    #[track_caller]
     pub fn sign(&self) -> Tensor {
-        self.map(kernels::sign, kernels::sign)
+        match &self.storage {
+            Storage::I64(a) => Storage::I64(map_array(a, i64::signum)).into(),
+            _ => self.map(kernels::sign),
+        }
     }
 
     /// `sin x` (radians).
+    #[track_caller]
     pub fn sin(&self) -> Tensor {
-        self.map(f32::sin, f64::sin)
+        self.map(f64::sin)
     }
 
     /// `cos x` (radians).
+    #[track_caller]
     pub fn cos(&self) -> Tensor {
-        self.map(f32::cos, f64::cos)
+        self.map(f64::cos)
     }
 
     /// `tanh x = (eˣ − e⁻ˣ)/(eˣ + e⁻ˣ)`, in (−1, 1) (vectorised for f32, see
     /// [`vector_exp::tanh_f32`]).
+    #[track_caller]
     pub fn tanh(&self) -> Tensor {
-        let x = self.contiguous();
-        match x.dtype() {
-            DType::F32 => map_slice(&x, f32::tanh_map),
-            DType::F64 => map_slice(&x, f64::tanh_map),
-        }
+        self.map_vectorised("tanh", tanh_map, tanh_map)
     }
 
     /// The logistic sigmoid `σ(x) = 1/(1 + e⁻ˣ)`, in (0, 1), computed in a form that
@@ -149,12 +188,9 @@ impl Tensor {
     /// let y = Tensor::from_vec(vec![-1e4, 0.0, 1e4], &[3]).sigmoid();
     /// assert_eq!(y.to_vec::<f32>(), vec![0.0, 0.5, 1.0]);
     /// ```
+    #[track_caller]
     pub fn sigmoid(&self) -> Tensor {
-        let x = self.contiguous();
-        match x.dtype() {
-            DType::F32 => map_slice(&x, sigmoid_slice::<f32>),
-            DType::F64 => map_slice(&x, sigmoid_slice::<f64>),
-        }
+        self.map_vectorised("sigmoid", sigmoid_slice, sigmoid_slice)
     }
 
     /// `relu(x) = max(x, 0)`.
@@ -164,26 +200,21 @@ impl Tensor {
     /// let y = Tensor::from_vec(vec![-2.0, 3.0], &[2]).relu();
     /// assert_eq!(y.to_vec::<f32>(), vec![0.0, 3.0]);
     /// ```
+    #[track_caller]
     pub fn relu(&self) -> Tensor {
-        self.map(kernels::relu, kernels::relu)
+        self.map(kernels::relu)
     }
 
     /// `leaky_relu(x) = x if x > 0 else slope·x` (PyTorch's default slope is 0.01).
+    #[track_caller]
     pub fn leaky_relu(&self, slope: f64) -> Tensor {
-        let s32 = slope as f32;
-        self.map(
-            move |x| kernels::leaky_relu(x, s32),
-            move |x| kernels::leaky_relu(x, slope),
-        )
+        self.map(move |x| kernels::leaky_relu(x, slope))
     }
 
     /// `elu(x) = x if x > 0 else α(eˣ − 1)` (PyTorch's default α is 1).
+    #[track_caller]
     pub fn elu(&self, alpha: f64) -> Tensor {
-        let a32 = alpha as f32;
-        self.map(
-            move |x| kernels::elu(x, a32),
-            move |x| kernels::elu(x, alpha),
-        )
+        self.map(move |x| kernels::elu(x, alpha))
     }
 
     /// Exact GELU, `gelu(x) = x·Φ(x) = ½·x·(1 + erf(x/√2))`, as PyTorch's
@@ -194,25 +225,29 @@ impl Tensor {
     /// let y = Tensor::from_vec_f64(vec![1.0], &[1]).gelu();
     /// assert!((y.item() - 0.8413447460685429).abs() < 1e-15);
     /// ```
+    #[track_caller]
     pub fn gelu(&self) -> Tensor {
-        self.map(kernels::gelu, kernels::gelu)
+        self.map(kernels::gelu)
     }
 
     /// GELU's tanh approximation (`approximate="tanh"`, as in GPT-2):
     /// `½·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`. Within 1e-3 of [`Tensor::gelu`].
+    #[track_caller]
     pub fn gelu_tanh(&self) -> Tensor {
-        self.map(kernels::gelu_tanh, kernels::gelu_tanh)
+        self.map(kernels::gelu_tanh)
     }
 
     /// SiLU (swish) `silu(x) = x·σ(x)`.
+    #[track_caller]
     pub fn silu(&self) -> Tensor {
-        self.map(kernels::silu, kernels::silu)
+        self.map(kernels::silu)
     }
 
     /// `softplus(x) = ln(1 + eˣ)` (β = 1), a smooth relu, computed as
     /// `max(x, 0) + ln(1 + e^(−|x|))` so that large |x| neither overflows nor rounds away.
+    #[track_caller]
     pub fn softplus(&self) -> Tensor {
-        self.map(kernels::softplus, kernels::softplus)
+        self.map(kernels::softplus)
     }
 
     /// Limit every element to `[min, max]`; NaN stays NaN. Use `f64::NEG_INFINITY` or
@@ -238,21 +273,19 @@ impl Tensor {
             .with_hint("pass the bounds as (min, max); use ±f64::INFINITY for a one-sided clamp")
             .raise();
         }
-        let (lo32, hi32) = (min as f32, max as f32);
-        self.map(
-            move |x| kernels::clamp(x, lo32, hi32),
-            move |x| kernels::clamp(x, min, max),
-        )
+        self.map(move |x| kernels::clamp(x, min, max))
     }
 
     /// `1/x` (±∞ at ±0).
+    #[track_caller]
     pub fn reciprocal(&self) -> Tensor {
-        self.map(f32::recip, f64::recip)
+        self.map(f64::recip)
     }
 
     /// `x²`.
+    #[track_caller]
     pub fn square(&self) -> Tensor {
-        self.map(|x| x * x, |x| x * x)
+        self.map(|x| x * x)
     }
 }
 
@@ -260,7 +293,6 @@ impl Tensor {
 mod tests {
     use super::*;
     use crate::dtype::DType;
-    use crate::tensor::Storage;
 
     /// Assert that `got` (any dtype) equals `want` within `tol` per element.
     #[track_caller]

@@ -197,6 +197,7 @@ impl Views for Tensor {
         match self.dtype() {
             DType::F32 => Tensor::from_array(self.array::<f32>().to_owned().reversed_axes()),
             DType::F64 => Tensor::from_array(self.array::<f64>().to_owned().reversed_axes()),
+            other => unreachable!("matmul operands are floats, not {other}"),
         }
     }
     fn reversed_batch(&self) -> Tensor {

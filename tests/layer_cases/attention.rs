@@ -1,8 +1,8 @@
 //! Cases for MultiheadAttention and the positional encodings (RoPE, a function, is
 //! gradchecked in its own unit tests).
 
+use ferrograd::nn::layers::attention::causal_mask;
 use ferrograd::nn::layers::attention::multihead::{MhaConfig, MhaOptions, MultiheadAttention};
-use ferrograd::nn::layers::attention::{Mask, causal_mask};
 use ferrograd::nn::layers::positional::{LearnedPositionalEncoding, SinusoidalPositionalEncoding};
 use ferrograd::nn::{Linear, Sequential};
 use ferrograd::prelude::*;
@@ -16,8 +16,9 @@ pub fn cases() -> Vec<LayerCase> {
             MultiheadAttention::new(4, 2),
             vec![input(&[3, 2, 4], 41)],
             |m, x| {
-                // sequence 1's last key is padding
-                let padding = Mask::Bool(Tensor::from_vec(vec![0., 0., 0., 0., 0., 1.], &[2, 3]));
+                // sequence 1's last key is padding (true = ignore)
+                let padding =
+                    Tensor::from_vec_bool(vec![false, false, false, false, false, true], &[2, 3]);
                 let options = MhaOptions {
                     key_padding_mask: Some(&padding),
                     is_causal: true,
@@ -40,7 +41,7 @@ pub fn cases() -> Vec<LayerCase> {
                 input(&[2, 3, 5], 44),
             ],
             |m, x| {
-                let mask = Mask::Additive(input(&[2, 3], 45).to_dtype(x[0].dtype()));
+                let mask = input(&[2, 3], 45).to_dtype(x[0].dtype()); // float: added
                 let options = MhaOptions {
                     attn_mask: Some(&mask),
                     need_weights: false,

@@ -7,6 +7,7 @@
 
 pub mod attention;
 pub mod basic;
+pub mod conv;
 pub mod norm;
 pub mod rnn;
 pub mod transformer;
@@ -67,6 +68,7 @@ pub fn all() -> Vec<LayerCase> {
     manual_seed(1234);
     let mut cases = Vec::new();
     cases.extend(basic::cases());
+    cases.extend(conv::cases());
     cases.extend(norm::cases());
     cases.extend(rnn::cases());
     cases.extend(attention::cases());

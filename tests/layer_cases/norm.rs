@@ -22,7 +22,7 @@ fn set(v: &Option<Var>, values: Vec<f32>) {
 }
 
 fn embedding_cases() -> Vec<LayerCase> {
-    let ids = Tensor::from_vec(vec![1.0, 4.0, 1.0, 0.0, 2.0, 4.0], &[2, 3]);
+    let ids = Tensor::from_vec_i64(vec![1, 4, 1, 0, 2, 4], &[2, 3]);
     let sparse_ids = ids.clone();
     vec![
         layer_case("Embedding", Embedding::new(5, 3), vec![], move |m, _| {

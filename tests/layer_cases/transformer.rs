@@ -1,7 +1,6 @@
 //! Cases for the Transformer layers (tiny: d_model 4, 2 heads, feed-forward 6, dropout 0).
 
 use ferrograd::nn::LayerNorm;
-use ferrograd::nn::layers::attention::Mask;
 use ferrograd::nn::layers::transformer::decoder_layer::TransformerDecoderLayer;
 use ferrograd::nn::layers::transformer::encoder::TransformerEncoder;
 use ferrograd::nn::layers::transformer::encoder_layer::TransformerEncoderLayer;
@@ -19,9 +18,9 @@ fn config() -> TransformerLayerConfig {
         .dropout(0.0)
 }
 
-/// Sequence 1's last position is padding (`[B = 2, T = 3]`).
-fn padding() -> Mask {
-    Mask::Bool(Tensor::from_vec(vec![0., 0., 0., 0., 0., 1.], &[2, 3]))
+/// Sequence 1's last position is padding (`[B = 2, T = 3]`, true = padding).
+fn padding() -> Tensor {
+    Tensor::from_vec_bool(vec![false, false, false, false, false, true], &[2, 3])
 }
 
 pub fn cases() -> Vec<LayerCase> {

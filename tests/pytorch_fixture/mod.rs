@@ -6,9 +6,9 @@
 //! ```text
 //! tolerance: |ferrograd − PyTorch| ≤ TOLERANCE · max(1, max |PyTorch|)   (f32 on both sides)
 //! ```
-//! Fixture keys: `model.*` (state dict), `input.*` (differentiated), `mask.bool.*` /
-//! `mask.add.*` (masks), `const.*`, `output.*`, `w.*`, `grad.input.*`, `grad.model.*`,
-//! `num_parameters`.
+//! Fixture keys: `model.*` (state dict), `input.*` (differentiated), `mask.*` (bool or
+//! float masks, as PyTorch took them), `const.*`, `output.*`, `w.*`, `grad.input.*`,
+//! `grad.model.*`, `num_parameters`.
 
 #![allow(dead_code)] // each test binary uses a different part of this module
 
@@ -17,7 +17,6 @@ use std::collections::BTreeMap;
 use ferrograd::autograd::Var;
 use ferrograd::nn::Module;
 use ferrograd::nn::checkpoint::{StateDict, load_file};
-use ferrograd::nn::layers::attention::Mask;
 use ferrograd::tensor::Tensor;
 
 /// The relative tolerance of every comparison.
@@ -61,15 +60,15 @@ pub fn deviation(what: &str, ours: &Tensor, theirs: &Tensor) -> f64 {
 pub struct Inputs {
     /// `input.*` as parameters (so they receive gradients).
     pub vars: BTreeMap<String, Var>,
-    /// `mask.bool.*` as `Mask::Bool`, `mask.add.*` as `Mask::Additive`.
-    pub masks: BTreeMap<String, Mask>,
+    /// `mask.*`: bool masks (PyTorch's `torch.bool`) and float masks.
+    pub masks: StateDict,
     /// `const.*`.
     pub consts: StateDict,
 }
 
 impl Inputs {
     /// The mask called `name`, if the fixture has one.
-    pub fn mask(&self, name: &str) -> Option<&Mask> {
+    pub fn mask(&self, name: &str) -> Option<&Tensor> {
         self.masks.get(name)
     }
 }
@@ -92,15 +91,7 @@ pub fn check<M: Module>(
         "{file}: num_parameters"
     );
 
-    let mut masks: BTreeMap<String, Mask> = under(&data, "mask.bool.")
-        .into_iter()
-        .map(|(k, t)| (k, Mask::Bool(t)))
-        .collect();
-    masks.extend(
-        under(&data, "mask.add.")
-            .into_iter()
-            .map(|(k, t)| (k, Mask::Additive(t))),
-    );
+    let masks = under(&data, "mask.");
     let inputs = Inputs {
         vars: under(&data, "input.")
             .into_iter()

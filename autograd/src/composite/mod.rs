@@ -10,6 +10,7 @@
 //! movement:    flatten, unsqueeze, squeeze, select = reshape (and narrow)
 //!              transpose, t = permute
 //! join:        stack = unsqueeze + cat      split, chunk = narrow
+//! pool:        adaptive_avg_pool2d = A_rows · x · A_colsᵀ (averaging matrices)
 //! sort:        sort, topk = gather at the positions the tensor op finds
 //! ```
 //! Read [`reduce`] first (mean and var show the pattern), then [`activation`],
@@ -19,5 +20,6 @@
 pub mod activation;
 pub mod join;
 pub mod movement;
+pub mod pool;
 pub mod reduce;
 pub mod sort;

@@ -171,10 +171,7 @@ impl Var {
         // m = max, kept as size 1 to broadcast; where a whole slice is ±inf, x − m
         // would be NaN, so m = 0 there (the sum is then 0 or inf, as it should be).
         let m = self.value().max_dim(d, true).0;
-        let m = Var::new(m.map(
-            |v| if v.is_finite() { v } else { 0.0 },
-            |v| if v.is_finite() { v } else { 0.0 },
-        ));
+        let m = Var::new(m.map(|v| if v.is_finite() { v } else { 0.0 }));
         let lse = &(self - &m).exp().sum_dim(d, true).log() + &m;
         if keepdim { lse } else { lse.squeeze(d) }
     }

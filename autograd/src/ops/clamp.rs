@@ -48,7 +48,8 @@ impl Function for Clamp {
         "clamp"
     }
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
-        let inside = &self.x.ge_scalar(self.min) * &self.x.le_scalar(self.max);
+        let inside = &self.x.ge_scalar(self.min) & &self.x.le_scalar(self.max);
+        let inside = inside.to_dtype(grad_out.dtype()); // 1 inside, 0 where cut
         vec![Some(grad_out * &inside)]
     }
 }

@@ -44,7 +44,7 @@ impl Function for Elu {
         "elu"
     }
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
-        let positive = self.x.map(relu_grad, relu_grad); // [x > 0]
+        let positive = self.x.map(relu_grad); // [x > 0]
         let negative_slope = self.y.add_scalar(self.alpha); // y + α = αeˣ
         let dy_dx = &positive + &(&positive.rsub_scalar(1.0) * &negative_slope);
         vec![Some(grad_out * &dy_dx)]

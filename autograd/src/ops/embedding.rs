@@ -86,10 +86,10 @@ impl Function for Embedding {
         if !self.sparse {
             return vec![self.backward(grad_out).swap_remove(0).map(Gradient::Dense)];
         }
-        // The indices were validated (integers in 0..V) by index_select in forward.
+        // The indices were validated (i64 in 0..V) by index_select in forward.
         let indices = self
             .flat
-            .to_vec::<f64>()
+            .to_vec::<i64>()
             .into_iter()
             .map(|i| i as usize)
             .collect();
@@ -108,19 +108,19 @@ impl Var {
     /// stored as the looked-up rows only ([`Gradient::Rows`]; `weight.grad()` still
     /// returns it dense).
     ///
-    /// `indices` is a float tensor of any shape holding integers in `0..V`.
+    /// `indices` is an i64 tensor of any shape holding integers in `0..V`.
     ///
     /// # Shapes
     /// `weight: [V, C]`, `indices: [..]` → `[.., C]` (e.g. `[B, T]` → `[B, T, C]`).
     ///
     /// # Panics
-    /// If `weight` is not 2-D, or an index is not an integer in `0..V`.
+    /// If `weight` is not 2-D, `indices` is not i64, or an index is not in `0..V`.
     ///
     /// # Examples
     /// ```
     /// # use autograd::{Gradient, Var}; use tensor::Tensor;
     /// let table = Var::param(Tensor::from_vec(vec![0.0, 0.1, 1.0, 1.1, 2.0, 2.1], &[3, 2]));
-    /// let words = Tensor::from_vec(vec![2.0, 0.0, 2.0], &[1, 3]); // [B = 1, T = 3]
+    /// let words = Tensor::from_vec_i64(vec![2, 0, 2], &[1, 3]); // [B = 1, T = 3]
     /// let x = Var::embedding(&table, &words, true);
     /// assert_eq!(x.shape(), vec![1, 3, 2]);
     /// x.sum().backward();
@@ -149,18 +149,14 @@ mod tests {
     #[test]
     fn output_has_the_indices_shape_plus_features() {
         let w = Var::param(table());
-        let y = Var::embedding(
-            &w,
-            &Tensor::from_vec(vec![4.0, 0.0, 1.0, 4.0], &[2, 2]),
-            false,
-        );
+        let y = Var::embedding(&w, &Tensor::from_vec_i64(vec![4, 0, 1, 4], &[2, 2]), false);
         assert_eq!(y.shape(), vec![2, 2, 2]);
         assert_eq!(
             y.value().to_vec::<f64>(),
             vec![8.0, 9.0, 0.0, 1.0, 2.0, 3.0, 8.0, 9.0]
         );
         // a 0-d index gives a single row [C]
-        let one = Var::embedding(&w, &Tensor::from_vec(vec![3.0], &[]), false);
+        let one = Var::embedding(&w, &Tensor::from_vec_i64(vec![3], &[]), false);
         assert_eq!(one.shape(), vec![2]);
         assert_eq!(one.value().to_vec::<f64>(), vec![6.0, 7.0]);
     }
@@ -168,7 +164,7 @@ mod tests {
     #[test]
     fn dense_gradient_adds_the_rows_of_repeated_indices() {
         let w = Var::param(Tensor::zeros(&[4, 3]));
-        let y = Var::embedding(&w, &Tensor::from_vec(vec![1.0, 3.0, 1.0], &[3]), false);
+        let y = Var::embedding(&w, &Tensor::from_vec_i64(vec![1, 3, 1], &[3]), false);
         y.backward_with(&Tensor::from_vec(
             (1..=9).map(|v| v as f32).collect(),
             &[3, 3],
@@ -184,8 +180,8 @@ mod tests {
     /// Two lookups of the same table, as in word2vec (centre and context words).
     fn two_lookups(sparse: bool) -> Var {
         let w = Var::param(table());
-        let a = Var::embedding(&w, &Tensor::from_vec(vec![1.0, 3.0], &[2]), sparse);
-        let b = Var::embedding(&w, &Tensor::from_vec(vec![3.0], &[1, 1]), sparse);
+        let a = Var::embedding(&w, &Tensor::from_vec_i64(vec![1, 3], &[2]), sparse);
+        let b = Var::embedding(&w, &Tensor::from_vec_i64(vec![3], &[1, 1]), sparse);
         let loss = &(&a * &a).sum() + &b.exp().sum();
         loss.backward();
         w
@@ -229,7 +225,7 @@ mod tests {
 
     #[test]
     fn gradcheck_dense_and_sparse() {
-        let idx = Tensor::from_vec(vec![2.0, 0.0, 2.0, 1.0], &[2, 2]);
+        let idx = Tensor::from_vec_i64(vec![2, 0, 2, 1], &[2, 2]);
         for sparse in [false, true] {
             let w = Tensor::randn(&[3, 4]);
             gradcheck(|v| Var::embedding(&v[0], &idx, sparse), &[w]).assert_passed();
@@ -251,7 +247,7 @@ mod tests {
     fn an_index_out_of_range_is_reported() {
         Var::embedding(
             &Var::param(table()),
-            &Tensor::from_vec(vec![5.0], &[1]),
+            &Tensor::from_vec_i64(vec![5], &[1]),
             true,
         );
     }

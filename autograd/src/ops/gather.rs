@@ -68,7 +68,7 @@ impl Var {
     /// ```
     /// # use autograd::Var; use tensor::Tensor;
     /// let logp = Var::param(Tensor::from_vec(vec![0.1, 0.2, 0.3, 0.4, 0.5, 0.6], &[2, 3]));
-    /// let target = Tensor::from_vec(vec![2.0, 0.0], &[2, 1]);
+    /// let target = Tensor::from_vec_i64(vec![2, 0], &[2, 1]);
     /// let picked = logp.gather(1, &target); // [[0.3], [0.4]]
     /// assert_eq!(picked.value().to_vec::<f32>(), vec![0.3, 0.4]);
     /// picked.sum().backward();
@@ -93,7 +93,7 @@ mod tests {
             &[2, 3],
         ));
         // row 0 picks column 1 twice; row 1 picks columns 2 and 0
-        let index = Tensor::from_vec(vec![1.0, 1.0, 2.0, 0.0], &[2, 2]);
+        let index = Tensor::from_vec_i64(vec![1, 1, 2, 0], &[2, 2]);
         let y = x.gather(-1, &index);
         assert_eq!(y.value().to_vec::<f64>(), vec![2.0, 2.0, 6.0, 4.0]);
         y.backward_with(&Tensor::from_vec_f64(
@@ -110,9 +110,9 @@ mod tests {
     #[test]
     fn gradcheck_along_each_dim_and_on_a_transposed_input() {
         let x = Tensor::randn(&[3, 4]).to_dtype(DType::F64);
-        let rows = Tensor::from_vec(vec![0.0, 3.0, 3.0, 1.0, 2.0, 0.0], &[3, 2]);
+        let rows = Tensor::from_vec_i64(vec![0, 3, 3, 1, 2, 0], &[3, 2]);
         gradcheck(|v| v[0].gather(1, &rows), std::slice::from_ref(&x)).assert_passed();
-        let cols = Tensor::from_vec(vec![2.0, 0.0, 1.0, 1.0], &[1, 4]);
+        let cols = Tensor::from_vec_i64(vec![2, 0, 1, 1], &[1, 4]);
         gradcheck(|v| v[0].gather(0, &cols), std::slice::from_ref(&x)).assert_passed();
         // non-contiguous: x.t() is a [4, 3] view
         gradcheck(|v| v[0].gather(0, &rows), &[x.t()]).assert_passed();
@@ -121,7 +121,7 @@ mod tests {
     #[test]
     fn float32_and_a_single_element() {
         let x = Var::param(Tensor::from_vec(vec![7.0], &[1]));
-        let y = x.gather(0, &Tensor::from_vec(vec![0.0, 0.0], &[2]));
+        let y = x.gather(0, &Tensor::from_vec_i64(vec![0, 0], &[2]));
         assert_eq!(y.value().to_vec::<f32>(), vec![7.0, 7.0]);
         y.sum().backward();
         assert_eq!(x.grad().unwrap().to_vec::<f32>(), vec![2.0]); // picked twice
@@ -130,7 +130,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "gather")]
     fn an_index_out_of_range_is_reported() {
-        Var::param(Tensor::zeros(&[2, 3])).gather(1, &Tensor::from_vec(vec![3.0, 0.0], &[2, 1]));
+        Var::param(Tensor::zeros(&[2, 3])).gather(1, &Tensor::from_vec_i64(vec![3, 0], &[2, 1]));
     }
 
     #[test]

@@ -21,7 +21,7 @@
 use tensor::unary::kernels::{
     GELU_TANH_CUBIC, SQRT_2_OVER_PI, gelu_tanh_2u, normal_cdf, normal_pdf, sigmoid,
 };
-use tensor::{Element, Tensor};
+use tensor::{Float, Tensor};
 
 use crate::function::{Function, record};
 use crate::var::Var;
@@ -55,18 +55,17 @@ impl Function for Gelu {
     }
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
         let dy_dx = if self.approximate {
-            self.x.map(gelu_tanh_grad, gelu_tanh_grad)
+            self.x.map(gelu_tanh_grad)
         } else {
-            self.x.map(gelu_grad, gelu_grad)
+            self.x.map(gelu_grad)
         };
         vec![Some(grad_out * &dy_dx)]
     }
 }
 
-/// `gelu'(x) = Φ(x) + x·φ(x)`, computed in f64 for both dtypes.
-fn gelu_grad<T: Element>(x: T) -> T {
-    let x = x.to_f64().expect("a float converts to f64");
-    T::of(normal_cdf(x) + x * normal_pdf(x))
+/// `gelu'(x) = Φ(x) + x·φ(x)` (in f64 for both dtypes, as `map` computes).
+fn gelu_grad(x: f64) -> f64 {
+    normal_cdf(x) + x * normal_pdf(x)
 }
 
 /// The derivative of the tanh approximation, from its σ form `y = x·σ(2u)` (the
@@ -76,7 +75,7 @@ fn gelu_grad<T: Element>(x: T) -> T {
 /// gelu_tanh'(x) = s + x·σ'(2u)·2u' = s + 2·x·s(1 − s)·√(2/π)·(1 + 3·0.044715·x²)
 /// ```
 /// (equal to `½(1 + t) + ½·x·(1 − t²)·u'` with `t = tanh u`, since 1 − t² = 4s(1 − s)).
-fn gelu_tanh_grad<T: Element>(x: T) -> T {
+fn gelu_tanh_grad<T: Float>(x: T) -> T {
     let s = sigmoid(gelu_tanh_2u(x));
     let slope = s * (T::one() - s);
     // Far out, s(1 − s) = 0 while x³ may overflow: 0·∞ would be NaN, the limit is 0.

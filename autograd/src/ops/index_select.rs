@@ -66,7 +66,7 @@ impl Var {
     /// ```
     /// # use autograd::Var; use tensor::Tensor;
     /// let x = Var::param(Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[3, 2]));
-    /// let rows = x.index_select(0, &Tensor::from_vec(vec![2.0, 0.0, 2.0], &[3]));
+    /// let rows = x.index_select(0, &Tensor::from_vec_i64(vec![2, 0, 2], &[3]));
     /// assert_eq!(rows.value().to_vec::<f32>(), vec![5.0, 6.0, 1.0, 2.0, 5.0, 6.0]);
     /// rows.sum().backward();
     /// // row 2 was picked twice, row 1 never
@@ -84,8 +84,8 @@ mod tests {
     use super::*;
     use crate::gradcheck::gradcheck;
 
-    fn idx(v: &[f32]) -> Tensor {
-        Tensor::from_vec(v.to_vec(), &[v.len()])
+    fn idx(v: &[i64]) -> Tensor {
+        Tensor::from_vec_i64(v.to_vec(), &[v.len()])
     }
 
     #[test]
@@ -94,7 +94,7 @@ mod tests {
             vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
             &[2, 3],
         ));
-        let y = x.index_select(-1, &idx(&[1.0, 1.0, 0.0]));
+        let y = x.index_select(-1, &idx(&[1, 1, 0]));
         assert_eq!(
             y.value().to_vec::<f64>(),
             vec![2.0, 2.0, 1.0, 5.0, 5.0, 4.0]
@@ -114,23 +114,23 @@ mod tests {
     fn gradcheck_with_repeats_and_a_transposed_input() {
         let x = Tensor::randn(&[4, 3]).to_dtype(DType::F64);
         gradcheck(
-            |v| v[0].index_select(0, &idx(&[3.0, 0.0, 3.0, 1.0])),
+            |v| v[0].index_select(0, &idx(&[3, 0, 3, 1])),
             std::slice::from_ref(&x),
         )
         .assert_passed();
         // non-contiguous: x.t() is a [3, 4] view
-        gradcheck(|v| v[0].index_select(1, &idx(&[2.0, 2.0])), &[x.t()]).assert_passed();
+        gradcheck(|v| v[0].index_select(1, &idx(&[2, 2])), &[x.t()]).assert_passed();
     }
 
     #[test]
     #[should_panic(expected = "index_select")]
     fn an_index_out_of_range_is_reported() {
-        Var::param(Tensor::zeros(&[3, 2])).index_select(0, &idx(&[3.0]));
+        Var::param(Tensor::zeros(&[3, 2])).index_select(0, &idx(&[3]));
     }
 
     #[test]
     #[should_panic(expected = "index_select: dim 2 is out of range for shape [3, 2]")]
     fn a_bad_dim_is_reported() {
-        Var::param(Tensor::zeros(&[3, 2])).index_select(2, &idx(&[0.0]));
+        Var::param(Tensor::zeros(&[3, 2])).index_select(2, &idx(&[0]));
     }
 }

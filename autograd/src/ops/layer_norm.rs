@@ -28,7 +28,7 @@
 
 use tensor::error::{Error, ErrorKind};
 use tensor::lanes::{as_slice, from_rows, lane_sum, scale_row};
-use tensor::{DType, Element, Tensor};
+use tensor::{DType, Float, Tensor};
 
 use crate::function::{Function, record};
 use crate::var::Var;
@@ -113,6 +113,7 @@ impl Function for LayerNorm {
         let [dx, dw, db] = match g.dtype() {
             DType::F32 => backward_rows::<f32>(&g, &self.x_hat, &self.rstd, w.as_ref()),
             DType::F64 => backward_rows::<f64>(&g, &self.x_hat, &self.rstd, w.as_ref()),
+            _ => unreachable!("the forward's layer_norm_rows checked for a float dtype"),
         };
         let mut grads = vec![Some(dx)];
         if self.weight.is_some() {
@@ -127,7 +128,7 @@ impl Function for LayerNorm {
 
 /// `[∂L/∂x, ∂L/∂γ, ∂L/∂β]` from the contiguous `g = ∂L/∂y` and the saved `x̂` and
 /// `rstd`, one sample (row of `N`) at a time (the formulas in the module doc).
-fn backward_rows<T: Element>(
+fn backward_rows<T: Float>(
     g: &Tensor,
     x_hat: &Tensor,
     rstd: &Tensor,

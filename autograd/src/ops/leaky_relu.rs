@@ -9,7 +9,7 @@
 //! the side of the kink) and `slope`; the derivative kernel is [`leaky_relu_grad`].
 //! Read next: [`crate::ops::elu`].
 
-use tensor::{Element, Tensor};
+use tensor::{Float, Tensor};
 
 use crate::function::{Function, record};
 use crate::var::Var;
@@ -38,17 +38,14 @@ impl Function for LeakyRelu {
         "leaky_relu"
     }
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
-        let (s32, s64) = (self.slope as f32, self.slope);
-        let dy_dx = self.x.map(
-            move |x| leaky_relu_grad(x, s32),
-            move |x| leaky_relu_grad(x, s64),
-        );
+        let slope = self.slope;
+        let dy_dx = self.x.map(move |x| leaky_relu_grad(x, slope));
         vec![Some(grad_out * &dy_dx)]
     }
 }
 
 /// `leaky_relu'(x) = 1 if x > 0 else slope`.
-fn leaky_relu_grad<T: Element>(x: T, slope: T) -> T {
+fn leaky_relu_grad<T: Float>(x: T, slope: T) -> T {
     if x > T::zero() { T::one() } else { slope }
 }
 

@@ -16,10 +16,11 @@
 //! Built on it: the losses in `nn`; [`crate::ops::softmax`] is its sibling.
 //! Read next: [`crate::ops::softmax`].
 
+use tensor::Tensor;
 use tensor::error::OrRaise;
 use tensor::reduce::sum_slice;
 use tensor::shape::normalize_dim;
-use tensor::{Element, Tensor};
+use tensor::unary::vectorised::{Vectorised, exp_map};
 
 use crate::function::{Function, record};
 use crate::var::Var;
@@ -61,9 +62,9 @@ impl Function for LogSoftmax {
 /// `∂L/∂x` for one lane, from the output `y` and `g = ∂L/∂y`: `gᵢ − exp(yᵢ) · Σⱼ gⱼ`
 /// (`exp(y)` is the softmax). One pass where the composite (`exp`, `sum_dim`, `*`,
 /// `−`) would make four tensors of the input's size.
-fn backward_lane<T: Element>(y: &[T], g: &[T], dx: &mut [T]) {
+fn backward_lane<T: Vectorised>(y: &[T], g: &[T], dx: &mut [T]) {
     let g_sum = sum_slice(g);
-    T::exp_map(y, dx, |v| v);
+    exp_map(y, dx, |v| v, |e| e);
     dx.iter_mut()
         .zip(g)
         .for_each(|(dx, &g)| *dx = g - *dx * g_sum);

@@ -20,9 +20,11 @@
 //! and the per-row normalisers.
 //! Read next: `nn::loss::cross_entropy`, which uses it.
 
-use tensor::error::{Error, ErrorKind};
+use tensor::error::{Error, ErrorKind, OrRaise};
+use tensor::index::check_index_dtype;
 use tensor::lanes::{as_slice, from_rows};
-use tensor::{DType, Element, Tensor};
+use tensor::unary::vectorised::{Vectorised, exp_map};
+use tensor::{DType, Tensor};
 
 use crate::function::{Function, record};
 use crate::var::Var;
@@ -31,7 +33,7 @@ use crate::var::Var;
 /// the fused [`Var::log_softmax_gather`] is tested against.
 ///
 /// # Shapes
-/// `x: [N, C]`, `index: [N]` (whole numbers in `0..C`) → `[N]`.
+/// `x: [N, C]`, `index: [N]` (i64 classes in `0..C`) → `[N]`.
 ///
 /// # Panics
 /// If `x` is not 2-D or an index is out of range (the message comes from `gather`).
@@ -41,7 +43,7 @@ use crate::var::Var;
 /// # use autograd::Var; use autograd::ops::log_softmax_gather::log_softmax_gather_reference;
 /// # use tensor::Tensor;
 /// let x = Var::new(Tensor::from_vec(vec![0.0, 0.0, 0.0, 0.0], &[2, 2]));
-/// let y = log_softmax_gather_reference(&x, &Tensor::from_vec(vec![1.0, 0.0], &[2]));
+/// let y = log_softmax_gather_reference(&x, &Tensor::from_vec_i64(vec![1, 0], &[2]));
 /// assert!((y.value().to_vec::<f32>()[0] - 0.5f32.ln()).abs() < 1e-6);
 /// ```
 #[track_caller]
@@ -61,11 +63,11 @@ impl LogSoftmaxGather {
     /// `y[i] = log_softmax(x)[i, index[i]]`.
     #[track_caller]
     pub fn forward(x: &Tensor, index: &Tensor) -> (Tensor, LogSoftmaxGather) {
+        check_index_dtype("log_softmax_gather", "index", index).or_raise();
         let shapes_fit = x.dims() == 2 && index.shape() == [x.shape()[0]];
-        let classes = index.to_vec::<f64>();
-        let bad = classes.iter().find(|&&t| {
-            t.fract() != 0.0 || !(0.0..x.shape().get(1).copied().unwrap_or(0) as f64).contains(&t)
-        });
+        let classes = index.to_vec::<i64>();
+        let num_classes = x.shape().get(1).copied().unwrap_or(0) as i64;
+        let bad = classes.iter().find(|&&t| !(0..num_classes).contains(&t));
         if !shapes_fit || bad.is_some() {
             Error::new(
                 "log_softmax_gather",
@@ -100,6 +102,7 @@ impl Function for LogSoftmaxGather {
         let dx = match x.dtype() {
             DType::F32 => backward_rows::<f32>(&x, &self.norm, &self.index, grad_out),
             DType::F64 => backward_rows::<f64>(&x, &self.norm, &self.index, grad_out),
+            _ => unreachable!("the forward's log_softmax_gather checked for a float dtype"),
         };
         vec![Some(dx)]
     }
@@ -107,14 +110,19 @@ impl Function for LogSoftmaxGather {
 
 /// `∂L/∂x[i, c] = gᵢ·[c = tᵢ] − gᵢ·exp((x[i, c] − mᵢ) − sᵢ)`, row by row over the
 /// contiguous logits `x: [N, C]`, with `norm[i] = (mᵢ, sᵢ)` and `grad = g: [N]`.
-fn backward_rows<T: Element>(x: &Tensor, norm: &Tensor, index: &[usize], grad: &Tensor) -> Tensor {
+fn backward_rows<T: Vectorised>(
+    x: &Tensor,
+    norm: &Tensor,
+    index: &[usize],
+    grad: &Tensor,
+) -> Tensor {
     let (logits, c) = (as_slice::<T>(x), x.shape()[1]);
     let (norm, g) = (norm.to_vec::<T>(), grad.to_vec::<T>());
     from_rows(x.shape(), c, |i, dx| {
         let (m, s, g_sum) = (norm[2 * i], norm[2 * i + 1], g[i]);
         // g − exp(y)·Σg, with g = gᵢ at the target and 0 elsewhere (as log_softmax's)
         let row = &logits[i * c..(i + 1) * c];
-        T::exp_map_then(
+        exp_map(
             row,
             dx,
             move |x| (x - m) - s,
@@ -130,7 +138,7 @@ impl Var {
     /// without the `[N, C]` intermediate (cross-entropy's core; see the module doc).
     ///
     /// # Shapes
-    /// `self: [N, C]`, `index: [N]` (whole numbers in `0..C`) → `[N]`.
+    /// `self: [N, C]`, `index: [N]` (i64 classes in `0..C`) → `[N]`.
     ///
     /// # Panics
     /// If `self` is not 2-D, `index` is not `[N]`, or a class is out of range.
@@ -139,7 +147,7 @@ impl Var {
     /// ```
     /// # use autograd::Var; use tensor::Tensor;
     /// let x = Var::new(Tensor::from_vec(vec![0.0, 0.0, 0.0, 0.0], &[2, 2]));
-    /// let y = x.log_softmax_gather(&Tensor::from_vec(vec![1.0, 0.0], &[2]));
+    /// let y = x.log_softmax_gather(&Tensor::from_vec_i64(vec![1, 0], &[2]));
     /// assert!((y.value().to_vec::<f32>()[0] - 0.5f32.ln()).abs() < 1e-6);
     /// ```
     #[track_caller]
@@ -158,7 +166,7 @@ mod tests {
     fn equals_the_reference_bit_for_bit() {
         for dtype in [DType::F32, DType::F64] {
             let x = Tensor::randn(&[5, 7]).mul_scalar(3.0).to_dtype(dtype);
-            let index = Tensor::from_vec(vec![0.0, 6.0, 3.0, 3.0, 1.0], &[5]);
+            let index = Tensor::from_vec_i64(vec![0, 6, 3, 3, 1], &[5]);
             let g = Tensor::randn(&[5]).to_dtype(dtype);
             let run = |fused: bool| {
                 let xv = Var::param(x.clone());
@@ -180,7 +188,7 @@ mod tests {
     #[test]
     fn gradcheck_rows() {
         let x = Tensor::randn(&[3, 4]).to_dtype(DType::F64);
-        let index = Tensor::from_vec(vec![2.0, 0.0, 3.0], &[3]);
+        let index = Tensor::from_vec_i64(vec![2, 0, 3], &[3]);
         gradcheck(|v| v[0].log_softmax_gather(&index), &[x]).assert_passed();
     }
 
@@ -190,6 +198,6 @@ mod tests {
     )]
     fn out_of_range_class_names_the_op() {
         let x = Var::new(Tensor::zeros(&[2, 3]));
-        x.log_softmax_gather(&Tensor::from_vec(vec![0.0, 3.0], &[2]));
+        x.log_softmax_gather(&Tensor::from_vec_i64(vec![0, 3], &[2]));
     }
 }

@@ -24,7 +24,7 @@
 //! once per time step inside its one node. Read next: [`crate::ops::lstm`].
 
 use tensor::lanes::as_slice;
-use tensor::{DType, Element, Tensor};
+use tensor::{DType, Float, Tensor};
 
 use crate::function::{Function, record};
 use crate::var::Var;
@@ -87,6 +87,7 @@ impl LstmCell {
         match self.c.dtype() {
             DType::F32 => backward_rows::<f32>(self, &grad),
             DType::F64 => backward_rows::<f64>(self, &grad),
+            _ => unreachable!("the forward's lstm_cell checked for a float dtype"),
         }
     }
 }
@@ -103,7 +104,7 @@ impl Function for LstmCell {
 
 /// The backward formulas of the module doc, one batch row at a time, from the saved
 /// activations (`σ' = σ(1 − σ)` and `tanh' = 1 − tanh²` need no exponential).
-fn backward_rows<T: Element>(cell: &LstmCell, grad: &Tensor) -> (Tensor, Tensor) {
+fn backward_rows<T: Float>(cell: &LstmCell, grad: &Tensor) -> (Tensor, Tensor) {
     let (batch, h) = (cell.c.shape()[0], cell.c.shape()[1]);
     let (acts, c_prev) = (as_slice::<T>(&cell.acts), as_slice::<T>(&cell.c));
     let (tanh_c, grad) = (as_slice::<T>(&cell.tanh_c), as_slice::<T>(grad));

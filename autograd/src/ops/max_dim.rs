@@ -74,8 +74,8 @@ impl Var {
     /// The max along `dim` and its position (first index on ties), as `torch.max(x, dim)`.
     /// The gradient flows only to the max element of each slice.
     ///
-    /// Returns `(values, indices)`; `indices` is a plain tensor (not differentiable) of
-    /// integer values in `self`'s dtype.
+    /// Returns `(values, indices)`; `indices` is a plain i64 tensor (not
+    /// differentiable).
     ///
     /// # Shapes
     /// `[.., N, ..]` → values and indices `[.., ..]` (or `[.., 1, ..]` with `keepdim`).

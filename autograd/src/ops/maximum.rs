@@ -28,7 +28,8 @@ pub struct Maximum {
 impl Maximum {
     /// `z = max(x, y)`.
     pub fn forward(x: &Tensor, y: &Tensor) -> (Tensor, Maximum) {
-        let w = &x.gt(y) + &x.eq(y).mul_scalar(0.5);
+        let (wins, ties) = (x.gt(y).to_dtype(x.dtype()), x.eq(y).to_dtype(x.dtype()));
+        let w = &wins + &ties.mul_scalar(0.5); // 1 where x wins, ½ on a tie, else 0
         (x.maximum(y), Maximum { w })
     }
 }

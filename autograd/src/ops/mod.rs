@@ -47,6 +47,7 @@ pub mod permute;
 pub mod reshape;
 
 // linear algebra
+pub mod conv2d; // the sum over windows, lowered onto the GEMM (im2col)
 pub mod matmul;
 
 // indexing and selection
@@ -55,6 +56,10 @@ pub mod gather;
 pub mod index_select;
 pub mod scatter_add;
 pub mod where_cond;
+
+// windows over images
+pub mod avg_pool2d;
+pub mod max_pool2d;
 
 // ---- fused for speed (each: its reference composite first, then the fused op)
 pub mod dropout; // x ⊙ mask without a mask tensor: the mask is redrawn from its seed

@@ -9,7 +9,7 @@
 //! ([`relu_grad`], also elu's mask).
 //! Read next: [`crate::ops::leaky_relu`].
 
-use tensor::{Element, Tensor};
+use tensor::{Float, Tensor};
 
 use crate::function::{Function, record};
 use crate::var::Var;
@@ -31,12 +31,12 @@ impl Function for Relu {
         "relu"
     }
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
-        vec![Some(grad_out * &self.x.map(relu_grad, relu_grad))]
+        vec![Some(grad_out * &self.x.map(relu_grad))]
     }
 }
 
 /// `relu'(x) = 1 if x > 0 else 0` (0 at the kink x = 0, as PyTorch).
-pub(crate) fn relu_grad<T: Element>(x: T) -> T {
+pub(crate) fn relu_grad<T: Float>(x: T) -> T {
     if x > T::zero() { T::one() } else { T::zero() }
 }
 

@@ -88,7 +88,7 @@ impl Var {
     /// # use autograd::Var; use tensor::Tensor;
     /// let base = Var::param(Tensor::zeros(&[3]));
     /// let src = Var::param(Tensor::from_vec(vec![1.0, 2.0, 4.0], &[3]));
-    /// let out = base.scatter_add(0, &Tensor::from_vec(vec![2.0, 0.0, 2.0], &[3]), &src);
+    /// let out = base.scatter_add(0, &Tensor::from_vec_i64(vec![2, 0, 2], &[3]), &src);
     /// assert_eq!(out.value().to_vec::<f32>(), vec![2.0, 0.0, 5.0]);
     /// ```
     #[track_caller]
@@ -110,7 +110,7 @@ mod tests {
         let base = Var::param(Tensor::from_vec_f64(vec![1.0; 6], &[2, 3]));
         let src = Var::param(Tensor::from_vec_f64(vec![10.0, 20.0, 30.0, 40.0], &[2, 2]));
         // row 0: both src elements go to column 2; row 1: to columns 0 and 1
-        let index = Tensor::from_vec(vec![2.0, 2.0, 0.0, 1.0], &[2, 2]);
+        let index = Tensor::from_vec_i64(vec![2, 2, 0, 1], &[2, 2]);
         let out = base.scatter_add(1, &index, &src);
         assert_eq!(
             out.value().to_vec::<f64>(),
@@ -133,7 +133,7 @@ mod tests {
             vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
             &[2, 3],
         ));
-        let index = Tensor::from_vec(vec![1.0, 0.0], &[1, 2]); // only src[0, 0..2] is used
+        let index = Tensor::from_vec_i64(vec![1, 0], &[1, 2]); // only src[0, 0..2] is used
         let out = base.scatter_add(0, &index, &src);
         assert_eq!(out.value().to_vec::<f32>(), vec![0.0, 2.0, 1.0, 0.0]);
         out.backward_with(&Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]));
@@ -146,11 +146,11 @@ mod tests {
 
     #[test]
     fn gradcheck_both_inputs() {
-        let index = Tensor::from_vec(vec![0.0, 2.0, 2.0, 1.0, 0.0, 0.0], &[2, 3]);
+        let index = Tensor::from_vec_i64(vec![0, 2, 2, 1, 0, 0], &[2, 3]);
         let inputs = [Tensor::randn(&[2, 4]), Tensor::randn(&[2, 3])];
         gradcheck(|v| v[0].scatter_add(1, &index, &v[1]), &inputs).assert_passed();
         // a larger src, and a transposed (non-contiguous) base
-        let index = Tensor::from_vec(vec![3.0, 0.0], &[1, 2]);
+        let index = Tensor::from_vec_i64(vec![3, 0], &[1, 2]);
         let inputs = [
             Tensor::randn(&[2, 4]).to_dtype(DType::F64).t(),
             Tensor::randn(&[2, 3]),
@@ -169,6 +169,6 @@ mod tests {
     #[should_panic(expected = "scatter_add")]
     fn an_index_out_of_range_is_reported() {
         let src = Var::param(Tensor::zeros(&[1]));
-        Var::param(Tensor::zeros(&[3])).scatter_add(0, &Tensor::from_vec(vec![3.0], &[1]), &src);
+        Var::param(Tensor::zeros(&[3])).scatter_add(0, &Tensor::from_vec_i64(vec![3], &[1]), &src);
     }
 }

@@ -12,7 +12,7 @@
 //! finite. The derivative kernel is [`sigmoid_grad`].
 //! Read next: [`crate::ops::softplus`].
 
-use tensor::{Element, Tensor};
+use tensor::{Float, Tensor};
 
 use crate::function::{Function, record};
 use crate::var::Var;
@@ -35,12 +35,12 @@ impl Function for Sigmoid {
         "sigmoid"
     }
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
-        vec![Some(grad_out * &self.y.map(sigmoid_grad, sigmoid_grad))]
+        vec![Some(grad_out * &self.y.map(sigmoid_grad))]
     }
 }
 
 /// `σ'(x) = y(1 − y)`, taking the OUTPUT `y = σ(x)` (what forward saves).
-fn sigmoid_grad<T: Element>(y: T) -> T {
+fn sigmoid_grad<T: Float>(y: T) -> T {
     y * (T::one() - y)
 }
 

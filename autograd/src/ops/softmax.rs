@@ -18,7 +18,7 @@
 
 use tensor::error::OrRaise;
 use tensor::shape::normalize_dim;
-use tensor::{Element, Tensor};
+use tensor::{Float, Tensor};
 
 use crate::function::{Function, record};
 use crate::var::Var;
@@ -77,7 +77,7 @@ impl Function for Softmax {
 
 /// `∂L/∂x` for one lane, from the output `y` and `g = ∂L/∂y`: `yᵢ · (gᵢ − Σⱼ yⱼ gⱼ)`
 /// (the Jacobian `diag(y) − y yᵀ` applied to `g`).
-fn backward_lane<T: Element>(y: &[T], g: &[T], dx: &mut [T]) {
+fn backward_lane<T: Float>(y: &[T], g: &[T], dx: &mut [T]) {
     let dot = y.iter().zip(g).fold(T::zero(), |s, (&y, &g)| s + y * g);
     dx.iter_mut()
         .zip(y.iter().zip(g))

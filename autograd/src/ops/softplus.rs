@@ -34,7 +34,7 @@ impl Function for Softplus {
         "softplus"
     }
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
-        vec![Some(grad_out * &self.x.map(sigmoid, sigmoid))]
+        vec![Some(grad_out * &self.x.map(sigmoid))]
     }
 }
 

@@ -9,7 +9,7 @@
 //! The derivative kernel is [`tanh_grad`].
 //! Read next: [`crate::ops::sigmoid`].
 
-use tensor::{Element, Tensor};
+use tensor::{Float, Tensor};
 
 use crate::function::{Function, record};
 use crate::var::Var;
@@ -32,12 +32,12 @@ impl Function for Tanh {
         "tanh"
     }
     fn backward(&self, grad_out: &Tensor) -> Vec<Option<Tensor>> {
-        vec![Some(grad_out * &self.y.map(tanh_grad, tanh_grad))]
+        vec![Some(grad_out * &self.y.map(tanh_grad))]
     }
 }
 
 /// `tanh'(x) = 1 − y²`, taking the OUTPUT `y = tanh(x)`.
-fn tanh_grad<T: Element>(y: T) -> T {
+fn tanh_grad<T: Float>(y: T) -> T {
     T::one() - y * y
 }
 

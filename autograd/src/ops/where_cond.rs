@@ -2,8 +2,8 @@
 //! built on it.
 //!
 //! ```text
-//! forward:   y = cond ? a : b             (cond: float mask, nonzero = true)
-//!            = cond·a + (1 − cond)·b      for a 0/1 mask
+//! forward:   y = cond ? a : b             (cond: a bool tensor)
+//!            = cond·a + (1 − cond)·b      reading true as 1, false as 0
 //! backward:  ∂L/∂a = g·cond               (g where cond, 0 elsewhere)
 //!            ∂L/∂b = g·(1 − cond)         (0 where cond, g elsewhere)
 //! ```
@@ -17,6 +17,7 @@
 //! Read next: [`crate::ops::embedding`].
 
 use tensor::Tensor;
+use tensor::compare::check_bool;
 use tensor::error::OrRaise;
 use tensor::shape::{broadcast_shapes, check_broadcast_to};
 use tensor::tensor::check_same_dtype;
@@ -65,7 +66,7 @@ impl Var {
     /// # use autograd::Var; use tensor::Tensor;
     /// let a = Var::param(Tensor::from_vec(vec![1.0, 2.0, 3.0], &[3]));
     /// let b = Var::param(Tensor::from_vec(vec![0.0], &[1])); // broadcast to [3]
-    /// let cond = Tensor::from_vec(vec![1.0, 0.0, 1.0], &[3]);
+    /// let cond = Tensor::from_vec_bool(vec![true, false, true], &[3]);
     /// let y = Var::where_cond(&cond, &a, &b);
     /// assert_eq!(y.value().to_vec::<f32>(), vec![1.0, 0.0, 3.0]);
     /// y.sum().backward();
@@ -76,6 +77,7 @@ impl Var {
     pub fn where_cond(cond: &Tensor, a: &Var, b: &Var) -> Var {
         // Like `Var::broadcast_pair`, but the target shape also includes `cond`'s, so
         // that `a` and `b` get (at most) one `broadcast_to` node each.
+        check_bool("where_cond", "cond", cond).or_raise();
         check_same_dtype("where_cond", &a.value(), &b.value()).or_raise();
         let ab = broadcast_shapes("where_cond", &a.shape(), &b.shape()).or_raise();
         let shape = broadcast_shapes("where_cond", cond.shape(), &ab).or_raise();
@@ -83,7 +85,7 @@ impl Var {
         record(WhereCond::forward(cond, &a.value(), &b.value()), &[&a, &b])
     }
 
-    /// `self` with the positions where `mask` is nonzero replaced by `value`, as
+    /// `self` with the positions where the bool `mask` is true replaced by `value`, as
     /// `torch.masked_fill` (e.g. `-inf` at future positions before a softmax).
     /// The gradient is zero at the filled positions.
     ///
@@ -93,18 +95,19 @@ impl Var {
     /// `mask` broadcasts to `self`'s shape; the output has `self`'s shape.
     ///
     /// # Panics
-    /// If `mask`'s shape cannot be broadcast to `self`'s.
+    /// If `mask` is not bool or its shape cannot be broadcast to `self`'s.
     ///
     /// # Examples
     /// ```
     /// # use autograd::Var; use tensor::Tensor;
     /// let x = Var::param(Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]));
-    /// let causal = Tensor::from_vec(vec![0.0, 1.0, 0.0, 0.0], &[2, 2]); // 1 above the diagonal
+    /// let causal = Tensor::from_vec_bool(vec![false, true, false, false], &[2, 2]); // the future
     /// let y = x.masked_fill(&causal, f64::NEG_INFINITY);
     /// assert_eq!(y.value().to_vec::<f32>(), vec![1.0, f32::NEG_INFINITY, 3.0, 4.0]);
     /// ```
     #[track_caller]
     pub fn masked_fill(&self, mask: &Tensor, value: f64) -> Var {
+        check_bool("masked_fill", "mask", mask).or_raise();
         check_broadcast_to("masked_fill", mask.shape(), &self.shape()).or_raise();
         let fill = Var::new(Tensor::full_dtype(&[], value, self.dtype()));
         Var::where_cond(mask, &fill, self)
@@ -121,8 +124,7 @@ mod tests {
     fn each_branch_gets_the_gradient_where_it_was_chosen() {
         let a = Var::param(Tensor::from_vec_f64(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]));
         let b = Var::param(Tensor::from_vec_f64(vec![-1.0, -2.0, -3.0, -4.0], &[2, 2]));
-        // nonzero = true, whatever the value or dtype of the mask
-        let cond = Tensor::from_vec(vec![1.0, 0.0, -2.0, 0.0], &[2, 2]);
+        let cond = Tensor::from_vec_bool(vec![true, false, true, false], &[2, 2]);
         let y = Var::where_cond(&cond, &a, &b);
         assert_eq!(y.value().to_vec::<f64>(), vec![1.0, -2.0, 3.0, -4.0]);
         y.backward_with(&Tensor::from_vec_f64(vec![10.0, 20.0, 30.0, 40.0], &[2, 2]));
@@ -140,7 +142,7 @@ mod tests {
     #[test]
     fn all_three_operands_broadcast() {
         // cond [2, 1], a [3], b [] → output [2, 3]
-        let cond = Tensor::from_vec(vec![1.0, 0.0], &[2, 1]);
+        let cond = Tensor::from_vec_bool(vec![true, false], &[2, 1]);
         let a = Var::param(Tensor::from_vec(vec![1.0, 2.0, 3.0], &[3]));
         let b = Var::param(Tensor::from_vec(vec![9.0], &[]));
         let y = Var::where_cond(&cond, &a, &b);
@@ -157,7 +159,7 @@ mod tests {
 
     #[test]
     fn gradcheck_with_broadcast_and_a_transposed_input() {
-        let cond = Tensor::from_vec(vec![1.0, 0.0, 0.0, 1.0, 1.0, 0.0], &[3, 2]);
+        let cond = Tensor::from_vec_bool(vec![true, false, false, true, true, false], &[3, 2]);
         let inputs = [
             Tensor::randn(&[2, 3]).to_dtype(DType::F64).t(), // [3, 2], non-contiguous
             Tensor::randn(&[2]),
@@ -171,7 +173,7 @@ mod tests {
             vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
             &[2, 3],
         ));
-        let mask = Tensor::from_vec(vec![0.0, 1.0, 0.0], &[3]); // broadcast over rows
+        let mask = Tensor::from_vec_bool(vec![false, true, false], &[3]); // over rows
         let y = x.masked_fill(&mask, -5.0);
         assert_eq!(y.shape(), vec![2, 3]);
         assert_eq!(
@@ -187,7 +189,7 @@ mod tests {
 
     #[test]
     fn masked_fill_gradcheck_in_f64() {
-        let mask = Tensor::from_vec_f64(vec![1.0, 0.0, 0.0, 1.0], &[2, 2]);
+        let mask = Tensor::from_vec_bool(vec![true, false, false, true], &[2, 2]);
         let x = Tensor::randn(&[2, 2]);
         gradcheck(|v| v[0].masked_fill(&mask, 0.5).exp(), &[x]).assert_passed();
     }
@@ -197,19 +199,27 @@ mod tests {
     fn different_dtypes_are_reported() {
         let a = Var::param(Tensor::zeros(&[2]));
         let b = Var::param(Tensor::zeros(&[2]).to_dtype(DType::F64));
-        Var::where_cond(&Tensor::ones(&[2]), &a, &b);
+        Var::where_cond(&Tensor::ones_dtype(&[2], DType::Bool), &a, &b);
+    }
+
+    #[test]
+    #[should_panic(expected = "where_cond: cond must be a bool tensor, got f32 [2]")]
+    fn a_float_condition_is_refused() {
+        let a = Var::param(Tensor::zeros(&[2]));
+        Var::where_cond(&Tensor::ones(&[2]), &a, &a);
     }
 
     #[test]
     #[should_panic(expected = "where_cond: shapes [4] and [3] cannot be broadcast")]
     fn a_mask_of_the_wrong_shape_is_reported() {
         let a = Var::param(Tensor::zeros(&[3]));
-        Var::where_cond(&Tensor::ones(&[4]), &a, &a);
+        Var::where_cond(&Tensor::ones_dtype(&[4], DType::Bool), &a, &a);
     }
 
     #[test]
     #[should_panic(expected = "masked_fill: cannot broadcast shape [2, 3] to [3]")]
     fn masked_fill_never_grows_self() {
-        Var::param(Tensor::zeros(&[3])).masked_fill(&Tensor::ones(&[2, 3]), 0.0);
+        let mask = Tensor::ones_dtype(&[2, 3], DType::Bool);
+        Var::param(Tensor::zeros(&[3])).masked_fill(&mask, 0.0);
     }
 }

@@ -21,15 +21,14 @@
 //! there are no buffers and batch statistics are used in evaluation as well.
 //!
 //! Buffers (saved in checkpoints, not trained): `running_mean` `[C]`, `running_var`
-//! `[C]`, and `num_batches_tracked`, a 0-d **float** tensor here (exact up to 2²⁴ ≈
-//! 16.7 million batches in f32). PyTorch stores it as int64: ferrograd's reader
-//! converts integer tensors to floats, and PyTorch's `load_state_dict` converts our
-//! float back to int64, so checkpoints move both ways (`tests/checkpoint_pytorch.rs`).
+//! `[C]`, and `num_batches_tracked`, a 0-d i64 tensor as in PyTorch (so checkpoints
+//! move both ways unchanged, `tests/checkpoint_pytorch.rs`; `Module::to_dtype` casts
+//! the float buffers only, as PyTorch's `.double()`).
 //! Read next: [`crate::layers::group_norm`], which needs no batch at all.
 
 use autograd::Var;
-use tensor::Tensor;
 use tensor::error::{Error, ErrorKind};
+use tensor::{DType, Tensor};
 
 use crate::layers::layer_norm::{Normalized, normalize, scale_and_shift};
 use crate::module::{Forward, Module};
@@ -92,7 +91,7 @@ impl<const SPATIAL: usize> BatchNorm<SPATIAL> {
             bias: Some(Var::param(Tensor::zeros(&[c]))),
             running_mean: Some(Var::new(Tensor::zeros(&[c]))),
             running_var: Some(Var::new(Tensor::ones(&[c]))),
-            num_batches_tracked: Some(Var::new(Tensor::zeros(&[]))),
+            num_batches_tracked: Some(Var::new(Tensor::zeros_dtype(&[], DType::I64))),
             num_features,
             eps: 1e-5,
             momentum: Some(0.1),
@@ -133,7 +132,7 @@ impl<const SPATIAL: usize> BatchNorm<SPATIAL> {
         let c = self.num_features;
         self.running_mean = track.then(|| Var::new(Tensor::zeros(&[c])));
         self.running_var = track.then(|| Var::new(Tensor::ones(&[c])));
-        self.num_batches_tracked = track.then(|| Var::new(Tensor::zeros(&[])));
+        self.num_batches_tracked = track.then(|| Var::new(Tensor::zeros_dtype(&[], DType::I64)));
         self
     }
 

@@ -16,7 +16,8 @@
 
 use autograd::Var;
 use tensor::Tensor;
-use tensor::error::{Error, ErrorKind};
+use tensor::error::{Error, ErrorKind, OrRaise};
+use tensor::index::check_index_dtype;
 
 use crate::init;
 use crate::module::{Forward, Module};
@@ -24,7 +25,7 @@ use crate::module::{Forward, Module};
 /// A table of `num_embeddings` vectors of size `embedding_dim`, looked up by id.
 ///
 /// # Shapes
-/// - indices: `[..]` (e.g. `[B, T]`), a float tensor holding integers in `0..V`
+/// - indices: `[..]` (e.g. `[B, T]`), an i64 tensor of ids in `0..V`
 /// - output: `[.., embedding_dim]` (e.g. `[B, T, C]`)
 ///
 /// # Examples
@@ -32,7 +33,7 @@ use crate::module::{Forward, Module};
 /// use nn::{Embedding, Module};
 /// use tensor::Tensor;
 /// let emb = Embedding::new(10, 3).padding_idx(0);
-/// let ids = Tensor::from_vec(vec![4.0, 0.0, 9.0, 4.0], &[2, 2]); // [B = 2, T = 2]
+/// let ids = Tensor::from_vec_i64(vec![4, 0, 9, 4], &[2, 2]); // [B = 2, T = 2]
 /// let y = emb.forward(&ids);
 /// assert_eq!(y.shape(), vec![2, 2, 3]);
 /// assert_eq!(y.value().to_vec::<f32>()[3..6], [0.0, 0.0, 0.0]); // the padding row
@@ -91,9 +92,8 @@ impl Embedding {
         let row = padding_idx.rem_euclid(v.max(1)) as usize;
         let w = self.weight.value();
         // W ⊙ keep, keep = 0 on the padding row and 1 elsewhere (broadcast over C)
-        let keep = Tensor::arange(0.0, self.num_embeddings as f64, 1.0)
-            .eq_scalar(row as f64)
-            .rsub_scalar(1.0)
+        let keep = Tensor::arange_i64(0, v as i64, 1)
+            .ne_scalar(row as f64)
             .reshape(&[self.num_embeddings, 1])
             .to_dtype(w.dtype());
         self.weight.set_value(&w * &keep);
@@ -117,17 +117,23 @@ impl Embedding {
 
     #[track_caller]
     fn check_indices(&self, indices: &Tensor) {
-        let values: Vec<f64> = indices.to_vec();
+        check_index_dtype("Embedding", "the indices", indices)
+            .map_err(|e| Error {
+                message: format!("{}: {}", self.describe(), e.message),
+                ..e
+            })
+            .or_raise();
+        let values: Vec<i64> = indices.to_vec();
         let bad = values
             .iter()
-            .position(|&i| i.fract() != 0.0 || !(0.0..self.num_embeddings as f64).contains(&i));
+            .position(|&i| !(0..self.num_embeddings as i64).contains(&i));
         if let Some(pos) = bad {
             Error::new(
                 "Embedding",
                 ErrorKind::Index,
                 format!(
                     "{}: index {} (at flat position {pos} of indices with shape {:?}) is not \
-                     an integer in 0..{}",
+                     in 0..{}",
                     self.describe(),
                     values[pos],
                     indices.shape(),
@@ -145,7 +151,7 @@ impl Embedding {
     /// `indices: [..]` → `[.., embedding_dim]`; a 0-d index gives `[embedding_dim]`.
     ///
     /// # Panics
-    /// If an index is not an integer in `0..num_embeddings`.
+    /// If `indices` is not an i64 tensor or an index is not in `0..num_embeddings`.
     #[track_caller]
     pub fn forward(&self, indices: &Tensor) -> Var {
         self.check_indices(indices);
@@ -194,12 +200,12 @@ mod tests {
                 &[3, 2],
             ));
             emb.to_dtype(dtype);
-            let y = emb.forward(&Tensor::from_vec(vec![2.0, 0.0, 2.0], &[3]));
+            let y = emb.forward(&Tensor::from_vec_i64(vec![2, 0, 2], &[3]));
             assert_eq!(y.shape(), vec![3, 2]);
             assert_eq!(y.value().to_vec::<f64>(), [2.0, 2.5, 0.0, 0.5, 2.0, 2.5]);
             // a 0-d id gives one vector
             assert_eq!(
-                emb.forward(&Tensor::from_vec(vec![1.0], &[])).shape(),
+                emb.forward(&Tensor::from_vec_i64(vec![1], &[])).shape(),
                 vec![2]
             );
         }
@@ -225,7 +231,7 @@ mod tests {
         let mut w = emb.weight.value().to_vec::<f32>();
         w[6..].copy_from_slice(&[5.0, 6.0]);
         emb.weight.set_value(Tensor::from_vec(w, &[4, 2]));
-        let y = emb.forward(&Tensor::from_vec(vec![3.0, 1.0, 3.0], &[3]));
+        let y = emb.forward(&Tensor::from_vec_i64(vec![3, 1, 3], &[3]));
         assert_eq!(y.value().to_vec::<f32>()[0..2], [5.0, 6.0]);
         y.sum().backward();
         // ∂Σy/∂W[r] = (number of lookups of r)·1, except for the padding row
@@ -236,7 +242,7 @@ mod tests {
     #[test]
     fn sparse_gradient_holds_the_looked_up_rows() {
         let emb = Embedding::new(5, 2).sparse(true).padding_idx(0);
-        emb.forward(&Tensor::from_vec(vec![4.0, 0.0, 4.0], &[1, 3]))
+        emb.forward(&Tensor::from_vec_i64(vec![4, 0, 4], &[1, 3]))
             .sum()
             .backward();
         let Some(Gradient::Rows(rows)) = emb.weight.gradient() else {
@@ -255,23 +261,26 @@ mod tests {
         for sparse in [false, true] {
             let emb = Embedding::new(4, 3).sparse(sparse);
             emb.to_dtype(DType::F64);
-            let ids = Tensor::from_vec(vec![1.0, 2.0, 2.0, 0.0, 1.0, 3.0], &[2, 3]);
+            let ids = Tensor::from_vec_i64(vec![1, 2, 2, 0, 1, 3], &[2, 3]);
             gradcheck_with_params(|_| emb.forward(&ids), &[], &emb.parameters()).assert_passed();
         }
     }
 
     #[test]
     #[should_panic(
-        expected = "Embedding: Embedding(num_embeddings=4, embedding_dim=2): index 4 (at flat position 1 of indices with shape [2]) is not an integer in 0..4"
+        expected = "Embedding: Embedding(num_embeddings=4, embedding_dim=2): index 4 (at flat position 1 of indices with shape [2]) is not in 0..4"
     )]
     fn out_of_range_index_names_the_layer() {
-        Embedding::new(4, 2).forward(&Tensor::from_vec(vec![0.0, 4.0], &[2]));
+        Embedding::new(4, 2).forward(&Tensor::from_vec_i64(vec![0, 4], &[2]));
     }
 
     #[test]
-    #[should_panic(expected = "index 1.5 (at flat position 0")]
-    fn fractional_index_is_refused() {
-        Embedding::new(4, 2).forward(&Tensor::from_vec(vec![1.5], &[1]));
+    #[should_panic(
+        expected = "Embedding: Embedding(num_embeddings=4, embedding_dim=2): the \
+                               indices must be an i64 tensor, got f32 [1]"
+    )]
+    fn float_indices_are_refused() {
+        Embedding::new(4, 2).forward(&Tensor::from_vec(vec![1.0], &[1]));
     }
 
     #[test]

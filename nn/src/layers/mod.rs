@@ -4,11 +4,14 @@
 pub mod activation;
 pub mod attention;
 pub mod batch_norm;
+pub mod conv;
 pub mod dropout;
 pub mod embedding;
+pub mod flatten;
 pub mod group_norm;
 pub mod layer_norm;
 pub mod linear;
+pub mod pool;
 pub mod positional;
 pub mod rms_norm;
 pub mod rnn;

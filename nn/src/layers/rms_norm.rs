@@ -76,8 +76,8 @@ impl RMSNorm {
     /// The ε used for an input of `dtype`.
     pub fn eps_for(&self, dtype: DType) -> f64 {
         self.eps.unwrap_or(match dtype {
-            DType::F32 => f64::from(f32::EPSILON),
             DType::F64 => f64::EPSILON,
+            _ => f64::from(f32::EPSILON), // f32 (inputs are checked to be floats)
         })
     }
 }

@@ -51,8 +51,8 @@ pub struct BceWithLogitsOptions {
 /// `max(ln x, −100)` with a finite gradient everywhere on `[0, 1]` (see module doc).
 fn clamped_ln(x: &Var) -> Var {
     let tiny = match x.dtype() {
-        DType::F32 => f64::from(f32::MIN_POSITIVE),
         DType::F64 => f64::MIN_POSITIVE,
+        _ => f64::from(f32::MIN_POSITIVE), // f32 (a Var is a float)
     };
     let valid = x.value().ge_scalar(tiny);
     let one = scalar(1.0, x.dtype());

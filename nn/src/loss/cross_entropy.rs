@@ -5,20 +5,19 @@
 //! logits x: [B, C, d1, ..] (or [C]); classes along dim 1 (dim 0 for a 1-D input)
 //! logp = log_softmax(x, class dim) = x − logsumexp(x)     (stable: max subtracted)
 //!
-//! class-index targets y: [B, d1, ..]         (ε = label_smoothing, w = weight)
+//! class-index targets y: [B, d1, ..], i64    (ε = label_smoothing, w = weight)
 //!   nllᵢ    = −w[yᵢ] · logp[i, yᵢ]
 //!   smoothᵢ = −Σ_c w[c] · logp[i, c]                (0 at ignored targets)
 //!   ℓᵢ      = (1 − ε) · nllᵢ + (ε / C) · smoothᵢ
 //!   Mean    = Σᵢ ℓᵢ / Σᵢ w[yᵢ]  over targets ≠ ignore_index   (PyTorch's normalisation)
 //!
-//! probability targets q: same shape as x (each row sums to 1)
+//! probability targets q: float, same shape as x (each row sums to 1)
 //!   q' = (1 − ε) · q + ε / C
 //!   ℓᵢ = −Σ_c w[c] · q'[i, c] · logp[i, c]
 //!   Mean = Σᵢ ℓᵢ / (number of rows)          (weights do not normalise here, as PyTorch)
 //! ```
-//! Which form applies is decided by the target's shape: the logits' shape without the
-//! class dim means class indices, the logits' own shape means probabilities
-//! (PyTorch decides by dtype; here indices are float tensors too).
+//! Which form applies is decided by the target's dtype, as in PyTorch: an i64 target
+//! holds class indices, a float target holds probabilities.
 //! Never computing `softmax` then `ln` is the point: `log_softmax` is a fused primitive
 //! that stays finite at logits of ±1e4, and its gradient is `softmax(x) − onehot(y)`.
 //! For `[N, C]` logits without smoothing only `logp[i, yᵢ]` is needed, so the
@@ -61,12 +60,14 @@ impl Default for CrossEntropyOptions {
 /// PyTorch's defaults (mean, no weights, no smoothing). See the module doc.
 ///
 /// # Shapes
-/// - `logits: [B, C]` with `target: [B]` (indices) or `[B, C]` (probabilities);
+/// - `logits: [B, C]` with `target: [B]` (i64 indices) or `[B, C]` (float
+///   probabilities);
 /// - `[B, C, d1, ..]` with `[B, d1, ..]` or `[B, C, d1, ..]` (classes along dim 1);
 /// - `[C]` with `[]` or `[C]`.
 ///
 /// # Panics
-/// If the target's shape fits neither form, or an index is not a class index.
+/// If the target is bool, its shape does not fit its form, or an index is not a
+/// class index.
 ///
 /// # Examples
 /// ```
@@ -74,7 +75,7 @@ impl Default for CrossEntropyOptions {
 /// use autograd::Var;
 /// use tensor::Tensor;
 /// let logits = Var::param(Tensor::from_vec(vec![2.0, 0.0, 0.0, 0.0, 0.0, 0.0], &[2, 3]));
-/// let loss = cross_entropy(&logits, &Tensor::from_vec(vec![0.0, 2.0], &[2]));
+/// let loss = cross_entropy(&logits, &Tensor::from_vec_i64(vec![0, 2], &[2]));
 /// // row 0: ln(e² + 2) − 2 = 0.2395; row 1: ln 3 = 1.0986
 /// assert!((loss.item() - 0.6691).abs() < 1e-4);
 /// loss.backward(); // ∂/∂x = (softmax(x) − onehot(y)) / B
@@ -101,7 +102,7 @@ pub fn cross_entropy(logits: &Var, target: &Tensor) -> Var {
 /// use autograd::Var;
 /// use tensor::Tensor;
 /// let logits = Var::new(Tensor::zeros(&[3, 4]));
-/// let target = Tensor::from_vec(vec![1.0, -100.0, 3.0], &[3]);
+/// let target = Tensor::from_vec_i64(vec![1, -100, 3], &[3]);
 /// let options = CrossEntropyOptions { label_smoothing: 0.1, ..Default::default() };
 /// let loss = cross_entropy_with(&logits, &target, &options);
 /// assert!((loss.item() - 4f64.ln()).abs() < 1e-6); // uniform logits: ln C whatever ε
@@ -117,7 +118,7 @@ pub fn cross_entropy_with(logits: &Var, target: &Tensor, options: &CrossEntropyO
         )
         .raise();
     }
-    if target.shape() == logits.shape().as_slice() && !logits.shape().is_empty() {
+    if target.dtype().is_float() {
         return probability_targets(logits, target, options);
     }
     let targets = class_targets(
@@ -154,6 +155,19 @@ pub fn cross_entropy_with(logits: &Var, target: &Tensor, options: &CrossEntropyO
 #[track_caller]
 fn probability_targets(logits: &Var, target: &Tensor, options: &CrossEntropyOptions) -> Var {
     let shape = logits.shape();
+    if target.shape() != shape.as_slice() || shape.is_empty() {
+        Error::new(
+            "cross_entropy",
+            ErrorKind::Shape,
+            format!(
+                "a float target holds class probabilities and must have the logits' shape \
+                 {shape:?}, got {:?}",
+                target.shape()
+            ),
+        )
+        .with_hint("for class indices pass an i64 target, e.g. Tensor::from_vec_i64")
+        .raise();
+    }
     let class_dim = if shape.len() == 1 { 0 } else { 1 };
     let num_classes = shape[class_dim];
     let epsilon = options.label_smoothing;
@@ -205,15 +219,15 @@ mod tests {
 
     #[test]
     fn class_indices_equal_the_textbook_formula() {
-        let y = Tensor::from_vec(vec![1.0, 2.0], &[2]);
+        let y = Tensor::from_vec_i64(vec![1, 2], &[2]);
         let expected = (row_ce(&[1.0, 2.0, 0.5], 1) + row_ce(&[-1.0, 0.0, 3.0], 2)) / 2.0;
         assert!((cross_entropy(&logits(), &y).item() - expected).abs() < 1e-12);
     }
 
     #[test]
     fn one_hot_probabilities_equal_class_indices() {
-        let y = Tensor::from_vec(vec![1.0, 2.0], &[2]);
-        let q = Tensor::one_hot(&y, 3);
+        let y = Tensor::from_vec_i64(vec![1, 2], &[2]);
+        let q = Tensor::one_hot(&y, 3).to_dtype(DType::F32);
         let a = cross_entropy(&logits(), &y).item();
         let b = cross_entropy(&logits(), &q).item();
         assert!((a - b).abs() < 1e-12);
@@ -222,7 +236,7 @@ mod tests {
     #[test]
     fn gradient_is_softmax_minus_onehot_over_b() {
         let x = logits();
-        let y = Tensor::from_vec(vec![1.0, 2.0], &[2]);
+        let y = Tensor::from_vec_i64(vec![1, 2], &[2]);
         cross_entropy(&x, &y).backward();
         let expected =
             &(&x.value().softmax(1) - &Tensor::one_hot(&y, 3).to_dtype(DType::F64)) * 0.5;
@@ -234,8 +248,8 @@ mod tests {
 
     #[test]
     fn label_smoothing_equals_smoothed_probabilities_without_ignores() {
-        let y = Tensor::from_vec(vec![1.0, 2.0], &[2]);
-        let smoothed = &(&Tensor::one_hot(&y, 3) * 0.8) + 0.2 / 3.0;
+        let y = Tensor::from_vec_i64(vec![1, 2], &[2]);
+        let smoothed = &(&Tensor::one_hot(&y, 3).to_dtype(DType::F32) * 0.8) + 0.2 / 3.0;
         let options = CrossEntropyOptions {
             label_smoothing: 0.2,
             ..Default::default()
@@ -251,7 +265,7 @@ mod tests {
             let x = Var::param(
                 Tensor::from_vec(vec![1e4, -1e4, 0.0, -1e4, 1e4, 1e4], &[2, 3]).to_dtype(dtype),
             );
-            let y = Tensor::from_vec(vec![1.0, 0.0], &[2]);
+            let y = Tensor::from_vec_i64(vec![1, 0], &[2]);
             let loss = cross_entropy(&x, &y);
             // row 0: 1e4 − (−1e4) = 2e4; row 1: (1e4 + ln 2) − (−1e4) → mean 2e4 + ½ln 2
             assert!((loss.item() - (2e4 + 2f64.ln() / 2.0)).abs() < 1e-2);
@@ -273,7 +287,7 @@ mod tests {
             vec![1.0, -1.0, 2.0, 0.0, 0.5, 3.0],
             &[3, 2],
         ));
-        let y = Tensor::from_vec(vec![1.0, 2.0], &[2]);
+        let y = Tensor::from_vec_i64(vec![1, 2], &[2]);
         let loss = cross_entropy(&stored.transpose(0, 1), &y);
         assert!((loss.item() - cross_entropy(&logits(), &y).item()).abs() < 1e-12);
         loss.backward();
@@ -286,7 +300,7 @@ mod tests {
     #[test]
     fn reduction_none_keeps_the_target_shape() {
         let x = Var::new(Tensor::zeros(&[2, 3, 4]));
-        let y = Tensor::zeros(&[2, 4]);
+        let y = Tensor::zeros_dtype(&[2, 4], DType::I64);
         let options = CrossEntropyOptions {
             reduction: Reduction::None,
             ..Default::default()
@@ -301,7 +315,7 @@ mod tests {
             label_smoothing: 1.5,
             ..Default::default()
         };
-        cross_entropy_with(&logits(), &Tensor::zeros(&[2]), &options);
+        cross_entropy_with(&logits(), &Tensor::zeros_dtype(&[2], DType::I64), &options);
     }
 
     #[test]
@@ -309,6 +323,22 @@ mod tests {
         expected = "cross_entropy: input has shape [2, 3] (classes along dim 1) so class-index targets must have shape [2], got [3]"
     )]
     fn bad_target_shape_panics() {
-        cross_entropy(&logits(), &Tensor::zeros(&[3]));
+        cross_entropy(&logits(), &Tensor::zeros_dtype(&[3], DType::I64));
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "cross_entropy: a float target holds class probabilities and must \
+                               have the logits' shape [2, 3], got [2]. Hint: for class indices \
+                               pass an i64 target"
+    )]
+    fn float_class_indices_are_refused_with_a_hint() {
+        cross_entropy(&logits(), &Tensor::from_vec(vec![1.0, 2.0], &[2]));
+    }
+
+    #[test]
+    #[should_panic(expected = "cross_entropy: target must be an i64 tensor, got bool [2]")]
+    fn bool_targets_are_refused() {
+        cross_entropy(&logits(), &Tensor::from_vec_bool(vec![true, false], &[2]));
     }
 }

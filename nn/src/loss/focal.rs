@@ -10,7 +10,7 @@
 //!   stable: bce_with_logits uses softplus, and 1 − p_t = y·σ(−x) + (1 − y)·σ(x)
 //!   is computed directly instead of as 1 − (something rounded to 1).
 //!
-//! multi-class, on logits x: [B, C, ..] with class indices y:
+//! multi-class, on logits x: [B, C, ..] with i64 class indices y:
 //!   ln p_y = log_softmax(x)[y]               (stable)
 //!   ℓ      = −α[y] · (1 − p_y)^γ · ln p_y     (α: one weight per class, default all 1)
 //!   Mean   = Σ ℓ / (number of targets ≠ ignore_index)   (not normalised by α)
@@ -79,8 +79,8 @@ impl Default for SoftmaxFocalOptions {
 /// `(1 − p_t)^γ` from `1 − p_t`, clamped away from 0 (see the module doc).
 fn modulating_factor(one_minus_pt: &Var, gamma: f64) -> Var {
     let tiny = match one_minus_pt.dtype() {
-        DType::F32 => f64::from(f32::MIN_POSITIVE),
         DType::F64 => f64::MIN_POSITIVE,
+        _ => f64::from(f32::MIN_POSITIVE), // f32 (a Var is a float)
     };
     one_minus_pt.clamp(tiny, 1.0).pow(gamma)
 }
@@ -184,7 +184,7 @@ pub fn softmax_focal_loss(logits: &Var, target: &Tensor) -> Var {
 /// use tensor::Tensor;
 /// let logits = Var::new(Tensor::zeros(&[1, 2]));
 /// let options = SoftmaxFocalOptions { alpha: Some(vec![0.25, 0.75]), ..Default::default() };
-/// let l = softmax_focal_loss_with(&logits, &Tensor::from_vec(vec![1.0], &[1]), &options);
+/// let l = softmax_focal_loss_with(&logits, &Tensor::from_vec_i64(vec![1], &[1]), &options);
 /// assert!((l.item() - 0.75 * 0.25 * 2f64.ln()).abs() < 1e-6); // p = ½
 /// ```
 #[track_caller]
@@ -244,7 +244,7 @@ mod tests {
     #[test]
     fn gamma_zero_without_alpha_is_bce_and_cross_entropy() {
         let x = Var::new(Tensor::from_vec_f64(vec![0.3, -1.2, 2.0, 0.1], &[2, 2]));
-        let y = Tensor::from_vec(vec![1.0, 0.0], &[2]);
+        let y = Tensor::from_vec_i64(vec![1, 0], &[2]);
         let options = SoftmaxFocalOptions {
             gamma: 0.0,
             ..Default::default()
@@ -297,7 +297,7 @@ mod tests {
                     .all(|g| g.is_finite())
             );
             // row 0 wrong by 2e4 (loss 2e4), row 1 right (loss 0)
-            let y = Tensor::from_vec(vec![1.0, 0.0], &[2]);
+            let y = Tensor::from_vec_i64(vec![1, 0], &[2]);
             let m = softmax_focal_loss(&x, &y);
             assert!((m.item() - 1e4).abs() < 1e-2);
             m.backward();
@@ -322,7 +322,7 @@ mod tests {
         };
         softmax_focal_loss_with(
             &Var::new(Tensor::zeros(&[1, 2])),
-            &Tensor::zeros(&[1]),
+            &Tensor::zeros_dtype(&[1], tensor::DType::I64),
             &options,
         );
     }

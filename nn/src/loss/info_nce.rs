@@ -21,8 +21,8 @@
 //! Read next: [`crate::metrics`].
 
 use autograd::Var;
-use tensor::Tensor;
 use tensor::error::{Error, ErrorKind};
+use tensor::{DType, Tensor};
 
 use super::cross_entropy;
 use crate::functional::normalize;
@@ -79,11 +79,11 @@ pub fn info_nce(
             let positive_logit = (&q * &p).sum_dim(-1, true); // [B, 1]
             let negative_logits = n.matmul(&q.unsqueeze(-1)).squeeze(-1); // [B, K]
             let logits = Var::cat(&[positive_logit, negative_logits], 1);
-            (logits, Tensor::zeros(&[batch]))
+            (logits, Tensor::zeros_dtype(&[batch], DType::I64))
         }
         None => {
             let logits = q.matmul(&p.t()); // [B, B]
-            (logits, Tensor::arange(0.0, batch as f64, 1.0))
+            (logits, Tensor::arange_i64(0, batch as i64, 1))
         }
     };
     cross_entropy(&(&logits * (1.0 / temperature)), &target)
@@ -122,7 +122,6 @@ fn check_shapes(query: &Var, positive: &Var, negatives: Option<&Var>, temperatur
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tensor::DType;
 
     fn rows(values: &[f64], shape: &[usize]) -> Var {
         Var::param(Tensor::from_vec_f64(values.to_vec(), shape))
@@ -134,7 +133,7 @@ mod tests {
         let p = rows(&[0.5, 1.0, 1.0, 0.0, -1.0, 2.0], &[3, 2]);
         let a = info_nce(&q, &p, None, 0.5, Similarity::Dot).item();
         let sims = &q.value().matmul(&p.value().t()) * 2.0;
-        let b = cross_entropy(&Var::new(sims), &Tensor::arange(0.0, 3.0, 1.0)).item();
+        let b = cross_entropy(&Var::new(sims), &Tensor::arange_i64(0, 3, 1)).item();
         assert!((a - b).abs() < 1e-12);
     }
 

@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! input  logp: [B, C, d1, ..] (or [C])      log-probabilities, class dim 1 (0 for 1-D)
-//! target y:    [B, d1, ..]    (or [])       class indices, or ignore_index
+//! target y:    [B, d1, ..]    (or [])       i64 class indices, or ignore_index
 //!
 //! wᵢ = weight[yᵢ]·[yᵢ ≠ ignore_index]        (weight defaults to all ones)
 //! ℓᵢ = −wᵢ · logp[i, yᵢ]
@@ -19,7 +19,8 @@
 //! Read next: [`crate::loss::binary`].
 
 use autograd::Var;
-use tensor::error::{Error, ErrorKind};
+use tensor::error::{Error, ErrorKind, OrRaise};
+use tensor::index::check_index_dtype;
 use tensor::{DType, Tensor};
 
 use super::{Reduction, constant};
@@ -51,7 +52,8 @@ pub(crate) struct ClassTargets {
     pub(crate) class_dim: isize,
     /// Number of classes `C`.
     pub(crate) num_classes: usize,
-    /// Target indices with ignored ones replaced by 0 (a valid index), target's shape.
+    /// Target indices (i64) with ignored ones replaced by 0 (a valid index), target's
+    /// shape.
     pub(crate) index: Tensor,
     /// wᵢ = weight[yᵢ] (1 without weights), 0 at ignored targets; target's shape.
     pub(crate) w: Tensor,
@@ -59,8 +61,8 @@ pub(crate) struct ClassTargets {
     pub(crate) keep: Tensor,
 }
 
-/// Check `target` against an input of `input_shape` and resolve weights and ignored
-/// entries. `op` names the calling loss in messages.
+/// Check `target` (i64 class indices) against an input of `input_shape` and resolve
+/// weights and ignored entries. `op` names the calling loss in messages.
 #[track_caller]
 pub(crate) fn class_targets(
     op: &'static str,
@@ -79,6 +81,7 @@ pub(crate) fn class_targets(
         .with_hint("expected [C], [B, C] or [B, C, d1, ..] with every size ≥ 1")
         .raise();
     }
+    check_index_dtype(op, "target", target).or_raise();
     let class_dim = if input_shape.len() == 1 { 0 } else { 1 };
     let num_classes = input_shape[class_dim];
     let mut expected = input_shape.to_vec();
@@ -109,16 +112,16 @@ pub(crate) fn class_targets(
         Some(w) => w.to_vec(),
         None => vec![1.0; num_classes],
     };
-    let values: Vec<f64> = target.to_vec();
+    let values: Vec<i64> = target.to_vec();
     let mut index = Vec::with_capacity(values.len());
     let mut w = Vec::with_capacity(values.len());
     let mut keep = Vec::with_capacity(values.len());
     for &y in &values {
-        if y == ignore_index as f64 {
-            index.push(0.0);
+        if y == ignore_index {
+            index.push(0);
             w.push(0.0);
             keep.push(0.0);
-        } else if y.fract() != 0.0 || y < 0.0 || y >= num_classes as f64 {
+        } else if !(0..num_classes as i64).contains(&y) {
             Error::new(
                 op,
                 ErrorKind::Index,
@@ -126,7 +129,7 @@ pub(crate) fn class_targets(
                     "target {y} is not a class index in 0..{num_classes} (nor ignore_index {ignore_index})"
                 ),
             )
-            .with_hint("targets hold class indices as whole numbers; for class probabilities pass a target of the input's shape to cross_entropy")
+            .with_hint("targets are class indices; for class probabilities pass a float target of the input's shape to cross_entropy")
             .raise();
         } else {
             index.push(y);
@@ -138,7 +141,7 @@ pub(crate) fn class_targets(
     ClassTargets {
         class_dim: class_dim as isize,
         num_classes,
-        index: make(index),
+        index: Tensor::from_vec_i64(index, target.shape()),
         w: make(w),
         keep: make(keep),
     }
@@ -173,7 +176,7 @@ pub(crate) fn reduce_weighted(losses: &Var, targets: &ClassTargets, reduction: R
 /// `input: [C]`, `[B, C]` or `[B, C, d1, ..]`; `target: []`, `[B]` or `[B, d1, ..]`.
 ///
 /// # Panics
-/// If the shapes do not fit or a target is not a class index.
+/// If the shapes do not fit, the target is not i64, or a target is not a class index.
 ///
 /// # Examples
 /// ```
@@ -181,7 +184,7 @@ pub(crate) fn reduce_weighted(losses: &Var, targets: &ClassTargets, reduction: R
 /// use autograd::Var;
 /// use tensor::Tensor;
 /// let logp = Var::new(Tensor::from_vec(vec![-0.5, -1.0, -2.0, -0.1], &[2, 2]));
-/// let loss = nll_loss(&logp, &Tensor::from_vec(vec![1.0, 1.0], &[2]));
+/// let loss = nll_loss(&logp, &Tensor::from_vec_i64(vec![1, 1], &[2]));
 /// assert!((loss.item() - 0.55).abs() < 1e-6); // (1.0 + 0.1) / 2
 /// ```
 #[track_caller]
@@ -224,7 +227,7 @@ mod tests {
 
     #[test]
     fn mean_sum_none_on_known_values() {
-        let y = Tensor::from_vec(vec![2.0, 1.0], &[2]);
+        let y = Tensor::from_vec_i64(vec![2, 1], &[2]);
         // ℓ = [2, 0.25]
         assert_eq!(nll_loss(&logp(), &y).item(), 1.125);
         let sum = NllLossOptions {
@@ -242,7 +245,7 @@ mod tests {
 
     #[test]
     fn weights_and_ignore_index_normalise_the_mean() {
-        let y = Tensor::from_vec(vec![2.0, -100.0], &[2]);
+        let y = Tensor::from_vec_i64(vec![2, -100], &[2]);
         let options = NllLossOptions {
             weight: Some(Tensor::from_vec(vec![1.0, 1.0, 4.0], &[3])),
             ..Default::default()
@@ -261,7 +264,7 @@ mod tests {
     #[test]
     fn one_dim_input_takes_a_scalar_target() {
         let x = Var::new(Tensor::from_vec_f64(vec![-0.5, -1.5], &[2]));
-        let y = Tensor::from_vec(vec![1.0], &[]);
+        let y = Tensor::from_vec_i64(vec![1], &[]);
         assert_eq!(nll_loss(&x, &y).item(), 1.5);
     }
 
@@ -272,7 +275,7 @@ mod tests {
             vec![-1.0, -2.0, -3.0, -4.0],
             &[1, 2, 2],
         ));
-        let y = Tensor::from_vec(vec![1.0, 0.0], &[1, 2]);
+        let y = Tensor::from_vec_i64(vec![1, 0], &[1, 2]);
         // ℓ = [3, 2] → mean 2.5
         assert_eq!(nll_loss(&x, &y).item(), 2.5);
     }
@@ -282,13 +285,13 @@ mod tests {
         expected = "nll_loss: input has shape [2, 3] (classes along dim 1) so class-index targets must have shape [2], got [2, 3]"
     )]
     fn wrong_target_shape_panics() {
-        nll_loss(&logp(), &Tensor::zeros(&[2, 3]));
+        nll_loss(&logp(), &Tensor::zeros_dtype(&[2, 3], DType::I64));
     }
 
     #[test]
     #[should_panic(expected = "nll_loss: target 3 is not a class index in 0..3")]
     fn out_of_range_target_panics() {
-        nll_loss(&logp(), &Tensor::from_vec(vec![0.0, 3.0], &[2]));
+        nll_loss(&logp(), &Tensor::from_vec_i64(vec![0, 3], &[2]));
     }
 
     #[test]
@@ -298,6 +301,15 @@ mod tests {
             weight: Some(Tensor::ones(&[2])),
             ..Default::default()
         };
-        nll_loss_with(&logp(), &Tensor::zeros(&[2]), &options);
+        nll_loss_with(&logp(), &Tensor::zeros_dtype(&[2], DType::I64), &options);
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "nll_loss: target must be an i64 tensor, got f32 [2]. Hint: \
+                               indices, class labels and token ids are i64"
+    )]
+    fn float_targets_are_refused() {
+        nll_loss(&logp(), &Tensor::from_vec(vec![0.0, 1.0], &[2]));
     }
 }

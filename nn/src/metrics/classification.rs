@@ -20,11 +20,18 @@ use tensor::error::{Error, ErrorKind};
 
 use super::{check_dims, check_same_shape, class_labels};
 
-/// Predicted labels from `pred`: itself if it has `target`'s shape, otherwise the
-/// argmax over its class dim (1, or 0 for a 1-D `pred` with a 0-d `target`).
+/// Predicted labels from `pred`: itself if it is an i64 tensor of labels, otherwise
+/// (float scores) the argmax over its class dim (1, or 0 for a 1-D `pred` with a 0-d
+/// `target`).
 #[track_caller]
 fn predicted_labels(op: &'static str, pred: &Tensor, target: &Tensor) -> Vec<usize> {
-    if pred.shape() == target.shape() {
+    if !pred.dtype().is_float() {
+        check_same_shape(
+            op,
+            ["pred (labels)", "target"],
+            pred.shape(),
+            target.shape(),
+        );
         return class_labels(op, "pred", pred, None);
     }
     let class_dim: usize = if pred.dims() == 1 { 0 } else { 1 };
@@ -37,7 +44,7 @@ fn predicted_labels(op: &'static str, pred: &Tensor, target: &Tensor) -> Vec<usi
             op,
             ErrorKind::Shape,
             format!(
-                "pred of shape {:?} must be labels of target's shape {:?} or scores [B, C, ..] with classes along dim 1",
+                "pred holds float scores of shape {:?}, which must be [B, C, ..] (classes along dim 1) for target's shape {:?}",
                 pred.shape(),
                 target.shape()
             ),
@@ -47,20 +54,21 @@ fn predicted_labels(op: &'static str, pred: &Tensor, target: &Tensor) -> Vec<usi
     class_labels(op, "pred", &pred.argmax(class_dim as isize, false), None)
 }
 
-/// Fraction of correct predictions. `pred` holds labels (target's shape) or class
-/// scores with the classes along dim 1, as cross-entropy's logits (argmax is taken).
+/// Fraction of correct predictions. `pred` holds i64 labels (target's shape) or float
+/// class scores with the classes along dim 1, as cross-entropy's logits (argmax is
+/// taken).
 ///
 /// # Shapes
-/// `pred: [B, ..]` labels or `[B, C, ..]` scores; `target: [B, ..]`.
+/// `pred: [B, ..]` labels or `[B, C, ..]` scores; `target: [B, ..]`, i64.
 ///
 /// # Panics
-/// If the shapes do not fit or a label is not a whole number ≥ 0.
+/// If the shapes do not fit, `target` is not i64, or a label is negative.
 ///
 /// # Examples
 /// ```
 /// use tensor::Tensor;
 /// let logits = Tensor::from_vec(vec![0.9, 0.1, 0.2, 0.8, 0.7, 0.3], &[3, 2]);
-/// let target = Tensor::from_vec(vec![0.0, 1.0, 1.0], &[3]);
+/// let target = Tensor::from_vec_i64(vec![0, 1, 1], &[3]);
 /// assert!((nn::metrics::accuracy(&logits, &target) - 2.0 / 3.0).abs() < 1e-12);
 /// ```
 #[track_caller]
@@ -76,7 +84,7 @@ pub fn accuracy(pred: &Tensor, target: &Tensor) -> f64 {
 /// index ranks first.
 ///
 /// # Shapes
-/// `scores: [B, C]`, `target: [B]`.
+/// `scores: [B, C]`, `target: [B]` (i64).
 ///
 /// # Panics
 /// If the shapes do not fit, `k` is 0, or a target is not a class index.
@@ -85,7 +93,7 @@ pub fn accuracy(pred: &Tensor, target: &Tensor) -> f64 {
 /// ```
 /// use tensor::Tensor;
 /// let scores = Tensor::from_vec(vec![0.5, 0.3, 0.2, 0.1, 0.2, 0.7], &[2, 3]);
-/// let target = Tensor::from_vec(vec![1.0, 0.0], &[2]);
+/// let target = Tensor::from_vec_i64(vec![1, 0], &[2]);
 /// assert_eq!(nn::metrics::top_k_accuracy(&scores, &target, 2), 0.5);
 /// ```
 #[track_caller]
@@ -118,11 +126,12 @@ pub fn top_k_accuracy(scores: &Tensor, target: &Tensor, k: usize) -> f64 {
     hits as f64 / truth.len().max(1) as f64
 }
 
-/// The `[C, C]` confusion matrix (f64 counts, exact): row = true class, column =
-/// predicted class, as `sklearn.metrics.confusion_matrix(target, pred)`.
+/// The `[C, C]` confusion matrix of i64 counts: row = true class, column = predicted
+/// class, as `sklearn.metrics.confusion_matrix(target, pred)`.
 ///
 /// # Shapes
-/// `pred` and `target`: equal shapes of labels. Output `[num_classes, num_classes]`.
+/// `pred` and `target`: equal shapes of i64 labels. Output `[num_classes,
+/// num_classes]`.
 ///
 /// # Panics
 /// If the shapes differ or a label is not in `0..num_classes`.
@@ -130,10 +139,10 @@ pub fn top_k_accuracy(scores: &Tensor, target: &Tensor, k: usize) -> f64 {
 /// # Examples
 /// ```
 /// use tensor::Tensor;
-/// let pred = Tensor::from_vec(vec![0.0, 1.0, 1.0], &[3]);
-/// let target = Tensor::from_vec(vec![0.0, 0.0, 1.0], &[3]);
+/// let pred = Tensor::from_vec_i64(vec![0, 1, 1], &[3]);
+/// let target = Tensor::from_vec_i64(vec![0, 0, 1], &[3]);
 /// let m = nn::metrics::confusion_matrix(&pred, &target, 2);
-/// assert_eq!(m.to_vec::<f64>(), vec![1.0, 1.0, 0.0, 1.0]);
+/// assert_eq!(m.to_vec::<i64>(), vec![1, 1, 0, 1]);
 /// ```
 #[track_caller]
 pub fn confusion_matrix(pred: &Tensor, target: &Tensor, num_classes: usize) -> Tensor {
@@ -141,11 +150,11 @@ pub fn confusion_matrix(pred: &Tensor, target: &Tensor, num_classes: usize) -> T
     check_same_shape(op, ["pred", "target"], pred.shape(), target.shape());
     let p = class_labels(op, "pred", pred, Some(num_classes));
     let t = class_labels(op, "target", target, Some(num_classes));
-    let mut counts = vec![0.0; num_classes * num_classes];
+    let mut counts = vec![0; num_classes * num_classes];
     for (&p, &t) in p.iter().zip(&t) {
-        counts[t * num_classes + p] += 1.0;
+        counts[t * num_classes + p] += 1;
     }
-    Tensor::from_vec_f64(counts, &[num_classes, num_classes])
+    Tensor::from_vec_i64(counts, &[num_classes, num_classes])
 }
 
 /// Which average [`precision_recall_f1`] reports (see the module doc).
@@ -197,7 +206,7 @@ impl PrecisionRecallF1 {
 /// the classes `0..num_classes` (sklearn with `labels=range(num_classes)`).
 ///
 /// # Shapes
-/// `pred` and `target`: equal shapes of labels.
+/// `pred` and `target`: equal shapes of i64 labels.
 ///
 /// # Panics
 /// If the shapes differ, a label is not in `0..num_classes`, or `pos_label` is not.
@@ -206,8 +215,8 @@ impl PrecisionRecallF1 {
 /// ```
 /// use nn::metrics::{Average, precision_recall_f1};
 /// use tensor::Tensor;
-/// let pred = Tensor::from_vec(vec![1.0, 1.0, 0.0, 1.0], &[4]);
-/// let target = Tensor::from_vec(vec![1.0, 0.0, 1.0, 1.0], &[4]);
+/// let pred = Tensor::from_vec_i64(vec![1, 1, 0, 1], &[4]);
+/// let target = Tensor::from_vec_i64(vec![1, 0, 1, 1], &[4]);
 /// let m = precision_recall_f1(&pred, &target, 2, Average::Binary { pos_label: 1 });
 /// assert_eq!((m.precision, m.recall), (2.0 / 3.0, 2.0 / 3.0)); // TP 2, FP 1, FN 1
 /// ```
@@ -265,20 +274,20 @@ pub fn precision_recall_f1(
 mod tests {
     use super::*;
 
-    fn labels(v: &[f64]) -> Tensor {
-        Tensor::from_vec_f64(v.to_vec(), &[v.len()])
+    fn labels(v: &[i64]) -> Tensor {
+        Tensor::from_vec_i64(v.to_vec(), &[v.len()])
     }
 
     #[test]
     fn accuracy_from_labels_and_from_spatial_scores() {
         assert_eq!(
-            accuracy(&labels(&[0.0, 2.0, 1.0]), &labels(&[0.0, 2.0, 2.0])),
+            accuracy(&labels(&[0, 2, 1]), &labels(&[0, 2, 2])),
             2.0 / 3.0
         );
         // [B=1, C=2, d=2]: argmax over dim 1 → [1, 0]
         let scores = Tensor::from_vec(vec![0.0, 5.0, 1.0, 2.0], &[1, 2, 2]);
         assert_eq!(
-            accuracy(&scores, &Tensor::from_vec(vec![1.0, 1.0], &[1, 2])),
+            accuracy(&scores, &Tensor::from_vec_i64(vec![1, 1], &[1, 2])),
             0.5
         );
     }
@@ -289,26 +298,23 @@ mod tests {
         let stored = Tensor::from_vec(vec![0.1, 0.9, 0.2, 0.8, 0.3, 0.7], &[2, 3]);
         let scores = stored.t();
         assert!(!scores.is_contiguous());
-        assert_eq!(accuracy(&scores, &labels(&[1.0, 0.0, 1.0])), 1.0);
-        assert_eq!(
-            top_k_accuracy(&scores, &labels(&[0.0, 0.0, 0.0]), 1),
-            1.0 / 3.0
-        );
+        assert_eq!(accuracy(&scores, &labels(&[1, 0, 1])), 1.0);
+        assert_eq!(top_k_accuracy(&scores, &labels(&[0, 0, 0]), 1), 1.0 / 3.0);
     }
 
     #[test]
     fn top_k_ties_rank_the_higher_class_first() {
         // all scores tied: order is class 2, 1, 0
         let scores = Tensor::from_vec(vec![0.5, 0.5, 0.5], &[1, 3]);
-        assert_eq!(top_k_accuracy(&scores, &labels(&[2.0]), 1), 1.0);
-        assert_eq!(top_k_accuracy(&scores, &labels(&[0.0]), 2), 0.0);
-        assert_eq!(top_k_accuracy(&scores, &labels(&[0.0]), 3), 1.0);
+        assert_eq!(top_k_accuracy(&scores, &labels(&[2]), 1), 1.0);
+        assert_eq!(top_k_accuracy(&scores, &labels(&[0]), 2), 0.0);
+        assert_eq!(top_k_accuracy(&scores, &labels(&[0]), 3), 1.0);
     }
 
     #[test]
     fn averages_on_a_three_class_example() {
-        let target = labels(&[0.0, 0.0, 1.0, 1.0, 2.0, 2.0]);
-        let pred = labels(&[0.0, 1.0, 1.0, 1.0, 2.0, 0.0]);
+        let target = labels(&[0, 0, 1, 1, 2, 2]);
+        let pred = labels(&[0, 1, 1, 1, 2, 0]);
         // class 0: TP1 FP1 FN1 → P=R=F1=½; class 1: TP2 FP1 FN0 → P=⅔ R=1 F1=0.8;
         // class 2: TP1 FP0 FN1 → P=1 R=½ F1=⅔
         let macro_ = precision_recall_f1(&pred, &target, 3, Average::Macro);
@@ -323,32 +329,45 @@ mod tests {
     #[test]
     fn absent_class_counts_zero_as_sklearn() {
         // class 2 never occurs: P = R = F1 = 0 for it
-        let m = precision_recall_f1(
-            &labels(&[0.0, 1.0]),
-            &labels(&[0.0, 1.0]),
-            3,
-            Average::Macro,
-        );
+        let m = precision_recall_f1(&labels(&[0, 1]), &labels(&[0, 1]), 3, Average::Macro);
         assert!((m.f1 - 2.0 / 3.0).abs() < 1e-12);
     }
 
     #[test]
     #[should_panic(expected = "confusion_matrix: pred holds 3, which is not a class label in 0..3")]
     fn label_out_of_range_panics() {
-        confusion_matrix(&labels(&[3.0]), &labels(&[0.0]), 3);
+        confusion_matrix(&labels(&[3]), &labels(&[0]), 3);
     }
 
     #[test]
     #[should_panic(expected = "top_k_accuracy: scores must have shape [B, C], got [3]")]
     fn top_k_needs_a_matrix() {
-        top_k_accuracy(&labels(&[0.0, 1.0, 2.0]), &labels(&[0.0]), 1);
+        top_k_accuracy(&Tensor::zeros(&[3]), &labels(&[0]), 1);
     }
 
     #[test]
     #[should_panic(
-        expected = "accuracy: pred of shape [2, 3] must be labels of target's shape [3]"
+        expected = "accuracy: pred holds float scores of shape [2, 3], which must be \
+                               [B, C, ..] (classes along dim 1) for target's shape [3]"
     )]
     fn accuracy_shape_mismatch_panics() {
-        accuracy(&Tensor::zeros(&[2, 3]), &Tensor::zeros(&[3]));
+        accuracy(&Tensor::zeros(&[2, 3]), &labels(&[0, 0, 0]));
+    }
+
+    #[test]
+    #[should_panic(expected = "accuracy: pred (labels) has shape [2] but target has shape [3]")]
+    fn predicted_labels_must_have_the_target_shape() {
+        accuracy(&labels(&[0, 1]), &labels(&[0, 0, 0]));
+    }
+
+    #[test]
+    fn argmax_predictions_compare_with_i64_labels() {
+        let logits = Tensor::from_vec(vec![0.1, 0.9, 0.8, 0.2], &[2, 2]);
+        let pred = logits.argmax(-1, false);
+        assert_eq!(accuracy(&pred, &labels(&[1, 1])), 0.5);
+        assert_eq!(
+            confusion_matrix(&pred, &labels(&[1, 1]), 2).to_vec::<i64>(),
+            [0, 0, 1, 1]
+        );
     }
 }

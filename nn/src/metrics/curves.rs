@@ -68,8 +68,9 @@ pub struct RocCurve {
     pub thresholds: Vec<f64>,
 }
 
-/// The ROC curve of `scores` against 0/1 `labels`, as `sklearn.metrics.roc_curve`
-/// (with its default `drop_intermediate=True`). Rates are NaN if a class is absent.
+/// The ROC curve of `scores` against binary `labels` (bool, or i64 0/1), as
+/// `sklearn.metrics.roc_curve` (with its default `drop_intermediate=True`). Rates are
+/// NaN if a class is absent.
 ///
 /// # Shapes
 /// `scores`, `labels`: `[N]`.
@@ -81,7 +82,7 @@ pub struct RocCurve {
 /// ```
 /// use tensor::Tensor;
 /// let scores = Tensor::from_vec(vec![0.1, 0.4, 0.35, 0.8], &[4]);
-/// let labels = Tensor::from_vec(vec![0.0, 0.0, 1.0, 1.0], &[4]);
+/// let labels = Tensor::from_vec_bool(vec![false, false, true, true], &[4]);
 /// let roc = nn::metrics::roc_curve(&scores, &labels);
 /// assert_eq!(roc.fpr, vec![0.0, 0.0, 0.5, 0.5, 1.0]);
 /// assert_eq!(roc.tpr, vec![0.0, 0.5, 0.5, 1.0, 1.0]);
@@ -134,7 +135,7 @@ pub fn roc_curve(scores: &Tensor, labels: &Tensor) -> RocCurve {
 /// ```
 /// use tensor::Tensor;
 /// let scores = Tensor::from_vec(vec![0.9, 0.5, 0.5, 0.1], &[4]);
-/// let labels = Tensor::from_vec(vec![1.0, 1.0, 0.0, 0.0], &[4]);
+/// let labels = Tensor::from_vec_i64(vec![1, 1, 0, 0], &[4]);
 /// // pairs (+, −): (0.9, 0.5) ✓ (0.9, 0.1) ✓ (0.5, 0.5) ½ (0.5, 0.1) ✓ → 3.5 / 4
 /// assert_eq!(nn::metrics::roc_auc(&scores, &labels), 0.875);
 /// ```
@@ -165,9 +166,9 @@ pub struct PrecisionRecallCurve {
     pub thresholds: Vec<f64>,
 }
 
-/// The precision–recall curve of `scores` against 0/1 `labels`, as
-/// `sklearn.metrics.precision_recall_curve` (recall is 1 everywhere when there are
-/// no positives, as there).
+/// The precision–recall curve of `scores` against binary `labels` (bool, or i64
+/// 0/1), as `sklearn.metrics.precision_recall_curve` (recall is 1 everywhere when
+/// there are no positives, as there).
 ///
 /// # Shapes
 /// `scores`, `labels`: `[N]`.
@@ -211,7 +212,7 @@ pub fn precision_recall_curve(scores: &Tensor, labels: &Tensor) -> PrecisionReca
 /// ```
 /// use tensor::Tensor;
 /// let scores = Tensor::from_vec(vec![0.9, 0.8, 0.7], &[3]);
-/// let labels = Tensor::from_vec(vec![1.0, 0.0, 1.0], &[3]);
+/// let labels = Tensor::from_vec_i64(vec![1, 0, 1], &[3]);
 /// // hits at ranks 1 and 3: (1/1 + 2/3) / 2
 /// assert!((nn::metrics::average_precision(&scores, &labels) - 5.0 / 6.0).abs() < 1e-12);
 /// ```
@@ -232,17 +233,22 @@ mod tests {
         Tensor::from_vec_f64(v.to_vec(), &[v.len()])
     }
 
+    /// Binary labels: 1 → true.
+    fn y(v: &[i64]) -> Tensor {
+        Tensor::from_vec_i64(v.to_vec(), &[v.len()])
+    }
+
     #[test]
     fn all_tied_scores_give_the_chance_diagonal() {
-        let roc = roc_curve(&t(&[0.5, 0.5, 0.5]), &t(&[1.0, 0.0, 1.0]));
+        let roc = roc_curve(&t(&[0.5, 0.5, 0.5]), &y(&[1, 0, 1]));
         assert_eq!(roc.fpr, vec![0.0, 1.0]);
         assert_eq!(roc.thresholds, vec![f64::INFINITY, 0.5]);
-        assert_eq!(roc_auc(&t(&[0.5, 0.5, 0.5]), &t(&[1.0, 0.0, 1.0])), 0.5);
+        assert_eq!(roc_auc(&t(&[0.5, 0.5, 0.5]), &y(&[1, 0, 1])), 0.5);
     }
 
     #[test]
     fn perfect_and_reversed_rankings() {
-        let labels = t(&[1.0, 1.0, 0.0]);
+        let labels = y(&[1, 1, 0]);
         assert_eq!(roc_auc(&t(&[3.0, 2.0, 1.0]), &labels), 1.0);
         assert_eq!(roc_auc(&t(&[1.0, 2.0, 3.0]), &labels), 0.0);
         assert_eq!(average_precision(&t(&[3.0, 2.0, 1.0]), &labels), 1.0);
@@ -251,7 +257,7 @@ mod tests {
     #[test]
     fn pr_curve_on_sklearn_doc_example() {
         // sklearn's docstring: y = [0, 0, 1, 1], scores [0.1, 0.4, 0.35, 0.8]
-        let c = precision_recall_curve(&t(&[0.1, 0.4, 0.35, 0.8]), &t(&[0.0, 0.0, 1.0, 1.0]));
+        let c = precision_recall_curve(&t(&[0.1, 0.4, 0.35, 0.8]), &y(&[0, 0, 1, 1]));
         assert_eq!(c.precision, vec![0.5, 2.0 / 3.0, 0.5, 1.0, 1.0]);
         assert_eq!(c.recall, vec![1.0, 1.0, 0.5, 0.5, 0.0]);
         assert_eq!(c.thresholds, vec![0.1, 0.35, 0.4, 0.8]);
@@ -260,12 +266,12 @@ mod tests {
     #[test]
     #[should_panic(expected = "roc_auc: labels hold only one class")]
     fn one_class_auc_panics() {
-        roc_auc(&t(&[0.1, 0.2]), &t(&[1.0, 1.0]));
+        roc_auc(&t(&[0.1, 0.2]), &y(&[1, 1]));
     }
 
     #[test]
     #[should_panic(expected = "roc_curve: scores has shape [2] but labels has shape [3]")]
     fn length_mismatch_panics() {
-        roc_curve(&t(&[0.1, 0.2]), &t(&[1.0, 0.0, 1.0]));
+        roc_curve(&t(&[0.1, 0.2]), &y(&[1, 0, 1]));
     }
 }

@@ -8,9 +8,10 @@
 //! language models  perplexity = exp(mean cross-entropy in nats)
 //! ```
 //! Argument order is `(predictions, targets)` everywhere, as in torchmetrics — note
-//! that scikit-learn's is `(y_true, y_score)`. Labels and class indices are float
-//! tensors holding whole numbers (like every index in ferrograd); a metric checks them
-//! and panics with a message naming itself if one is not a valid label.
+//! that scikit-learn's is `(y_true, y_score)`. Class labels are i64 tensors (like
+//! every index in ferrograd, and `argmax`'s result); binary labels are bool or i64
+//! 0/1 tensors; scores are float tensors. A metric checks its inputs and panics with a
+//! message naming itself if one is not a valid label.
 //! Files: [`classification`], [`curves`], [`ranking_metrics`].
 //! Read next: the optimizers (`optim` crate).
 
@@ -26,8 +27,9 @@ pub use curves::{
 };
 pub use ranking_metrics::{mean_average_precision, mrr, ndcg_at_k};
 
-use tensor::Tensor;
-use tensor::error::{Error, ErrorKind};
+use tensor::error::{Error, ErrorKind, OrRaise};
+use tensor::index::check_index_dtype;
+use tensor::{DType, Tensor};
 
 /// Perplexity `exp(L)` of a language model whose mean cross-entropy per token is `L`
 /// nats: the effective number of equally likely choices it hesitates between.
@@ -71,7 +73,8 @@ pub(crate) fn check_dims(op: &'static str, name: &str, t: &Tensor, dims: usize, 
     }
 }
 
-/// The values of `t` as whole-number class labels, each below `num_classes` if given.
+/// The values of the i64 tensor `t` as class labels, each below `num_classes` if
+/// given.
 #[track_caller]
 pub(crate) fn class_labels(
     op: &'static str,
@@ -79,11 +82,12 @@ pub(crate) fn class_labels(
     t: &Tensor,
     num_classes: Option<usize>,
 ) -> Vec<usize> {
-    t.to_vec::<f64>()
+    check_index_dtype(op, name, t).or_raise();
+    t.to_vec::<i64>()
         .into_iter()
         .map(|y| {
-            let bound = num_classes.map_or(f64::INFINITY, |c| c as f64);
-            if y.fract() != 0.0 || y < 0.0 || y >= bound {
+            let bound = num_classes.map_or(i64::MAX, |c| c as i64);
+            if !(0..bound).contains(&y) {
                 let range = num_classes.map_or("0, 1, ..".to_string(), |c| format!("0..{c}"));
                 Error::new(
                     op,
@@ -97,13 +101,20 @@ pub(crate) fn class_labels(
         .collect()
 }
 
-/// The values of `t` as binary labels: 1 → true, 0 → false, anything else panics.
+/// The values of `t` as binary labels: a bool tensor, or an i64 tensor of 1 → true,
+/// 0 → false (anything else panics).
 #[track_caller]
 pub(crate) fn binary_labels(op: &'static str, t: &Tensor) -> Vec<bool> {
-    t.to_vec::<f64>()
+    if t.dtype() == DType::Bool {
+        return t.to_vec::<bool>();
+    }
+    check_index_dtype(op, "labels", t)
+        .map_err(|e| e.with_hint("binary labels are bool (e.g. target.eq_scalar(1.0)) or i64 0/1"))
+        .or_raise();
+    t.to_vec::<i64>()
         .into_iter()
         .map(|y| {
-            if y != 0.0 && y != 1.0 {
+            if y != 0 && y != 1 {
                 Error::new(
                     op,
                     ErrorKind::Value,
@@ -112,7 +123,7 @@ pub(crate) fn binary_labels(op: &'static str, t: &Tensor) -> Vec<bool> {
                 .with_hint("for multi-class problems, compute one-vs-rest labels (target == class)")
                 .raise();
             }
-            y == 1.0
+            y == 1
         })
         .collect()
 }
@@ -143,20 +154,42 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "accuracy: target holds 1.5, which is not a class label in 0..3")]
-    fn fractional_label_panics() {
-        class_labels(
-            "accuracy",
-            "target",
-            &Tensor::from_vec(vec![1.5], &[1]),
-            Some(3),
-        );
+    #[should_panic(expected = "accuracy: target must be an i64 tensor, got f32 [1]")]
+    fn float_labels_panic() {
+        let labels = Tensor::from_vec(vec![1.0], &[1]);
+        class_labels("accuracy", "target", &labels, Some(3));
+    }
+
+    #[test]
+    #[should_panic(expected = "accuracy: target holds 3, which is not a class label in 0..3")]
+    fn out_of_range_label_panics() {
+        let labels = Tensor::from_vec_i64(vec![3], &[1]);
+        class_labels("accuracy", "target", &labels, Some(3));
     }
 
     #[test]
     #[should_panic(expected = "roc_auc: labels must be 0 or 1, found 2")]
     fn non_binary_label_panics() {
-        binary_labels("roc_auc", &Tensor::from_vec(vec![0.0, 2.0], &[2]));
+        binary_labels("roc_auc", &Tensor::from_vec_i64(vec![0, 2], &[2]));
+    }
+
+    #[test]
+    fn binary_labels_are_bool_or_i64() {
+        let from_bool = binary_labels("roc_auc", &Tensor::from_vec_bool(vec![true, false], &[2]));
+        let from_i64 = binary_labels("roc_auc", &Tensor::from_vec_i64(vec![1, 0], &[2]));
+        assert_eq!(
+            (from_bool, from_i64),
+            (vec![true, false], vec![true, false])
+        );
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "roc_auc: labels must be an i64 tensor, got f32 [1]. Hint: \
+                               binary labels are bool"
+    )]
+    fn float_binary_labels_panic() {
+        binary_labels("roc_auc", &Tensor::from_vec(vec![1.0], &[1]));
     }
 
     #[test]

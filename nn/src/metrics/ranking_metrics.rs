@@ -164,12 +164,9 @@ pub fn mean_average_precision(scores: &Tensor, relevance: &Tensor) -> f64 {
     let per_query: Vec<f64> = (0..queries)
         .filter(|&q| r[q * l..(q + 1) * l].iter().any(|&v| v > 0.0))
         .map(|q| {
-            let labels: Vec<f64> = r[q * l..(q + 1) * l]
-                .iter()
-                .map(|&v| f64::from(u8::from(v > 0.0)))
-                .collect();
+            let relevant: Vec<bool> = r[q * l..(q + 1) * l].iter().map(|&v| v > 0.0).collect();
             let row = Tensor::from_vec_f64(s[q * l..(q + 1) * l].to_vec(), &[l]);
-            average_precision(&row, &Tensor::from_vec_f64(labels, &[l]))
+            average_precision(&row, &Tensor::from_vec_bool(relevant, &[l]))
         })
         .collect();
     per_query.iter().sum::<f64>() / per_query.len() as f64

@@ -46,6 +46,9 @@ pub fn save_state_dict(state: &StateDict, path: impl AsRef<Path>) -> Result<(), 
             let (dtype, data) = match t.dtype() {
                 DType::F32 => (Dtype::F32, le_bytes(t, f32::to_le_bytes)),
                 DType::F64 => (Dtype::F64, le_bytes(t, f64::to_le_bytes)),
+                DType::I64 => (Dtype::I64, le_bytes(t, i64::to_le_bytes)),
+                // one byte per element, 0 or 1, as PyTorch writes torch.bool
+                DType::Bool => (Dtype::BOOL, le_bytes(t, |b: bool| [u8::from(b)])),
             };
             (name.as_str(), dtype, t.shape(), data)
         })
@@ -67,14 +70,15 @@ fn le_bytes<T: Element, const N: usize>(t: &Tensor, to_le: fn(T) -> [u8; N]) -> 
     t.to_vec::<T>().into_iter().flat_map(to_le).collect()
 }
 
-/// Read every tensor of a safetensors file. F32 and F64 tensors are read as they are;
-/// integer tensors (I64, I32: PyTorch's BatchNorm stores `num_batches_tracked` as
-/// int64) become F64 tensors, exact up to 2⁵³. Any other dtype is an error naming the
-/// tensor.
+/// Read every tensor of a safetensors file. F32, F64, I64 (PyTorch's `int64`: class
+/// labels, token ids, BatchNorm's `num_batches_tracked`) and BOOL (`torch.bool`
+/// masks) tensors are read as they are; I32 becomes I64. Any other dtype is an error
+/// naming the tensor. (`nn`'s `load_state_dict` converts each tensor to the dtype of
+/// the parameter or buffer it fills.)
 ///
 /// # Errors
 /// An [`crate::ErrorKind::Io`] error naming the file, if it is missing, truncated, not
-/// safetensors, or holds a dtype other than those four.
+/// safetensors, or holds a dtype other than those five.
 ///
 /// # Examples
 /// ```
@@ -93,11 +97,13 @@ pub fn load_file(path: impl AsRef<Path>) -> Result<StateDict, Error> {
         let tensor = match view.dtype() {
             Dtype::F32 => from_le(data, shape, f32::from_le_bytes),
             Dtype::F64 => from_le(data, shape, f64::from_le_bytes),
-            Dtype::I64 => from_le(data, shape, |b| i64::from_le_bytes(b) as f64),
-            Dtype::I32 => from_le(data, shape, |b| f64::from(i32::from_le_bytes(b))),
+            Dtype::I64 => from_le(data, shape, i64::from_le_bytes),
+            Dtype::I32 => from_le(data, shape, |b| i64::from(i32::from_le_bytes(b))),
+            Dtype::BOOL => from_le(data, shape, |[b]: [u8; 1]| b != 0),
             other => {
                 return Err(fail(format!(
-                    "tensor {name} has dtype {other:?}; only F32, F64, I64 and I32 are supported"
+                    "tensor {name} has dtype {other:?}; only F32, F64, I64, I32 and BOOL \
+                     are supported"
                 )));
             }
         };
@@ -129,7 +135,7 @@ mod tests {
     }
 
     #[test]
-    fn round_trip_is_bit_exact_in_both_dtypes() {
+    fn round_trip_is_bit_exact_in_the_float_dtypes() {
         let state = StateDict::from([
             (
                 "a".to_string(),
@@ -160,14 +166,37 @@ mod tests {
     }
 
     #[test]
-    fn integer_tensors_load_as_f64_and_other_dtypes_are_refused() {
-        let ints = [-3i64, 1 << 40];
+    fn i64_and_bool_round_trip_exactly() {
+        let state = StateDict::from([
+            (
+                "ids".to_string(),
+                Tensor::from_vec_i64(vec![i64::MAX, -3, 0], &[3, 1]),
+            ),
+            (
+                "mask".to_string(),
+                Tensor::from_vec_bool(vec![true, false, true, true], &[2, 2]),
+            ),
+        ]);
+        let path = temp("ints_bools.safetensors");
+        save_state_dict(&state, &path).unwrap();
+        let back = load_file(&path).unwrap();
+        std::fs::remove_file(path).unwrap();
+        assert_eq!(back["ids"].dtype(), DType::I64);
+        assert_eq!(back["ids"].to_vec::<i64>(), vec![i64::MAX, -3, 0]); // no f64 detour
+        assert_eq!(back["mask"].dtype(), DType::Bool);
+        assert_eq!(back["mask"].shape(), &[2, 2]);
+        assert_eq!(back["mask"].to_vec::<bool>(), vec![true, false, true, true]);
+    }
+
+    #[test]
+    fn i32_tensors_load_as_i64_and_other_dtypes_are_refused() {
+        let ints = [-3i32, 1 << 30];
         let data: Vec<u8> = ints.iter().flat_map(|v| v.to_le_bytes()).collect();
         let halfs = [0u8; 4];
         let views = vec![
             (
                 "count",
-                TensorView::new(Dtype::I64, vec![2], &data).unwrap(),
+                TensorView::new(Dtype::I32, vec![2], &data).unwrap(),
             ),
             (
                 "half",
@@ -182,13 +211,13 @@ mod tests {
         .unwrap();
         let count = &load_file(&path).unwrap()["count"];
         assert_eq!(
-            (count.dtype(), count.to_vec::<f64>()),
-            (DType::F64, vec![-3.0, 2f64.powi(40)])
+            (count.dtype(), count.to_vec::<i64>()),
+            (DType::I64, vec![-3, 1 << 30])
         );
         std::fs::write(&path, ::safetensors::serialize(views, &None).unwrap()).unwrap();
         let e = load_file(&path).unwrap_err().to_string();
         assert!(
-            e.contains("tensor half has dtype F16; only F32, F64, I64 and I32"),
+            e.contains("tensor half has dtype F16; only F32, F64, I64, I32 and BOOL"),
             "{e}"
         );
         std::fs::remove_file(path).unwrap();

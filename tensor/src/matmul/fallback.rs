@@ -13,11 +13,11 @@ use std::mem::MaybeUninit;
 use ndarray::{ArrayView2, ArrayViewMut2, Axis};
 use rayon::prelude::*;
 
-use crate::dtype::Element;
+use crate::dtype::Float;
 
 /// `c = a · b` on `threads` rayon threads (see [`split_gemm`]); every element of `c`
 /// is written, so it may start uninitialised.
-pub(crate) fn gemm<T: Element>(
+pub(crate) fn gemm<T: Float>(
     a: ArrayView2<T>,
     b: ArrayView2<T>,
     c: ArrayViewMut2<MaybeUninit<T>>,
@@ -37,7 +37,7 @@ pub(crate) fn gemm<T: Element>(
 /// [ a₀ ]         [ a₀·b ]            a · [ b₀ b₁ ] = [ a·b₀  a·b₁ ]
 /// [ a₁ ] · b  =  [ a₁·b ]
 /// ```
-fn split_gemm<T: Element>(
+fn split_gemm<T: Float>(
     a: ArrayView2<T>,
     b: ArrayView2<T>,
     mut c: ArrayViewMut2<MaybeUninit<T>>,
@@ -65,7 +65,7 @@ fn split_gemm<T: Element>(
 /// written, so it may start uninitialised. Every view is passed as `(pointer, row
 /// stride, column stride)`, so any layout (transposed, broadcast with stride 0,
 /// sliced) is read in place.
-fn one_gemm<T: Element>(a: ArrayView2<T>, b: ArrayView2<T>, mut c: ArrayViewMut2<MaybeUninit<T>>) {
+fn one_gemm<T: Float>(a: ArrayView2<T>, b: ArrayView2<T>, mut c: ArrayViewMut2<MaybeUninit<T>>) {
     let ((m, k), (k2, n)) = (a.dim(), b.dim());
     // These checks make the unsafe call below sound: keep them as real asserts.
     assert!(
@@ -93,7 +93,7 @@ fn one_gemm<T: Element>(a: ArrayView2<T>, b: ArrayView2<T>, mut c: ArrayViewMut2
             let (a, b, c) = (a.as_ptr().cast(), b.as_ptr().cast(), c.as_mut_ptr().cast());
             matrixmultiply::dgemm(m, k, n, 1.0, a, rsa, csa, b, rsb, csb, 0.0, c, rsc, csc);
         } else {
-            unreachable!("internal error: Element is only f32 and f64; this is a bug");
+            unreachable!("internal error: Float is only f32 and f64; this is a bug");
         }
     }
 }

@@ -18,14 +18,14 @@ use std::mem::MaybeUninit;
 
 use ndarray::{ArrayView1, ArrayView2, ArrayViewMut1};
 
-use crate::dtype::Element;
+use crate::dtype::Float;
 
 /// Partial sums of a dot product: independent chains that the compiler turns into
 /// vector lanes.
 const LANES: usize = 16;
 
 /// `⟨x, y⟩` of two equally long slices, in [`LANES`] interleaved partial sums.
-fn dot<T: Element>(x: &[T], y: &[T]) -> T {
+fn dot<T: Float>(x: &[T], y: &[T]) -> T {
     let mut acc = [T::zero(); LANES];
     let (xs, ys) = (x.chunks_exact(LANES), y.chunks_exact(LANES));
     let (x_rest, y_rest) = (xs.remainder(), ys.remainder());
@@ -42,7 +42,7 @@ fn dot<T: Element>(x: &[T], y: &[T]) -> T {
 
 /// `c = a · b` for one row `a` if `b` has a unit stride (rows or columns contiguous),
 /// writing every element of `c`; `false` (nothing written) for any other layout.
-pub(super) fn row_times_matrix<T: Element>(
+pub(super) fn row_times_matrix<T: Float>(
     a: ArrayView1<T>,
     b: ArrayView2<T>,
     mut c: ArrayViewMut1<MaybeUninit<T>>,

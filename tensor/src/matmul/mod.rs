@@ -75,10 +75,10 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use ndarray::{ArcArray, ArrayView2, ArrayViewD, ArrayViewMut2, Axis, Ix2, IxDyn};
 use rayon::prelude::*;
 
-use crate::dtype::{DType, Element};
+use crate::dtype::{DType, Float, Storage};
 use crate::error::{Error, ErrorKind, OrRaise};
 use crate::shape::numel;
-use crate::tensor::{Storage, Tensor, check_same_dtype};
+use crate::tensor::{Tensor, check_float, check_same_dtype};
 
 /// Flops (`2·m·k·n`) from which one product spreads its blocks of C over the rayon
 /// threads.
@@ -208,10 +208,12 @@ impl Tensor {
     /// ```
     pub fn try_matmul(&self, other: &Tensor) -> Result<Tensor, Error> {
         check_same_dtype("matmul", self, other)?;
+        check_float("matmul", self)?;
         let plan = plan(self.shape(), other.shape())?;
         Ok(match self.dtype() {
             DType::F32 => Storage::F32(matmul_arrays(self.array(), other.array(), &plan)).into(),
             DType::F64 => Storage::F64(matmul_arrays(self.array(), other.array(), &plan)).into(),
+            _ => unreachable!("the dtype was checked to be a float above"),
         })
     }
 }
@@ -301,16 +303,16 @@ fn matrix_at<'a, T>(x: &ArrayViewD<'a, T>, mut index: usize) -> ArrayView2<'a, T
         .expect("internal error: two dims remain after the batch dims; this is a bug")
 }
 
-/// The element types with a gemm, f32 and f64: an [`Element`] with, on x86-64, the
+/// The element types with a gemm, f32 and f64: a [`Float`] with, on x86-64, the
 /// SIMD operations of every tier's kernel and packing buffers.
 #[cfg(target_arch = "x86_64")]
-trait Scalar:
-    Element + kernel::Simd<kernel_avx512::Avx512> + kernel::Simd<kernel_avx2::Avx2Fma> + pack::Packable
+pub(crate) trait Scalar:
+    Float + kernel::Simd<kernel_avx512::Avx512> + kernel::Simd<kernel_avx2::Avx2Fma> + pack::Packable
 {
 }
 /// The element types with a gemm, f32 and f64.
 #[cfg(not(target_arch = "x86_64"))]
-trait Scalar: Element {}
+pub(crate) trait Scalar: Float {}
 impl Scalar for f32 {}
 impl Scalar for f64 {}
 
@@ -375,11 +377,57 @@ pub fn tier() -> Tier {
         .unwrap_or(Tier::Fallback)
 }
 
+/// f32 and f64, the element types with a GEMM: one product of 2-d views written into
+/// a view, for kernels that multiply pieces of their own buffers, one image at a time
+/// (the convolution: `tensor::conv::lowered` forward, autograd's `ops/conv2d` backward).
+pub trait GemmElement: Float {
+    /// `c = a · b` for one matrix each (any strides; every element of `c` is
+    /// overwritten) on `threads` rayon threads (1: the calling thread only), with the
+    /// fastest kernel this CPU has ([`tier`]).
+    ///
+    /// # Panics
+    /// If the shapes do not fit: `a: [m, k]`, `b: [k, n]`, `c: [m, n]`.
+    ///
+    /// # Examples
+    /// ```
+    /// use ndarray::{Array2, array};
+    /// use tensor::matmul::GemmElement;
+    /// let (a, b) = (array![[1.0f32, 2.0], [3.0, 4.0]], array![[5.0f32], [6.0]]);
+    /// let mut c = Array2::zeros((2, 1));
+    /// f32::gemm_into(a.view(), b.view(), c.view_mut(), 1);
+    /// assert_eq!(c, array![[17.0], [39.0]]);
+    /// ```
+    fn gemm_into(a: ArrayView2<Self>, b: ArrayView2<Self>, c: ArrayViewMut2<Self>, threads: usize);
+}
+
+impl<T: Scalar> GemmElement for T {
+    #[track_caller]
+    fn gemm_into(a: ArrayView2<T>, b: ArrayView2<T>, mut c: ArrayViewMut2<T>, threads: usize) {
+        let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
+        if b.nrows() != k || c.dim() != (m, n) {
+            Error::new(
+                "gemm_into",
+                ErrorKind::Shape,
+                format!(
+                    "cannot write [{m}, {k}] · {:?} into {:?}",
+                    b.shape(),
+                    c.shape()
+                ),
+            )
+            .raise();
+        }
+        let raw = c.raw_view_mut().cast::<MaybeUninit<T>>();
+        // SAFETY: the view of `c`'s elements as `MaybeUninit<T>` (same layout) is used
+        // while `c` is borrowed here, and gemm writes only initialised `T` values.
+        gemm(tier(), a, b, unsafe { raw.deref_into_view_mut() }, threads);
+    }
+}
+
 /// `c = a · b` for one matrix each, on `threads` rayon threads (1: the calling thread
 /// only), with the kernel of `tier` (which [`tier`] checked this CPU has). Every
 /// element of `c` is written (an empty sum, k = 0, gives 0), so it may start
-/// uninitialised.
-fn gemm<T: Scalar>(
+/// uninitialised. The convolution reaches it through [`GemmElement::gemm_into`].
+pub(crate) fn gemm<T: Scalar>(
     tier: Tier,
     a: ArrayView2<T>,
     b: ArrayView2<T>,

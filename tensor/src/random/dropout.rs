@@ -18,9 +18,9 @@
 //! Read next: [`crate::elementwise`].
 
 use crate::creation::try_alloc;
-use crate::dtype::{DType, Element};
-use crate::error::OrRaise;
-use crate::tensor::Tensor;
+use crate::dtype::{DType, Float};
+use crate::error::{Error, ErrorKind, OrRaise};
+use crate::tensor::{Tensor, check_float};
 
 use super::generator::{GAMMA, Generator, mix};
 use super::with_default_generator;
@@ -70,8 +70,12 @@ impl DropoutMask {
 
     /// `x ⊙ m`, in one pass (the mask is drawn 256 values at a time, used while in
     /// cache). Any shape and strides; the result is contiguous, `x`'s shape.
+    ///
+    /// # Panics
+    /// If `x` is not a float tensor, or is too large for memory.
+    #[track_caller]
     pub fn apply(&self, x: &Tensor) -> Tensor {
-        fn apply<T: Element>(mask: &DropoutMask, x: &Tensor) -> Tensor {
+        fn apply<T: Float>(mask: &DropoutMask, x: &Tensor) -> Tensor {
             let data = x
                 .array::<T>()
                 .as_slice()
@@ -84,16 +88,17 @@ impl DropoutMask {
         match x.dtype() {
             DType::F32 => apply::<f32>(self, &x),
             DType::F64 => apply::<f64>(self, &x),
+            _ => check_float("dropout", &x).map(|_| x).or_raise(),
         }
     }
 
     /// The mask itself: `1/(1 − p)` where kept, `0` where dropped.
     ///
     /// # Panics
-    /// If the shape has more elements than memory can hold.
+    /// If `dtype` is not a float, or the shape has more elements than memory can hold.
     #[track_caller]
     pub fn to_tensor(&self, shape: &[usize], dtype: DType) -> Tensor {
-        fn mask<T: Element>(mask: &DropoutMask, shape: &[usize]) -> Tensor {
+        fn mask<T: Float>(mask: &DropoutMask, shape: &[usize]) -> Tensor {
             let m = mask.values::<T>("dropout_mask", shape, |_, m| m);
             Tensor::try_from_vec_of(m, shape)
                 .expect("internal error: the data has numel(shape) elements; this is a bug")
@@ -101,13 +106,19 @@ impl DropoutMask {
         match dtype {
             DType::F32 => mask::<f32>(self, shape),
             DType::F64 => mask::<f64>(self, shape),
+            _ => Error::new(
+                "dropout_mask",
+                ErrorKind::DType,
+                format!("a mask scales floats, so it is f32 or f64, not {dtype}"),
+            )
+            .raise(),
         }
     }
 
     /// `f(i, mᵢ)` for each element `i` of `shape`, drawing the mask 256 values at a
     /// time (the memory allocated fallibly, a failure naming `op`).
     #[track_caller]
-    fn values<T: Element>(
+    fn values<T: Float>(
         &self,
         op: &'static str,
         shape: &[usize],

@@ -7,19 +7,20 @@
 //! ```
 //!
 //! Like PyTorch on the CPU, NaN beats every number: the max (and the min) of a lane
-//! holding a NaN is NaN, and its index is that of the first NaN. Indices are tensors
-//! of the input's dtype holding integer positions (ferrograd's index convention,
-//! exact up to 2²⁴ in f32). Unlike sums, max and min of nothing are undefined, so an
-//! empty input is an error rather than a made-up value.
+//! holding a NaN is NaN, and its index is that of the first NaN. Indices are i64
+//! tensors, as PyTorch's, ready for `gather`, `index_select` and comparisons with
+//! i64 labels. Every dtype works (i64 and bool too: false < true). Unlike sums, max
+//! and min of nothing are undefined, so an empty input is an error rather than a
+//! made-up value.
 //! Read next: [`crate::softmax`], which subtracts the max along a dim.
 
-use ndarray::{ArcArray, ArrayView, Dimension, IxDyn};
+use ndarray::{ArcArray, ArrayD, ArrayView, Dimension, IxDyn};
 
 use super::{finish, reduce_lanes};
-use crate::dtype::Element;
+use crate::dtype::{Element, Storage};
 use crate::error::{Error, ErrorKind, OrRaise};
 use crate::shape::normalize_dim;
-use crate::tensor::{Storage, Tensor};
+use crate::tensor::Tensor;
 
 /// Which extreme a reduction looks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,10 +34,12 @@ pub(crate) enum Extreme {
 impl Extreme {
     /// Whether `x` replaces the best value so far. The comparison is strict, so ties
     /// keep the first occurrence; a NaN beats any number and, once held, stays.
-    pub(crate) fn beats<T: Element>(self, x: T, best: T) -> bool {
-        if best.is_nan() {
+    pub(crate) fn beats<T: PartialOrd>(self, x: T, best: T) -> bool {
+        #[allow(clippy::eq_op)] // x ≠ x holds exactly for NaN (and never for integers)
+        let is_nan = |v: &T| v != v;
+        if is_nan(&best) {
             false
-        } else if x.is_nan() {
+        } else if is_nan(&x) {
             true
         } else {
             match self {
@@ -83,7 +86,7 @@ fn extreme_lanes<T: Element>(
         extreme_of(lane, which).expect(NON_EMPTY)
     });
     let values = pairs.mapv(|(v, _)| v);
-    let indices = pairs.mapv(|(_, i)| T::of(i as f64));
+    let indices = pairs.mapv(|(_, i)| i as i64);
     (
         finish(values, axis, keepdim),
         finish(indices, axis, keepdim),
@@ -106,10 +109,16 @@ impl Tensor {
                 "the max and min of no elements are undefined; check the input is not empty",
             ));
         }
-        Ok(self.reduce_all(
-            |x| extreme_of(x, which).expect(NON_EMPTY).0,
-            |x| extreme_of(x, which).expect(NON_EMPTY).0,
-        ))
+        fn extreme<T: Element>(a: &ArcArray<T, IxDyn>, which: Extreme) -> Tensor {
+            let value = extreme_of(a.view(), which).expect(NON_EMPTY).0;
+            Tensor::from_array(ArrayD::from_elem(IxDyn(&[]), value))
+        }
+        Ok(match &self.storage {
+            Storage::F32(a) => extreme(a, which),
+            Storage::F64(a) => extreme(a, which),
+            Storage::I64(a) => extreme(a, which),
+            Storage::Bool(a) => extreme(a, which),
+        })
     }
 
     fn try_extreme_dim(
@@ -137,6 +146,8 @@ impl Tensor {
         Ok(match &self.storage {
             Storage::F32(a) => extreme_lanes(a, axis, which, keepdim),
             Storage::F64(a) => extreme_lanes(a, axis, which, keepdim),
+            Storage::I64(a) => extreme_lanes(a, axis, which, keepdim),
+            Storage::Bool(a) => extreme_lanes(a, axis, which, keepdim),
         })
     }
 
@@ -164,8 +175,8 @@ impl Tensor {
         self.try_extreme_all(Extreme::Min).or_raise()
     }
 
-    /// The max along `dim` and where it is: `(values, indices)`. Indices are integer
-    /// positions along `dim` stored in `self`'s dtype; on ties the first one wins.
+    /// The max along `dim` and where it is: `(values, indices)`. Indices are i64
+    /// positions along `dim`; on ties the first one wins.
     ///
     /// # Shapes
     /// `[2, 3, 4]`, dim 1 → both `[2, 4]` (`[2, 1, 4]` with keepdim).
@@ -179,7 +190,7 @@ impl Tensor {
     /// let x = Tensor::from_vec(vec![1.0, 5.0, 5.0, 7.0, 2.0, 7.0], &[2, 3]);
     /// let (values, indices) = x.max_dim(1, false);
     /// assert_eq!(values.to_vec::<f32>(), vec![5.0, 7.0]);
-    /// assert_eq!(indices.to_vec::<f32>(), vec![1.0, 0.0]);
+    /// assert_eq!(indices.to_vec::<i64>(), vec![1, 0]);
     /// ```
     #[track_caller]
     pub fn max_dim(&self, dim: isize, keepdim: bool) -> (Tensor, Tensor) {
@@ -197,8 +208,8 @@ impl Tensor {
             .or_raise()
     }
 
-    /// Positions of the max along `dim` (the indices of [`Tensor::max_dim`]), e.g. the
-    /// predicted class of `[B, C]` logits with dim −1.
+    /// Positions of the max along `dim` as an i64 tensor (the indices of
+    /// [`Tensor::max_dim`]), e.g. the predicted class of `[B, C]` logits with dim −1.
     ///
     /// # Panics
     /// If `dim` is out of range or has size 0.
@@ -207,7 +218,7 @@ impl Tensor {
     /// ```
     /// # use tensor::Tensor;
     /// let logits = Tensor::from_vec(vec![0.1, 2.0, -1.0, 3.0, 0.0, 0.5], &[2, 3]);
-    /// assert_eq!(logits.argmax(-1, false).to_vec::<f32>(), vec![1.0, 0.0]);
+    /// assert_eq!(logits.argmax(-1, false).to_vec::<i64>(), vec![1, 0]);
     /// ```
     #[track_caller]
     pub fn argmax(&self, dim: isize, keepdim: bool) -> Tensor {

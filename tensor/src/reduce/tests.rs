@@ -379,7 +379,7 @@ fn max_dim_and_min_dim_with_ties_and_keepdim() {
             (v.to_vec::<f64>(), i.to_vec::<f64>()),
             (vec![5.0, 7.0], vec![1.0, 0.0])
         );
-        assert_eq!((v.dtype(), i.dtype()), (dt, dt));
+        assert_eq!((v.dtype(), i.dtype()), (dt, DType::I64));
         let (v, i) = x.min_dim(-1, true); // row mins 1 at 0, 2 at 1
         assert_eq!((v.shape(), i.shape()), (&[2, 1][..], &[2, 1][..]));
         assert_eq!(
@@ -450,4 +450,38 @@ fn reductions_over_an_empty_dim_use_their_identity() {
     );
     assert_eq!(x.norm_dim(2.0, 1, false).to_vec::<f32>(), vec![0.0, 0.0]);
     assert_eq!(x.sum_dim(0, false).shape(), &[0]);
+}
+
+#[test]
+fn sums_of_bool_and_i64_are_i64_counts() {
+    // [[true, false, true], [true, true, true]]
+    let m = Tensor::from_vec_bool(vec![true, false, true, true, true, true], &[2, 3]);
+    let total = m.sum();
+    assert_eq!((total.dtype(), total.item()), (DType::I64, 5.0));
+    assert_eq!(m.sum_dim(1, false).to_vec::<i64>(), vec![2, 3]);
+    assert_eq!(m.t().sum_dims(&[0], true).to_vec::<i64>(), vec![2, 3]);
+    let ids = Tensor::from_vec_i64(vec![4, -1, 7, 2], &[2, 2]);
+    assert_eq!(ids.sum().to_vec::<i64>(), vec![12]);
+    assert_eq!(ids.sum_dim(0, false).to_vec::<i64>(), vec![11, 1]);
+    assert_eq!(ids.sum_to(&[1, 2]).to_vec::<i64>(), vec![11, 1]);
+    assert_eq!(m.sum_to(&[3]).to_vec::<i64>(), vec![2, 1, 2]);
+}
+
+#[test]
+fn extrema_of_i64_return_i64_values_and_indices() {
+    let ids = Tensor::from_vec_i64(vec![4, -1, 7, 7], &[2, 2]);
+    let (v, i) = ids.max_dim(1, false);
+    assert_eq!(
+        (v.to_vec::<i64>(), i.to_vec::<i64>()),
+        (vec![4, 7], vec![0, 0])
+    );
+    assert_eq!(ids.argmin(0, false).to_vec::<i64>(), vec![0, 0]);
+    assert_eq!((ids.max().item(), ids.min().dtype()), (7.0, DType::I64));
+}
+
+#[test]
+#[should_panic(expected = "mean: needs a float tensor (f32 or f64), got i64 [2]. \
+                           Hint: convert first with .to_dtype(DType::F32)")]
+fn mean_of_integers_asks_for_a_conversion() {
+    Tensor::from_vec_i64(vec![1, 2], &[2]).mean();
 }

@@ -14,11 +14,14 @@
 //! reads to write the `[N, C]` gradient in one pass. Each value comes out of the same
 //! expressions as [`Tensor::log_softmax`] (so the results are bit-identical).
 
-use crate::dtype::Element;
-use crate::tensor::Tensor;
+use super::online::max_and_exp_sum_vectorised;
+
+use crate::error::OrRaise;
+use crate::tensor::{Tensor, check_float};
+use crate::unary::vectorised::Vectorised;
 
 /// The rows of a contiguous 2-D tensor, `C` elements each.
-fn rows<T: Element>(x: &Tensor) -> (&[T], usize) {
+fn rows<T: Vectorised>(x: &Tensor) -> (&[T], usize) {
     let slice = x
         .array::<T>()
         .as_slice()
@@ -26,13 +29,13 @@ fn rows<T: Element>(x: &Tensor) -> (&[T], usize) {
     (slice, x.shape()[1])
 }
 
-fn forward<T: Element>(x: &Tensor, index: &[usize]) -> (Tensor, Tensor) {
+fn forward<T: Vectorised>(x: &Tensor, index: &[usize]) -> (Tensor, Tensor) {
     let (x, c) = rows::<T>(x);
     let mut picked = Vec::with_capacity(index.len());
     let mut norm = Vec::with_capacity(2 * index.len());
     for (row, &t) in x.chunks_exact(c.max(1)).zip(index) {
         // (m, ln Σ exp(x − m)): what turns a logit into a log-probability
-        let (m, sum) = T::max_and_exp_sum(row);
+        let (m, sum) = max_and_exp_sum_vectorised(row);
         let s = sum.ln();
         picked.push((row[t] - m) - s);
         norm.extend([m, s]);
@@ -67,9 +70,11 @@ impl Tensor {
     pub fn log_softmax_gather(&self, index: &[usize]) -> (Tensor, Tensor) {
         let x = self.contiguous();
         debug_assert!(x.dims() == 2 && x.shape()[0] == index.len());
+        check_float("log_softmax_gather", self).or_raise();
         match self.dtype() {
             crate::DType::F32 => forward::<f32>(&x, index),
             crate::DType::F64 => forward::<f64>(&x, index),
+            _ => unreachable!("the dtype was checked to be a float above"),
         }
     }
 }

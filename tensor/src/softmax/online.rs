@@ -22,7 +22,8 @@
 //! makes s NaN.
 //! Read next: [`super::gather`], the cross-entropy kernel built on it.
 
-use crate::dtype::Element;
+use crate::dtype::Float;
+use crate::unary::vectorised::Vectorised;
 
 /// Interleaved (m, s) pairs: two AVX-512 registers of f32, so that consecutive
 /// updates of one pair (each waits for the previous max) overlap.
@@ -32,7 +33,7 @@ const LANES: usize = 32;
 /// empty or all −∞), in one pass (module doc). `exp` is the exponential to use,
 /// inlined into the loop (the vectorised `exp_f32` for f32).
 #[inline(always)]
-pub fn max_and_exp_sum<T: Element>(x: &[T], exp: impl Fn(T) -> T) -> (T, T) {
+pub fn max_and_exp_sum<T: Float>(x: &[T], exp: impl Fn(T) -> T) -> (T, T) {
     let mut m = [T::min_value(); LANES];
     let mut s = [T::zero(); LANES];
     let step = |m: &mut T, s: &mut T, x: T| {
@@ -61,6 +62,15 @@ pub fn max_and_exp_sum<T: Element>(x: &[T], exp: impl Fn(T) -> T) -> (T, T) {
     (top, sum)
 }
 
+/// [`max_and_exp_sum`] with the fast exponential, on the widest vectors of the CPU
+/// ([`Vectorised`]).
+pub fn max_and_exp_sum_vectorised<T: Vectorised>(x: &[T]) -> (T, T) {
+    T::vectorised(
+        #[inline(always)]
+        || max_and_exp_sum(x, T::exp_fast),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,7 +93,7 @@ mod tests {
             assert_eq!(m, m2);
             assert!((s - s2).abs() <= 1e-12 * s2, "{n}: {s} vs {s2}");
             let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
-            let (m, s) = f32::max_and_exp_sum(&x32);
+            let (m, s) = max_and_exp_sum_vectorised::<f32>(&x32);
             assert_eq!(m, m2 as f32);
             assert!((s as f64 - s2).abs() <= 1e-5 * s2, "{n}: {s} vs {s2}");
         }
@@ -93,13 +103,17 @@ mod tests {
     fn infinities_and_nan() {
         let inf = f32::INFINITY;
         // −∞ adds nothing, wherever it is
-        let (m, s) = f32::max_and_exp_sum(&[-inf, 0.0, -inf, 0.0]);
+        let (m, s) = max_and_exp_sum_vectorised::<f32>(&[-inf, 0.0, -inf, 0.0]);
         assert_eq!((m, s), (0.0, 2.0));
         // all −∞: s = 0 (log-softmax NaN downstream)
-        assert_eq!(f32::max_and_exp_sum(&[-inf; 40]).1, 0.0);
-        assert!(f32::max_and_exp_sum(&[1.0, f32::NAN]).1.is_nan());
+        assert_eq!(max_and_exp_sum_vectorised::<f32>(&[-inf; 40]).1, 0.0);
+        assert!(
+            max_and_exp_sum_vectorised::<f32>(&[1.0, f32::NAN])
+                .1
+                .is_nan()
+        );
         // huge logits stay finite: exp of −|d| only
-        let (m, s) = f64::max_and_exp_sum(&[1e300, -1e300, 1e300]);
+        let (m, s) = max_and_exp_sum_vectorised::<f64>(&[1e300, -1e300, 1e300]);
         assert_eq!((m, s), (1e300, 2.0));
     }
 }

@@ -1,5 +1,6 @@
 //! Scalar kernels of the activation functions, written once, generic over `T: Float`,
-//! so the same code serves f32 and f64 tensors: `t.map(kernels::sigmoid, kernels::sigmoid)`.
+//! so the same code serves f32 and f64 tensors and `Tensor::map` (over f64):
+//! `t.map(kernels::sigmoid)`.
 //!
 //! ```text
 //! relu        max(x, 0)                   sigmoid     σ(x) = 1/(1 + e⁻ˣ)

@@ -1,7 +1,8 @@
-//! `eˣ` (and `tanh x`, built on it) for f32 written so the compiler vectorises it: 16 lanes per instruction with
-//! AVX-512F, 8 with AVX2+FMA, picked at run time; a plain loop elsewhere. Softmax,
-//! log-softmax, cross-entropy and sigmoid spend most of their time in `exp`, and the
-//! C library's `expf` is one scalar call per element.
+//! `eˣ` (and `tanh x`, built on it) for one f32, written so that a loop calling it
+//! becomes vector code: 16 lanes per instruction with AVX-512F, 8 with AVX2+FMA (the
+//! loops are compiled for those in [`super::vectorised`]). Softmax, log-softmax,
+//! cross-entropy and sigmoid spend most of their time in `exp`, and the C library's
+//! `expf` is one scalar call per element.
 //!
 //! ```text
 //! eˣ = 2ⁿ · eʳ         n = round(x · log₂e),  r = x − n·ln 2  ∈ [−ln2/2, ln2/2]
@@ -19,9 +20,8 @@
 //!
 //! Every instruction-set path evaluates the same expression with fused multiply-adds,
 //! so results are bit-identical on every CPU. f64 keeps the C library's `exp`.
-//! Read next: [`crate::softmax`], its main user.
-
-use crate::softmax::online::max_and_exp_sum;
+//! Read next: [`super::vectorised`], which runs loops over these, then
+//! [`crate::softmax`], their main user.
 
 /// `log₂ e`: n = round(x · log₂ e).
 const LOG2_E: f32 = std::f32::consts::LOG2_E;
@@ -106,106 +106,6 @@ pub fn tanh_f32(x: f32) -> f32 {
     t.copysign(x)
 }
 
-/// `dst[i] = f(src[i])`: the loop every instruction set compiles.
-#[inline(always)]
-fn vector_loop(src: &[f32], dst: &mut [f32], f: impl Fn(f32) -> f32) {
-    for (d, &s) in dst.iter_mut().zip(src) {
-        *d = f(s);
-    }
-}
-
-/// [`vector_loop`] compiled with AVX-512F.
-///
-/// # Safety
-/// The CPU must support AVX-512F.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn vector_loop_avx512(src: &[f32], dst: &mut [f32], f: impl Fn(f32) -> f32) {
-    vector_loop(src, dst, f);
-}
-
-/// [`vector_loop`] compiled with AVX2 and FMA.
-///
-/// # Safety
-/// The CPU must support AVX2 and FMA.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn vector_loop_avx2(src: &[f32], dst: &mut [f32], f: impl Fn(f32) -> f32) {
-    vector_loop(src, dst, f);
-}
-
-/// `dst[i] = f(src[i])` for `i < min(len)`, compiled for the widest vectors this CPU
-/// has (`f` is inlined into the loop, so it must be branch-free to vectorise).
-fn map_vectorised(src: &[f32], dst: &mut [f32], f: impl Fn(f32) -> f32) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if is_x86_feature_detected!("avx512f") {
-            // SAFETY: AVX-512F was detected just above.
-            return unsafe { vector_loop_avx512(src, dst, f) };
-        }
-        if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
-            // SAFETY: AVX2 and FMA were detected just above.
-            return unsafe { vector_loop_avx2(src, dst, f) };
-        }
-    }
-    vector_loop(src, dst, f);
-}
-
-/// `dst[i] = post(exp(pre(src[i])))` for `i < min(len)`, on the widest vectors this
-/// CPU has. `pre` and `post` are cheap elementwise steps fused into the loop (a max
-/// shift, a negation; a scale).
-pub fn exp_map_f32(
-    src: &[f32],
-    dst: &mut [f32],
-    pre: impl Fn(f32) -> f32,
-    post: impl Fn(f32) -> f32,
-) {
-    map_vectorised(src, dst, |x| post(exp_f32(pre(x))));
-}
-
-/// The online softmax normaliser `(m, Σ exp(x − m))` of `x` on [`exp_f32`]
-/// ([`crate::softmax::online`]), compiled with AVX-512F.
-///
-/// # Safety
-/// The CPU must support AVX-512F.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn max_and_exp_sum_avx512(x: &[f32]) -> (f32, f32) {
-    max_and_exp_sum(x, exp_f32)
-}
-
-/// [`max_and_exp_sum_avx512`] compiled with AVX2 and FMA.
-///
-/// # Safety
-/// The CPU must support AVX2 and FMA.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn max_and_exp_sum_avx2(x: &[f32]) -> (f32, f32) {
-    max_and_exp_sum(x, exp_f32)
-}
-
-/// `(m, Σ exp(x − m))` of `x` in one pass ([`crate::softmax::online`]), on the widest
-/// vectors this CPU has.
-pub fn max_and_exp_sum_f32(x: &[f32]) -> (f32, f32) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if is_x86_feature_detected!("avx512f") {
-            // SAFETY: AVX-512F was detected just above.
-            return unsafe { max_and_exp_sum_avx512(x) };
-        }
-        if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
-            // SAFETY: AVX2 and FMA were detected just above.
-            return unsafe { max_and_exp_sum_avx2(x) };
-        }
-    }
-    max_and_exp_sum(x, exp_f32)
-}
-
-/// `dst[i] = tanh(src[i])` for `i < min(len)`, vectorised ([`tanh_f32`]).
-pub fn tanh_map_f32(src: &[f32], dst: &mut [f32]) {
-    map_vectorised(src, dst, tanh_f32);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,8 +115,7 @@ mod tests {
         let (lo, hi) = (0.0f32.to_bits(), 12.0f32.to_bits());
         let pos: Vec<f32> = (lo..=hi).step_by(11).map(f32::from_bits).collect();
         let xs: Vec<f32> = pos.iter().flat_map(|&x| [x, -x]).collect();
-        let mut ys = vec![0.0; xs.len()];
-        tanh_map_f32(&xs, &mut ys);
+        let ys: Vec<f32> = xs.iter().map(|&x| tanh_f32(x)).collect();
         for (&x, &y) in xs.iter().zip(&ys) {
             let want = (x as f64).tanh() as f32;
             assert!(ulps(y, want) <= 2, "tanh({x}) = {y}, want {want}");
@@ -229,8 +128,7 @@ mod tests {
             1e30,
             -1e-30,
         ];
-        let mut ys = [0.0; 6];
-        tanh_map_f32(&special, &mut ys);
+        let ys = special.map(tanh_f32);
         assert_eq!(&ys[..2], &[1.0, -1.0]);
         assert!(ys[2].is_nan());
         assert_eq!(ys[3].to_bits(), (-0.0f32).to_bits());
@@ -259,10 +157,8 @@ mod tests {
             (a..=b).step_by(13).map(f32::from_bits)
         };
         let xs: Vec<f32> = sweep(0.0, HIGHEST).chain(sweep(-0.0, LOWEST)).collect();
-        let mut ys = vec![0.0; xs.len()];
-        exp_map_f32(&xs, &mut ys, |x| x, |e| e);
-        for (&x, &y) in xs.iter().zip(&ys) {
-            let want = reference(x);
+        for &x in &xs {
+            let (y, want) = (exp_f32(x), reference(x));
             let err = ulps(y, want);
             if err > worst.0 {
                 worst = (err, x);
@@ -292,8 +188,7 @@ mod tests {
             -1e30,
             f32::MIN_POSITIVE,
         ];
-        let mut ys = [0.0; 15];
-        exp_map_f32(&xs, &mut ys, |x| x, |e| e);
+        let ys = xs.map(exp_f32);
         for (&x, &y) in xs.iter().zip(&ys) {
             let want = reference(x);
             if want.is_nan() {
@@ -307,16 +202,5 @@ mod tests {
             ys[10] > 0.0 && ys[10] < f32::MIN_POSITIVE,
             "subnormal e^-100"
         );
-    }
-
-    #[test]
-    fn every_instruction_set_path_gives_the_same_bits() {
-        let xs: Vec<f32> = (0..4099).map(|i| (i as f32 - 2000.0) * 0.043).collect();
-        let mut fast = vec![0.0; xs.len()];
-        exp_map_f32(&xs, &mut fast, |x| x, |e| e);
-        let mut plain = vec![0.0; xs.len()];
-        vector_loop(&xs, &mut plain, exp_f32);
-        assert_eq!(fast, plain);
-        assert_eq!(exp_f32(xs[5]), plain[5]);
     }
 }

@@ -205,6 +205,7 @@ pub fn matrix(rows: usize, cols: usize, layout: Layout, seed: u64, dtype: DType)
     let t = match dtype {
         DType::F64 => Tensor::from_array(view(data, layout)),
         DType::F32 => Tensor::from_array(view(data.mapv(|x| x as f32), layout)),
+        other => unreachable!("matmul operands are floats, not {other}"),
     };
     assert_eq!(t.shape(), &[rows, cols]);
     if rows > 1 && cols > 1 {

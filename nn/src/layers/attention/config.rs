@@ -3,7 +3,7 @@
 //! optional arguments of `forward`: masks and which weights to return).
 //! Read next: [`super::multihead`].
 
-use super::Mask;
+use tensor::Tensor;
 
 /// The constructor options of [`MultiheadAttention`](super::multihead::MultiheadAttention), PyTorch's defaults:
 /// `MhaConfig::new(8, 2).dropout(0.1).batch_first(true)`.
@@ -85,12 +85,15 @@ impl MhaConfig {
 /// `MhaOptions { is_causal: true, ..Default::default() }`.
 #[derive(Clone, Copy, Debug)]
 pub struct MhaOptions<'a> {
-    /// `[B, T_k]` (`[T_k]` unbatched): keys to ignore, e.g. padding.
-    pub key_padding_mask: Option<&'a Mask>,
+    /// `[B, T_k]` (`[T_k]` unbatched): keys to ignore, e.g. padding. Bool with `true` =
+    /// ignore this key (PyTorch's reading), or float, added to the scores.
+    pub key_padding_mask: Option<&'a Tensor>,
     /// Also return the attention weights.
     pub need_weights: bool,
-    /// `[T_q, T_k]` or `[B·H, T_q, T_k]` (`[H, T_q, T_k]` unbatched).
-    pub attn_mask: Option<&'a Mask>,
+    /// `[T_q, T_k]` or `[B·H, T_q, T_k]` (`[H, T_q, T_k]` unbatched). Bool with
+    /// `true` = may NOT attend (PyTorch's `MultiheadAttention` reading, the opposite of
+    /// `scaled_dot_product_attention`'s), or float, added to the scores.
+    pub attn_mask: Option<&'a Tensor>,
     /// Return the weights averaged over heads (`[B, T_q, T_k]`) instead of per head
     /// (`[B, H, T_q, T_k]`).
     pub average_attn_weights: bool,

@@ -97,7 +97,7 @@ impl KvCache {
     /// If a row index is not below the batch size.
     #[track_caller]
     pub fn reorder(&mut self, rows: &[usize]) {
-        let index = Tensor::from_vec(rows.iter().map(|&r| r as f32).collect(), &[rows.len()]);
+        let index = Tensor::from_vec_i64(rows.iter().map(|&r| r as i64).collect(), &[rows.len()]);
         for t in [&mut self.keys, &mut self.values].into_iter().flatten() {
             *t = t.index_select(0, &index);
         }
@@ -109,7 +109,7 @@ impl KvCache {
 /// `[t_new, t_past + t_new]`: the last `t_new` rows of the full causal mask.
 pub(crate) fn causal_after(t_past: usize, t_new: usize, dtype: DType) -> Tensor {
     causal_mask(t_past + t_new)
-        .to_additive(dtype)
+        .to_dtype(dtype)
         .narrow(0, t_past, t_new)
 }
 
@@ -118,7 +118,6 @@ mod tests {
     use autograd::Var;
 
     use super::*;
-    use crate::layers::attention::Mask;
     use crate::layers::attention::multihead::{MhaConfig, MhaOptions, MultiheadAttention};
     use crate::module::Module;
 
@@ -142,11 +141,9 @@ mod tests {
             let x = Var::new(if batch_first { x.transpose(0, 1) } else { x });
             let time = if batch_first { 1 } else { 0 };
             // sequence 1 is left-padded: its first two positions are padding
-            let pad: Vec<f32> = (0..b * t)
-                .map(|i| f32::from(i / t == 1 && i % t < 2))
-                .collect();
-            let pad = Tensor::from_vec(pad, &[b, t]);
-            let mask = |n: usize| Mask::Bool(pad.narrow(1, 0, n));
+            let pad: Vec<bool> = (0..b * t).map(|i| i / t == 1 && i % t < 2).collect();
+            let pad = Tensor::from_vec_bool(pad, &[b, t]);
+            let mask = |n: usize| pad.narrow(1, 0, n);
             let all = mask(t);
             let full = MhaOptions {
                 key_padding_mask: Some(&all),

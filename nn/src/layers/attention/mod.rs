@@ -9,18 +9,18 @@
 //! weights = softmax(scores, dim = −1)  each row sums to 1
 //! output  = weights · V                [.., T_q, D_v]
 //! ```
-//! A mask says which keys a query may not look at. PyTorch uses bool tensors for
-//! that; ferrograd has no bool dtype, so a [`Mask`] says in its variant how to read
-//! its float tensor:
+//! A mask says which keys a query may look at. As in PyTorch it is either a float
+//! tensor, added to the scores (0 = allowed, −∞ = masked, anything between = a bias),
+//! or a bool tensor, whose meaning is the API's, and PyTorch's two APIs read it the
+//! opposite way round:
 //!
 //! ```text
-//! Mask::Bool(m)      m ≠ 0 → masked out (score becomes −∞), m = 0 → allowed
-//!                    (PyTorch's MultiheadAttention/Transformer convention: True = not allowed)
-//! Mask::Additive(m)  m is added to the scores (0 = allowed, −∞ = masked, anything between = a bias)
+//! scaled_dot_product_attention(attn_mask)      true = may attend ("take part")
+//! MultiheadAttention / Transformer masks       true = may NOT attend (masked out, padding)
 //! ```
-//! Careful: `torch.nn.functional.scaled_dot_product_attention` reads a *bool*
-//! `attn_mask` the other way round (True = allowed). Ferrograd uses one convention
-//! everywhere: `Bool` = 1 means masked out.
+//! Ferrograd follows each, so code ported from PyTorch keeps its meaning; every mask
+//! argument says which reading it uses. A float mask reads the same everywhere, which
+//! is why [`causal_mask`] returns one.
 //!
 //! Files: [`scaled_dot_product`] (the equations above, one function),
 //! [`multihead`] (projections into heads, PyTorch's parameter names), [`config`]
@@ -34,87 +34,79 @@ pub mod multihead;
 pub mod scaled_dot_product;
 
 pub use kv_cache::KvCache;
+use tensor::error::{Error, ErrorKind};
 use tensor::{DType, Tensor};
 
-/// Which keys each query may not attend to; see the [module docs](self) for the two
-/// readings of the float tensor.
+/// What `true` means in a bool attention mask (see the [module docs](self)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BoolMask {
+    /// `true` = the query may attend to the key (`scaled_dot_product_attention`).
+    TrueAllows,
+    /// `true` = the key is masked out (`MultiheadAttention`, `Transformer`).
+    TrueMasks,
+}
+
+/// `mask` as a float tensor of `dtype` to add to the scores: a bool mask becomes 0
+/// where the key is allowed and −∞ where it is masked (read as `reading` says); a
+/// float mask is returned as it is (in `dtype`).
 ///
-/// # Examples
-/// ```
-/// use nn::layers::attention::Mask;
-/// use tensor::Tensor;
-/// // query 0 may not look at key 1
-/// let m = Mask::Bool(Tensor::from_vec(vec![0.0, 1.0, 0.0, 0.0], &[2, 2]));
-/// assert_eq!(m.to_additive(tensor::DType::F32).to_vec::<f32>(), vec![0.0, f32::NEG_INFINITY, 0.0, 0.0]);
-/// ```
-#[derive(Clone, Debug)]
-pub enum Mask {
-    /// Nonzero = masked out (PyTorch's `True` in `nn.MultiheadAttention`).
-    Bool(Tensor),
-    /// Added to the attention scores before the softmax (`−∞` masks completely).
-    Additive(Tensor),
-}
-
-impl Mask {
-    /// The mask's tensor, whichever its reading.
-    pub fn tensor(&self) -> &Tensor {
-        match self {
-            Mask::Bool(t) | Mask::Additive(t) => t,
+/// # Panics
+/// If `mask` is an i64 tensor, naming `op` and `what` (the argument's name).
+#[track_caller]
+pub(crate) fn additive_mask(
+    op: &'static str,
+    what: &str,
+    mask: &Tensor,
+    reading: BoolMask,
+    dtype: DType,
+) -> Tensor {
+    match mask.dtype() {
+        DType::Bool => {
+            let masked = match reading {
+                BoolMask::TrueMasks => mask.clone(),
+                BoolMask::TrueAllows => mask.logical_not(),
+            };
+            Tensor::zeros_dtype(mask.shape(), dtype).masked_fill(&masked, f64::NEG_INFINITY)
         }
-    }
-
-    /// The mask's shape.
-    pub fn shape(&self) -> &[usize] {
-        self.tensor().shape()
-    }
-
-    /// The mask as a float tensor to add to scores: `Bool` becomes `−∞` where nonzero
-    /// and `0` elsewhere; `Additive` is returned as it is (in `dtype`).
-    pub fn to_additive(&self, dtype: DType) -> Tensor {
-        match self {
-            Mask::Bool(m) => {
-                let zeros = Tensor::full_dtype(m.shape(), 0.0, dtype);
-                zeros.masked_fill(m, f64::NEG_INFINITY)
-            }
-            Mask::Additive(m) => m.to_dtype(dtype),
-        }
-    }
-
-    /// The same reading with the tensor reshaped (used to add broadcast dims).
-    #[track_caller]
-    pub(crate) fn reshaped(&self, shape: &[usize]) -> Mask {
-        match self {
-            Mask::Bool(m) => Mask::Bool(m.reshape(shape)),
-            Mask::Additive(m) => Mask::Additive(m.reshape(shape)),
-        }
+        DType::F32 | DType::F64 => mask.to_dtype(dtype),
+        DType::I64 => Error::new(
+            op,
+            ErrorKind::DType,
+            format!(
+                "{what} must be a bool or float tensor, got i64 {:?}",
+                mask.shape()
+            ),
+        )
+        .with_hint("compare to get a bool mask, e.g. ids.eq_scalar(pad as f64) for padding")
+        .raise(),
     }
 }
 
-/// The causal ("no peeking ahead") mask for `t` queries and `t` keys: query `i` may
-/// look at keys `0..=i`. A `Mask::Bool` with 1 above the diagonal, the same as
-/// PyTorch's `nn.Transformer.generate_square_subsequent_mask(t)` (which writes −∞
-/// where this writes 1).
+/// The causal ("no peeking ahead") mask for `t` queries and `t` keys, as PyTorch's
+/// `nn.Transformer.generate_square_subsequent_mask(t)`: an f32 tensor with −∞ where
+/// key `j` comes after query `i` (`j > i`) and 0 elsewhere. Being a float mask, it
+/// means the same to every attention function here.
 ///
 /// ```text
-/// t = 3:  0 1 1
-///         0 0 1
-///         0 0 0
+/// t = 3:  0 −∞ −∞
+///         0  0 −∞
+///         0  0  0
 /// ```
 ///
 /// # Examples
 /// ```
-/// let m = nn::layers::attention::causal_mask(3);
-/// assert_eq!(m.tensor().to_vec::<f32>(), vec![0., 1., 1., 0., 0., 1., 0., 0., 0.]);
+/// let m = nn::layers::attention::causal_mask(2);
+/// assert_eq!(m.to_vec::<f32>(), vec![0.0, f32::NEG_INFINITY, 0.0, 0.0]);
 /// ```
-pub fn causal_mask(t: usize) -> Mask {
-    Mask::Bool(causal_bool(t, t))
+pub fn causal_mask(t: usize) -> Tensor {
+    Tensor::zeros(&[t, t]).masked_fill(&causal_bool(t, t), f64::NEG_INFINITY)
 }
 
-/// 1 where key `j` lies after query `i` (`j > i`), `[t_q, t_k]`, aligned at the top
-/// left as PyTorch's `is_causal` (`torch.ones(L, S).tril()`).
+/// `true` where key `j` lies after query `i` (`j > i`), `[t_q, t_k]`, aligned at the
+/// top left as PyTorch's `is_causal` (`torch.ones(L, S).tril()` is its negation).
 pub(crate) fn causal_bool(t_q: usize, t_k: usize) -> Tensor {
-    let rows = Tensor::arange(0.0, t_q as f64, 1.0).reshape(&[t_q, 1]);
-    let cols = Tensor::arange(0.0, t_k as f64, 1.0).reshape(&[1, t_k]);
+    let rows = Tensor::arange_i64(0, t_q as i64, 1).reshape(&[t_q, 1]);
+    let cols = Tensor::arange_i64(0, t_k as i64, 1).reshape(&[1, t_k]);
     cols.gt(&rows)
 }
 
@@ -123,23 +115,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn causal_mask_is_one_strictly_above_the_diagonal() {
+    fn causal_masks_hide_the_keys_after_each_query() {
         assert_eq!(
-            causal_bool(2, 3).to_vec::<f32>(),
-            vec![0.0, 1.0, 1.0, 0.0, 0.0, 1.0]
+            causal_bool(2, 3).to_vec::<bool>(),
+            vec![false, true, true, false, false, true]
         );
-        assert_eq!(causal_mask(1).tensor().to_vec::<f32>(), vec![0.0]);
+        assert_eq!(causal_mask(1).to_vec::<f32>(), vec![0.0]);
+        assert_eq!(causal_mask(2).dtype(), DType::F32);
     }
 
     #[test]
-    fn bool_masks_become_minus_infinity_and_additive_masks_stay() {
-        let m = Mask::Bool(Tensor::from_vec(vec![0.0, 2.0], &[2]));
+    fn bool_masks_read_either_way_and_float_masks_stay() {
+        let m = Tensor::from_vec_bool(vec![false, true], &[2]);
+        let inf = f64::NEG_INFINITY;
+        let op = "test";
+        let masks = additive_mask(op, "mask", &m, BoolMask::TrueMasks, DType::F64);
+        assert_eq!(masks.to_vec::<f64>(), vec![0.0, inf]);
+        let allows = additive_mask(op, "mask", &m, BoolMask::TrueAllows, DType::F32);
+        assert_eq!(allows.to_vec::<f64>(), vec![inf, 0.0]);
+        let bias = Tensor::from_vec(vec![0.5, -1.0], &[2]);
+        let added = additive_mask(op, "mask", &bias, BoolMask::TrueMasks, DType::F64);
         assert_eq!(
-            m.to_additive(DType::F64).to_vec::<f64>(),
-            vec![0.0, f64::NEG_INFINITY]
+            (added.dtype(), added.to_vec::<f64>()),
+            (DType::F64, vec![0.5, -1.0])
         );
-        let a = Mask::Additive(Tensor::from_vec(vec![0.5, -1.0], &[2]));
-        assert_eq!(a.to_additive(DType::F64).dtype(), DType::F64);
-        assert_eq!(a.to_additive(DType::F32).to_vec::<f32>(), vec![0.5, -1.0]);
+    }
+
+    #[test]
+    #[should_panic(expected = "attn: mask must be a bool or float tensor, got i64 [2]")]
+    fn integer_masks_are_refused() {
+        let ids = Tensor::from_vec_i64(vec![0, 1], &[2]);
+        additive_mask("attn", "mask", &ids, BoolMask::TrueMasks, DType::F32);
     }
 }

@@ -20,9 +20,11 @@
 //! of the three), zeros for `in_proj_bias` and `out_proj.bias`, `out_proj.weight` as
 //! `Linear`'s default.
 //!
-//! Masks (see [`super::Mask`]): `key_padding_mask` `[B, T_k]` hides padding keys of
-//! each sequence; `attn_mask` `[T_q, T_k]` or `[B·H, T_q, T_k]` hides (query, key)
-//! pairs; `is_causal` hides later keys. All of them are added up as −∞/0 scores.
+//! Masks (see [the attention docs](super)), bool with `true` = masked out as in
+//! PyTorch's `nn.MultiheadAttention`, or float (added to the scores):
+//! `key_padding_mask` `[B, T_k]` hides padding keys of each sequence; `attn_mask`
+//! `[T_q, T_k]` or `[B·H, T_q, T_k]` hides (query, key) pairs; `is_causal` hides
+//! later keys. All of them are added up as −∞/0 scores.
 //! Deliberate difference: PyTorch treats `is_causal` only as a hint and requires an
 //! `attn_mask`; here `is_causal` builds the causal mask itself (and is combined with
 //! an `attn_mask` if one is given). `add_bias_kv` and `add_zero_attn` are not offered.
@@ -32,10 +34,10 @@ use autograd::Var;
 use tensor::Tensor;
 use tensor::error::{Error, ErrorKind};
 
-use super::Mask;
 pub use super::config::{MhaConfig, MhaOptions};
 use super::kv_cache::{KvCache, causal_after};
 use super::scaled_dot_product::{combine_masks, scaled_dot_product_attention};
+use super::{BoolMask, additive_mask};
 use crate::init;
 use crate::layers::linear::Linear;
 use crate::module::{Module, child_prefix};
@@ -267,7 +269,7 @@ impl MultiheadAttention {
         } else {
             0.0
         };
-        let mask = mask.map(Mask::Additive);
+        // an additive (float) mask reads the same in scaled_dot_product_attention
         let (attended, weights) =
             scaled_dot_product_attention(q, k, v, mask.as_ref(), p, false, self.training);
         // [B, H, T_q, D] → [B, T_q, H, D] → [B, T_q, E], then W_o
@@ -352,6 +354,8 @@ impl MultiheadAttention {
         dtype: tensor::DType,
     ) -> Option<Tensor> {
         let h = self.config.num_heads;
+        const OP: &str = "MultiheadAttention";
+        let additive = |m: &Tensor, what| additive_mask(OP, what, m, BoolMask::TrueMasks, dtype);
         let attn = options.attn_mask.map(|m| {
             let shape = m.shape();
             let heads_shape = if batched {
@@ -360,9 +364,9 @@ impl MultiheadAttention {
                 [h, t_q, t_k]
             };
             if shape == [t_q, t_k] {
-                m.clone()
+                additive(m, "attn_mask")
             } else if shape == heads_shape {
-                m.reshaped(&[b, h, t_q, t_k])
+                additive(&m.reshape(&[b, h, t_q, t_k]), "attn_mask")
             } else {
                 self.mask_error(
                     "attn_mask",
@@ -380,9 +384,9 @@ impl MultiheadAttention {
                     &format!("{expected:?} ([B, T_k])"),
                 );
             }
-            m.reshaped(&[b, 1, 1, t_k]).to_additive(dtype)
+            additive(&m.reshape(&[b, 1, 1, t_k]), "key_padding_mask")
         });
-        let mask = combine_masks(attn.as_ref(), options.is_causal, t_q, t_k, dtype);
+        let mask = combine_masks(attn, options.is_causal, t_q, t_k, dtype);
         match (mask, padding) {
             (Some(m), Some(p)) => Some(&m + &p),
             (m, p) => m.or(p),

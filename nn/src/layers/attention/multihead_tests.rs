@@ -106,11 +106,8 @@ fn averaged_weights_are_the_mean_of_per_head_weights() {
 fn padded_keys_and_future_keys_get_zero_weight() {
     let m = MultiheadAttention::new(4, 2);
     let x = Var::new(Tensor::randn(&[3, 2, 4]).to_dtype(DType::F32));
-    // sequence 1's last key is padding
-    let padding = Mask::Bool(Tensor::from_vec(
-        vec![0.0, 0.0, 0.0, 0.0, 0.0, 1.0],
-        &[2, 3],
-    ));
+    // sequence 1's last key is padding (true = ignore, PyTorch's reading)
+    let padding = Tensor::from_vec_bool(vec![false, false, false, false, false, true], &[2, 3]);
     let options = MhaOptions {
         key_padding_mask: Some(&padding),
         is_causal: true,
@@ -123,8 +120,13 @@ fn padded_keys_and_future_keys_get_zero_weight() {
         let masked = key > query || (batch == 1 && key == 2);
         assert_eq!(*v == 0.0, masked, "weight {i} = {v}");
     }
-    // is_causal equals passing the causal mask
+    // is_causal equals passing the causal mask, as a float or a bool (true = masked)
     let causal = causal_mask(3);
+    let causal_bool = causal.eq_scalar(f64::NEG_INFINITY);
+    let with_bool = MhaOptions {
+        attn_mask: Some(&causal_bool),
+        ..Default::default()
+    };
     let with_mask = MhaOptions {
         attn_mask: Some(&causal),
         ..Default::default()
@@ -135,7 +137,9 @@ fn padded_keys_and_future_keys_get_zero_weight() {
     };
     let (a, _) = m.forward(&x, &x, &x, &with_mask);
     let (b, _) = m.forward(&x, &x, &x, &by_flag);
+    let (c, _) = m.forward(&x, &x, &x, &with_bool);
     close(&a.value(), &b.value(), 0.0);
+    close(&a.value(), &c.value(), 0.0);
 }
 
 #[test]
@@ -162,7 +166,7 @@ fn the_query_width_is_checked() {
 fn the_padding_mask_shape_is_checked() {
     let m = MultiheadAttention::new(4, 2);
     let x = Var::new(Tensor::zeros(&[3, 2, 4]));
-    let padding = Mask::Bool(Tensor::zeros(&[3, 2]));
+    let padding = Tensor::zeros_dtype(&[3, 2], DType::Bool);
     m.forward(
         &x,
         &x,
@@ -196,10 +200,7 @@ fn a_sequence_with_every_key_padded_gives_finite_outputs_and_gradients() {
     let m = MultiheadAttention::new(4, 2);
     let x = Var::param(Tensor::randn(&[3, 2, 4]));
     // sequence 0 is all padding: its weights are 0, its output is out_proj's bias (0)
-    let padding = Mask::Bool(Tensor::from_vec(
-        vec![1.0, 1.0, 1.0, 0.0, 0.0, 0.0],
-        &[2, 3],
-    ));
+    let padding = Tensor::from_vec_bool(vec![true, true, true, false, false, false], &[2, 3]);
     let options = MhaOptions {
         key_padding_mask: Some(&padding),
         ..Default::default()

@@ -26,13 +26,14 @@ use tensor::error::{Error, ErrorKind, OrRaise};
 use tensor::shape::{broadcast_shapes, check_broadcast_to};
 use tensor::{DType, Tensor};
 
-use super::{Mask, causal_bool};
+use super::{BoolMask, additive_mask, causal_bool};
 
 /// `softmax(Q·Kᵀ/√D + mask)·V`, returning `(output, weights)`, as
 /// `torch.nn.functional.scaled_dot_product_attention` (which returns only the output).
 ///
-/// - `attn_mask`: a [`Mask`] broadcast to `[.., T_q, T_k]` (`Mask::Bool`: 1 = masked
-///   out; `Mask::Additive`: added to the scores).
+/// - `attn_mask`: broadcast to `[.., T_q, T_k]`, as PyTorch's: a **bool** tensor with
+///   `true` = the query *may* attend to the key ("takes part"; the opposite of
+///   `MultiheadAttention`'s bool masks), or a float tensor added to the scores.
 /// - `dropout_p`: dropout on the weights, applied only when `training`; the returned
 ///   weights are the ones after dropout (as PyTorch's `MultiheadAttention` returns).
 /// - `is_causal`: also mask every key after the query (`j > i`, top-left aligned).
@@ -67,21 +68,24 @@ pub fn scaled_dot_product_attention(
     q: &Var,
     k: &Var,
     v: &Var,
-    attn_mask: Option<&Mask>,
+    attn_mask: Option<&Tensor>,
     dropout_p: f64,
     is_causal: bool,
     training: bool,
 ) -> (Var, Var) {
+    const OP: &str = "scaled_dot_product_attention";
     let scores_shape = check_qkv(&q.shape(), &k.shape(), &v.shape());
     if let Some(mask) = attn_mask {
-        check_broadcast_to("scaled_dot_product_attention", mask.shape(), &scores_shape).or_raise();
+        check_broadcast_to(OP, mask.shape(), &scores_shape).or_raise();
     }
     let head_dim = q.shape()[q.dims() - 1];
     let (t_q, t_k) = (
         scores_shape[scores_shape.len() - 2],
         scores_shape[scores_shape.len() - 1],
     );
-    let mask = combine_masks(attn_mask, is_causal, t_q, t_k, q.dtype());
+    let given =
+        attn_mask.map(|m| additive_mask(OP, "attn_mask", m, BoolMask::TrueAllows, q.dtype()));
+    let mask = combine_masks(given, is_causal, t_q, t_k, q.dtype());
 
     let q_scaled = q.mul_scalar(1.0 / (head_dim as f64).sqrt());
     let scores = q_scaled.matmul(&k.transpose(-2, -1));
@@ -112,17 +116,19 @@ pub(crate) fn masked_softmax(scores: &Var, mask: Option<&Tensor>) -> Var {
     Var::where_cond(&dead, &zero, &safe_scores.softmax(-1))
 }
 
-/// The additive mask for the scores: `attn_mask` (as −∞/0 if `Bool`) plus the causal
-/// mask if asked; `None` if there is neither.
+/// The additive mask for the scores: `given` (already additive) plus the causal mask
+/// if asked; `None` if there is neither.
 pub(crate) fn combine_masks(
-    attn_mask: Option<&Mask>,
+    given: Option<Tensor>,
     is_causal: bool,
     t_q: usize,
     t_k: usize,
     dtype: DType,
 ) -> Option<Tensor> {
-    let causal = is_causal.then(|| Mask::Bool(causal_bool(t_q, t_k)).to_additive(dtype));
-    let given = attn_mask.map(|m| m.to_additive(dtype));
+    let causal = is_causal.then(|| {
+        Tensor::zeros_dtype(&[t_q, t_k], dtype)
+            .masked_fill(&causal_bool(t_q, t_k), f64::NEG_INFINITY)
+    });
     match (given, causal) {
         (Some(a), Some(c)) => Some(&a + &c),
         (a, c) => a.or(c),
@@ -201,9 +207,10 @@ mod tests {
     #[test]
     fn bool_and_additive_masks_and_causal_agree() {
         let x = t64(&[0.3, -0.2, 0.5, 0.1, -0.4, 0.8], &[3, 2]);
-        let causal = super::super::causal_mask(3);
-        let additive = Mask::Additive(causal.to_additive(DType::F64));
-        let (a, _) = scaled_dot_product_attention(&x, &x, &x, Some(&causal), 0.0, false, false);
+        // PyTorch's reading here: true = may attend (the lower triangle)
+        let allowed = causal_bool(3, 3).logical_not();
+        let additive = super::super::causal_mask(3);
+        let (a, _) = scaled_dot_product_attention(&x, &x, &x, Some(&allowed), 0.0, false, false);
         let (b, _) = scaled_dot_product_attention(&x, &x, &x, Some(&additive), 0.0, false, false);
         let (c, w) = scaled_dot_product_attention(&x, &x, &x, None, 0.0, true, false);
         close(&a.value().to_vec::<f64>(), &b.value().to_vec::<f64>());
@@ -218,7 +225,7 @@ mod tests {
         // scores [0, 0] + bias [ln 3, 0] → weights [3/4, 1/4]
         let q = t64(&[0.0, 0.0], &[1, 2]);
         let kv = t64(&[1.0, 0.0, 0.0, 1.0], &[2, 2]);
-        let bias = Mask::Additive(Tensor::from_vec_f64(vec![3f64.ln(), 0.0], &[1, 2]));
+        let bias = Tensor::from_vec_f64(vec![3f64.ln(), 0.0], &[1, 2]);
         let (_, w) = scaled_dot_product_attention(&q, &kv, &kv, Some(&bias), 0.0, false, false);
         close(&w.value().to_vec::<f64>(), &[0.75, 0.25]);
     }
@@ -228,8 +235,8 @@ mod tests {
         let q = t64(&[0.3, -0.2, 0.5, 0.1], &[2, 2]);
         let k = t64(&[0.1, 0.2, -0.3, 0.4], &[2, 2]);
         let v = t64(&[1.0, 2.0, 3.0, 4.0], &[2, 2]);
-        // query 1 may look at nothing
-        let mask = Mask::Bool(Tensor::from_vec(vec![0.0, 1.0, 1.0, 1.0], &[2, 2]));
+        // query 0 may look at key 0 only, query 1 at nothing
+        let mask = Tensor::from_vec_bool(vec![true, false, false, false], &[2, 2]);
         let (out, w) = scaled_dot_product_attention(&q, &k, &v, Some(&mask), 0.0, false, false);
         close(&w.value().to_vec::<f64>(), &[1.0, 0.0, 0.0, 0.0]);
         close(&out.value().to_vec::<f64>(), &[1.0, 2.0, 0.0, 0.0]);
@@ -252,7 +259,7 @@ mod tests {
 
     #[test]
     fn gradcheck_with_batch_heads_mask_and_causal() {
-        let mask = Mask::Additive(Tensor::from_vec_f64(vec![0.0, -0.5, 0.2], &[1, 3]));
+        let mask = Tensor::from_vec_f64(vec![0.0, -0.5, 0.2], &[1, 3]);
         let q = Tensor::from_vec_f64(
             (0..24).map(|i| (i as f64 * 0.37).sin()).collect(),
             &[2, 3, 4],
@@ -303,7 +310,7 @@ mod tests {
     #[should_panic(expected = "scaled_dot_product_attention")]
     fn the_mask_must_broadcast_to_the_scores() {
         let q = Var::new(Tensor::zeros(&[2, 4]));
-        let mask = Mask::Bool(Tensor::zeros(&[3, 3]));
+        let mask = Tensor::ones_dtype(&[3, 3], DType::Bool);
         scaled_dot_product_attention(&q, &q, &q, Some(&mask), 0.0, false, false);
     }
 }

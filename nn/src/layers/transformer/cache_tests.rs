@@ -4,7 +4,6 @@ use autograd::{Var, no_grad};
 use tensor::Tensor;
 
 use super::*;
-use crate::layers::attention::Mask;
 use crate::layers::embedding::Embedding;
 use crate::layers::linear::Linear;
 use crate::layers::positional::SinusoidalPositionalEncoding;
@@ -15,19 +14,17 @@ use crate::layers::transformer::encoder_layer::TransformerEncoderLayer;
 use crate::layers::transformer::{DecoderMasks, EncoderMasks, TransformerLayerConfig};
 use crate::module::{Forward, Module};
 
-/// `[B, T]` mask, 1 where `padded(b, t)`.
+/// `[B, T]` bool padding mask, true where `padded(b, t)`.
 fn padding(b: usize, t: usize, padded: impl Fn(usize, usize) -> bool) -> Tensor {
-    let data = (0..b * t)
-        .map(|i| f32::from(padded(i / t, i % t)))
-        .collect();
-    Tensor::from_vec(data, &[b, t])
+    let data = (0..b * t).map(|i| padded(i / t, i % t)).collect();
+    Tensor::from_vec_bool(data, &[b, t])
 }
 
 /// The id of the largest logit of each row of `[B, V]` logits.
 fn argmax_ids(logits: &Tensor) -> Vec<usize> {
     logits
         .argmax(-1, false)
-        .to_vec::<f64>()
+        .to_vec::<i64>()
         .into_iter()
         .map(|i| i as usize)
         .collect()
@@ -51,12 +48,12 @@ fn cached_logits_equal_full_recomputation_over_a_50_token_generation() {
         let pe = SinusoidalPositionalEncoding::new(d, steps).dropout(0.0);
         let memory = Var::new(Tensor::randn(&[t_src, b, d]));
         // source row 1 ends in two padding positions; target row 2 is left-padded by 3
-        let memory_pad = Mask::Bool(padding(b, t_src, |r, t| r == 1 && t >= t_src - 2));
+        let memory_pad = padding(b, t_src, |r, t| r == 1 && t >= t_src - 2);
         let target_pad = padding(b, steps, |r, t| r == 2 && t < 3);
         let embed_ids = |ids: &[Vec<usize>], from: usize| -> Var {
             let t = ids[0].len() - from;
-            let flat = (from..ids[0].len()).flat_map(|i| ids.iter().map(move |row| row[i] as f32));
-            let x = embed.forward(&Tensor::from_vec(flat.collect(), &[t, b]));
+            let flat = (from..ids[0].len()).flat_map(|i| ids.iter().map(move |row| row[i] as i64));
+            let x = embed.forward(&Tensor::from_vec_i64(flat.collect(), &[t, b]));
             pe.forward_from(&x, from)
         };
         let mut ids: Vec<Vec<usize>> = (0..b)
@@ -67,7 +64,7 @@ fn cached_logits_equal_full_recomputation_over_a_50_token_generation() {
         no_grad(|| {
             for step in 0..steps - prompt {
                 let len = ids[0].len();
-                let seen = Mask::Bool(target_pad.narrow(1, 0, len));
+                let seen = target_pad.narrow(1, 0, len);
                 let masks = DecoderMasks {
                     tgt_key_padding_mask: Some(&seen),
                     memory_key_padding_mask: Some(&memory_pad),
@@ -135,7 +132,7 @@ fn reordered_caches_follow_the_beams() {
     let mut cache = decoder.new_cache();
     decoder.forward_cached(&tgt.narrow(0, 0, 2), &memory, &masks, &mut cache);
     cache.reorder(&[1, 0, 1]); // three beams: copies of rows 1, 0, 1
-    let rows = Tensor::from_vec(vec![1.0, 0.0, 1.0], &[3]);
+    let rows = Tensor::from_vec_i64(vec![1, 0, 1], &[3]);
     let pick = |v: &Var| Var::new(v.value().index_select(1, &rows));
     let (tgt3, memory3) = (pick(&tgt), pick(&memory));
     let y = decoder.forward_cached(&tgt3.narrow(0, 2, 1), &memory3, &masks, &mut cache);

@@ -15,8 +15,10 @@
 //! ```
 //! Parameter names are PyTorch's (`self_attn.in_proj_weight`, `linear1.weight`,
 //! `norm1.weight`, `layers.0.…`, `encoder.norm.weight`, …), so state dicts move
-//! both ways. Masks are [`Mask`]s and reach every attention block unchanged; see
-//! [`crate::layers::attention`] for what `Bool` and `Additive` mean.
+//! both ways. Masks reach every attention block unchanged and read as PyTorch's
+//! `nn.Transformer` reads them: a bool mask has `true` = may NOT attend (a padding
+//! position, a future position), a float mask is added to the scores; see
+//! [`crate::layers::attention`].
 //!
 //! Both layers are a chain of residual sublayers (`residual` below), so the two
 //! readings of the LayerNorm are written once.
@@ -45,13 +47,13 @@ pub mod transformer;
 use autograd::Var;
 use tensor::error::{Error, ErrorKind};
 
-use super::attention::Mask;
 use super::attention::multihead::{MhaConfig, MhaOptions, MultiheadAttention};
 use super::dropout::Dropout;
 use super::layer_norm::LayerNorm;
 use super::linear::Linear;
 use crate::module::{Forward, Module, child_prefix};
 use cache::{LayerCache, StackCache};
+use tensor::Tensor;
 
 /// The activation inside the feed-forward block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -191,10 +193,11 @@ impl TransformerLayerConfig {
 /// The masks of an encoder layer or encoder (PyTorch's argument names).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct EncoderMasks<'a> {
-    /// `[T, T]` or `[B·H, T, T]`: (query, key) pairs of `src` that may not attend.
-    pub src_mask: Option<&'a Mask>,
-    /// `[B, T]`: padding positions of `src`.
-    pub src_key_padding_mask: Option<&'a Mask>,
+    /// `[T, T]` or `[B·H, T, T]`: (query, key) pairs of `src` that may not attend
+    /// (bool, `true` = masked; or float, added to the scores).
+    pub src_mask: Option<&'a Tensor>,
+    /// `[B, T]`: padding positions of `src` (bool, `true` = padding).
+    pub src_key_padding_mask: Option<&'a Tensor>,
     /// Also mask every later position.
     pub is_causal: bool,
 }
@@ -203,13 +206,13 @@ pub struct EncoderMasks<'a> {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct DecoderMasks<'a> {
     /// `[T_tgt, T_tgt]` or `[B·H, T_tgt, T_tgt]`, for the self-attention.
-    pub tgt_mask: Option<&'a Mask>,
+    pub tgt_mask: Option<&'a Tensor>,
     /// `[T_tgt, T_src]` or `[B·H, T_tgt, T_src]`, for the cross-attention.
-    pub memory_mask: Option<&'a Mask>,
+    pub memory_mask: Option<&'a Tensor>,
     /// `[B, T_tgt]`: padding positions of `tgt`.
-    pub tgt_key_padding_mask: Option<&'a Mask>,
+    pub tgt_key_padding_mask: Option<&'a Tensor>,
     /// `[B, T_src]`: padding positions of the memory (the source).
-    pub memory_key_padding_mask: Option<&'a Mask>,
+    pub memory_key_padding_mask: Option<&'a Tensor>,
     /// Mask later target positions in the self-attention (what a decoder usually wants).
     pub tgt_is_causal: bool,
     /// Mask later memory positions in the cross-attention.
@@ -218,8 +221,8 @@ pub struct DecoderMasks<'a> {
 
 /// The attention options of one block: masks in, no weights out.
 fn attention_options<'a>(
-    attn_mask: Option<&'a Mask>,
-    key_padding_mask: Option<&'a Mask>,
+    attn_mask: Option<&'a Tensor>,
+    key_padding_mask: Option<&'a Tensor>,
     is_causal: bool,
 ) -> MhaOptions<'a> {
     MhaOptions {

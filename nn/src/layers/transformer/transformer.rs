@@ -13,6 +13,7 @@
 //! Read next: the optimizers (`optim`).
 
 use autograd::Var;
+use tensor::Tensor;
 use tensor::error::{Error, ErrorKind};
 
 use super::decoder::TransformerDecoder;
@@ -21,7 +22,7 @@ use super::encoder::TransformerEncoder;
 use super::encoder_layer::TransformerEncoderLayer;
 use super::{DecoderMasks, EncoderMasks, TransformerLayerConfig};
 use crate::init;
-use crate::layers::attention::{Mask, causal_mask};
+use crate::layers::attention::causal_mask;
 use crate::module::{Module, child_prefix};
 
 /// Every mask of [`Transformer::forward`], PyTorch's argument names; `Default` is no
@@ -30,17 +31,17 @@ use crate::module::{Module, child_prefix};
 #[derive(Clone, Copy, Debug, Default)]
 pub struct TransformerMasks<'a> {
     /// Encoder self-attention mask, `[T_src, T_src]` or `[B·H, T_src, T_src]`.
-    pub src_mask: Option<&'a Mask>,
+    pub src_mask: Option<&'a Tensor>,
     /// Decoder self-attention mask, `[T_tgt, T_tgt]` or `[B·H, T_tgt, T_tgt]`.
-    pub tgt_mask: Option<&'a Mask>,
+    pub tgt_mask: Option<&'a Tensor>,
     /// Cross-attention mask, `[T_tgt, T_src]` or `[B·H, T_tgt, T_src]`.
-    pub memory_mask: Option<&'a Mask>,
+    pub memory_mask: Option<&'a Tensor>,
     /// `[B, T_src]`: padding in the source.
-    pub src_key_padding_mask: Option<&'a Mask>,
+    pub src_key_padding_mask: Option<&'a Tensor>,
     /// `[B, T_tgt]`: padding in the target.
-    pub tgt_key_padding_mask: Option<&'a Mask>,
+    pub tgt_key_padding_mask: Option<&'a Tensor>,
     /// `[B, T_src]`: padding in the memory (usually `src_key_padding_mask` again).
-    pub memory_key_padding_mask: Option<&'a Mask>,
+    pub memory_key_padding_mask: Option<&'a Tensor>,
     /// Causal encoder self-attention.
     pub src_is_causal: bool,
     /// Causal decoder self-attention.
@@ -150,10 +151,10 @@ impl Transformer {
     }
 
     /// The causal mask for `sz` positions, as PyTorch's
-    /// `Transformer.generate_square_subsequent_mask`: `Mask::Additive`, −∞ above the
-    /// diagonal and 0 elsewhere (same effect as [`causal_mask`]'s `Mask::Bool`).
-    pub fn generate_square_subsequent_mask(sz: usize) -> Mask {
-        Mask::Additive(causal_mask(sz).to_additive(tensor::DType::F32))
+    /// `Transformer.generate_square_subsequent_mask`: a float tensor, −∞ above the
+    /// diagonal and 0 elsewhere (the same as [`causal_mask`]).
+    pub fn generate_square_subsequent_mask(sz: usize) -> Tensor {
+        causal_mask(sz)
     }
 
     #[track_caller]
@@ -199,7 +200,6 @@ impl Module for Transformer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tensor::Tensor;
 
     fn small() -> Transformer {
         Transformer::new(
@@ -245,10 +245,7 @@ mod tests {
     #[test]
     fn the_subsequent_mask_is_pytorchs() {
         let m = Transformer::generate_square_subsequent_mask(2);
-        let Mask::Additive(t) = m else {
-            panic!("additive")
-        };
-        assert_eq!(t.to_vec::<f32>(), vec![0.0, f32::NEG_INFINITY, 0.0, 0.0]);
+        assert_eq!(m.to_vec::<f32>(), vec![0.0, f32::NEG_INFINITY, 0.0, 0.0]);
     }
 
     #[test]
