@@ -82,20 +82,17 @@ fn batches_pad_and_mask_the_short_rows() {
         tgt: vec![10, 11],
     };
     let batch = Batch::new(&[&a, &b]);
-    let (p, e, s) = (PAD as f32, EOS as f32, BOS as f32);
+    let (p, e, s) = (i64::from(PAD), i64::from(EOS), i64::from(BOS));
     assert_eq!(batch.src.shape(), &[2, 4]);
-    assert_eq!(batch.src.to_vec::<f32>(), [5., 6., 7., e, 9., e, p, p]);
-    assert_eq!(batch.tgt_in.to_vec::<f32>(), [s, 8., p, s, 10., 11.]);
-    assert_eq!(batch.tgt_out.to_vec::<f32>(), [8., e, p, 10., 11., e]);
+    assert_eq!(batch.src.dtype(), DType::I64);
+    assert_eq!(batch.src.to_vec::<i64>(), [5, 6, 7, e, 9, e, p, p]);
+    assert_eq!(batch.tgt_in.to_vec::<i64>(), [s, 8, p, s, 10, 11]);
+    assert_eq!(batch.tgt_out.to_vec::<i64>(), [8, e, p, 10, 11, e]);
     assert_eq!(batch.src_padding.shape(), &[2, 4]);
-    assert_eq!(
-        batch.src_padding.tensor().to_vec::<f32>(),
-        [0., 0., 0., 0., 0., 0., 1., 1.]
-    );
-    assert_eq!(
-        batch.tgt_padding.tensor().to_vec::<f32>(),
-        [0., 0., 1., 0., 0., 0.]
-    );
+    assert_eq!(batch.src_padding.dtype(), DType::Bool);
+    let (f, t) = (false, true);
+    assert_eq!(batch.src_padding.to_vec::<bool>(), [f, f, f, f, f, f, t, t]);
+    assert_eq!(batch.tgt_padding.to_vec::<bool>(), [f, f, t, f, f, f]);
     assert_eq!((batch.tgt_tokens, batch.tokens), (5, 11));
 }
 

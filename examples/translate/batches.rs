@@ -12,12 +12,11 @@
 //! src      [B, S]   source ids + <eos>, padded with <pad>
 //! tgt_in   [B, T]   <bos> + target ids   (the decoder's input: teacher forcing)
 //! tgt_out  [B, T]   target ids + <eos>   (what it must predict; <pad> is ignored by the loss)
-//! src_padding, tgt_padding: Mask::Bool, 1 where the id is <pad>
+//! src_padding, tgt_padding: bool, true where the id is <pad> (masked out)
 //! ```
 //! The order of an epoch depends only on (seed, epoch), so a resumed run replays the
 //! epoch and skips the batches it already trained on. Read next: `train.rs`.
 
-use ferrograd::nn::layers::attention::Mask;
 use ferrograd::prelude::*;
 use ferrograd::text::{BOS, EOS, PAD};
 
@@ -38,36 +37,37 @@ pub struct Batch {
     pub tgt_in: Tensor,
     /// Target ids + `<eos>`, `[B, T]`.
     pub tgt_out: Tensor,
-    /// 1 where `src` is `<pad>`, `[B, S]`.
-    pub src_padding: Mask,
-    /// 1 where `tgt_in` is `<pad>`, `[B, T]`.
-    pub tgt_padding: Mask,
+    /// `true` where `src` is `<pad>`, `[B, S]` (bool).
+    pub src_padding: Tensor,
+    /// `true` where `tgt_in` is `<pad>`, `[B, T]` (bool).
+    pub tgt_padding: Tensor,
     /// Target tokens to predict (not padding): the loss is averaged over these.
     pub tgt_tokens: usize,
     /// Source and target tokens, padding excluded (for tokens/s).
     pub tokens: usize,
 }
 
-/// `rows` padded with `<pad>` to the longest, as an id tensor `[B, T]`: the one place
-/// where token ids become a tensor.
+/// `rows` padded with `<pad>` to the longest, as an i64 id tensor `[B, T]`: the one
+/// place where token ids become a tensor.
 pub fn ids_tensor(rows: &[Vec<u32>]) -> Tensor {
     let longest = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let data: Vec<f32> = rows
+    let data: Vec<i64> = rows
         .iter()
         .flat_map(|r| {
             r.iter()
                 .copied()
                 .chain(std::iter::repeat(PAD))
                 .take(longest)
-                .map(|id| id as f32)
+                .map(i64::from)
         })
         .collect();
-    Tensor::from_vec(data, &[rows.len(), longest])
+    Tensor::from_vec_i64(data, &[rows.len(), longest])
 }
 
-/// The key-padding mask of an id tensor: 1 where the id is `<pad>`.
-pub fn padding_mask(ids: &Tensor) -> Mask {
-    Mask::Bool(ids.eq_scalar(f64::from(PAD)))
+/// The key-padding mask of an id tensor: `true` where the id is `<pad>` (the key is
+/// masked out, as PyTorch's `key_padding_mask`).
+pub fn padding_mask(ids: &Tensor) -> Tensor {
+    ids.eq_scalar(f64::from(PAD))
 }
 
 impl Batch {

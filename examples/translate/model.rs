@@ -14,7 +14,6 @@
 //! (PyTorch's `nn.Transformer` names, batch_first), `out.weight`, `out.bias` (untied).
 //! Read next: `batches.rs`.
 
-use ferrograd::nn::layers::attention::Mask;
 use ferrograd::nn::layers::transformer::cache::StackCache;
 use ferrograd::nn::layers::transformer::{DecoderMasks, EncoderMasks, TransformerLayerConfig};
 use ferrograd::nn::{
@@ -138,7 +137,7 @@ impl Seq2Seq {
     }
 
     /// The encoder's output `[B, S, C]` for source ids `[B, S]`.
-    pub fn encode(&self, src: &Tensor, src_padding: &Mask) -> Var {
+    pub fn encode(&self, src: &Tensor, src_padding: &Tensor) -> Var {
         let masks = EncoderMasks {
             src_key_padding_mask: Some(src_padding),
             ..Default::default()
@@ -157,9 +156,9 @@ impl Seq2Seq {
     pub fn decode(
         &self,
         tgt_in: &Tensor,
-        tgt_padding: &Mask,
+        tgt_padding: &Tensor,
         memory: &Var,
-        src_padding: &Mask,
+        src_padding: &Tensor,
     ) -> Var {
         let masks = DecoderMasks {
             tgt_key_padding_mask: Some(tgt_padding),
@@ -177,7 +176,7 @@ impl Seq2Seq {
         &self,
         new: &Tensor,
         memory: &Var,
-        src_padding: &Mask,
+        src_padding: &Tensor,
         cache: &mut StackCache,
     ) -> Var {
         let masks = DecoderMasks {

@@ -14,7 +14,6 @@
 //! Read next: `eval.rs`.
 
 use ferrograd::nn::decoding::{BeamConfig, NextTokenModel, beam_search, greedy};
-use ferrograd::nn::layers::attention::Mask;
 use ferrograd::nn::layers::transformer::cache::StackCache;
 use ferrograd::prelude::*;
 use ferrograd::text::{BOS, EOS};
@@ -40,7 +39,7 @@ pub enum Search {
 pub struct Decoder<'a> {
     model: &'a Seq2Seq,
     memory: Var,
-    src_padding: Mask,
+    src_padding: Tensor,
 }
 
 /// What a [`Decoder`] remembers: keys and values of the tokens read, and the memory
@@ -48,7 +47,7 @@ pub struct Decoder<'a> {
 pub struct DecodeCache {
     stack: StackCache,
     memory: Var,
-    src_padding: Mask,
+    src_padding: Tensor,
 }
 
 impl<'a> Decoder<'a> {
@@ -106,7 +105,7 @@ impl NextTokenModel for Decoder<'_> {
         cache.stack.reorder(rows);
         let index = ids_tensor(&[rows.iter().map(|&r| r as u32).collect()]).reshape(&[rows.len()]);
         cache.memory = Var::new(cache.memory.value().index_select(0, &index));
-        cache.src_padding = Mask::Bool(cache.src_padding.tensor().index_select(0, &index));
+        cache.src_padding = cache.src_padding.index_select(0, &index);
     }
 }
 
