@@ -205,7 +205,7 @@ mod tests {
         let mut cache = KvCache::new();
         m.forward_cached(&x.narrow(0, 0, 2), &mut cache, &causal);
         cache.reorder(&[1, 1, 0]); // three rows now: old row 1 twice, then row 0
-        let rows = Tensor::from_vec(vec![1.0, 1.0, 0.0], &[3]);
+        let rows = Tensor::from_vec_i64(vec![1, 1, 0], &[3]);
         let x3 = Var::new(x.value().index_select(1, &rows));
         let y = m
             .forward_cached(&x3.narrow(0, 2, 1), &mut cache, &causal)
