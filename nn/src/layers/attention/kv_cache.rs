@@ -30,11 +30,11 @@ use super::causal_mask;
 ///
 /// # Examples
 /// ```
-/// use nn::layers::attention::{KvCache, multihead::{MhaOptions, MultiheadAttention}};
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::layers::attention::{KvCache, multihead::{MhaOptions, MultiheadAttention}};
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let mut mha = MultiheadAttention::new(8, 2);
-/// nn::Module::eval(&mut mha);
+/// ferrograd::nn::Module::eval(&mut mha);
 /// let x = Var::new(Tensor::randn(&[5, 1, 8])); // [T, B, E]
 /// let causal = MhaOptions { is_causal: true, ..Default::default() };
 /// let full = mha.forward(&x, &x, &x, &causal).0.value();
