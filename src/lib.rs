@@ -10,6 +10,8 @@
 //!
 //! plus [`data`] (the bundled data sets), [`plot`] (figures for notebooks), [`text`]
 //! (tokenizers and BLEU), [`retrieval`] (a two-tower model searched with HNSW) and a [`prelude`] for notebooks, examples and tests: `use ferrograd::prelude::*;`.
+//!
+//! New here from PyTorch? Read [`coming_from_pytorch`] first.
 
 pub mod data;
 pub mod retrieval;
@@ -25,6 +27,10 @@ pub use tensor;
 pub mod prelude {
     pub use autograd::{Var, gradcheck, no_grad};
     pub use nn::{Forward, Module};
+    pub use optim::Optimizer;
     pub use tensor::{DType, Generator, Tensor, manual_seed};
 }
+
+#[doc = include_str!("../docs/coming_from_pytorch.md")]
+pub mod coming_from_pytorch {}
 pub mod plot;

@@ -120,8 +120,10 @@ fn the_table_reader_expands_wildcards() {
 /// The facade crate, at the top of the workspace.
 const FACADE: &str = "ferrograd";
 
-/// The workspace's crates and the workspace crates each depends on, in any dependency
-/// table (normal, dev, build, per target). The facade (the root package) is a
+/// The workspace's crates and the workspace crates each depends on to build (normal and
+/// build dependencies, also per target). Dev-dependencies are not layering: each crate's
+/// doc examples are written with `ferrograd::` paths, as a learner writes them, so each
+/// crate has the facade as a dev-dependency. The facade (the root package) is a
 /// dependency others may name, not a crate checked here: it sits on top of everything.
 fn workspace_dependencies() -> BTreeMap<String, Vec<String>> {
     let manifest = read(&root().join("Cargo.toml"));
@@ -167,9 +169,9 @@ fn package_name(manifest: &str) -> String {
     quoted_strings(line).remove(0)
 }
 
-/// Every dependency name in a manifest: the keys of `[dependencies]`,
-/// `[dev-dependencies]`, `[build-dependencies]` (also under `[target.'…'.]`), and the
-/// `[dependencies.NAME]` form.
+/// Every build dependency name in a manifest: the keys of `[dependencies]` and
+/// `[build-dependencies]` (also under `[target.'…'.]`), and the `[dependencies.NAME]`
+/// form; `[dev-dependencies]` are left out.
 fn dependencies(manifest: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut in_table = false;
@@ -177,7 +179,7 @@ fn dependencies(manifest: &str) -> Vec<String> {
         if let Some(header) = line.strip_prefix('[') {
             let header = header.trim_end_matches(']');
             let last = header.rsplit('.').next().unwrap_or(header);
-            let table = |h: &str| h.ends_with("dependencies");
+            let table = |h: &str| h.ends_with("dependencies") && !h.ends_with("dev-dependencies");
             in_table = table(header);
             if !in_table
                 && let Some((head, _)) = header.rsplit_once('.')
@@ -202,7 +204,7 @@ fn the_dependency_reader_sees_every_form() {
     assert_eq!(package_name(manifest), "x");
     assert_eq!(
         dependencies(manifest),
-        ["tensor", "rand", "nn", "autograd", "optim"]
+        ["tensor", "rand", "autograd", "optim"]
     );
 }
 

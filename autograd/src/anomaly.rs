@@ -40,8 +40,8 @@ pub fn is_anomaly_enabled() -> bool {
 ///
 /// # Examples
 /// ```
-/// # use autograd::{Var, detect_anomaly, is_anomaly_enabled};
-/// # use tensor::Tensor;
+/// # use ferrograd::autograd::{Var, detect_anomaly, is_anomaly_enabled};
+/// # use ferrograd::tensor::Tensor;
 /// {
 ///     let _anomaly = detect_anomaly();
 ///     assert!(is_anomaly_enabled());

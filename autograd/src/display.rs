@@ -27,7 +27,7 @@ use crate::var::Var;
 ///
 /// # Examples
 /// ```
-/// # use autograd::display::Svg;
+/// # use ferrograd::autograd::display::Svg;
 /// let svg = Svg("<svg xmlns=\"http://www.w3.org/2000/svg\"/>".into());
 /// assert!(svg.evcxr_payload().starts_with("EVCXR_BEGIN_CONTENT image/svg+xml\n<svg"));
 /// ```
@@ -92,7 +92,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::param(Tensor::from_vec(vec![3.0], &[1]));
     /// let y = (&x * &x).sum();
     /// y.backward();
@@ -140,7 +140,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use autograd::display::GraphView; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::autograd::display::GraphView; use ferrograd::tensor::Tensor;
     /// let x = Var::param(Tensor::from_vec(vec![2.0], &[]));
     /// let view = (&x * &x).draw_graph(); // the last expression of a notebook cell
     /// match view {

@@ -99,8 +99,8 @@ impl fmt::Display for GradcheckReport {
 ///
 /// # Examples
 /// ```
-/// use autograd::{Var, gradcheck};
-/// use tensor::Tensor;
+/// use ferrograd::autograd::{Var, gradcheck};
+/// use ferrograd::tensor::Tensor;
 /// let x = Tensor::from_vec(vec![0.5, -1.0, 2.0], &[3]);
 /// let report = gradcheck(|v: &[Var]| v[0].exp(), &[x]);
 /// assert!(report.passed(), "{report}");

@@ -16,7 +16,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let w = Var::param(Tensor::zeros(&[2]));
     /// w.set_value(Tensor::ones(&[2]));
     /// assert_eq!(w.value().to_vec::<f32>(), vec![1.0, 1.0]);
@@ -39,7 +39,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let table = Var::param(Tensor::zeros(&[3, 2]));
     /// let before = table.value(); // shares the buffer: keeps the old values
     /// table.update_value(|t| t.as_mut_slice::<f32>()[0] = 1.0);
@@ -63,7 +63,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::{DType, Tensor};
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::{DType, Tensor};
     /// let w = Var::param(Tensor::zeros(&[2]));
     /// w.cast_leaf(DType::F64);
     /// assert_eq!(w.dtype(), DType::F64);

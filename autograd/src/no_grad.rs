@@ -19,8 +19,8 @@ pub fn is_grad_enabled() -> bool {
 /// state afterwards, also if `f` panics.
 ///
 /// ```
-/// # use autograd::{Var, no_grad};
-/// # use tensor::Tensor;
+/// # use ferrograd::autograd::{Var, no_grad};
+/// # use ferrograd::tensor::Tensor;
 /// let w = Var::param(Tensor::ones(&[2]));
 /// let y = no_grad(|| &w * 2.0);
 /// assert!(!y.wants_grad());

@@ -29,8 +29,8 @@ use crate::node::{Node, lock, read};
 ///
 /// # Examples
 /// ```
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let x = Var::param(Tensor::from_vec(vec![3.0], &[]));
 /// let y = &(&x * &x) + &x; // y = x² + x
 /// y.backward();

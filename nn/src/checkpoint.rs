@@ -10,7 +10,7 @@
 //! Loading is strict by default: missing names, unexpected names and shape mismatches
 //! are all collected and reported together, and nothing changes unless everything
 //! fits. The file format, the [`StateDict`] type and atomic writes live in
-//! [`tensor::io`], below both `nn` and `optim` (which saves optimizer state the same
+//! [`ferrograd::tensor::io`], below both `nn` and `optim` (which saves optimizer state the same
 //! way); they are re-exported here so that saving and loading are found in one place.
 //! Read next: [`crate::layers`].
 
@@ -28,7 +28,7 @@ pub use tensor::io::{StateDict, load_file, save_state_dict};
 ///
 /// # Examples
 /// ```
-/// use nn::{Linear, Module};
+/// use ferrograd::nn::{Linear, Module};
 /// let names: Vec<String> = Linear::new(3, 2).state_dict().into_keys().collect();
 /// assert_eq!(names, ["bias", "weight"]);
 /// ```
@@ -54,7 +54,7 @@ pub fn state_dict(module: &(impl Module + ?Sized)) -> StateDict {
 ///
 /// # Examples
 /// ```
-/// use nn::{Linear, Module};
+/// use ferrograd::nn::{Linear, Module};
 /// let (a, b) = (Linear::new(3, 2), Linear::new(3, 2));
 /// b.load_state_dict(&a.state_dict(), true).unwrap();
 /// assert_eq!(b.weight.value().to_vec::<f32>(), a.weight.value().to_vec::<f32>());

@@ -111,8 +111,8 @@ pub fn ones(shape: &[usize]) -> Tensor {
 ///
 /// # Examples
 /// ```
-/// use nn::init::xavier_uniform_with;
-/// use tensor::Generator;
+/// use ferrograd::nn::init::xavier_uniform_with;
+/// use ferrograd::tensor::Generator;
 /// let mut g = Generator::new();
 /// g.manual_seed(0);
 /// let w = xavier_uniform_with(&[4, 6], 1.0, &mut g); // a = √(6/10)

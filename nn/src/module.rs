@@ -31,10 +31,10 @@ use tensor::DType;
 /// forward pass. Everything else — `parameters`, `named_parameters`, `train`/`eval`,
 /// `zero_grad`, `save`/`load`, `to_dtype` — comes with the trait.
 /// ```
-/// use autograd::Var;
-/// use nn::module::child_prefix;
-/// use nn::{Dropout, Forward, Linear, Module};
-/// use tensor::Tensor;
+/// use ferrograd::autograd::Var;
+/// use ferrograd::nn::module::child_prefix;
+/// use ferrograd::nn::{Dropout, Forward, Linear, Module};
+/// use ferrograd::tensor::Tensor;
 ///
 /// /// Two linear layers with ReLU and dropout between them.
 /// struct Mlp {

@@ -29,9 +29,9 @@ use crate::state::{Core, OptimizerCore, SlotState, Slots, step_tensor};
 ///
 /// # Examples
 /// ```
-/// use autograd::Var;
-/// use optim::{Adagrad, Optimizer};
-/// use tensor::Tensor;
+/// use ferrograd::autograd::Var;
+/// use ferrograd::optim::{Adagrad, Optimizer};
+/// use ferrograd::tensor::Tensor;
 /// let w = Var::param(Tensor::from_vec(vec![1.0], &[1]));
 /// let mut opt = Adagrad::new(vec![w.clone()], 0.5);
 /// (&w * &w).sum().backward(); // g = 2, sum = 4

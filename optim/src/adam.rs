@@ -18,7 +18,7 @@
 //!     θ_t ← θ_{t−1} − γ m̂_t / (√v̂_t + ε)
 //! ```
 //! Defaults (PyTorch's): β = (0.9, 0.999), ε = 1e-8, λ = 0, amsgrad off.
-//! A sparse ([`autograd::Gradient::Rows`]) gradient is made dense: Adam's moments decay
+//! A sparse ([`ferrograd::autograd::Gradient::Rows`]) gradient is made dense: Adam's moments decay
 //! on every row, looked up or not. For lazy row updates use [`crate::SparseAdam`].
 //! Read next: [`crate::adamw`], the same with decoupled weight decay.
 
@@ -33,9 +33,9 @@ use crate::state::{Core, OptimizerCore, SlotState, Slots, step_tensor};
 ///
 /// # Examples
 /// ```
-/// use autograd::Var;
-/// use optim::{Adam, Optimizer};
-/// use tensor::Tensor;
+/// use ferrograd::autograd::Var;
+/// use ferrograd::optim::{Adam, Optimizer};
+/// use ferrograd::tensor::Tensor;
 /// let w = Var::param(Tensor::from_vec(vec![1.0, -1.0], &[2]));
 /// let mut opt = Adam::new(vec![w.clone()], 0.1).betas((0.9, 0.99)).amsgrad(true);
 /// (&w * &w).sum().backward();

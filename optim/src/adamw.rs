@@ -34,9 +34,9 @@ use crate::state::{Core, OptimizerCore};
 ///
 /// # Examples
 /// ```
-/// use autograd::{Gradient, Var};
-/// use optim::{AdamW, Optimizer};
-/// use tensor::Tensor;
+/// use ferrograd::autograd::{Gradient, Var};
+/// use ferrograd::optim::{AdamW, Optimizer};
+/// use ferrograd::tensor::Tensor;
 /// let w = Var::param(Tensor::from_vec(vec![2.0], &[1]));
 /// let mut opt = AdamW::new(vec![w.clone()], 0.1).weight_decay(0.5);
 /// w.set_grad(Some(Gradient::Dense(Tensor::zeros(&[1]))));

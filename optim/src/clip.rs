@@ -67,9 +67,9 @@ fn values(g: &Gradient) -> &Tensor {
 ///
 /// # Examples
 /// ```
-/// use autograd::{Gradient, Var};
-/// use optim::clip_grad_norm;
-/// use tensor::Tensor;
+/// use ferrograd::autograd::{Gradient, Var};
+/// use ferrograd::optim::clip_grad_norm;
+/// use ferrograd::tensor::Tensor;
 /// let w = Var::param(Tensor::zeros(&[2]));
 /// w.set_grad(Some(Gradient::Dense(Tensor::from_vec(vec![3.0, 4.0], &[2]))));
 /// let total = clip_grad_norm(&[w.clone()], 1.0, 2.0);
@@ -125,9 +125,9 @@ pub fn clip_grad_norm(params: &[Var], max_norm: f64, norm_type: f64) -> f64 {
 ///
 /// # Examples
 /// ```
-/// use autograd::{Gradient, Var};
-/// use optim::clip_grad_value;
-/// use tensor::Tensor;
+/// use ferrograd::autograd::{Gradient, Var};
+/// use ferrograd::optim::clip_grad_value;
+/// use ferrograd::tensor::Tensor;
 /// let w = Var::param(Tensor::zeros(&[3]));
 /// w.set_grad(Some(Gradient::Dense(Tensor::from_vec(vec![-5.0, 0.5, 2.0], &[3]))));
 /// clip_grad_value(&[w.clone()], 1.0);

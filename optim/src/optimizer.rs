@@ -131,9 +131,9 @@ pub trait Optimizer {
 ///
 /// # Examples
 /// ```
-/// use autograd::Var;
-/// use optim::{AdamW, Optimizer, ParamGroup};
-/// use tensor::Tensor;
+/// use ferrograd::autograd::Var;
+/// use ferrograd::optim::{AdamW, Optimizer, ParamGroup};
+/// use ferrograd::tensor::Tensor;
 /// let w = Var::param(Tensor::ones(&[2, 2]));
 /// let b = Var::param(Tensor::zeros(&[2]));
 /// // no weight decay on the bias, as usual for biases and norm weights

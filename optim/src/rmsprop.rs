@@ -33,9 +33,9 @@ use crate::state::{Core, OptimizerCore, SlotState, Slots, step_tensor};
 ///
 /// # Examples
 /// ```
-/// use autograd::Var;
-/// use optim::{Optimizer, RMSprop};
-/// use tensor::Tensor;
+/// use ferrograd::autograd::Var;
+/// use ferrograd::optim::{Optimizer, RMSprop};
+/// use ferrograd::tensor::Tensor;
 /// let w = Var::param(Tensor::from_vec(vec![1.0], &[1]));
 /// let mut opt = RMSprop::new(vec![w.clone()], 0.01).alpha(0.0);
 /// (&w * &w).sum().backward(); // g = 2

@@ -33,9 +33,9 @@ use crate::state::{Core, OptimizerCore, SlotState, Slots};
 ///
 /// # Examples
 /// ```
-/// use autograd::Var;
-/// use optim::{Optimizer, SGD};
-/// use tensor::Tensor;
+/// use ferrograd::autograd::Var;
+/// use ferrograd::optim::{Optimizer, SGD};
+/// use ferrograd::tensor::Tensor;
 /// let w = Var::param(Tensor::from_vec(vec![1.0, 2.0], &[2]));
 /// let mut opt = SGD::new(vec![w.clone()], 0.1).momentum(0.9).nesterov(true);
 /// (&w * &w).sum().backward(); // g = 2w = [2, 4]

@@ -31,9 +31,9 @@ use crate::state::{Core, OptimizerCore};
 ///
 /// # Examples
 /// ```
-/// use autograd::{Gradient, RowGradient, Var};
-/// use optim::{Optimizer, SparseAdam};
-/// use tensor::Tensor;
+/// use ferrograd::autograd::{Gradient, RowGradient, Var};
+/// use ferrograd::optim::{Optimizer, SparseAdam};
+/// use ferrograd::tensor::Tensor;
 /// let table = Var::param(Tensor::zeros(&[3, 2]));
 /// let rows = Tensor::from_vec(vec![1.0, -1.0], &[1, 2]);
 /// table.set_grad(Some(Gradient::Rows(RowGradient { indices: vec![1], rows, num_rows: 3 })));

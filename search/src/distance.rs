@@ -28,7 +28,7 @@ const LANES: usize = 16;
 /// `Σᵢ aᵢ·bᵢ` over the common length of `a` and `b`.
 ///
 /// ```
-/// assert_eq!(search::distance::dot(&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]), 32.0);
+/// assert_eq!(ferrograd::search::distance::dot(&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]), 32.0);
 /// ```
 #[inline]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
@@ -38,7 +38,7 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
 /// `Σᵢ (aᵢ − bᵢ)²` over the common length of `a` and `b`.
 ///
 /// ```
-/// assert_eq!(search::distance::l2_squared(&[1.0, 2.0], &[4.0, 6.0]), 25.0);
+/// assert_eq!(ferrograd::search::distance::l2_squared(&[1.0, 2.0], &[4.0, 6.0]), 25.0);
 /// ```
 #[inline]
 pub fn l2_squared(a: &[f32], b: &[f32]) -> f32 {
@@ -49,7 +49,7 @@ pub fn l2_squared(a: &[f32], b: &[f32]) -> f32 {
 /// [`crate::hnsw`]: four vectors fetched from memory at once).
 ///
 /// ```
-/// let d = search::distance::dot_4(&[1.0, 2.0], [&[1.0, 0.0], &[0.0, 1.0], &[1.0, 1.0], &[2.0, 2.0]]);
+/// let d = ferrograd::search::distance::dot_4(&[1.0, 2.0], [&[1.0, 0.0], &[0.0, 1.0], &[1.0, 1.0], &[2.0, 2.0]]);
 /// assert_eq!(d, [1.0, 2.0, 3.0, 6.0]);
 /// ```
 #[inline]
@@ -60,7 +60,7 @@ pub fn dot_4(q: &[f32], xs: [&[f32]; 4]) -> [f32; 4] {
 /// The squared L2 distances of `q` to four vectors, computed together.
 ///
 /// ```
-/// let d = search::distance::l2_squared_4(&[0.0, 0.0], [&[1.0, 0.0], &[0.0, 2.0], &[1.0, 1.0], &[3.0, 4.0]]);
+/// let d = ferrograd::search::distance::l2_squared_4(&[0.0, 0.0], [&[1.0, 0.0], &[0.0, 2.0], &[1.0, 1.0], &[3.0, 4.0]]);
 /// assert_eq!(d, [1.0, 4.0, 2.0, 25.0]);
 /// ```
 #[inline]

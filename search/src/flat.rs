@@ -42,8 +42,8 @@ const CHUNK: usize = 16;
 ///
 /// # Examples
 /// ```
-/// use search::{Flat, Metric};
-/// use tensor::Tensor;
+/// use ferrograd::search::{Flat, Metric};
+/// use ferrograd::tensor::Tensor;
 /// let mut index = Flat::new(2, Metric::L2);
 /// index.add(&Tensor::from_vec(vec![0.0, 0.0, 1.0, 0.0, 5.0, 5.0], &[3, 2]));
 /// let hits = index.search(&Tensor::from_vec(vec![0.9, 0.1], &[1, 2]), 2);
@@ -242,8 +242,8 @@ fn scan(scores: &[f32], norms: &[f32], scale: f32, first: usize, top: &mut TopK)
 /// If either is not 2-D f32 with finite values, or their widths differ.
 ///
 /// ```
-/// use search::{Metric, knn};
-/// use tensor::Tensor;
+/// use ferrograd::search::{Metric, knn};
+/// use ferrograd::tensor::Tensor;
 /// let base = Tensor::from_vec(vec![1.0, 0.0, 0.0, 1.0, 0.7, 0.7], &[3, 2]);
 /// let hits = knn(&base, &Tensor::from_vec(vec![1.0, 0.1], &[1, 2]), 2, Metric::Cosine);
 /// assert_eq!((hits[0][0].id, hits[0][1].id), (0, 2));

@@ -16,7 +16,7 @@
 //! Each step of the checksum is a bijection of `h`, so changing any one word of the
 //! payload always changes the sum. Cost: one multiply per 8 bytes (~0.3 s per GB).
 //! Files are written under a temporary name and renamed, so a crash never leaves half
-//! an index behind. Every failure is a [`tensor::Error`] of kind [`ErrorKind::Io`].
+//! an index behind. Every failure is a [`ferrograd::tensor::Error`] of kind [`ErrorKind::Io`].
 //! Read next: the `save`/`load` of [`crate::Flat`], [`crate::Ivf`], [`crate::Hnsw`].
 
 use std::path::{Path, PathBuf};

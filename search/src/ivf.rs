@@ -43,9 +43,9 @@ struct List {
 ///
 /// # Examples
 /// ```
-/// use search::{Flat, Ivf, Metric};
-/// use tensor::Tensor;
-/// tensor::manual_seed(0);
+/// use ferrograd::search::{Flat, Ivf, Metric};
+/// use ferrograd::tensor::Tensor;
+/// ferrograd::tensor::manual_seed(0);
 /// let x = Tensor::randn(&[2000, 8]);
 /// let mut ivf = Ivf::new(8, 16, Metric::L2);
 /// ivf.train(&x);
@@ -54,7 +54,7 @@ struct List {
 /// let q = x.narrow(0, 0, 5);
 /// let mut flat = Flat::new(8, Metric::L2);
 /// flat.add(&x);
-/// let ids = |hits: Vec<Vec<search::Hit>>| hits.iter().map(|h| h[0].id).collect::<Vec<_>>();
+/// let ids = |hits: Vec<Vec<ferrograd::search::Hit>>| hits.iter().map(|h| h[0].id).collect::<Vec<_>>();
 /// assert_eq!(ids(ivf.search(&q, 1)), ids(flat.search(&q, 1)));
 /// ```
 #[derive(Clone)]

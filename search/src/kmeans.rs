@@ -38,9 +38,9 @@ const SPLIT_EPS: f32 = 1.0 / 1024.0;
 /// If `x` is not 2-D f32 with finite values, or `k` is 0 or more than N.
 ///
 /// ```
-/// use search::kmeans::kmeans;
-/// use tensor::Tensor;
-/// tensor::manual_seed(1);
+/// use ferrograd::search::kmeans::kmeans;
+/// use ferrograd::tensor::Tensor;
+/// ferrograd::tensor::manual_seed(1);
 /// // two clumps, around 0 and around 10
 /// let x = Tensor::from_vec(vec![0.0, 0.2, 0.1, 10.0, 10.3, 9.9], &[6, 1]);
 /// let mut c = kmeans(&x, 2, 10, false).to_vec::<f32>();

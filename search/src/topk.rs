@@ -46,7 +46,7 @@ impl PartialOrd for Candidate {
 /// The k closest candidates pushed so far.
 ///
 /// ```
-/// use search::topk::TopK;
+/// use ferrograd::search::topk::TopK;
 /// let mut top = TopK::new(2);
 /// for (id, d) in [5.0, 1.0, 3.0, 1.0, 0.5].into_iter().enumerate() {
 ///     top.push(d, id as u32);

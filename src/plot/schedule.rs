@@ -7,7 +7,7 @@
 //!    │    ╱         ╲____
 //!    └──────────────────────▶ step
 //! ```
-//! Read next: `optim::schedule`, where each schedule's formula is.
+//! Read next: `ferrograd::optim::schedule`, where each schedule's formula is.
 
 use optim::LrSchedule;
 

@@ -9,7 +9,7 @@
 //! logits[i, j] = s · q̂ᵢ · d̂ⱼ              cosine similarity, û = u / ‖u‖
 //! loss = −(1/B) Σᵢ ln( e^logits[i,i] / Σⱼ e^logits[i,j] )   cross-entropy, target i
 //! ```
-//! With M = 0 and λ fixed this is `nn::loss::info_nce` with in-batch negatives and
+//! With M = 0 and λ fixed this is `ferrograd::nn::loss::info_nce` with in-batch negatives and
 //! temperature τ = 1/s (tested below); learning λ is CLIP's learned temperature.
 //! Cost: one `[B, C] × [C, B + M]` product.
 //! Read next: `negatives.rs`.

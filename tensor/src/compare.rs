@@ -133,7 +133,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let a = Tensor::from_vec(vec![1.0, 5.0], &[2]);
     /// let b = Tensor::from_vec(vec![3.0, 2.0], &[2]);
     /// assert_eq!(a.maximum(&b).to_vec::<f32>(), vec![3.0, 5.0]);
@@ -181,7 +181,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let a = Tensor::from_vec(vec![1.0, 2.0, 3.0], &[3]);
     /// let b = Tensor::from_vec(vec![2.0], &[1]);
     /// assert_eq!(a.eq(&b).to_vec::<bool>(), vec![false, true, false]);
@@ -231,7 +231,7 @@ impl Tensor {
     /// `self`'s shape. On f32 `s` is rounded to f32 first, so an f32 `0.1` equals `0.1`.
     ///
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let t = Tensor::from_vec(vec![0.1, 0.2], &[2]);
     /// assert_eq!(t.eq_scalar(0.1).to_vec::<bool>(), vec![true, false]);
     /// let ids = Tensor::from_vec_i64(vec![0, 5, 0], &[3]);
@@ -290,7 +290,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let x = Tensor::from_vec(vec![-1.0, 0.5, 2.0], &[3]);
     /// let inside = x.gt_scalar(0.0).logical_and(&x.lt_scalar(1.0));
     /// assert_eq!(inside.to_vec::<bool>(), vec![false, true, false]);

@@ -106,7 +106,7 @@ impl Tensor {
     /// [`Tensor::try_full_dtype`]).
     ///
     /// ```
-    /// # use tensor::{DType, Tensor};
+    /// # use ferrograd::tensor::{DType, Tensor};
     /// let pad = Tensor::full_dtype(&[2], 3.0, DType::I64);
     /// assert_eq!(pad.to_vec::<i64>(), vec![3, 3]);
     /// ```
@@ -130,7 +130,7 @@ impl Tensor {
     /// If the shape has more elements than memory can hold.
     ///
     /// ```
-    /// # use tensor::{DType, Tensor};
+    /// # use ferrograd::tensor::{DType, Tensor};
     /// assert_eq!(Tensor::zeros_dtype(&[2], DType::Bool).to_vec::<bool>(), vec![false, false]);
     /// ```
     #[track_caller]
@@ -153,7 +153,7 @@ impl Tensor {
     /// If the shape has more elements than memory can hold.
     ///
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// assert_eq!(Tensor::full(&[2], 7.0).to_vec::<f32>(), vec![7.0, 7.0]);
     /// ```
     #[track_caller]
@@ -178,7 +178,7 @@ impl Tensor {
     /// the memory cannot be allocated.
     ///
     /// ```
-    /// # use tensor::{ErrorKind, Tensor};
+    /// # use ferrograd::tensor::{ErrorKind, Tensor};
     /// let e = Tensor::try_zeros(&[1 << 22, 1 << 22]).unwrap_err(); // 64 TiB
     /// assert_eq!(e.kind, ErrorKind::Memory);
     /// assert!(e.to_string().starts_with("zeros: cannot allocate 70368744177664 bytes"));
@@ -239,7 +239,7 @@ impl Tensor {
     /// If `data.len()` is not the product of `shape`.
     ///
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let t = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]);
     /// assert_eq!(t.shape(), &[2, 2]);
     /// ```
@@ -264,7 +264,7 @@ impl Tensor {
     /// If `data.len()` is not the product of `shape`.
     ///
     /// ```
-    /// # use tensor::{DType, Tensor};
+    /// # use ferrograd::tensor::{DType, Tensor};
     /// let labels = Tensor::from_vec_i64(vec![2, 0, 1], &[3]);
     /// assert_eq!(labels.dtype(), DType::I64);
     /// ```
@@ -279,7 +279,7 @@ impl Tensor {
     /// If `data.len()` is not the product of `shape`.
     ///
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let keep = Tensor::from_vec_bool(vec![true, false], &[2]);
     /// let x = Tensor::from_vec(vec![1.0, 2.0], &[2]);
     /// assert_eq!(x.masked_fill(&keep.logical_not(), 0.0).to_vec::<f32>(), vec![1.0, 0.0]);
@@ -304,7 +304,7 @@ impl Tensor {
     /// If `step` is zero or has the wrong sign for `start..end`.
     ///
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// assert_eq!(Tensor::arange(0.0, 1.0, 0.25).to_vec::<f32>(), vec![0.0, 0.25, 0.5, 0.75]);
     /// ```
     #[track_caller]
@@ -330,7 +330,7 @@ impl Tensor {
     /// If `step` is zero or has the wrong sign for `start..end`.
     ///
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// assert_eq!(Tensor::arange_i64(0, 5, 2).to_vec::<i64>(), vec![0, 2, 4]);
     /// ```
     #[track_caller]

@@ -260,7 +260,7 @@ impl Tensor {
     /// form in a `<pre>` for 0-d and ≥ 3-d ones.
     ///
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let html = Tensor::from_vec(vec![1.0, 2.5], &[2]).to_html();
     /// assert!(html.contains("<caption>shape [2], dtype f32</caption>"));
     /// assert!(html.contains("<td>2.5000</td>"));

@@ -85,7 +85,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let y = Tensor::from_vec(vec![1.0, 4.0], &[2]).map(f64::sqrt);
     /// assert_eq!(y.to_vec::<f32>(), vec![1.0, 2.0]);
     /// let relu = Tensor::from_vec(vec![-1.0, 3.0], &[2]).map(|x| x.max(0.0));
@@ -136,7 +136,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let a = Tensor::from_vec(vec![3.0, 4.0], &[2]);
     /// let b = Tensor::from_vec(vec![4.0, 3.0], &[2]);
     /// assert_eq!(a.zip_with(&b, "hypot", f64::hypot).to_vec::<f32>(), vec![5.0, 5.0]);
@@ -354,7 +354,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let mut m = Tensor::from_vec(vec![1.0, 2.0], &[2]);
     /// let g = Tensor::from_vec(vec![3.0, 6.0], &[2]);
     /// m.zip_assign(&g, "average", |m, g| 0.5 * m + 0.5 * g);
@@ -387,7 +387,7 @@ impl AddAssign<&Tensor> for Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let mut a = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]);
     /// let view = a.clone();
     /// a += &Tensor::from_vec(vec![10.0, 20.0], &[2]); // each row + [10, 20]

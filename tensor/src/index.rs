@@ -264,7 +264,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let x = Tensor::from_vec(vec![0., 1., 10., 11., 20., 21.], &[3, 2]);
     /// let rows = x.index_select(0, &Tensor::from_vec_i64(vec![2, 0, 2], &[3]));
     /// assert_eq!(rows.to_vec::<f32>(), vec![20., 21., 0., 1., 20., 21.]);
@@ -287,7 +287,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let idx = Tensor::from_vec_i64(vec![1, 1, 0], &[3]);
     /// let src = Tensor::from_vec(vec![1., 2., 3.], &[3]);
     /// // out[1] = 1 + 2, out[0] = 3
@@ -313,7 +313,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let mut table = Tensor::zeros(&[3, 2]);
     /// table.index_add_(0, &Tensor::from_vec_i64(vec![2], &[1]), &Tensor::ones(&[1, 2]));
     /// assert_eq!(table.to_vec::<f32>(), vec![0., 0., 0., 0., 1., 1.]);
@@ -407,7 +407,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let x = Tensor::from_vec(vec![1., 2., 3., 4.], &[2, 2]);
     /// let idx = Tensor::from_vec_i64(vec![1, 0], &[2, 1]);
     /// // out[i][0] = x[i][idx[i][0]]: x[0][1] = 2, x[1][0] = 3
@@ -432,7 +432,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let idx = Tensor::from_vec_i64(vec![0, 2, 0], &[3]);
     /// let src = Tensor::from_vec(vec![1., 2., 3.], &[3]);
     /// // out[0] = 1 + 3, out[2] = 2
@@ -499,7 +499,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let y = Tensor::one_hot(&Tensor::from_vec_i64(vec![2, 0], &[2]), 3);
     /// assert_eq!(y.shape(), &[2, 3]);
     /// assert_eq!(y.to_vec::<i64>(), vec![0, 0, 1, 1, 0, 0]);

@@ -141,7 +141,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let a = Tensor::from_vec(vec![1., 2.], &[1, 2]);
     /// let b = Tensor::from_vec(vec![3., 4.], &[1, 2]);
     /// assert_eq!(Tensor::cat(&[a.clone(), b.clone()], 0).shape(), &[2, 2]);
@@ -188,7 +188,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let a = Tensor::from_vec(vec![1., 2.], &[2]);
     /// let b = Tensor::from_vec(vec![3., 4.], &[2]);
     /// let s = Tensor::stack(&[a, b], 1); // columns a and b
@@ -212,7 +212,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let x = Tensor::arange(0.0, 5.0, 1.0);
     /// let parts = x.split(2, 0);
     /// assert_eq!(parts.len(), 3);
@@ -256,7 +256,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let x = Tensor::zeros(&[2, 7]);
     /// let sizes: Vec<usize> = x.chunk(3, -1).iter().map(|c| c.size(-1)).collect();
     /// assert_eq!(sizes, vec![3, 3, 1]);

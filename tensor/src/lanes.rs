@@ -27,7 +27,7 @@ use crate::tensor::{Tensor, check_float, check_same_dtype};
 ///
 /// # Examples
 /// ```
-/// # use tensor::{Tensor, lanes};
+/// # use ferrograd::tensor::{Tensor, lanes};
 /// let x = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]);
 /// assert_eq!(lanes::as_slice::<f32>(&x), &[1.0, 2.0, 3.0, 4.0]);
 /// ```
@@ -72,7 +72,7 @@ pub fn for_rows<T: Element>(out: &mut [T], n: usize, row: impl Fn(usize, &mut [T
 ///
 /// # Examples
 /// ```
-/// # use tensor::lanes;
+/// # use ferrograd::tensor::lanes;
 /// let t = lanes::from_rows::<f64>(&[2, 3], 3, |i, row| row.fill(i as f64));
 /// assert_eq!(t.to_vec::<f64>(), vec![0.0, 0.0, 0.0, 1.0, 1.0, 1.0]);
 /// ```
@@ -107,7 +107,7 @@ pub fn scale_row<T: Float>(out: &mut [T], x: &[T], w: Option<&[T]>) {
 ///
 /// # Examples
 /// ```
-/// # use tensor::lanes::lane_sum;
+/// # use ferrograd::tensor::lanes::lane_sum;
 /// assert_eq!(lane_sum(10, |k| k as f64), 45.0);
 /// ```
 pub fn lane_sum<T: Float>(n: usize, f: impl Fn(usize) -> T) -> T {
@@ -191,7 +191,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// // each lane of a minus the lane's sum of b
     /// fn kernel(a: &[f32], b: &[f32], out: &mut [f32]) {
     ///     let s: f32 = b.iter().sum();

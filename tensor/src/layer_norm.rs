@@ -83,7 +83,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let x = Tensor::from_vec(vec![1.0, 3.0, 0.0, 4.0], &[2, 2]);
     /// let [y, _, rstd] = x.layer_norm_rows(2, None, None, 0.0);
     /// assert_eq!(y.to_vec::<f32>(), vec![-1.0, 1.0, -1.0, 1.0]); // μ = 2, σ = 1 and 2

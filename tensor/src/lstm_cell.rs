@@ -12,7 +12,7 @@
 //! of a small batch that bookkeeping costs more than the arithmetic. Besides `[h', c']`
 //! it returns the four activations and `tanh(c')`, what the backward reads. The values
 //! equal the separate ops' (same expressions, same σ and tanh kernels).
-//! Read next: `autograd::ops::lstm_cell`, the op built on it.
+//! Read next: `ferrograd::autograd::ops::lstm_cell`, the op built on it.
 
 use ndarray::{ArrayD, IxDyn};
 
@@ -80,7 +80,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// // all pre-activations 0: i = f = o = ½, g = 0, so c' = ½·c and h' = ½·tanh(c')
     /// let [out, ..] = Tensor::zeros(&[1, 4]).lstm_cell(&Tensor::from_vec(vec![2.0], &[1, 1]));
     /// let (h, c) = (out.to_vec::<f32>()[0], out.to_vec::<f32>()[1]);

@@ -144,7 +144,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let scores = Tensor::zeros(&[2, 2]);
     /// let future = Tensor::from_vec_bool(vec![false, true, false, false], &[2, 2]);
     /// let masked = scores.masked_fill(&future, f64::NEG_INFINITY);

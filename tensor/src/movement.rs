@@ -222,7 +222,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let x = Tensor::arange(0.0, 6.0, 1.0).reshape(&[2, 3]);
     /// assert_eq!(x.shape(), &[2, 3]);
     /// assert_eq!(x.reshape(&[3, 2]).to_vec::<f32>(), vec![0., 1., 2., 3., 4., 5.]);
@@ -296,7 +296,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let x = Tensor::zeros(&[2, 3, 4]);
     /// let y = x.permute(&[2, 0, 1]);
     /// assert_eq!(y.shape(), &[4, 2, 3]);
@@ -317,7 +317,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let x = Tensor::from_vec(vec![1., 2., 3., 4., 5., 6.], &[2, 3]);
     /// assert_eq!(x.transpose(0, 1).to_vec::<f32>(), vec![1., 4., 2., 5., 3., 6.]);
     /// ```
@@ -422,7 +422,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let x = Tensor::from_vec(vec![1., 2.], &[2, 1]);
     /// assert_eq!(x.broadcast_to(&[2, 3]).to_vec::<f32>(), vec![1., 1., 1., 2., 2., 2.]);
     /// ```
@@ -477,7 +477,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let y = Tensor::from_vec(vec![1., 2., 3., 4., 5., 6.], &[2, 3]);
     /// // out[0, j] = y[0, j] + y[1, j]
     /// assert_eq!(y.sum_to(&[1, 3]).to_vec::<f32>(), vec![5., 7., 9.]);
@@ -499,7 +499,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let x = Tensor::arange(0.0, 6.0, 1.0);
     /// assert_eq!(x.narrow(0, 2, 3).to_vec::<f32>(), vec![2., 3., 4.]);
     /// ```

@@ -164,7 +164,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::{Generator, Tensor};
+    /// # use ferrograd::tensor::{Generator, Tensor};
     /// let probs = Tensor::from_vec(vec![0.0, 1.0, 0.0], &[3]);
     /// let mut generator = Generator::new();
     /// generator.manual_seed(3);

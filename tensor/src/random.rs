@@ -19,7 +19,7 @@
 //! 3. A generator passed explicitly is independent of the default one: drawing from
 //!    it leaves the thread's stream where it was, and the other way round.
 //! 4. What draws: [`Tensor::rand`], [`Tensor::randn`], [`Tensor::uniform`],
-//!    [`Tensor::normal`], [`Tensor::randint`], [`Tensor::randperm`], the `nn::init`
+//!    [`Tensor::normal`], [`Tensor::randint`], [`Tensor::randperm`], the `ferrograd::nn::init`
 //!    functions (so every layer's constructor), dropout (one draw per mask), and data
 //!    shuffling. Each has a `*_with` twin that takes the generator; layers and
 //!    `Var::dropout` use the thread's default, as PyTorch's modules use the global one.
@@ -77,7 +77,7 @@ pub fn with_default_generator<R>(f: impl FnOnce(&mut Generator) -> R) -> R {
 /// repeatable. Other threads are not affected (see the module doc).
 ///
 /// ```
-/// # use tensor::{Tensor, manual_seed};
+/// # use ferrograd::tensor::{Tensor, manual_seed};
 /// manual_seed(7);
 /// let a = Tensor::randn(&[3]).to_vec::<f32>();
 /// manual_seed(7);
@@ -113,7 +113,7 @@ pub fn get_rng_state() -> Tensor {
 /// in `0..2³²`).
 ///
 /// ```
-/// # use tensor::{Tensor, get_rng_state, set_rng_state};
+/// # use ferrograd::tensor::{Tensor, get_rng_state, set_rng_state};
 /// let saved = get_rng_state();
 /// let a = Tensor::rand(&[4]).to_vec::<f32>();
 /// set_rng_state(&saved); // resume from the saved point: the same draws
@@ -208,7 +208,7 @@ impl Tensor {
     /// If the shape has more elements than memory can hold.
     ///
     /// ```
-    /// # use tensor::{Tensor, manual_seed};
+    /// # use ferrograd::tensor::{Tensor, manual_seed};
     /// manual_seed(7);
     /// let a = Tensor::randn(&[3]).to_vec::<f32>();
     /// manual_seed(7);
@@ -225,7 +225,7 @@ impl Tensor {
     /// If the shape has more elements than memory can hold.
     ///
     /// ```
-    /// # use tensor::{Generator, Tensor};
+    /// # use ferrograd::tensor::{Generator, Tensor};
     /// let mut g = Generator::new();
     /// g.manual_seed(1);
     /// let a = Tensor::randn_with(&[3], &mut g);
@@ -246,7 +246,7 @@ impl Tensor {
     /// If `low >= high`, a bound is beyond ±2²⁴, or the shape is too large.
     ///
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let dice = Tensor::randint(1, 7, &[100]).to_vec::<f32>();
     /// assert!(dice.iter().all(|&d| d.fract() == 0.0 && (1.0..=6.0).contains(&d)));
     /// ```
@@ -286,7 +286,7 @@ impl Tensor {
     /// If `n > 2²⁴`.
     ///
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let mut p = Tensor::randperm(5).to_vec::<f32>();
     /// p.sort_by(f32::total_cmp);
     /// assert_eq!(p, vec![0.0, 1.0, 2.0, 3.0, 4.0]);

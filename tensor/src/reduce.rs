@@ -312,7 +312,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::{DType, Tensor};
+    /// # use ferrograd::tensor::{DType, Tensor};
     /// let x = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]);
     /// assert_eq!(x.sum().item(), 10.0);
     /// let above = x.gt_scalar(2.5).sum();
@@ -338,7 +338,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let x = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
     /// assert_eq!(x.sum_dim(-1, false).to_vec::<f32>(), vec![6.0, 15.0]);
     /// assert_eq!(x.sum_dim(0, true).shape(), &[1, 3]);
@@ -366,7 +366,7 @@ impl Tensor {
     /// Mean of all elements, as a 0-d tensor (NaN for an empty tensor, as 0/0).
     ///
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// assert_eq!(Tensor::from_vec(vec![1.0, 2.0, 6.0], &[3]).mean().item(), 3.0);
     /// ```
     ///
@@ -400,7 +400,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let x = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[4]);
     /// assert_eq!(x.var(false).item(), 1.25); // mean 2.5, Σ(x − 2.5)² = 5, 5 / 4
     /// ```
@@ -464,7 +464,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// // exp(1000) overflows, but the shifted form gives 1000 + ln 2.
     /// let x = Tensor::from_vec(vec![1000.0, 1000.0], &[2]);
     /// let y = x.logsumexp(0, false).item();
@@ -479,7 +479,7 @@ impl Tensor {
     /// The L2 (Euclidean) norm of all elements, `√Σ x²`, as a 0-d tensor.
     ///
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// assert_eq!(Tensor::from_vec(vec![3.0, 4.0], &[2]).norm().item(), 5.0);
     /// ```
     #[track_caller]
@@ -500,7 +500,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let x = Tensor::from_vec(vec![3.0, -4.0, 0.0, 1.0], &[2, 2]);
     /// assert_eq!(x.norm_dim(1.0, 1, false).to_vec::<f32>(), vec![7.0, 1.0]);
     /// ```

@@ -82,7 +82,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let p = Tensor::from_vec(vec![0.5, 0.3, 0.2, 0.1, 0.1, 0.8], &[2, 3]);
     /// let c = p.cumsum(-1).to_vec::<f32>();
     /// assert_eq!(c, vec![0.5, 0.8, 1.0, 0.1, 0.2, 1.0]);
@@ -124,7 +124,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let x = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
     /// assert_eq!(x.flip(&[-1]).to_vec::<f32>(), vec![3.0, 2.0, 1.0, 6.0, 5.0, 4.0]);
     /// assert_eq!(x.flip(&[0, 1]).to_vec::<f32>(), vec![6.0, 5.0, 4.0, 3.0, 2.0, 1.0]);

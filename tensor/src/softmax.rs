@@ -85,7 +85,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// // Logits this large overflow exp in f32; the max shift keeps them exact.
     /// let p = Tensor::from_vec(vec![1000.0, 1000.0, 0.0, 0.0], &[2, 2]).softmax(-1);
     /// assert_eq!(p.to_vec::<f32>(), vec![0.5, 0.5, 0.5, 0.5]);
@@ -108,7 +108,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// // softmax([0, -1e4]) = [1, e^(-1e4)] = [1, 0] in f32, but log_softmax keeps -1e4.
     /// let y = Tensor::from_vec(vec![0.0, -1e4], &[2]).log_softmax(0);
     /// assert_eq!(y.to_vec::<f32>(), vec![0.0, -1e4]);

@@ -186,7 +186,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let x = Tensor::from_vec(vec![1.0, 5.0, 3.0, 4.0, 4.0, 0.0], &[2, 3]);
     /// let (values, indices) = x.sort(-1, true);
     /// assert_eq!(values.to_vec::<f32>(), vec![5.0, 3.0, 1.0, 4.0, 4.0, 0.0]);
@@ -208,7 +208,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let x = Tensor::from_vec(vec![0.2, 0.5, 0.3], &[3]);
     /// assert_eq!(x.argsort(0, true).to_vec::<f32>(), vec![1.0, 2.0, 0.0]);
     /// ```
@@ -256,7 +256,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let logits = Tensor::from_vec(vec![0.1, 2.0, -1.0, 0.7], &[1, 4]);
     /// let (values, indices) = logits.topk(2, -1, true, true);
     /// assert_eq!(values.to_vec::<f32>(), vec![2.0, 0.7]);

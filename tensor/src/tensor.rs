@@ -25,7 +25,7 @@ use crate::error::{Error, ErrorKind, OrRaise};
 ///
 /// # Examples
 /// ```
-/// use tensor::Tensor;
+/// use ferrograd::tensor::Tensor;
 /// let a = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
 /// let b = Tensor::ones(&[3]);
 /// let c = &a + &b; // [2, 3] + [3] broadcasts to [2, 3]
@@ -155,7 +155,7 @@ impl Tensor {
     /// range saturates), anything to bool is `x != 0`, bool to numbers is 0 or 1.
     ///
     /// ```
-    /// # use tensor::{DType, Tensor};
+    /// # use ferrograd::tensor::{DType, Tensor};
     /// let x = Tensor::from_vec(vec![-1.7, 0.0, 2.5], &[3]);
     /// assert_eq!(x.to_dtype(DType::I64).to_vec::<i64>(), vec![-1, 0, 2]);
     /// assert_eq!(x.to_dtype(DType::Bool).to_vec::<bool>(), vec![true, false, true]);
@@ -186,7 +186,7 @@ impl Tensor {
     /// The elements in row-major order, converted to `T` as [`Tensor::to_dtype`] does.
     ///
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let v: Vec<f32> = Tensor::arange(0.0, 3.0, 1.0).to_vec();
     /// assert_eq!(v, vec![0.0, 1.0, 2.0]);
     /// let ids: Vec<i64> = Tensor::from_vec_i64(vec![4, 2], &[2]).to_vec();
@@ -238,7 +238,7 @@ impl Tensor {
     /// If the dtype is not `T`'s, naming both.
     ///
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let a = Tensor::zeros(&[2]);
     /// let mut b = a.clone(); // shares a's buffer
     /// b.as_mut_slice::<f32>()[0] = 1.0; // b gets its own copy first
@@ -274,7 +274,7 @@ impl Tensor {
     /// Empty tensors read no memory and share with nothing.
     ///
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let x = Tensor::from_vec(vec![0f32, 1., 2., 3., 4., 5.], &[2, 3]);
     /// assert!(x.narrow(1, 1, 2).shares_storage_with(&x)); // a view at an offset
     /// assert!(!x.narrow(0, 0, 1).shares_storage_with(&x.narrow(0, 1, 1)));

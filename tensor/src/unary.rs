@@ -95,7 +95,7 @@ impl Tensor {
     /// `eˣ` elementwise.
     ///
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let y = Tensor::from_vec(vec![0.0, 1.0], &[2]).exp();
     /// assert_eq!(y.to_vec::<f32>(), vec![1.0, std::f32::consts::E]);
     /// ```
@@ -134,7 +134,7 @@ impl Tensor {
     /// `xᵖ` for a real exponent `p` (NaN for negative `x` and non-integer `p`).
     ///
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let y = Tensor::from_vec(vec![4.0, 9.0], &[2]).pow(0.5);
     /// assert_eq!(y.to_vec::<f32>(), vec![2.0, 3.0]);
     /// ```
@@ -184,7 +184,7 @@ impl Tensor {
     /// never overflows (`eˣ/(1 + eˣ)` for x < 0), so `sigmoid(−1e4)` is 0, not NaN.
     ///
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let y = Tensor::from_vec(vec![-1e4, 0.0, 1e4], &[3]).sigmoid();
     /// assert_eq!(y.to_vec::<f32>(), vec![0.0, 0.5, 1.0]);
     /// ```
@@ -196,7 +196,7 @@ impl Tensor {
     /// `relu(x) = max(x, 0)`.
     ///
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let y = Tensor::from_vec(vec![-2.0, 3.0], &[2]).relu();
     /// assert_eq!(y.to_vec::<f32>(), vec![0.0, 3.0]);
     /// ```
@@ -221,7 +221,7 @@ impl Tensor {
     /// `gelu(approximate="none")`; erf is computed in f64 (see [`kernels::erf`]).
     ///
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let y = Tensor::from_vec_f64(vec![1.0], &[1]).gelu();
     /// assert!((y.item() - 0.8413447460685429).abs() < 1e-15);
     /// ```
@@ -257,7 +257,7 @@ impl Tensor {
     /// If `min > max` or either bound is NaN.
     ///
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let y = Tensor::from_vec(vec![-5.0, 0.5, 5.0], &[3]).clamp(-1.0, 1.0);
     /// assert_eq!(y.to_vec::<f32>(), vec![-1.0, 0.5, 1.0]);
     /// ```

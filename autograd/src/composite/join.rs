@@ -25,7 +25,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let a = Var::new(Tensor::from_vec(vec![1.0, 2.0], &[2]));
     /// let b = Var::new(Tensor::from_vec(vec![3.0, 4.0], &[2]));
     /// let y = Var::stack(&[a, b], 1);
@@ -71,7 +71,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::new(Tensor::arange(0.0, 5.0, 1.0));
     /// let sizes: Vec<Vec<usize>> = x.split(2, 0).iter().map(|p| p.shape()).collect();
     /// assert_eq!(sizes, vec![vec![2], vec![2], vec![1]]);

@@ -27,7 +27,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::new(Tensor::zeros(&[2, 3, 4, 5]));
     /// assert_eq!(x.flatten(1, -1).shape(), vec![2, 60]);
     /// assert_eq!(x.flatten(0, 1).shape(), vec![6, 4, 5]);
@@ -69,7 +69,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::new(Tensor::zeros(&[2, 3, 4]));
     /// assert_eq!(x.transpose(0, -1).shape(), vec![4, 3, 2]);
     /// ```
@@ -148,7 +148,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::new(Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]));
     /// assert_eq!(x.select(1, 0).value().to_vec::<f32>(), vec![1.0, 3.0]); // column 0
     /// ```

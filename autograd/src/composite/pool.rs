@@ -44,7 +44,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::new(Tensor::arange(0.0, 6.0, 1.0).reshape(&[1, 1, 2, 3]));
     /// // global average of [[0, 1, 2], [3, 4, 5]]
     /// assert_eq!(x.adaptive_avg_pool2d(1).value().to_vec::<f32>(), vec![2.5]);

@@ -26,7 +26,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::param(Tensor::from_vec(vec![1.0, 2.0, 3.0, 6.0], &[2, 2]));
     /// let m = x.mean();
     /// assert_eq!(m.item(), 3.0);
@@ -58,7 +58,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::new(Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[4]));
     /// assert_eq!(x.var(false).item(), 1.25); // (2.25 + 0.25 + 0.25 + 2.25) / 4
     /// assert!((x.var(true).item() - 5.0 / 3.0).abs() < 1e-6);
@@ -160,7 +160,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::new(Tensor::from_vec(vec![1000.0, 1000.0], &[2]));
     /// let y = x.logsumexp(0, false).item(); // 1000 + ln 2, without overflow
     /// assert!((y - (1000.0 + 2f64.ln())).abs() < 1e-3);

@@ -11,7 +11,7 @@
 //! element came from, and elements left out by `topk` get zero — like `max_dim`'s
 //! switch, k times over. The order itself is piecewise constant in x (it changes only
 //! where two values cross), so it has no gradient. Ties and NaN follow
-//! [`tensor::sort`]. Read next: [`crate::ops::gather`].
+//! [`ferrograd::tensor::sort`]. Read next: [`crate::ops::gather`].
 
 use tensor::Tensor;
 
@@ -31,7 +31,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::param(Tensor::from_vec(vec![3.0, 1.0, 2.0], &[3]));
     /// let (values, indices) = x.sort(0, false);
     /// assert_eq!(values.value().to_vec::<f32>(), vec![1.0, 2.0, 3.0]);
@@ -57,7 +57,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::param(Tensor::from_vec(vec![0.5, 3.0, -1.0, 2.0], &[4]));
     /// let (values, indices) = x.topk(2, -1, true, true);
     /// assert_eq!(values.value().to_vec::<f32>(), vec![3.0, 2.0]);

@@ -43,7 +43,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::param(Tensor::from_vec(vec![-2.0, 0.0, 3.0], &[3]));
     /// x.abs().sum().backward();
     /// assert_eq!(x.grad().unwrap().to_vec::<f32>(), vec![-1.0, 0.0, 1.0]);

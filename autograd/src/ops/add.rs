@@ -44,7 +44,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let a = Var::param(Tensor::ones(&[2, 3]));
     /// let b = Var::param(Tensor::ones(&[3]));
     /// let c = a.add(&b).sum();

@@ -12,7 +12,7 @@
 //! It is a depthwise convolution with the constant kernel 1/n (the tests check that,
 //! both ways), but one with no weights to multiply or differentiate. The backward loop
 //! ([`spread_over_windows`]) walks the windows as the forward does
-//! (`tensor::conv::pooling`). Saves the input's shape and the options.
+//! (`ferrograd::tensor::conv::pooling`). Saves the input's shape and the options.
 //! Read next: [`crate::composite::pool`] (adaptive average pooling).
 
 use tensor::conv::{PoolOptions, WindowAxis, pooling};
@@ -122,8 +122,8 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
-    /// use tensor::conv::PoolOptions;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
+    /// use ferrograd::tensor::conv::PoolOptions;
     /// let x = Var::param(Tensor::from_vec(vec![1., 5., 2., 0., 3., 4., 9., 8.], &[1, 1, 2, 4]));
     /// let y = x.avg_pool2d(&PoolOptions::new(2));
     /// assert_eq!(y.value().to_vec::<f32>(), vec![3.25, 4.75]);

@@ -71,7 +71,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let a = Var::param(Tensor::from_vec(vec![1.0, 2.0], &[2]));
     /// let b = Var::param(Tensor::from_vec(vec![3.0], &[1]));
     /// let y = Var::cat(&[a.clone(), b.clone()], 0);

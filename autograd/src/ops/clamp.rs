@@ -67,7 +67,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::param(Tensor::from_vec(vec![-5.0, 0.5, 5.0], &[3]));
     /// let y = x.clamp(-1.0, 1.0);
     /// assert_eq!(y.value().to_vec::<f32>(), vec![-1.0, 0.5, 1.0]);

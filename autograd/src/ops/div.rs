@@ -53,7 +53,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::param(Tensor::from_vec(vec![6.0], &[1]));
     /// let y = Var::param(Tensor::from_vec(vec![2.0], &[1]));
     /// x.div(&y).sum().backward();

@@ -38,7 +38,7 @@ use crate::var::Var;
 ///
 /// # Examples
 /// ```
-/// # use autograd::Var; use autograd::ops::dropout::dropout_reference; use tensor::Tensor;
+/// # use ferrograd::autograd::Var; use ferrograd::autograd::ops::dropout::dropout_reference; use ferrograd::tensor::Tensor;
 /// let x = Var::param(Tensor::from_vec(vec![1.0, 2.0], &[2]));
 /// let mask = Tensor::from_vec(vec![0.0, 2.0], &[2]); // p = ½: dropped, kept and doubled
 /// let y = dropout_reference(&x, &mask);
@@ -85,7 +85,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::new(Tensor::ones(&[1000]));
     /// let y = x.dropout(0.5, true).value().to_vec::<f32>();
     /// assert!(y.iter().all(|&v| v == 0.0 || v == 2.0)); // dropped, or scaled by 1/(1 − ½)

@@ -118,7 +118,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::{Gradient, Var}; use tensor::Tensor;
+    /// # use ferrograd::autograd::{Gradient, Var}; use ferrograd::tensor::Tensor;
     /// let table = Var::param(Tensor::from_vec(vec![0.0, 0.1, 1.0, 1.1, 2.0, 2.1], &[3, 2]));
     /// let words = Tensor::from_vec_i64(vec![2, 0, 2], &[1, 3]); // [B = 1, T = 3]
     /// let x = Var::embedding(&table, &words, true);

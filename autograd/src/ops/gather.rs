@@ -66,7 +66,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let logp = Var::param(Tensor::from_vec(vec![0.1, 0.2, 0.3, 0.4, 0.5, 0.6], &[2, 3]));
     /// let target = Tensor::from_vec_i64(vec![2, 0], &[2, 1]);
     /// let picked = logp.gather(1, &target); // [[0.3], [0.4]]

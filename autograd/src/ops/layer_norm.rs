@@ -45,8 +45,8 @@ use crate::var::Var;
 ///
 /// # Examples
 /// ```
-/// # use autograd::Var; use autograd::ops::layer_norm::layer_norm_reference;
-/// # use tensor::Tensor;
+/// # use ferrograd::autograd::Var; use ferrograd::autograd::ops::layer_norm::layer_norm_reference;
+/// # use ferrograd::tensor::Tensor;
 /// let x = Var::new(Tensor::from_vec(vec![1.0, 3.0, 5.0, 9.0], &[2, 2]));
 /// let y = layer_norm_reference(&x, &[2], None, None, 0.0); // μ = 2 and 7, σ = 1 and 2
 /// assert_eq!(y.value().to_vec::<f32>(), vec![-1.0, 1.0, -1.0, 1.0]);
@@ -175,7 +175,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::new(Tensor::from_vec(vec![1.0, 3.0, 5.0, 9.0], &[2, 2]));
     /// let b = Var::param(Tensor::from_vec(vec![0.0, 10.0], &[2]));
     /// let y = x.layer_norm(&[2], None, Some(&b), 0.0); // μ = 2 and 7, σ = 1 and 2

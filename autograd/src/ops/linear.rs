@@ -37,7 +37,7 @@ use crate::var::Var;
 ///
 /// # Examples
 /// ```
-/// # use autograd::Var; use autograd::ops::linear::linear_reference; use tensor::Tensor;
+/// # use ferrograd::autograd::Var; use ferrograd::autograd::ops::linear::linear_reference; use ferrograd::tensor::Tensor;
 /// let x = Var::new(Tensor::from_vec(vec![1.0, 2.0], &[1, 2]));
 /// let w = Var::param(Tensor::from_vec(vec![1.0, 1.0, 0.0, 1.0], &[2, 2]));
 /// let b = Var::param(Tensor::from_vec(vec![0.5, -1.0], &[2]));
@@ -109,7 +109,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::new(Tensor::from_vec(vec![1.0, 2.0], &[1, 2]));
     /// let w = Var::param(Tensor::from_vec(vec![1.0, 1.0, 0.0, 1.0], &[2, 2]));
     /// let b = Var::param(Tensor::from_vec(vec![0.5, -1.0], &[2]));

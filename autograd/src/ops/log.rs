@@ -44,7 +44,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::param(Tensor::from_vec(vec![1.0, 4.0], &[2]));
     /// let y = x.log();
     /// assert_eq!(y.value().to_vec::<f32>()[0], 0.0);

@@ -81,7 +81,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::new(Tensor::from_vec(vec![0.0, 0.0], &[2]));
     /// let y = x.log_softmax(0).value().to_vec::<f32>();
     /// assert!((y[0] - 0.5f32.ln()).abs() < 1e-6); // two equal logits: p = 1/2 each

@@ -18,7 +18,7 @@
 //! element comes out of the same expressions as the reference, so its tests find the
 //! values and gradients equal bit for bit. Saves `x` (shared, not copied), the indices
 //! and the per-row normalisers.
-//! Read next: `nn::loss::cross_entropy`, which uses it.
+//! Read next: `ferrograd::nn::loss::cross_entropy`, which uses it.
 
 use tensor::error::{Error, ErrorKind, OrRaise};
 use tensor::index::check_index_dtype;
@@ -40,8 +40,8 @@ use crate::var::Var;
 ///
 /// # Examples
 /// ```
-/// # use autograd::Var; use autograd::ops::log_softmax_gather::log_softmax_gather_reference;
-/// # use tensor::Tensor;
+/// # use ferrograd::autograd::Var; use ferrograd::autograd::ops::log_softmax_gather::log_softmax_gather_reference;
+/// # use ferrograd::tensor::Tensor;
 /// let x = Var::new(Tensor::from_vec(vec![0.0, 0.0, 0.0, 0.0], &[2, 2]));
 /// let y = log_softmax_gather_reference(&x, &Tensor::from_vec_i64(vec![1, 0], &[2]));
 /// assert!((y.value().to_vec::<f32>()[0] - 0.5f32.ln()).abs() < 1e-6);
@@ -145,7 +145,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::new(Tensor::from_vec(vec![0.0, 0.0, 0.0, 0.0], &[2, 2]));
     /// let y = x.log_softmax_gather(&Tensor::from_vec_i64(vec![1, 0], &[2]));
     /// assert!((y.value().to_vec::<f32>()[0] - 0.5f32.ln()).abs() < 1e-6);

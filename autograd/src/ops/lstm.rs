@@ -46,7 +46,7 @@ use crate::var::Var;
 ///
 /// # Examples
 /// ```
-/// # use autograd::Var; use autograd::ops::lstm::lstm_reference; use tensor::Tensor;
+/// # use ferrograd::autograd::Var; use ferrograd::autograd::ops::lstm::lstm_reference; use ferrograd::tensor::Tensor;
 /// let gates_x = Var::new(Tensor::zeros(&[2, 1, 4])); // i = f = o = ½, g = 0
 /// let (h_0, c_0) = (Var::new(Tensor::zeros(&[1, 1])), Var::new(Tensor::ones(&[1, 1])));
 /// let w = Var::param(Tensor::zeros(&[4, 1]));
@@ -187,7 +187,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// // zero pre-activations and weights: i = f = o = ½, g = 0, so the cell halves
     /// let gates_x = Var::new(Tensor::zeros(&[2, 1, 4]));
     /// let c_0 = Var::new(Tensor::from_vec(vec![4.0], &[1, 1]));

@@ -20,7 +20,7 @@
 //! Here the forward is the tensor crate's `lstm_cell` kernel (one pass), and the
 //! backward, [`backward_rows`], one pass over the batch. Saves the four activations,
 //! `c` and `tanh(c')`. Its tests check values and gradients against the reference.
-//! `nn::layers::rnn::cell::LSTMCell` runs it once per call, and [`crate::ops::lstm`]
+//! `ferrograd::nn::layers::rnn::cell::LSTMCell` runs it once per call, and [`crate::ops::lstm`]
 //! once per time step inside its one node. Read next: [`crate::ops::lstm`].
 
 use tensor::lanes::as_slice;
@@ -41,8 +41,8 @@ use crate::var::Var;
 ///
 /// # Examples
 /// ```
-/// # use autograd::Var; use autograd::ops::lstm_cell::lstm_cell_reference;
-/// # use tensor::Tensor;
+/// # use ferrograd::autograd::Var; use ferrograd::autograd::ops::lstm_cell::lstm_cell_reference;
+/// # use ferrograd::tensor::Tensor;
 /// let gates = Var::param(Tensor::zeros(&[1, 4])); // i = f = o = ½, g = 0
 /// let c = Var::new(Tensor::from_vec(vec![2.0], &[1, 1]));
 /// let (h, c_next) = lstm_cell_reference(&gates, &c);
@@ -146,7 +146,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let gates = Var::param(Tensor::zeros(&[1, 4])); // i = f = o = ½, g = 0
     /// let c = Var::new(Tensor::from_vec(vec![2.0], &[1, 1]));
     /// let (h, c_next) = gates.lstm_cell(&c);

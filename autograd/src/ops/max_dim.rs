@@ -85,7 +85,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::param(Tensor::from_vec(vec![1.0, 5.0, 3.0, 4.0, 2.0, 0.0], &[2, 3]));
     /// let (values, indices) = x.max_dim(1, false);
     /// assert_eq!(values.value().to_vec::<f32>(), vec![5.0, 4.0]);

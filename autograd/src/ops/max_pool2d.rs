@@ -89,8 +89,8 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
-    /// use tensor::conv::PoolOptions;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
+    /// use ferrograd::tensor::conv::PoolOptions;
     /// let x = Var::param(Tensor::from_vec(vec![1., 5., 2., 0., 3., 4., 9., 8.], &[1, 1, 2, 4]));
     /// let y = x.max_pool2d(&PoolOptions::new(2));
     /// assert_eq!(y.value().to_vec::<f32>(), vec![5., 9.]);
@@ -113,8 +113,8 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
-    /// use tensor::conv::PoolOptions;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
+    /// use ferrograd::tensor::conv::PoolOptions;
     /// let x = Var::new(Tensor::from_vec(vec![1., 5., 2., 0., 3., 4., 9., 8.], &[1, 1, 2, 4]));
     /// let (_, at) = x.max_pool2d_with_indices(&PoolOptions::new(2));
     /// assert_eq!(at.to_vec::<i64>(), vec![1, 6]); // (0, 1) and (1, 2) of a 2×4 plane
@@ -137,8 +137,8 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
-    /// use tensor::conv::PoolOptions;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
+    /// use ferrograd::tensor::conv::PoolOptions;
     /// let x = Var::new(Tensor::from_vec(vec![3., 1., 4., 1., 5., 9.], &[1, 1, 6]));
     /// let y = x.max_pool1d(&PoolOptions::new(3).stride(1));
     /// assert_eq!(y.value().to_vec::<f32>(), vec![4., 4., 5., 9.]);
@@ -158,8 +158,8 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
-    /// use tensor::conv::PoolOptions;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
+    /// use ferrograd::tensor::conv::PoolOptions;
     /// let x = Var::new(Tensor::from_vec(vec![3., 1., 4., 1., 5., 9.], &[1, 1, 6]));
     /// let (_, at) = x.max_pool1d_with_indices(&PoolOptions::new(2));
     /// assert_eq!(at.to_vec::<f32>(), vec![0., 2., 5.]);

@@ -57,7 +57,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::param(Tensor::from_vec(vec![1.0, 5.0, 2.0], &[3]));
     /// let y = Var::param(Tensor::from_vec(vec![3.0, 4.0, 2.0], &[3]));
     /// let z = x.maximum(&y);

@@ -96,7 +96,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::param(Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[4]));
     /// let y = x.narrow(0, 1, 2); // [2, 3]
     /// y.sum().backward();

@@ -39,7 +39,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::param(Tensor::from_vec(vec![2.0, -3.0], &[2]));
     /// let y = -&x;
     /// assert_eq!(y.value().to_vec::<f32>(), vec![-2.0, 3.0]);

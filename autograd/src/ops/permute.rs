@@ -60,7 +60,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::new(Tensor::zeros(&[2, 3, 4]));
     /// assert_eq!(x.permute(&[2, 0, 1]).shape(), vec![4, 2, 3]);
     /// ```

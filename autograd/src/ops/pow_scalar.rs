@@ -52,7 +52,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::param(Tensor::from_vec(vec![3.0], &[1]));
     /// x.pow(2.0).sum().backward();
     /// assert_eq!(x.grad().unwrap().to_vec::<f32>(), vec![6.0]); // 2x

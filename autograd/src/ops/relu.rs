@@ -49,7 +49,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::param(Tensor::from_vec(vec![-1.0, 0.0, 2.0], &[3]));
     /// let y = x.relu();
     /// assert_eq!(y.value().to_vec::<f32>(), vec![0.0, 0.0, 2.0]);

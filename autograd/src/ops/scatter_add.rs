@@ -85,7 +85,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let base = Var::param(Tensor::zeros(&[3]));
     /// let src = Var::param(Tensor::from_vec(vec![1.0, 2.0, 4.0], &[3]));
     /// let out = base.scatter_add(0, &Tensor::from_vec_i64(vec![2, 0, 2], &[3]), &src);

@@ -53,7 +53,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::param(Tensor::from_vec(vec![0.0], &[1]));
     /// let y = x.sigmoid();
     /// assert_eq!(y.value().to_vec::<f32>(), vec![0.5]);

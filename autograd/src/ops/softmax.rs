@@ -36,7 +36,7 @@ use crate::var::Var;
 ///
 /// # Examples
 /// ```
-/// # use autograd::Var; use autograd::ops::softmax::softmax_reference; use tensor::Tensor;
+/// # use ferrograd::autograd::Var; use ferrograd::autograd::ops::softmax::softmax_reference; use ferrograd::tensor::Tensor;
 /// let x = Var::new(Tensor::from_vec(vec![0.0, 3f32.ln()], &[2]));
 /// let p = softmax_reference(&x, 0).value().to_vec::<f32>(); // [1, 3] / 4
 /// assert!((p[0] - 0.25).abs() < 1e-6 && (p[1] - 0.75).abs() < 1e-6);
@@ -96,7 +96,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::new(Tensor::from_vec(vec![0.0, 3f32.ln()], &[2]));
     /// let p = x.softmax(-1).value().to_vec::<f32>(); // [1, 3] / 4
     /// assert!((p[0] - 0.25).abs() < 1e-6 && (p[1] - 0.75).abs() < 1e-6);

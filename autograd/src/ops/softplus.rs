@@ -46,7 +46,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::param(Tensor::from_vec(vec![0.0], &[1]));
     /// let y = x.softplus();
     /// assert!((y.item() - 2f64.ln()).abs() < 1e-6);

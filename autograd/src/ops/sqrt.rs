@@ -44,7 +44,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::param(Tensor::from_vec(vec![4.0, 9.0], &[2]));
     /// x.sqrt().sum().backward();
     /// assert_eq!(x.grad().unwrap().to_vec::<f32>(), vec![0.25, 1.0 / 6.0]); // 1/(2√x)

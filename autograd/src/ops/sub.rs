@@ -44,7 +44,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let a = Var::param(Tensor::from_vec(vec![5.0, 7.0], &[2]));
     /// let b = Var::param(Tensor::from_vec(vec![1.0], &[1]));
     /// let c = a.sub(&b);

@@ -69,7 +69,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::new(Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]));
     /// assert_eq!(x.sum_dim(0, false).value().to_vec::<f32>(), vec![4.0, 6.0]);
     /// ```

@@ -49,7 +49,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::param(Tensor::from_vec(vec![0.0], &[1]));
     /// x.tanh().sum().backward();
     /// assert_eq!(x.grad().unwrap().to_vec::<f32>(), vec![1.0]); // 1 − tanh²(0)

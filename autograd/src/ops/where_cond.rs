@@ -63,7 +63,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let a = Var::param(Tensor::from_vec(vec![1.0, 2.0, 3.0], &[3]));
     /// let b = Var::param(Tensor::from_vec(vec![0.0], &[1])); // broadcast to [3]
     /// let cond = Tensor::from_vec_bool(vec![true, false, true], &[3]);
@@ -99,7 +99,7 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
     /// let x = Var::param(Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]));
     /// let causal = Tensor::from_vec_bool(vec![false, true, false, false], &[2, 2]); // the future
     /// let y = x.masked_fill(&causal, f64::NEG_INFINITY);

@@ -55,8 +55,8 @@ use tensor::Tensor;
 /// # Examples
 /// A closure is a model without a cache (it reads each prefix whole):
 /// ```
-/// use nn::decoding::greedy;
-/// use tensor::Tensor;
+/// use ferrograd::nn::decoding::greedy;
+/// use ferrograd::tensor::Tensor;
 /// // V = 3; the next token is always (last + 1) mod 3
 /// let model = |prefixes: &[Vec<usize>]| {
 ///     let rows: Vec<f32> = prefixes.iter()

@@ -124,7 +124,7 @@ pub fn repetition_penalty(logits: &Tensor, prefixes: &[Vec<usize>], theta: f64) 
         )
         .raise();
     }
-    let mut seen = vec![0.0; batch * vocab];
+    let mut seen = vec![false; batch * vocab];
     for (b, prefix) in prefixes.iter().enumerate() {
         for &token in prefix {
             if token >= vocab {
@@ -135,10 +135,10 @@ pub fn repetition_penalty(logits: &Tensor, prefixes: &[Vec<usize>], theta: f64) 
                 )
                 .raise();
             }
-            seen[b * vocab + token] = 1.0;
+            seen[b * vocab + token] = true;
         }
     }
-    let seen = Tensor::from_vec(seen, &[batch, vocab]);
+    let seen = Tensor::from_vec_bool(seen, &[batch, vocab]);
     let penalised = Tensor::where_cond(
         &logits.gt_scalar(0.0),
         &(logits * (1.0 / theta)),

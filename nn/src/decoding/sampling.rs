@@ -13,7 +13,7 @@
 //! tokens, which is where incoherent words come from.
 //! With a `seed` the draws come from a [`Generator`] of their own, so one seed gives one
 //! output whatever else the program draws; without one they come from the thread's
-//! default generator ([`tensor::manual_seed`]); [`sample_with`] takes a generator the
+//! default generator ([`ferrograd::tensor::manual_seed`]); [`sample_with`] takes a generator the
 //! caller owns (PyTorch's `generator=`). Read next: [`super::beam`].
 
 use tensor::{Generator, Tensor};
@@ -105,7 +105,7 @@ impl SamplingConfig {
     ///
     /// # Examples
     /// ```
-    /// # use nn::decoding::SamplingConfig; use tensor::Tensor;
+    /// # use ferrograd::nn::decoding::SamplingConfig; use ferrograd::tensor::Tensor;
     /// let logits = Tensor::from_vec(vec![2.0, 1.0, 0.0, -1.0], &[1, 4]);
     /// let p = SamplingConfig::new(1).top_k(2).next_token_probs(&logits, &[vec![0]]);
     /// let p = p.to_vec::<f32>();
@@ -190,8 +190,8 @@ pub fn sample<M: NextTokenModel + ?Sized>(
 ///
 /// # Examples
 /// ```
-/// use nn::decoding::{SamplingConfig, sample_with};
-/// use tensor::{Generator, Tensor};
+/// use ferrograd::nn::decoding::{SamplingConfig, sample_with};
+/// use ferrograd::tensor::{Generator, Tensor};
 /// let model = |prefixes: &[Vec<usize>]| {
 ///     Tensor::from_vec(vec![0.0, 1.0, 2.0].repeat(prefixes.len()), &[prefixes.len(), 3])
 /// };

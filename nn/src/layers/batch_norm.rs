@@ -47,9 +47,9 @@ pub type BatchNorm2d = BatchNorm<2>;
 ///
 /// # Examples
 /// ```
-/// use nn::{BatchNorm1d, Forward, Module};
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::{BatchNorm1d, Forward, Module};
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let mut bn = BatchNorm1d::new(2);
 /// // channel 0 = [1, 3], channel 1 = [10, 10]
 /// let x = Var::new(Tensor::from_vec(vec![1.0, 10.0, 3.0, 10.0], &[2, 2]));

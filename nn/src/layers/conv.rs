@@ -13,7 +13,7 @@
 //!
 //! Default init (PyTorch's, as `Linear`'s): weight and bias ~ U(−1/√fan_in, 1/√fan_in),
 //! `fan_in = C_in/groups · kH · kW`.
-//! The op and its gradients: `autograd::ops::conv2d`; the kernels: `tensor::conv`.
+//! The op and its gradients: `ferrograd::autograd::ops::conv2d`; the kernels: `ferrograd::tensor::conv`.
 //! Read next: [`crate::layers::pool`].
 
 use autograd::Var;
@@ -36,9 +36,9 @@ pub type Conv2d = Conv<2>;
 ///
 /// # Examples
 /// ```
-/// use nn::{Conv2d, Forward, Module};
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::{Conv2d, Forward, Module};
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let conv = Conv2d::new(1, 8, 3).padding(1); // 8 filters of 3×3
 /// let y = conv.forward(&Var::new(Tensor::randn(&[4, 1, 28, 28])));
 /// assert_eq!(y.shape(), vec![4, 8, 28, 28]);

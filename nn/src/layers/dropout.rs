@@ -25,9 +25,9 @@ use crate::module::{Forward, Module};
 ///
 /// # Examples
 /// ```
-/// use nn::{Dropout, Forward, Module};
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::{Dropout, Forward, Module};
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let mut dropout = Dropout::new(0.5);
 /// let x = Var::new(Tensor::ones(&[1000]));
 /// let y = dropout.forward(&x).value().to_vec::<f32>();

@@ -12,7 +12,7 @@
 //! the looked-up rows only (`Gradient::Rows`), so an optimizer can update a few rows
 //! of a 50k-word table instead of all of them; the default is a dense `[V, C]` gradient.
 //! Default init (PyTorch's): W ~ N(0, 1), with the padding row set to 0.
-//! Read next: [`crate::layers::dropout`], and `autograd::ops::embedding` for the op.
+//! Read next: [`crate::layers::dropout`], and `ferrograd::autograd::ops::embedding` for the op.
 
 use autograd::Var;
 use tensor::Tensor;
@@ -30,8 +30,8 @@ use crate::module::{Forward, Module};
 ///
 /// # Examples
 /// ```
-/// use nn::{Embedding, Module};
-/// use tensor::Tensor;
+/// use ferrograd::nn::{Embedding, Module};
+/// use ferrograd::tensor::Tensor;
 /// let emb = Embedding::new(10, 3).padding_idx(0);
 /// let ids = Tensor::from_vec_i64(vec![4, 0, 9, 4], &[2, 2]); // [B = 2, T = 2]
 /// let y = emb.forward(&ids);

@@ -17,9 +17,9 @@ use crate::module::{Forward, Module};
 ///
 /// # Examples
 /// ```
-/// use nn::{Flatten, Forward};
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::{Flatten, Forward};
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let x = Var::new(Tensor::zeros(&[32, 64, 4, 4]));
 /// assert_eq!(Flatten::new().forward(&x).shape(), vec![32, 1024]);
 /// assert_eq!(Flatten::dims(0, 1).forward(&x).shape(), vec![2048, 4, 4]);

@@ -29,9 +29,9 @@ use crate::module::{Forward, Module};
 ///
 /// # Examples
 /// ```
-/// use nn::{Forward, GroupNorm, Module};
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::{Forward, GroupNorm, Module};
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let norm = GroupNorm::new(2, 4);
 /// let y = norm.forward(&Var::new(Tensor::randn(&[3, 4, 5])));
 /// assert_eq!(y.shape(), vec![3, 4, 5]);

@@ -14,7 +14,7 @@
 //! `bias = true`. Unlike BatchNorm, the statistics come from the sample itself, so
 //! training and evaluation behave the same and there are no running statistics.
 //! The layer is one fused graph node, [`Var::layer_norm`] (its backward is written out
-//! in `autograd::ops::layer_norm`); BatchNorm and GroupNorm compose `normalize` below.
+//! in `ferrograd::autograd::ops::layer_norm`); BatchNorm and GroupNorm compose `normalize` below.
 //! Read next: [`crate::layers::batch_norm`], [`crate::layers::group_norm`],
 //! [`crate::layers::rms_norm`].
 
@@ -106,9 +106,9 @@ pub(crate) fn check_trailing_dims(layer: &'static str, normalized_shape: &[usize
 ///
 /// # Examples
 /// ```
-/// use nn::{Forward, LayerNorm, Module};
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::{Forward, LayerNorm, Module};
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let norm = LayerNorm::new(&[4]);
 /// let x = Var::new(Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[1, 4]));
 /// let y = norm.forward(&x).value().to_vec::<f32>();

@@ -22,9 +22,9 @@ use crate::module::{Forward, Module};
 ///
 /// # Examples
 /// ```
-/// use nn::{Linear, Forward, Module};
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::{Linear, Forward, Module};
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let layer = Linear::new(4, 2);
 /// let y = layer.forward(&Var::new(Tensor::ones(&[3, 4])));
 /// assert_eq!(y.shape(), vec![3, 2]);

@@ -9,7 +9,7 @@
 //! Max pooling keeps the strongest response of a filter in each neighbourhood, so a
 //! feature may move by a pixel or two without changing the output, and it halves the
 //! image (k = 2), which cuts the next convolution's work by four.
-//! The ops: `autograd::ops::{max_pool2d, avg_pool2d}` and `autograd::composite::pool`.
+//! The ops: `ferrograd::autograd::ops::{max_pool2d, avg_pool2d}` and `ferrograd::autograd::composite::pool`.
 //! Read next: [`crate::layers::flatten`].
 
 use autograd::Var;
@@ -34,9 +34,9 @@ pub type MaxPool2d = MaxPool<2>;
 ///
 /// # Examples
 /// ```
-/// use nn::{Forward, MaxPool2d};
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::{Forward, MaxPool2d};
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let pool = MaxPool2d::new(2); // stride 2: halves height and width
 /// assert_eq!(pool.forward(&Var::new(Tensor::randn(&[4, 8, 28, 28]))).shape(), vec![4, 8, 14, 14]);
 /// ```
@@ -162,9 +162,9 @@ impl<const SPATIAL: usize> Forward for MaxPool<SPATIAL> {
 ///
 /// # Examples
 /// ```
-/// use nn::{AvgPool2d, Forward};
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::{AvgPool2d, Forward};
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let y = AvgPool2d::new(2).forward(&Var::new(Tensor::ones(&[1, 3, 4, 4])));
 /// assert_eq!(y.shape(), vec![1, 3, 2, 2]);
 /// ```
@@ -225,9 +225,9 @@ impl Forward for AvgPool2d {
 ///
 /// # Examples
 /// ```
-/// use nn::{AdaptiveAvgPool2d, Forward};
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::{AdaptiveAvgPool2d, Forward};
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let y = AdaptiveAvgPool2d::new(1).forward(&Var::new(Tensor::randn(&[2, 16, 7, 5])));
 /// assert_eq!(y.shape(), vec![2, 16, 1, 1]);
 /// ```

@@ -88,10 +88,10 @@ fn add_positions(
 ///
 /// # Examples
 /// ```
-/// use nn::layers::positional::SinusoidalPositionalEncoding;
-/// use nn::{Forward, Module};
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::layers::positional::SinusoidalPositionalEncoding;
+/// use ferrograd::nn::{Forward, Module};
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let mut pe = SinusoidalPositionalEncoding::new(4, 100);
 /// pe.eval();
 /// let y = pe.forward(&Var::new(Tensor::zeros(&[2, 1, 4]))).value().to_vec::<f32>();
@@ -263,9 +263,9 @@ impl Forward for LearnedPositionalEncoding {
 ///
 /// # Examples
 /// ```
-/// use nn::layers::positional::apply_rotary;
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::layers::positional::apply_rotary;
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// // D = 2: the pair (x₀, x₁) is rotated by the angle t (θ₀ = 1)
 /// let x = Var::new(Tensor::from_vec(vec![1.0, 0.0], &[1, 2]));
 /// let y = apply_rotary(&x, &Tensor::from_vec(vec![0.5], &[1]), 10000.0);

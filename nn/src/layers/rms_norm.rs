@@ -26,9 +26,9 @@ use crate::module::{Forward, Module};
 ///
 /// # Examples
 /// ```
-/// use nn::{Forward, Module, RMSNorm};
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::{Forward, Module, RMSNorm};
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let norm = RMSNorm::new(&[2]);
 /// let y = norm.forward(&Var::new(Tensor::from_vec(vec![3.0, 4.0], &[1, 2])));
 /// // mean(x²) = (9 + 16)/2 = 12.5: y = x / √12.5 ≈ [0.8485, 1.1314]

@@ -10,7 +10,7 @@ use crate::module::{Forward, Module, child_prefix};
 ///
 /// # Examples
 /// ```
-/// use nn::{Forward, Linear, Module, ReLU, Sequential};
+/// use ferrograd::nn::{Forward, Linear, Module, ReLU, Sequential};
 /// let model = Sequential::new().add(Linear::new(4, 8)).add(ReLU).add(Linear::new(8, 2));
 /// let names: Vec<String> = model.named_parameters().into_iter().map(|(n, _)| n).collect();
 /// assert_eq!(names, ["0.weight", "0.bias", "2.weight", "2.bias"]);

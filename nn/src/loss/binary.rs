@@ -72,9 +72,9 @@ fn clamped_ln(x: &Var) -> Var {
 ///
 /// # Examples
 /// ```
-/// use nn::loss::binary_cross_entropy;
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::loss::binary_cross_entropy;
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let p = Var::new(Tensor::from_vec(vec![0.8, 0.0], &[2]));
 /// let loss = binary_cross_entropy(&p, &Tensor::from_vec(vec![1.0, 1.0], &[2]));
 /// assert!((loss.item() - (0.2231 + 100.0) / 2.0).abs() < 1e-3); // ln 0 clamped at −100
@@ -146,9 +146,9 @@ fn check_probabilities(p: &Tensor) {
 ///
 /// # Examples
 /// ```
-/// use nn::loss::binary_cross_entropy_with_logits;
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::loss::binary_cross_entropy_with_logits;
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let x = Var::param(Tensor::from_vec(vec![0.0, 1e4], &[2]));
 /// let loss = binary_cross_entropy_with_logits(&x, &Tensor::from_vec(vec![1.0, 0.0], &[2]));
 /// assert!((loss.item() - (2f64.ln() + 1e4) / 2.0).abs() < 1e-2); // no overflow

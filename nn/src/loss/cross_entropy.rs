@@ -71,9 +71,9 @@ impl Default for CrossEntropyOptions {
 ///
 /// # Examples
 /// ```
-/// use nn::loss::cross_entropy;
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::loss::cross_entropy;
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let logits = Var::param(Tensor::from_vec(vec![2.0, 0.0, 0.0, 0.0, 0.0, 0.0], &[2, 3]));
 /// let loss = cross_entropy(&logits, &Tensor::from_vec_i64(vec![0, 2], &[2]));
 /// // row 0: ln(e² + 2) − 2 = 0.2395; row 1: ln 3 = 1.0986
@@ -98,9 +98,9 @@ pub fn cross_entropy(logits: &Var, target: &Tensor) -> Var {
 ///
 /// # Examples
 /// ```
-/// use nn::loss::{CrossEntropyOptions, Reduction, cross_entropy_with};
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::loss::{CrossEntropyOptions, Reduction, cross_entropy_with};
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let logits = Var::new(Tensor::zeros(&[3, 4]));
 /// let target = Tensor::from_vec_i64(vec![1, -100, 3], &[3]);
 /// let options = CrossEntropyOptions { label_smoothing: 0.1, ..Default::default() };

@@ -96,9 +96,9 @@ fn modulating_factor(one_minus_pt: &Var, gamma: f64) -> Var {
 ///
 /// # Examples
 /// ```
-/// use nn::loss::sigmoid_focal_loss;
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::loss::sigmoid_focal_loss;
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let x = Var::new(Tensor::from_vec(vec![0.0], &[1]));
 /// let l = sigmoid_focal_loss(&x, &Tensor::ones(&[1]));
 /// // p_t = ½: 0.25 · ½² · ln 2
@@ -179,9 +179,9 @@ pub fn softmax_focal_loss(logits: &Var, target: &Tensor) -> Var {
 ///
 /// # Examples
 /// ```
-/// use nn::loss::{SoftmaxFocalOptions, softmax_focal_loss_with};
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::loss::{SoftmaxFocalOptions, softmax_focal_loss_with};
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let logits = Var::new(Tensor::zeros(&[1, 2]));
 /// let options = SoftmaxFocalOptions { alpha: Some(vec![0.25, 0.75]), ..Default::default() };
 /// let l = softmax_focal_loss_with(&logits, &Tensor::from_vec_i64(vec![1], &[1]), &options);

@@ -48,9 +48,9 @@ pub enum Similarity {
 ///
 /// # Examples
 /// ```
-/// use nn::loss::{Similarity, info_nce};
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::loss::{Similarity, info_nce};
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let q = Var::param(Tensor::from_vec(vec![1.0, 0.0, 0.0, 1.0], &[2, 2]));
 /// let p = Var::new(Tensor::from_vec(vec![1.0, 0.0, 0.0, 1.0], &[2, 2]));
 /// let loss = info_nce(&q, &p, None, 0.1, Similarity::Cosine);

@@ -46,9 +46,9 @@ pub enum KlDivReduction {
 ///
 /// # Examples
 /// ```
-/// use nn::loss::{KlDivReduction, kl_div};
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::loss::{KlDivReduction, kl_div};
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let logq = Var::param(Tensor::from_vec(vec![0.5f32.ln(), 0.5f32.ln()], &[1, 2]));
 /// let p = Var::new(Tensor::from_vec(vec![1.0, 0.0], &[1, 2]));
 /// let kl = kl_div(&logq, &p, KlDivReduction::BatchMean, false);

@@ -71,9 +71,9 @@ impl Reduction {
     ///
     /// # Examples
     /// ```
-    /// use nn::loss::Reduction;
-    /// use autograd::Var;
-    /// use tensor::Tensor;
+    /// use ferrograd::nn::loss::Reduction;
+    /// use ferrograd::autograd::Var;
+    /// use ferrograd::tensor::Tensor;
     /// let l = Var::new(Tensor::from_vec(vec![1.0, 2.0, 6.0], &[3]));
     /// assert_eq!(Reduction::Mean.apply(&l).item(), 3.0);
     /// assert_eq!(Reduction::Sum.apply(&l).item(), 9.0);

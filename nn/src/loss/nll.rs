@@ -180,9 +180,9 @@ pub(crate) fn reduce_weighted(losses: &Var, targets: &ClassTargets, reduction: R
 ///
 /// # Examples
 /// ```
-/// use nn::loss::nll_loss;
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::loss::nll_loss;
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let logp = Var::new(Tensor::from_vec(vec![-0.5, -1.0, -2.0, -0.1], &[2, 2]));
 /// let loss = nll_loss(&logp, &Tensor::from_vec_i64(vec![1, 1], &[2]));
 /// assert!((loss.item() - 0.55).abs() < 1e-6); // (1.0 + 0.1) / 2

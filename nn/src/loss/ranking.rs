@@ -42,9 +42,9 @@ use crate::functional::scaled_by_max;
 ///
 /// # Examples
 /// ```
-/// use nn::loss::{Reduction, margin_ranking_loss};
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::loss::{Reduction, margin_ranking_loss};
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let x1 = Var::new(Tensor::from_vec(vec![2.0, 0.0], &[2]));
 /// let x2 = Var::new(Tensor::from_vec(vec![1.0, 1.0], &[2]));
 /// let y = Tensor::from_vec(vec![1.0, 1.0], &[2]);
@@ -186,9 +186,9 @@ fn pairwise_distance(u: &Var, v: &Var, p: f64, eps: f64) -> Var {
 ///
 /// # Examples
 /// ```
-/// use nn::loss::triplet_margin_loss;
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::loss::triplet_margin_loss;
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let a = Var::new(Tensor::from_vec(vec![0.0, 0.0], &[1, 2]));
 /// let p = Var::new(Tensor::from_vec(vec![3.0, 0.0], &[1, 2]));
 /// let n = Var::new(Tensor::from_vec(vec![0.0, 2.0], &[1, 2]));
@@ -263,9 +263,9 @@ pub fn triplet_margin_loss_with(
 ///
 /// # Examples
 /// ```
-/// use nn::loss::{Reduction, ranknet_loss};
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::loss::{Reduction, ranknet_loss};
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let s = Var::new(Tensor::from_vec(vec![1.0, 1.0], &[2]));
 /// let l = ranknet_loss(&s, &s, &Tensor::from_vec(vec![0.5, 1.0], &[2]), Reduction::None);
 /// // equal scores: ln 2 for any label

@@ -35,9 +35,9 @@ fn difference(op: &'static str, input: &Var, target: &Var) -> Var {
 ///
 /// # Examples
 /// ```
-/// use nn::loss::{Reduction, mse_loss};
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::loss::{Reduction, mse_loss};
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let x = Var::param(Tensor::from_vec(vec![1.0, 2.0], &[2]));
 /// let y = Var::new(Tensor::from_vec(vec![0.0, 4.0], &[2]));
 /// let loss = mse_loss(&x, &y, Reduction::Mean);
@@ -74,9 +74,9 @@ pub fn l1_loss(input: &Var, target: &Var, reduction: Reduction) -> Var {
 ///
 /// # Examples
 /// ```
-/// use nn::loss::{Reduction, huber_loss};
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::loss::{Reduction, huber_loss};
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let x = Var::new(Tensor::from_vec(vec![0.5, 3.0], &[2]));
 /// let y = Var::new(Tensor::zeros(&[2]));
 /// let l = huber_loss(&x, &y, 1.0, Reduction::None);

@@ -66,10 +66,10 @@ fn predicted_labels(op: &'static str, pred: &Tensor, target: &Tensor) -> Vec<usi
 ///
 /// # Examples
 /// ```
-/// use tensor::Tensor;
+/// use ferrograd::tensor::Tensor;
 /// let logits = Tensor::from_vec(vec![0.9, 0.1, 0.2, 0.8, 0.7, 0.3], &[3, 2]);
 /// let target = Tensor::from_vec_i64(vec![0, 1, 1], &[3]);
-/// assert!((nn::metrics::accuracy(&logits, &target) - 2.0 / 3.0).abs() < 1e-12);
+/// assert!((ferrograd::nn::metrics::accuracy(&logits, &target) - 2.0 / 3.0).abs() < 1e-12);
 /// ```
 #[track_caller]
 pub fn accuracy(pred: &Tensor, target: &Tensor) -> f64 {
@@ -91,10 +91,10 @@ pub fn accuracy(pred: &Tensor, target: &Tensor) -> f64 {
 ///
 /// # Examples
 /// ```
-/// use tensor::Tensor;
+/// use ferrograd::tensor::Tensor;
 /// let scores = Tensor::from_vec(vec![0.5, 0.3, 0.2, 0.1, 0.2, 0.7], &[2, 3]);
 /// let target = Tensor::from_vec_i64(vec![1, 0], &[2]);
-/// assert_eq!(nn::metrics::top_k_accuracy(&scores, &target, 2), 0.5);
+/// assert_eq!(ferrograd::nn::metrics::top_k_accuracy(&scores, &target, 2), 0.5);
 /// ```
 #[track_caller]
 pub fn top_k_accuracy(scores: &Tensor, target: &Tensor, k: usize) -> f64 {
@@ -138,10 +138,10 @@ pub fn top_k_accuracy(scores: &Tensor, target: &Tensor, k: usize) -> f64 {
 ///
 /// # Examples
 /// ```
-/// use tensor::Tensor;
+/// use ferrograd::tensor::Tensor;
 /// let pred = Tensor::from_vec_i64(vec![0, 1, 1], &[3]);
 /// let target = Tensor::from_vec_i64(vec![0, 0, 1], &[3]);
-/// let m = nn::metrics::confusion_matrix(&pred, &target, 2);
+/// let m = ferrograd::nn::metrics::confusion_matrix(&pred, &target, 2);
 /// assert_eq!(m.to_vec::<i64>(), vec![1, 1, 0, 1]);
 /// ```
 #[track_caller]
@@ -213,8 +213,8 @@ impl PrecisionRecallF1 {
 ///
 /// # Examples
 /// ```
-/// use nn::metrics::{Average, precision_recall_f1};
-/// use tensor::Tensor;
+/// use ferrograd::nn::metrics::{Average, precision_recall_f1};
+/// use ferrograd::tensor::Tensor;
 /// let pred = Tensor::from_vec_i64(vec![1, 1, 0, 1], &[4]);
 /// let target = Tensor::from_vec_i64(vec![1, 0, 1, 1], &[4]);
 /// let m = precision_recall_f1(&pred, &target, 2, Average::Binary { pos_label: 1 });

@@ -80,10 +80,10 @@ pub struct RocCurve {
 ///
 /// # Examples
 /// ```
-/// use tensor::Tensor;
+/// use ferrograd::tensor::Tensor;
 /// let scores = Tensor::from_vec(vec![0.1, 0.4, 0.35, 0.8], &[4]);
 /// let labels = Tensor::from_vec_bool(vec![false, false, true, true], &[4]);
-/// let roc = nn::metrics::roc_curve(&scores, &labels);
+/// let roc = ferrograd::nn::metrics::roc_curve(&scores, &labels);
 /// assert_eq!(roc.fpr, vec![0.0, 0.0, 0.5, 0.5, 1.0]);
 /// assert_eq!(roc.tpr, vec![0.0, 0.5, 0.5, 1.0, 1.0]);
 /// ```
@@ -133,11 +133,11 @@ pub fn roc_curve(scores: &Tensor, labels: &Tensor) -> RocCurve {
 ///
 /// # Examples
 /// ```
-/// use tensor::Tensor;
+/// use ferrograd::tensor::Tensor;
 /// let scores = Tensor::from_vec(vec![0.9, 0.5, 0.5, 0.1], &[4]);
 /// let labels = Tensor::from_vec_i64(vec![1, 1, 0, 0], &[4]);
 /// // pairs (+, −): (0.9, 0.5) ✓ (0.9, 0.1) ✓ (0.5, 0.5) ½ (0.5, 0.1) ✓ → 3.5 / 4
-/// assert_eq!(nn::metrics::roc_auc(&scores, &labels), 0.875);
+/// assert_eq!(ferrograd::nn::metrics::roc_auc(&scores, &labels), 0.875);
 /// ```
 #[track_caller]
 pub fn roc_auc(scores: &Tensor, labels: &Tensor) -> f64 {
@@ -210,11 +210,11 @@ pub fn precision_recall_curve(scores: &Tensor, labels: &Tensor) -> PrecisionReca
 ///
 /// # Examples
 /// ```
-/// use tensor::Tensor;
+/// use ferrograd::tensor::Tensor;
 /// let scores = Tensor::from_vec(vec![0.9, 0.8, 0.7], &[3]);
 /// let labels = Tensor::from_vec_i64(vec![1, 0, 1], &[3]);
 /// // hits at ranks 1 and 3: (1/1 + 2/3) / 2
-/// assert!((nn::metrics::average_precision(&scores, &labels) - 5.0 / 6.0).abs() < 1e-12);
+/// assert!((ferrograd::nn::metrics::average_precision(&scores, &labels) - 5.0 / 6.0).abs() < 1e-12);
 /// ```
 #[track_caller]
 pub fn average_precision(scores: &Tensor, labels: &Tensor) -> f64 {

@@ -37,7 +37,7 @@ use tensor::{DType, Tensor};
 /// # Examples
 /// ```
 /// // a model as unsure as a uniform guess over 50 words has perplexity 50
-/// let ppl = nn::metrics::perplexity(50f64.ln());
+/// let ppl = ferrograd::nn::metrics::perplexity(50f64.ln());
 /// assert!((ppl - 50.0).abs() < 1e-9);
 /// ```
 pub fn perplexity(mean_loss: f64) -> f64 {

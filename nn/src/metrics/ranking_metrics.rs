@@ -74,12 +74,12 @@ fn tie_averaged_dcg(scores: &[f64], relevance: &[f64], discount: &[f64]) -> f64 
 ///
 /// # Examples
 /// ```
-/// use tensor::Tensor;
+/// use ferrograd::tensor::Tensor;
 /// let scores = Tensor::from_vec(vec![0.9, 0.1, 0.5], &[1, 3]);
 /// let relevance = Tensor::from_vec(vec![0.0, 1.0, 2.0], &[1, 3]);
 /// // DCG = 0 + 2/log₂3 + 1/2; IDCG = 2 + 1/log₂3
 /// let expected = (2.0 / 3f64.log2() + 0.5) / (2.0 + 1.0 / 3f64.log2());
-/// assert!((nn::metrics::ndcg_at_k(&scores, &relevance, None) - expected).abs() < 1e-12);
+/// assert!((ferrograd::nn::metrics::ndcg_at_k(&scores, &relevance, None) - expected).abs() < 1e-12);
 /// ```
 #[track_caller]
 pub fn ndcg_at_k(scores: &Tensor, relevance: &Tensor, k: Option<usize>) -> f64 {
@@ -126,10 +126,10 @@ pub fn ndcg_at_k(scores: &Tensor, relevance: &Tensor, k: Option<usize>) -> f64 {
 ///
 /// # Examples
 /// ```
-/// use tensor::Tensor;
+/// use ferrograd::tensor::Tensor;
 /// let scores = Tensor::from_vec(vec![0.9, 0.8, 0.1, 0.3, 0.2, 0.7], &[2, 3]);
 /// let relevant = Tensor::from_vec(vec![0.0, 1.0, 0.0, 1.0, 0.0, 0.0], &[2, 3]);
-/// assert_eq!(nn::metrics::mrr(&scores, &relevant), (1.0 / 2.0 + 1.0 / 2.0) / 2.0);
+/// assert_eq!(ferrograd::nn::metrics::mrr(&scores, &relevant), (1.0 / 2.0 + 1.0 / 2.0) / 2.0);
 /// ```
 #[track_caller]
 pub fn mrr(scores: &Tensor, relevance: &Tensor) -> f64 {

@@ -16,8 +16,8 @@ use crate::check::check;
 ///
 /// # Examples
 /// ```
-/// use optim::LrSchedule;
-/// use optim::schedule::StepLR;
+/// use ferrograd::optim::LrSchedule;
+/// use ferrograd::optim::schedule::StepLR;
 /// let sched = StepLR::new(0.1, 3, 0.5);
 /// assert_eq!((sched.lr(2), sched.lr(3), sched.lr(6)), (0.1, 0.05, 0.025));
 /// ```
@@ -60,8 +60,8 @@ impl LrSchedule for StepLR {
 ///
 /// # Examples
 /// ```
-/// use optim::LrSchedule;
-/// use optim::schedule::MultiStepLR;
+/// use ferrograd::optim::LrSchedule;
+/// use ferrograd::optim::schedule::MultiStepLR;
 /// let sched = MultiStepLR::new(1.0, vec![2, 5], 0.1);
 /// assert_eq!((sched.lr(1), sched.lr(2), sched.lr(5)), (1.0, 0.1, 1.0 * 0.1 * 0.1));
 /// ```
@@ -94,8 +94,8 @@ impl LrSchedule for MultiStepLR {
 ///
 /// # Examples
 /// ```
-/// use optim::LrSchedule;
-/// use optim::schedule::ExponentialLR;
+/// use ferrograd::optim::LrSchedule;
+/// use ferrograd::optim::schedule::ExponentialLR;
 /// assert_eq!(ExponentialLR::new(1.0, 0.5).lr(3), 0.125);
 /// ```
 #[derive(Clone, Debug)]
@@ -122,8 +122,8 @@ impl LrSchedule for ExponentialLR {
 ///
 /// # Examples
 /// ```
-/// use optim::LrSchedule;
-/// use optim::schedule::PolynomialLR;
+/// use ferrograd::optim::LrSchedule;
+/// use ferrograd::optim::schedule::PolynomialLR;
 /// let sched = PolynomialLR::new(1.0, 4).power(2.0);
 /// assert_eq!((sched.lr(0), sched.lr(2), sched.lr(4), sched.lr(9)), (1.0, 0.25, 0.0, 0.0));
 /// ```

@@ -45,7 +45,7 @@ pub trait LrSchedule {
 /// folded into the function).
 ///
 /// ```
-/// use optim::LrSchedule;
+/// use ferrograd::optim::LrSchedule;
 /// let halving = |step: usize| 0.1 * 0.5f64.powi(step as i32);
 /// assert_eq!(halving.lr(2), 0.025);
 /// ```

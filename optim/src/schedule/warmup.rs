@@ -26,8 +26,8 @@ use crate::check::check;
 ///
 /// # Examples
 /// ```
-/// use optim::LrSchedule;
-/// use optim::schedule::LinearWarmup;
+/// use ferrograd::optim::LrSchedule;
+/// use ferrograd::optim::schedule::LinearWarmup;
 /// let sched = LinearWarmup::new(0.1, 4);
 /// assert_eq!((sched.lr(0), sched.lr(2), sched.lr(4), sched.lr(100)), (0.0, 0.05, 0.1, 0.1));
 /// ```
@@ -82,8 +82,8 @@ impl LrSchedule for LinearWarmup {
 ///
 /// # Examples
 /// ```
-/// use optim::LrSchedule;
-/// use optim::schedule::CosineAnnealing;
+/// use ferrograd::optim::LrSchedule;
+/// use ferrograd::optim::schedule::CosineAnnealing;
 /// let sched = CosineAnnealing::new(1.0, 10).eta_min(0.1);
 /// assert_eq!((sched.lr(0), sched.lr(10)), (1.0, 0.1));
 /// assert!((sched.lr(5) - 0.55).abs() < 1e-12); // halfway: the mean of lr and η_min
@@ -135,8 +135,8 @@ impl LrSchedule for CosineAnnealing {
 ///
 /// # Examples
 /// ```
-/// use optim::LrSchedule;
-/// use optim::schedule::WarmupCosine;
+/// use ferrograd::optim::LrSchedule;
+/// use ferrograd::optim::schedule::WarmupCosine;
 /// let sched = WarmupCosine::new(1e-3, 100, 1_000).min_lr(1e-5);
 /// assert_eq!(sched.lr(0), 0.0);
 /// assert!((sched.lr(50) - 5e-4).abs() < 1e-15); // halfway up
@@ -204,8 +204,8 @@ impl LrSchedule for WarmupCosine {
 ///
 /// # Examples
 /// ```
-/// use optim::LrSchedule;
-/// use optim::schedule::Noam;
+/// use ferrograd::optim::LrSchedule;
+/// use ferrograd::optim::schedule::Noam;
 /// let sched = Noam::new(512, 4000);
 /// let peak = 512f64.powf(-0.5) * 4000f64.powf(-0.5);
 /// assert!((sched.lr(4000) - peak).abs() < 1e-15);

@@ -74,9 +74,9 @@ const MAX_LEVEL: usize = 31;
 ///
 /// # Examples
 /// ```
-/// use search::{Flat, Hnsw, HnswConfig, Metric};
-/// use tensor::Tensor;
-/// tensor::manual_seed(0);
+/// use ferrograd::search::{Flat, Hnsw, HnswConfig, Metric};
+/// use ferrograd::tensor::Tensor;
+/// ferrograd::tensor::manual_seed(0);
 /// let x = Tensor::randn(&[2000, 8]);
 /// let config = HnswConfig { m: 8, ef_construction: 100, ef_search: 50 };
 /// let mut index = Hnsw::new(8, Metric::Cosine, config);
@@ -84,7 +84,7 @@ const MAX_LEVEL: usize = 31;
 /// let q = Tensor::randn(&[20, 8]);
 /// let mut exact = Flat::new(8, Metric::Cosine);
 /// exact.add(&x);
-/// assert!(search::recall(&index.search(&q, 10), &exact.search(&q, 10)) > 0.9);
+/// assert!(ferrograd::search::recall(&index.search(&q, 10), &exact.search(&q, 10)) > 0.9);
 /// ```
 pub struct Hnsw {
     metric: Metric,

@@ -98,7 +98,7 @@ impl WindowAxis {
     ///
     /// # Examples
     /// ```
-    /// use tensor::conv::WindowAxis;
+    /// use ferrograd::tensor::conv::WindowAxis;
     /// // n = 4, k = 3, s = 2, padding 1: windows over positions −1..=1 and 1..=3
     /// let axis = WindowAxis::new(4, 3, 2, 1, [1, 1]).unwrap();
     /// assert_eq!(axis.sources(), vec![vec![0, 1], vec![1, 2, 3]]);

@@ -55,7 +55,7 @@ impl<P: Pair> From<P> for Padding {
 ///
 /// # Examples
 /// ```
-/// use tensor::conv::{ConvOptions, Padding};
+/// use ferrograd::tensor::conv::{ConvOptions, Padding};
 /// let opts = ConvOptions::default().stride(2).padding([1, 0]).groups(4);
 /// assert_eq!((opts.stride, opts.padding, opts.groups), ([2, 2], Padding::Size([1, 0]), 4));
 /// assert_eq!(ConvOptions::default().padding(Padding::Same).padding, Padding::Same);
@@ -138,7 +138,7 @@ impl ConvOptions {
 ///
 /// # Examples
 /// ```
-/// use tensor::conv::PoolOptions;
+/// use ferrograd::tensor::conv::PoolOptions;
 /// let opts = PoolOptions::new(3).stride(2).padding(1);
 /// assert_eq!((opts.kernel_size, opts.stride, opts.padding), ([3, 3], [2, 2], [1, 1]));
 /// assert_eq!(PoolOptions::new([2, 1]).stride, [2, 1]);

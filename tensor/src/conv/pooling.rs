@@ -137,8 +137,8 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// use tensor::Tensor;
-    /// use tensor::conv::PoolOptions;
+    /// use ferrograd::tensor::Tensor;
+    /// use ferrograd::tensor::conv::PoolOptions;
     /// let x = Tensor::from_vec(vec![1., 5., 2., 0., 3., 4., 9., 8.], &[1, 1, 2, 4]);
     /// let (y, at) = x.max_pool2d(&PoolOptions::new(2));
     /// assert_eq!(y.to_vec::<f32>(), vec![5., 9.]);
@@ -167,8 +167,8 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// use tensor::Tensor;
-    /// use tensor::conv::PoolOptions;
+    /// use ferrograd::tensor::Tensor;
+    /// use ferrograd::tensor::conv::PoolOptions;
     /// let x = Tensor::from_vec(vec![1., 5., 2., 0., 3., 4., 9., 8.], &[1, 1, 2, 4]);
     /// assert_eq!(x.avg_pool2d(&PoolOptions::new(2)).to_vec::<f32>(), vec![3.25, 4.75]);
     /// ```
@@ -231,8 +231,8 @@ fn index_form(positions: impl Iterator<Item = usize>) -> Vec<i64> {
 ///
 /// # Examples
 /// ```
-/// use tensor::Tensor;
-/// use tensor::conv::{PoolOptions, pooling};
+/// use ferrograd::tensor::Tensor;
+/// use ferrograd::tensor::conv::{PoolOptions, pooling};
 /// let x = Tensor::from_vec(vec![1., 5., 2., 0., 3., 4., 9., 8.], &[1, 1, 2, 4]);
 /// let (_, at) = x.max_pool2d(&PoolOptions::new(2));
 /// assert_eq!(pooling::positions(&at), vec![1, 6]);

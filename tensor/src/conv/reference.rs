@@ -24,7 +24,7 @@ use super::{ConvGeometry, ConvOptions};
 ///
 /// # Examples
 /// ```
-/// use tensor::conv::{ConvGeometry, ConvOptions, reference};
+/// use ferrograd::tensor::conv::{ConvGeometry, ConvOptions, reference};
 /// // a 2×2 kernel over a 2×3 image: two windows of four terms each
 /// let geo = ConvGeometry::new("conv2d", &[1, 1, 2, 3], &[1, 1, 2, 2], &ConvOptions::default()).unwrap();
 /// let mut terms = vec![];
@@ -91,8 +91,8 @@ fn geometry(x: &Tensor, weight: &Tensor, options: &ConvOptions) -> ConvGeometry 
 ///
 /// # Examples
 /// ```
-/// use tensor::Tensor;
-/// use tensor::conv::{ConvOptions, reference};
+/// use ferrograd::tensor::Tensor;
+/// use ferrograd::tensor::conv::{ConvOptions, reference};
 /// // a 2×2 kernel of ones sums each 2×2 window of [[1, 2, 3], [4, 5, 6]]
 /// let x = Tensor::from_vec(vec![1., 2., 3., 4., 5., 6.], &[1, 1, 2, 3]);
 /// let w = Tensor::ones(&[1, 1, 2, 2]);

@@ -39,7 +39,7 @@ static TEMPORARIES: AtomicU64 = AtomicU64::new(0);
 /// # Examples
 /// ```
 /// let path = std::env::temp_dir().join(format!("doc_atomic_{}.txt", std::process::id()));
-/// tensor::io::write_atomic("example", &path, b"whole or nothing").unwrap();
+/// ferrograd::tensor::io::write_atomic("example", &path, b"whole or nothing").unwrap();
 /// assert_eq!(std::fs::read(&path).unwrap(), b"whole or nothing");
 /// std::fs::remove_file(path).unwrap();
 /// ```

@@ -34,7 +34,7 @@ pub use self::state_dict::{StateDict, StateDictReader};
 /// # Examples
 /// ```
 /// use std::path::Path;
-/// let e = tensor::io::file_error("load_file", Path::new("m.safetensors"), "cannot read");
+/// let e = ferrograd::tensor::io::file_error("load_file", Path::new("m.safetensors"), "cannot read");
 /// assert_eq!(e.to_string(), "load_file: m.safetensors: cannot read");
 /// ```
 pub fn file_error(op: &'static str, path: &Path, problem: impl Display) -> Error {
@@ -47,9 +47,9 @@ pub fn file_error(op: &'static str, path: &Path, problem: impl Display) -> Error
 /// # Examples
 /// ```
 /// use std::path::Path;
-/// use tensor::{Error, ErrorKind};
+/// use ferrograd::tensor::{Error, ErrorKind};
 /// let e = Error::new("load_state_dict", ErrorKind::Io, "missing: bias");
-/// let e = tensor::io::in_checkpoint(e, "load", Path::new("m.safetensors"));
+/// let e = ferrograd::tensor::io::in_checkpoint(e, "load", Path::new("m.safetensors"));
 /// assert_eq!(e.to_string(), "load: checkpoint m.safetensors: missing: bias");
 /// ```
 pub fn in_checkpoint(error: Error, op: &'static str, path: &Path) -> Error {

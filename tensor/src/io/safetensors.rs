@@ -31,8 +31,8 @@ use crate::tensor::Tensor;
 ///
 /// # Examples
 /// ```
-/// use tensor::Tensor;
-/// use tensor::io::{StateDict, load_file, save_state_dict};
+/// use ferrograd::tensor::Tensor;
+/// use ferrograd::tensor::io::{StateDict, load_file, save_state_dict};
 /// let path = std::env::temp_dir().join(format!("doc_save_{}.safetensors", std::process::id()));
 /// let state = StateDict::from([("bias".to_string(), Tensor::from_vec(vec![0.5, -1.0], &[2]))]);
 /// save_state_dict(&state, &path).unwrap();
@@ -82,7 +82,7 @@ fn le_bytes<T: Element, const N: usize>(t: &Tensor, to_le: fn(T) -> [u8; N]) -> 
 ///
 /// # Examples
 /// ```
-/// let e = tensor::io::load_file("no/such/file.safetensors").unwrap_err();
+/// let e = ferrograd::tensor::io::load_file("no/such/file.safetensors").unwrap_err();
 /// assert!(e.to_string().starts_with("load_file: no/such/file.safetensors: cannot read"));
 /// ```
 pub fn load_file(path: impl AsRef<Path>) -> Result<StateDict, Error> {

@@ -28,8 +28,8 @@ pub type StateDict = BTreeMap<String, Tensor>;
 ///
 /// # Examples
 /// ```
-/// use tensor::Tensor;
-/// use tensor::io::{StateDict, StateDictReader};
+/// use ferrograd::tensor::Tensor;
+/// use ferrograd::tensor::io::{StateDict, StateDictReader};
 /// let dict = StateDict::from([
 ///     ("weight".to_string(), Tensor::zeros(&[3, 4])),
 ///     ("extra".to_string(), Tensor::zeros(&[1])),

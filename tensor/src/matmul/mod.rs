@@ -201,7 +201,7 @@ impl Tensor {
     /// dims do not broadcast.
     ///
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let e = Tensor::zeros(&[32, 64]).try_matmul(&Tensor::zeros(&[65, 10])).unwrap_err();
     /// assert!(e.to_string().starts_with(
     ///     "matmul: cannot multiply [32, 64] by [65, 10]: inner dimensions 64 and 65 differ"));
@@ -391,7 +391,7 @@ pub trait GemmElement: Float {
     /// # Examples
     /// ```
     /// use ndarray::{Array2, array};
-    /// use tensor::matmul::GemmElement;
+    /// use ferrograd::tensor::matmul::GemmElement;
     /// let (a, b) = (array![[1.0f32, 2.0], [3.0, 4.0]], array![[5.0f32], [6.0]]);
     /// let mut c = Array2::zeros((2, 1));
     /// f32::gemm_into(a.view(), b.view(), c.view_mut(), 1);

@@ -31,8 +31,8 @@ use super::with_default_generator;
 ///
 /// # Examples
 /// ```
-/// # use tensor::{DType, Tensor, manual_seed};
-/// # use tensor::random::dropout::DropoutMask;
+/// # use ferrograd::tensor::{DType, Tensor, manual_seed};
+/// # use ferrograd::tensor::random::dropout::DropoutMask;
 /// let mask = DropoutMask::new(0.5);
 /// let x = Tensor::full(&[1000], 3.0);
 /// let m = mask.to_tensor(&[1000], DType::F32);
@@ -184,7 +184,7 @@ impl Tensor {
     /// If `p` is not in `[0, 1)`.
     ///
     /// ```
-    /// # use tensor::{DType, Tensor, manual_seed};
+    /// # use ferrograd::tensor::{DType, Tensor, manual_seed};
     /// manual_seed(3);
     /// let m = Tensor::dropout_mask(&[1000], 0.5, DType::F32).to_vec::<f32>();
     /// assert!(m.iter().all(|&v| v == 0.0 || v == 2.0));
@@ -207,7 +207,7 @@ impl Tensor {
     /// If `p` is not in `[0, 1)`.
     ///
     /// ```
-    /// # use tensor::{DType, Tensor, manual_seed};
+    /// # use ferrograd::tensor::{DType, Tensor, manual_seed};
     /// let x = Tensor::full(&[1000], 3.0);
     /// manual_seed(5);
     /// let (y, m) = x.dropout(0.5);
@@ -226,7 +226,7 @@ impl Tensor {
     /// If `p` is not in `[0, 1)`.
     ///
     /// ```
-    /// # use tensor::{Generator, Tensor};
+    /// # use ferrograd::tensor::{Generator, Tensor};
     /// let x = Tensor::full(&[1000], 3.0);
     /// let (a, _) = x.dropout_with(0.5, Generator::new().manual_seed(2));
     /// let (b, _) = x.dropout_with(0.5, Generator::new().manual_seed(2));

@@ -56,7 +56,7 @@ pub(crate) fn mix(state: u64) -> u64 {
 ///
 /// # Examples
 /// ```
-/// use tensor::{Generator, Tensor};
+/// use ferrograd::tensor::{Generator, Tensor};
 /// let mut g = Generator::new();
 /// g.manual_seed(42);
 /// let a = Tensor::randn_with(&[3], &mut g);

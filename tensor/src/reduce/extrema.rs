@@ -158,7 +158,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// assert_eq!(Tensor::from_vec(vec![3.0, -1.0, 7.0], &[3]).max().item(), 7.0);
     /// ```
     #[track_caller]
@@ -186,7 +186,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let x = Tensor::from_vec(vec![1.0, 5.0, 5.0, 7.0, 2.0, 7.0], &[2, 3]);
     /// let (values, indices) = x.max_dim(1, false);
     /// assert_eq!(values.to_vec::<f32>(), vec![5.0, 7.0]);
@@ -216,7 +216,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let logits = Tensor::from_vec(vec![0.1, 2.0, -1.0, 3.0, 0.0, 0.5], &[2, 3]);
     /// assert_eq!(logits.argmax(-1, false).to_vec::<i64>(), vec![1, 0]);
     /// ```

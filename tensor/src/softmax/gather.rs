@@ -62,7 +62,7 @@ impl Tensor {
     ///
     /// # Examples
     /// ```
-    /// # use tensor::Tensor;
+    /// # use ferrograd::tensor::Tensor;
     /// let x = Tensor::from_vec(vec![0.0, 0.0, 1.0, 1.0], &[2, 2]);
     /// let (y, _) = x.log_softmax_gather(&[1, 0]);
     /// assert_eq!(y.to_vec::<f32>(), x.log_softmax(1).to_vec::<f32>()[1..3]);

@@ -40,7 +40,7 @@ const SATURATE: f64 = 6.0;
 ///
 /// # Examples
 /// ```
-/// use tensor::unary::kernels::erf;
+/// use ferrograd::tensor::unary::kernels::erf;
 /// assert!((erf(1.0) - 0.8427007929497149).abs() < 1e-15);
 /// ```
 pub fn erf(x: f64) -> f64 {
@@ -61,7 +61,7 @@ pub fn erf(x: f64) -> f64 {
 ///
 /// # Examples
 /// ```
-/// use tensor::unary::kernels::erfc;
+/// use ferrograd::tensor::unary::kernels::erfc;
 /// assert!((erfc(5.0) / 1.5374597944280349e-12 - 1.0).abs() < 1e-13);
 /// ```
 pub fn erfc(x: f64) -> f64 {

@@ -183,8 +183,8 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
-    /// use tensor::conv::ConvOptions;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
+    /// use ferrograd::tensor::conv::ConvOptions;
     /// let x = Var::new(Tensor::ones(&[1, 2, 5, 5]));
     /// let w = Var::param(Tensor::ones(&[3, 2, 3, 3]));
     /// let y = x.conv2d(&w, None, &ConvOptions::default().padding(1));
@@ -224,8 +224,8 @@ impl Var {
     ///
     /// # Examples
     /// ```
-    /// # use autograd::Var; use tensor::Tensor;
-    /// use tensor::conv::ConvOptions;
+    /// # use ferrograd::autograd::Var; use ferrograd::tensor::Tensor;
+    /// use ferrograd::tensor::conv::ConvOptions;
     /// // a difference filter [−1, 1] over the signal 1, 4, 9, 16
     /// let x = Var::new(Tensor::from_vec(vec![1., 4., 9., 16.], &[1, 1, 4]));
     /// let w = Var::param(Tensor::from_vec(vec![-1., 1.], &[1, 1, 2]));

@@ -30,11 +30,11 @@ use super::causal_mask;
 ///
 /// # Examples
 /// ```
-/// use nn::layers::attention::{KvCache, multihead::{MhaOptions, MultiheadAttention}};
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::layers::attention::{KvCache, multihead::{MhaOptions, MultiheadAttention}};
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let mut mha = MultiheadAttention::new(8, 2);
-/// nn::Module::eval(&mut mha);
+/// ferrograd::nn::Module::eval(&mut mha);
 /// let x = Var::new(Tensor::randn(&[5, 1, 8])); // [T, B, E]
 /// let causal = MhaOptions { is_causal: true, ..Default::default() };
 /// let full = mha.forward(&x, &x, &x, &causal).0.value();
@@ -205,7 +205,7 @@ mod tests {
         let mut cache = KvCache::new();
         m.forward_cached(&x.narrow(0, 0, 2), &mut cache, &causal);
         cache.reorder(&[1, 1, 0]); // three rows now: old row 1 twice, then row 0
-        let rows = Tensor::from_vec(vec![1.0, 1.0, 0.0], &[3]);
+        let rows = Tensor::from_vec_i64(vec![1, 1, 0], &[3]);
         let x3 = Var::new(x.value().index_select(1, &rows));
         let y = m
             .forward_cached(&x3.narrow(0, 2, 1), &mut cache, &causal)

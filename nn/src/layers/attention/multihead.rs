@@ -52,10 +52,10 @@ use crate::module::{Module, child_prefix};
 ///
 /// # Examples
 /// ```
-/// use nn::layers::attention::multihead::{MhaOptions, MultiheadAttention};
-/// use nn::Module;
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::layers::attention::multihead::{MhaOptions, MultiheadAttention};
+/// use ferrograd::nn::Module;
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let mha = MultiheadAttention::new(8, 2);
 /// let x = Var::new(Tensor::randn(&[5, 3, 8])); // [T, B, E]
 /// let (y, w) = mha.forward(&x, &x, &x, &MhaOptions::default());

@@ -53,9 +53,9 @@ use super::{BoolMask, additive_mask, causal_bool};
 ///
 /// # Examples
 /// ```
-/// use autograd::Var;
-/// use tensor::Tensor;
-/// use nn::layers::attention::scaled_dot_product::scaled_dot_product_attention;
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
+/// use ferrograd::nn::layers::attention::scaled_dot_product::scaled_dot_product_attention;
 /// let q = Var::new(Tensor::randn(&[2, 3, 4])); // [B, T, D]
 /// let (out, w) = scaled_dot_product_attention(&q, &q, &q, None, 0.0, true, false);
 /// assert_eq!(out.shape(), vec![2, 3, 4]);

@@ -26,9 +26,9 @@ use crate::module::Module;
 ///
 /// # Examples
 /// ```
-/// use nn::layers::rnn::cell::LSTMCell;
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::layers::rnn::cell::LSTMCell;
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let cell = LSTMCell::new(3, 5);
 /// let (mut h, mut c) = cell.forward(&Var::new(Tensor::randn(&[2, 3])), None);
 /// for _ in 0..3 {
@@ -53,9 +53,9 @@ pub struct LSTMCell {
 ///
 /// # Examples
 /// ```
-/// use nn::layers::rnn::cell::GRUCell;
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::layers::rnn::cell::GRUCell;
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let cell = GRUCell::new(3, 5);
 /// let h = cell.forward(&Var::new(Tensor::randn(&[2, 3])), None);
 /// let h = cell.forward(&Var::new(Tensor::randn(&[2, 3])), Some(&h));

@@ -33,9 +33,9 @@ use crate::module::Module;
 ///
 /// # Examples
 /// ```
-/// use nn::layers::rnn::{RnnConfig, gru::GRU};
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::layers::rnn::{RnnConfig, gru::GRU};
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let gru = GRU::with_config(RnnConfig::new(3, 5).bidirectional(true));
 /// let (output, h_n) = gru.forward(&Var::new(Tensor::randn(&[7, 4, 3])), None);
 /// assert_eq!(output.shape(), vec![7, 4, 10]);

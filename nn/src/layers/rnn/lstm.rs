@@ -35,9 +35,9 @@ use crate::module::Module;
 ///
 /// # Examples
 /// ```
-/// use nn::layers::rnn::{RnnConfig, lstm::LSTM};
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::layers::rnn::{RnnConfig, lstm::LSTM};
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let lstm = LSTM::with_config(RnnConfig::new(3, 5).num_layers(2).batch_first(true));
 /// let x = Var::new(Tensor::randn(&[4, 7, 3])); // B = 4, T = 7
 /// let (output, (h_n, c_n)) = lstm.forward(&x, None);

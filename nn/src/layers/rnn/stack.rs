@@ -17,7 +17,7 @@
 //! What differs between LSTM and GRU (the state, the number of gates, the loop over
 //! time) is the [`Recurrence`] trait, implemented in `lstm.rs` and `gru.rs`. GRU's loop
 //! is [`step_by_step`], a few graph nodes per step; LSTM's is one autograd op for the
-//! whole sequence (`autograd::ops::lstm`), which also computes `∂L/∂W_hh` as one
+//! whole sequence (`ferrograd::autograd::ops::lstm`), which also computes `∂L/∂W_hh` as one
 //! product over all steps instead of one per step.
 
 use autograd::Var;

@@ -43,10 +43,10 @@ impl LayerCache {
 ///
 /// # Examples
 /// ```
-/// use nn::layers::transformer::{DecoderMasks, TransformerLayerConfig};
-/// use nn::{Module, TransformerDecoder, TransformerDecoderLayer};
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::layers::transformer::{DecoderMasks, TransformerLayerConfig};
+/// use ferrograd::nn::{Module, TransformerDecoder, TransformerDecoderLayer};
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let config = TransformerLayerConfig::new(8, 2).dim_feedforward(16).dropout(0.0);
 /// let decoder = TransformerDecoder::new(TransformerDecoderLayer::new(config), 2, None);
 /// let (tgt, memory) = (Var::new(Tensor::randn(&[4, 1, 8])), Var::new(Tensor::randn(&[6, 1, 8])));

@@ -38,10 +38,10 @@ use crate::module::{Forward, Module, child_prefix};
 ///
 /// # Examples
 /// ```
-/// use nn::layers::transformer::{DecoderMasks, TransformerLayerConfig};
-/// use nn::layers::transformer::decoder_layer::TransformerDecoderLayer;
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::layers::transformer::{DecoderMasks, TransformerLayerConfig};
+/// use ferrograd::nn::layers::transformer::decoder_layer::TransformerDecoderLayer;
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let layer = TransformerDecoderLayer::new(TransformerLayerConfig::new(8, 2).dim_feedforward(16));
 /// let tgt = Var::new(Tensor::randn(&[4, 3, 8]));
 /// let memory = Var::new(Tensor::randn(&[6, 3, 8]));

@@ -25,9 +25,9 @@ use crate::module::{Forward, Module};
 ///
 /// # Examples
 /// ```
-/// use nn::layers::transformer::{TransformerLayerConfig, encoder::TransformerEncoder};
-/// use nn::layers::transformer::encoder_layer::TransformerEncoderLayer;
-/// use nn::Module;
+/// use ferrograd::nn::layers::transformer::{TransformerLayerConfig, encoder::TransformerEncoder};
+/// use ferrograd::nn::layers::transformer::encoder_layer::TransformerEncoderLayer;
+/// use ferrograd::nn::Module;
 /// let layer = TransformerEncoderLayer::new(TransformerLayerConfig::new(8, 2).dim_feedforward(16));
 /// let encoder = TransformerEncoder::new(layer, 2, None);
 /// assert_eq!(encoder.named_parameters()[0].0, "layers.0.self_attn.in_proj_weight");

@@ -33,10 +33,10 @@ use crate::module::{Forward, Module, child_prefix};
 ///
 /// # Examples
 /// ```
-/// use nn::layers::transformer::{TransformerLayerConfig, encoder_layer::TransformerEncoderLayer};
-/// use nn::{Forward, Module};
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::layers::transformer::{TransformerLayerConfig, encoder_layer::TransformerEncoderLayer};
+/// use ferrograd::nn::{Forward, Module};
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let layer = TransformerEncoderLayer::new(TransformerLayerConfig::new(8, 2).dim_feedforward(16));
 /// let y = layer.forward(&Var::new(Tensor::randn(&[5, 3, 8])));
 /// assert_eq!(y.shape(), vec![5, 3, 8]);

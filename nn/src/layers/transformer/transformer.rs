@@ -82,11 +82,11 @@ impl<'a> TransformerMasks<'a> {
 ///
 /// # Examples
 /// ```
-/// use nn::layers::transformer::TransformerLayerConfig;
-/// use nn::layers::transformer::transformer::{Transformer, TransformerMasks};
-/// use nn::Module;
-/// use autograd::Var;
-/// use tensor::Tensor;
+/// use ferrograd::nn::layers::transformer::TransformerLayerConfig;
+/// use ferrograd::nn::layers::transformer::transformer::{Transformer, TransformerMasks};
+/// use ferrograd::nn::Module;
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
 /// let model = Transformer::new(TransformerLayerConfig::new(8, 2).dim_feedforward(16), 2, 2);
 /// let src = Var::new(Tensor::randn(&[6, 3, 8]));
 /// let tgt = Var::new(Tensor::randn(&[4, 3, 8]));
