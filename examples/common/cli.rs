@@ -129,7 +129,12 @@ impl Cli {
         self.parse_from(std::env::args().skip(1))
     }
 
-    fn parse_from(self, args: impl IntoIterator<Item = String>) -> Result<Args> {
+    /// Parse `args` (the process's arguments after the program name, or after a
+    /// subcommand); `--help` prints [`Cli::help`] and exits.
+    ///
+    /// # Errors
+    /// As [`Cli::parse`].
+    pub fn parse_from(self, args: impl IntoIterator<Item = String>) -> Result<Args> {
         let mut values: BTreeMap<_, _> = self
             .flags
             .iter()

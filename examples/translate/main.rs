@@ -1,0 +1,526 @@
+//! German→English translation on Multi30k with a Transformer, trained on this CPU.
+//!
+//! ```text
+//! cargo run --release --example translate -- train [--epochs 10 --max-tokens 4096 ...]
+//! cargo run --release --example translate -- train --resume      # continue after an interruption
+//! cargo run --release --example translate -- translate --sentence "Ein Hund rennt im Schnee."
+//! cargo run --release --example translate -- eval --beam 4       # BLEU on test2016, both protocols
+//! cargo run --release --example translate -- train --help        # every flag and its default
+//! ```
+//! The pipeline, one file each: `model.rs` (embeddings, positions, nn::Transformer,
+//! tied output) → `batches.rs` (length buckets, padding masks) → `train.rs` (loss,
+//! AdamW, schedule, clipping, resumable checkpoints) → `translate.rs` (greedy and beam
+//! search with the KV cache) → `eval.rs` (BLEU). `reference.py` beside them is the
+//! same model in PyTorch; it loads this example's checkpoints.
+//!
+//! Files written under `--out` (default `target/translate/`): `bpe.txt` (the joint
+//! BPE vocabulary), `last.safetensors` (resumable), `best.safetensors` (best
+//! validation BLEU; weights and config), `test2016.hyp.en` (eval's output).
+
+#[allow(dead_code)] // each example uses part of the shared flag parser
+#[path = "../common/cli.rs"]
+mod cli;
+
+mod batches;
+mod eval;
+mod model;
+mod train;
+mod translate;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use ferrograd::data::{Multi30kSplit, load_multi30k};
+use ferrograd::optim::Optimizer;
+use ferrograd::prelude::*;
+use ferrograd::tensor::io::{StateDict, load_file, save_state_dict};
+use ferrograd::text::Bpe;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use batches::{Batch, Example, cut};
+use model::{ModelConfig, Seq2Seq, Sharing};
+use train::{Schedule, TrainConfig, Trainer, batch_loss, section};
+use translate::Search;
+
+fn main() -> std::process::ExitCode {
+    cli::run(|| {
+        let mut args = std::env::args().skip(1);
+        match args.next().as_deref() {
+            Some("train") => train_command(args),
+            Some("translate") => translate_command(args),
+            Some("eval") => eval_command(args),
+            _ => Err("usage: translate train|translate|eval [flags] (--help after the subcommand lists them)".into()),
+        }
+    })
+}
+
+/// The best model's weights and config, as `train` saves them.
+fn save_model(model: &Seq2Seq, path: &Path) -> cli::Result<()> {
+    let mut state = StateDict::new();
+    for (name, t) in model.state_dict() {
+        state.insert(format!("model.{name}"), t);
+    }
+    model.config.to_state(&mut state);
+    Ok(save_state_dict(&state, path)?)
+}
+
+/// A model saved by `train` (best or last checkpoint), in eval mode.
+fn load_model(path: &Path) -> cli::Result<Seq2Seq> {
+    let state = load_file(path)?;
+    let mut model = Seq2Seq::new(ModelConfig::from_state(&state)?);
+    model.load_state_dict(&section(&state, "model."), true)?;
+    model.eval();
+    Ok(model)
+}
+
+/// Encode pairs, dropping those longer than the model's positions allow.
+fn encode(bpe: &Bpe, pairs: &[ferrograd::data::SentencePair], max_len: usize) -> Vec<Example> {
+    pairs
+        .iter()
+        .map(|p| Example {
+            src: bpe.encode(&p.de),
+            tgt: bpe.encode(&p.en),
+        })
+        .filter(|e| e.src.len().max(e.tgt.len()) < max_len)
+        .collect()
+}
+
+/// Mean validation loss (no label smoothing) and tokens, in eval mode.
+fn validation_loss(model: &Seq2Seq, valid: &[Example], max_tokens: usize) -> f64 {
+    let order: Vec<usize> = (0..valid.len()).collect();
+    let (mut total, mut tokens) = (0.0, 0);
+    for batch in cut(
+        &order,
+        |i| valid[i].src.len().max(valid[i].tgt.len()) + 1,
+        max_tokens,
+    ) {
+        let examples: Vec<&Example> = batch.iter().map(|&i| &valid[i]).collect();
+        let b = Batch::new(&examples);
+        total += no_grad(|| batch_loss(model, &b, 0.0).item()) * b.tgt_tokens as f64;
+        tokens += b.tgt_tokens;
+    }
+    total / tokens as f64
+}
+
+/// The teacher-forced logits of `examples` in one batch, with its inputs, as
+/// safetensors (`src`, `tgt_in`, `logits`): what `reference.py --check` compares.
+fn dump_logits(model: &Seq2Seq, examples: &[Example], path: &Path) -> cli::Result<()> {
+    let batch = Batch::new(&examples.iter().collect::<Vec<_>>());
+    let logits = no_grad(|| {
+        let memory = model.encode(&batch.src, &batch.src_padding);
+        model.decode(
+            &batch.tgt_in,
+            &batch.tgt_padding,
+            &memory,
+            &batch.src_padding,
+        )
+    });
+    let mut state = StateDict::new();
+    state.insert("src".into(), batch.src);
+    state.insert("tgt_in".into(), batch.tgt_in);
+    state.insert("logits".into(), logits.value());
+    Ok(save_state_dict(&state, path)?)
+}
+
+fn search_of(args: &cli::Args) -> cli::Result<Search> {
+    let width: usize = args.get("--beam")?;
+    Ok(if width <= 1 {
+        Search::Greedy
+    } else {
+        Search::Beam {
+            width,
+            alpha: args.get("--alpha")?,
+        }
+    })
+}
+
+fn train_command(raw: impl Iterator<Item = String>) -> cli::Result<()> {
+    let args = cli::Cli::new(
+        "translate",
+        "translate train: trains the de→en Transformer on Multi30k.",
+    )
+    .flag("--encoder-layers", "N", 3, "encoder layers")
+    .flag("--decoder-layers", "N", 3, "decoder layers")
+    .flag("--d-model", "N", 256, "model width")
+    .flag("--heads", "N", 8, "attention heads")
+    .flag("--ffn", "N", 512, "feed-forward width")
+    .flag("--dropout", "X", 0.1, "dropout")
+    .flag(
+        "--norm",
+        "pre|post",
+        "pre",
+        "LayerNorm before (pre) or after (post) each block",
+    )
+    .flag(
+        "--positions",
+        "learned|sinusoidal",
+        "learned",
+        "positional encoding",
+    )
+    .flag(
+        "--sharing",
+        "all|embeddings|none",
+        "all",
+        "one embedding table for both languages (and the output layer)",
+    )
+    .flag(
+        "--max-len",
+        "N",
+        128,
+        "positions; longer training pairs are dropped",
+    )
+    .flag(
+        "--merges",
+        "N",
+        8000,
+        "BPE merges (joint German+English vocabulary)",
+    )
+    .flag("--epochs", "N", 10, "passes over the training pairs")
+    .flag("--max-tokens", "N", 4096, "padded tokens per batch")
+    .flag(
+        "--lr",
+        "X",
+        7e-4,
+        "peak learning rate (AdamW, betas 0.9/0.98)",
+    )
+    .flag("--warmup", "N", 800, "warmup steps")
+    .flag(
+        "--schedule",
+        "cosine|noam",
+        "cosine",
+        "learning rate after warmup",
+    )
+    .flag("--label-smoothing", "X", 0.1, "ε of label smoothing")
+    .flag("--clip", "X", 1.0, "largest gradient norm (0: none)")
+    .flag("--weight-decay", "X", 0.0, "AdamW's decoupled weight decay")
+    .flag("--seed", "N", 0, "seed of init, dropout and batch order")
+    .flag(
+        "--subset",
+        "N",
+        0,
+        "train on the first N pairs only (0: all)",
+    )
+    .flag(
+        "--valid-bleu",
+        "N",
+        1014,
+        "validation sentences decoded for BLEU each epoch",
+    )
+    .flag(
+        "--max-steps",
+        "N",
+        0,
+        "stop after N steps in all (0: no limit)",
+    )
+    .flag(
+        "--save-every",
+        "N",
+        200,
+        "steps between resumable checkpoints",
+    )
+    .flag(
+        "--out",
+        "DIR",
+        "target/translate",
+        "where checkpoints and the vocabulary go",
+    )
+    .switch("--resume", "continue from DIR/last.safetensors")
+    .switch("--quiet", "no progress bar")
+    .parse_from(raw)?;
+    let out = PathBuf::from(args.get::<String>("--out")?);
+    std::fs::create_dir_all(&out)?;
+    let seed: u64 = args.get("--seed")?;
+    let max_len: usize = args.get("--max-len")?;
+    let subset: usize = args.get("--subset")?;
+    let mut train_pairs = load_multi30k(Multi30kSplit::Train)?;
+    let valid_pairs = load_multi30k(Multi30kSplit::Val)?;
+    let resume = args.is_set("--resume") && out.join("last.safetensors").exists();
+    let bpe = if resume {
+        Bpe::load(out.join("bpe.txt"))?
+    } else {
+        let start = Instant::now();
+        let text = train_pairs.iter().flat_map(|p| [&p.de, &p.en]);
+        let bpe = Bpe::train(text, args.get("--merges")?);
+        bpe.save(out.join("bpe.txt"))?;
+        println!(
+            "BPE: {} tokens learned in {:.1} s",
+            bpe.vocab_size(),
+            start.elapsed().as_secs_f64()
+        );
+        bpe
+    };
+    if subset > 0 {
+        train_pairs.truncate(subset);
+    }
+    let train = encode(&bpe, &train_pairs, max_len);
+    let valid = encode(&bpe, &valid_pairs, max_len);
+    let choice = |flag: &str, options: &[&str]| -> cli::Result<usize> {
+        let v: String = args.get(flag)?;
+        options
+            .iter()
+            .position(|o| *o == v)
+            .ok_or_else(|| format!("{flag} {v}: expected one of {}", options.join(", ")).into())
+    };
+    let max_tokens: usize = args.get("--max-tokens")?;
+    let epochs: usize = args.get("--epochs")?;
+    let config = TrainConfig {
+        max_tokens,
+        lr: args.get("--lr")?,
+        warmup: args.get("--warmup")?,
+        schedule: [Schedule::Cosine, Schedule::Noam][choice("--schedule", &["cosine", "noam"])?],
+        total_steps: epochs * batches::epoch_batches(&train, max_tokens, seed, 0).len(),
+        label_smoothing: args.get("--label-smoothing")?,
+        clip: args.get("--clip")?,
+        weight_decay: args.get("--weight-decay")?,
+        seed,
+    };
+    let mut trainer = if resume {
+        let t = Trainer::resume(&out.join("last.safetensors"), config)?;
+        println!(
+            "resumed at step {} (epoch {}, batch {})",
+            t.progress.step,
+            t.progress.epoch + 1,
+            t.progress.batch
+        );
+        t
+    } else {
+        manual_seed(seed);
+        let model = Seq2Seq::new(ModelConfig {
+            vocab: bpe.vocab_size(),
+            d_model: args.get("--d-model")?,
+            heads: args.get("--heads")?,
+            encoder_layers: args.get("--encoder-layers")?,
+            decoder_layers: args.get("--decoder-layers")?,
+            ffn: args.get("--ffn")?,
+            dropout: args.get("--dropout")?,
+            pre_norm: choice("--norm", &["post", "pre"])? == 1,
+            learned_positions: choice("--positions", &["sinusoidal", "learned"])? == 1,
+            sharing: [Sharing::All, Sharing::Embeddings, Sharing::None]
+                [choice("--sharing", &["all", "embeddings", "none"])?],
+            max_len,
+        });
+        Trainer::new(model, config)
+    };
+    println!(
+        "{} training pairs, {} validation; model {} parameters; {} steps per epoch",
+        train.len(),
+        valid.len(),
+        trainer.model.num_parameters(),
+        trainer.config.total_steps / epochs.max(1)
+    );
+    let max_steps = match args.get::<usize>("--max-steps")? {
+        0 => usize::MAX,
+        n => n,
+    };
+    let save_every: usize = args.get("--save-every")?;
+    let n_bleu: usize = args.get("--valid-bleu")?;
+    let quiet = args.is_set("--quiet");
+    let start = Instant::now();
+    let (mut tokens_seen, mut train_seconds) = (0usize, 0.0);
+    while trainer.progress.epoch < epochs && trainer.progress.step < max_steps {
+        let epoch = trainer.progress.epoch;
+        let n_batches = batches::epoch_batches(&train, max_tokens, seed, epoch).len();
+        let bar = if quiet {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::new(n_batches as u64)
+        };
+        bar.set_style(ProgressStyle::with_template(
+            "epoch {prefix} {bar:30} {pos}/{len} {msg} [{elapsed}<{eta}]",
+        )?);
+        bar.set_prefix(format!("{}/{epochs}", epoch + 1));
+        bar.set_position(trainer.progress.batch as u64);
+        let mut smoothed = f64::NAN;
+        let remaining = max_steps - trainer.progress.step;
+        let epoch_start = Instant::now();
+        let finished = trainer.run_epoch(&train, remaining, |t, loss, tokens| {
+            smoothed = if smoothed.is_nan() {
+                loss
+            } else {
+                0.95 * smoothed + 0.05 * loss
+            };
+            tokens_seen += tokens;
+            let rate = tokens_seen as f64 / (train_seconds + epoch_start.elapsed().as_secs_f64());
+            bar.set_position(t.progress.batch as u64);
+            bar.set_message(format!(
+                "loss {smoothed:.3} lr {:.1e} {rate:.0} tok/s",
+                t.opt.lr()
+            ));
+            if t.progress.step % save_every == 0 {
+                t.save(&out.join("last.safetensors"))
+                    .expect("writing the checkpoint");
+            }
+        });
+        bar.finish_and_clear();
+        train_seconds += epoch_start.elapsed().as_secs_f64();
+        trainer.save(&out.join("last.safetensors"))?;
+        if !finished {
+            println!(
+                "stopped after {} steps (--max-steps); --resume continues",
+                trainer.progress.step
+            );
+            break;
+        }
+        trainer.model.eval();
+        let loss = validation_loss(&trainer.model, &valid, max_tokens);
+        let n = n_bleu.min(valid_pairs.len());
+        let de: Vec<String> = valid_pairs[..n].iter().map(|p| p.de.clone()).collect();
+        let en: Vec<String> = valid_pairs[..n].iter().map(|p| p.en.clone()).collect();
+        let hyps = eval::translate_text(&trainer.model, &bpe, &de, Search::Greedy, max_tokens);
+        let bleu = eval::score(&hyps, &en);
+        println!(
+            "epoch {}: train loss {smoothed:.3}, valid loss {loss:.3} (ppl {:.2}), valid BLEU {:.2} cased / {:.2} tokenized lc, {:.0} training tok/s, {:.0} s",
+            epoch + 1,
+            loss.exp(),
+            bleu.cased.score,
+            bleu.tokenized.score,
+            tokens_seen as f64 / train_seconds,
+            start.elapsed().as_secs_f64()
+        );
+        if bleu.tokenized.score > trainer.progress.best_bleu {
+            trainer.progress.best_bleu = bleu.tokenized.score;
+            save_model(&trainer.model, &out.join("best.safetensors"))?;
+        }
+        trainer.save(&out.join("last.safetensors"))?;
+    }
+    println!(
+        "best valid BLEU {:.2} (tokenized, lower-cased); {:.0} training tokens/s ({:.0} s training, {:.0} s in all)",
+        trainer.progress.best_bleu,
+        tokens_seen as f64 / train_seconds,
+        train_seconds,
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The flags `translate` and `eval` share.
+fn decoding_cli(about: &'static str) -> cli::Cli {
+    cli::Cli::new("translate", about)
+        .flag(
+            "--checkpoint",
+            "PATH",
+            "target/translate/best.safetensors",
+            "a model saved by train",
+        )
+        .flag(
+            "--bpe",
+            "PATH",
+            "",
+            "the vocabulary (default: bpe.txt beside the checkpoint)",
+        )
+        .flag("--beam", "N", 1, "beam width (1: greedy)")
+        .flag("--alpha", "X", 0.6, "length penalty α of beam search")
+        .flag(
+            "--max-tokens",
+            "N",
+            4096,
+            "padded source tokens per greedy batch",
+        )
+}
+
+/// The model and vocabulary named by `--checkpoint` and `--bpe`.
+fn model_and_bpe(args: &cli::Args) -> cli::Result<(Seq2Seq, Bpe)> {
+    let checkpoint = PathBuf::from(args.get::<String>("--checkpoint")?);
+    let bpe: String = args.get("--bpe")?;
+    let bpe = match bpe.as_str() {
+        "" => checkpoint.with_file_name("bpe.txt"),
+        path => PathBuf::from(path),
+    };
+    Ok((load_model(&checkpoint)?, Bpe::load(bpe)?))
+}
+
+fn translate_command(raw: impl Iterator<Item = String>) -> cli::Result<()> {
+    let args = decoding_cli(
+        "translate translate: translates German sentences (default: the first test2016 ones).",
+    )
+    .flag("--sentence", "TEXT", "", "a German sentence")
+    .flag(
+        "--count",
+        "N",
+        5,
+        "test2016 sentences to show when no --sentence",
+    )
+    .flag(
+        "--dump-logits",
+        "PATH",
+        "",
+        "also save src, tgt_in and the logits of --count test2016 pairs (for reference.py)",
+    )
+    .parse_from(raw)?;
+    let (model, bpe) = model_and_bpe(&args)?;
+    let dump: String = args.get("--dump-logits")?;
+    if !dump.is_empty() {
+        let test = load_multi30k(Multi30kSplit::Test2016)?;
+        let n = args.get::<usize>("--count")?.min(test.len());
+        let examples = encode(&bpe, &test[..n], model.config.max_len);
+        dump_logits(&model, &examples, Path::new(&dump))?;
+    }
+    let sentence: String = args.get("--sentence")?;
+    let search = search_of(&args)?;
+    let max_tokens = args.get("--max-tokens")?;
+    if !sentence.is_empty() {
+        println!(
+            "{}",
+            eval::translate_text(&model, &bpe, &[sentence], search, max_tokens)[0]
+        );
+        return Ok(());
+    }
+    let test = load_multi30k(Multi30kSplit::Test2016)?;
+    let test = &test[..args.get::<usize>("--count")?.min(test.len())];
+    let de: Vec<String> = test.iter().map(|p| p.de.clone()).collect();
+    for (pair, hyp) in test
+        .iter()
+        .zip(eval::translate_text(&model, &bpe, &de, search, max_tokens))
+    {
+        println!("de:  {}\nref: {}\nhyp: {hyp}\n", pair.de, pair.en);
+    }
+    Ok(())
+}
+
+fn eval_command(raw: impl Iterator<Item = String>) -> cli::Result<()> {
+    let args = decoding_cli(
+        "translate eval: BLEU on test2016 (cased sacreBLEU and tokenized lower-cased).",
+    )
+    .flag(
+        "--hyp",
+        "PATH",
+        "",
+        "where the output goes (default: test2016.hyp.en beside the checkpoint)",
+    )
+    .parse_from(raw)?;
+    let (model, bpe) = model_and_bpe(&args)?;
+    let test = load_multi30k(Multi30kSplit::Test2016)?;
+    let de: Vec<String> = test.iter().map(|p| p.de.clone()).collect();
+    let en: Vec<String> = test.iter().map(|p| p.en.clone()).collect();
+    let start = Instant::now();
+    let hyps = eval::translate_text(
+        &model,
+        &bpe,
+        &de,
+        search_of(&args)?,
+        args.get("--max-tokens")?,
+    );
+    let seconds = start.elapsed().as_secs_f64();
+    let hyp_path: String = args.get("--hyp")?;
+    let hyp_path = match hyp_path.as_str() {
+        "" => PathBuf::from(args.get::<String>("--checkpoint")?).with_file_name("test2016.hyp.en"),
+        p => PathBuf::from(p),
+    };
+    std::fs::write(&hyp_path, hyps.join("\n") + "\n")?;
+    let s = eval::score(&hyps, &en);
+    println!(
+        "cased BLEU (sacreBLEU 13a):  {:.2}  {}",
+        s.cased.score, s.cased.signature
+    );
+    println!(
+        "tokenized lower-cased BLEU:  {:.2}  {}",
+        s.tokenized.score, s.tokenized.signature
+    );
+    println!(
+        "{} sentences in {seconds:.1} s ({:.1} sentences/s); output in {}",
+        hyps.len(),
+        hyps.len() as f64 / seconds,
+        hyp_path.display()
+    );
+    Ok(())
+}
