@@ -122,6 +122,32 @@ fn dump_logits(model: &Seq2Seq, examples: &[Example], path: &Path) -> cli::Resul
     Ok(save_state_dict(&state, path)?)
 }
 
+/// The first `count` training batches of epoch 0 as safetensors (`src.i`, `tgt_in.i`,
+/// `tgt_out.i`): what `reference.py --train-speed` trains PyTorch's twin on, so that both
+/// see the same token ids and batch shapes.
+fn dump_batches(
+    train: &[Example],
+    max_tokens: usize,
+    seed: u64,
+    count: usize,
+    path: &Path,
+) -> cli::Result<()> {
+    let mut state = StateDict::new();
+    for (i, rows) in batches::epoch_batches(train, max_tokens, seed, 0)
+        .iter()
+        .take(count)
+        .enumerate()
+    {
+        let batch = Batch::new(&rows.iter().map(|&r| &train[r]).collect::<Vec<_>>());
+        state.insert(format!("src.{i}"), batch.src);
+        state.insert(format!("tgt_in.{i}"), batch.tgt_in);
+        state.insert(format!("tgt_out.{i}"), batch.tgt_out);
+    }
+    save_state_dict(&state, path)?;
+    println!("{count} training batches written to {}", path.display());
+    Ok(())
+}
+
 fn search_of(args: &cli::Args) -> cli::Result<Search> {
     let width: usize = args.get("--beam")?;
     Ok(if width <= 1 {
@@ -224,6 +250,12 @@ fn train_command(raw: impl Iterator<Item = String>) -> cli::Result<()> {
         "target/translate",
         "where checkpoints and the vocabulary go",
     )
+    .flag(
+        "--dump-batches",
+        "N",
+        0,
+        "write the first N batches to DIR/batches.safetensors and stop (for reference.py)",
+    )
     .switch("--resume", "continue from DIR/last.safetensors")
     .switch("--quiet", "no progress bar")
     .parse_from(raw)?;
@@ -263,6 +295,16 @@ fn train_command(raw: impl Iterator<Item = String>) -> cli::Result<()> {
     };
     let max_tokens: usize = args.get("--max-tokens")?;
     let epochs: usize = args.get("--epochs")?;
+    let dump: usize = args.get("--dump-batches")?;
+    if dump > 0 {
+        return dump_batches(
+            &train,
+            max_tokens,
+            seed,
+            dump,
+            &out.join("batches.safetensors"),
+        );
+    }
     let config = TrainConfig {
         max_tokens,
         lr: args.get("--lr")?,

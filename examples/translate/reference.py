@@ -7,6 +7,11 @@ parameter names as `model.rs`, so it loads ferrograd's checkpoints as they are.
     python examples/translate/reference.py --checkpoint target/translate/best.safetensors \
         --check target/translate/logits.safetensors
 
+    # training speed on the same batches (token ids and shapes) as ferrograd's first steps
+    cargo run --release --example translate -- train --max-tokens 2048 --dump-batches 60
+    python examples/translate/reference.py --checkpoint target/translate/best.safetensors \
+        --train-speed target/translate/batches.safetensors --lr 7e-4
+
 A checkpoint holds `config.*` scalars (the model's shape) and `model.*` tensors:
 `embed.weight` (or `src_embed.weight` / `tgt_embed.weight`), `pos.weight` (learned
 positions) or the `pos.pe` buffer (sinusoids, [max_len, 1, C]), `transformer.*`
@@ -16,6 +21,7 @@ layer is not tied. Read next: `model.rs`, whose equations this repeats.
 
 import argparse
 import math
+import time
 
 import torch
 from safetensors.torch import load_file
@@ -99,14 +105,48 @@ def load(path):
     return model.eval()
 
 
+def train_speed(model, path, lr, label_smoothing=0.1, clip=1.0, warmup=3):
+    """Training steps as `train.rs` takes them (teacher forcing, label-smoothed
+    cross-entropy that ignores <pad>, gradient norm clipped, AdamW β = (0.9, 0.98)) on
+    the batches ferrograd dumped; tokens/s counts source and target tokens that are not
+    padding, as `translate train` does."""
+    batches = load_file(path)
+    count = len([k for k in batches if k.startswith("src.")])
+    model.train()
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, betas=(0.9, 0.98), weight_decay=0.0)
+    loss_fn = nn.CrossEntropyLoss(ignore_index=PAD, label_smoothing=label_smoothing)
+    tokens, seconds = 0, 0.0
+    for i in range(count):
+        src, tgt_in, tgt_out = (batches[f"{k}.{i}"].long() for k in ("src", "tgt_in", "tgt_out"))
+        start = time.perf_counter()
+        logits = model(src, tgt_in)
+        loss = loss_fn(logits.reshape(-1, logits.shape[-1]), tgt_out.reshape(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        opt.step()
+        if i >= warmup:
+            seconds += time.perf_counter() - start
+            tokens += int((src != PAD).sum() + (tgt_out != PAD).sum())
+    print(f"{count - warmup} steps after {warmup}: {tokens / seconds:.0f} training tokens/s "
+          f"({seconds / (count - warmup):.3f} s/step, torch {torch.__version__}, "
+          f"{torch.get_num_threads()} thread(s))")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", default="target/translate/best.safetensors")
-    parser.add_argument("--check", required=True, help="logits saved by translate --dump-logits")
+    parser.add_argument("--check", help="logits saved by translate --dump-logits")
+    parser.add_argument("--train-speed", help="batches saved by translate train --dump-batches")
+    parser.add_argument("--lr", type=float, default=7e-4)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     model = load(args.checkpoint)
+    if args.train_speed:
+        train_speed(model, args.train_speed, args.lr)
+    if not args.check:
+        return
     dump = load_file(args.check)
     src, tgt_in = dump["src"].long(), dump["tgt_in"].long()
     with torch.no_grad():

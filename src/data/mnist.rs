@@ -122,7 +122,8 @@ mod tests {
 
     #[test]
     fn bad_idx_files_name_the_file_and_the_problem() {
-        let dir = std::env::temp_dir().join("ferrograd-data-test-idx");
+        let dir =
+            std::env::temp_dir().join(format!("ferrograd-data-test-idx-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let labels = data_dir().join("mnist/mnist10k-labels-idx1-ubyte.gz");
         // a labels file given as images: wrong magic number

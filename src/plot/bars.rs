@@ -44,7 +44,9 @@ pub(super) struct Bars {
 /// let tokens = ["the", "a", "cat"];
 /// let fig = ferrograd::plot::bar_chart("next token", "probability", &tokens,
 ///     &[("before", [0.5, 0.3, 0.2]), ("after top-k 2", [0.625, 0.375, 0.0])]);
-/// fig.save_png(std::env::temp_dir().join("ferrograd-doc-bars.png")).unwrap();
+/// let path = std::env::temp_dir().join(format!("ferrograd-doc-{}-bars.png", std::process::id()));
+/// fig.save_png(&path).unwrap();
+/// # std::fs::remove_file(&path).unwrap();
 /// assert!(fig.svg().contains("cat"));
 /// ```
 #[track_caller]
