@@ -141,7 +141,6 @@ mod tests {
     use super::*;
     use crate::gradcheck::gradcheck;
     use crate::ops::conv2d::conv2d_backward_reference;
-    use tensor::conv::ConvOptions;
 
     #[test]
     fn is_a_depthwise_convolution_with_constant_weights_both_ways() {
@@ -151,12 +150,7 @@ mod tests {
             PoolOptions::new([3, 2]).stride([2, 1]).padding([1, 0]),
         ] {
             let x = Tensor::randn(&[2, 3, 7, 6]).to_dtype(DType::F64);
-            let [kh, kw] = opts.kernel_size;
-            let w = Tensor::full_dtype(&[3, 1, kh, kw], 1.0 / (kh * kw) as f64, DType::F64);
-            let conv = ConvOptions::default()
-                .stride(opts.stride)
-                .padding(opts.padding)
-                .groups(3);
+            let (w, conv) = pooling::averaging_conv(&opts, 3, DType::F64);
             let (y, pool) = AvgPool2d::forward(&x, &opts);
             let g = Tensor::randn(y.shape()).to_dtype(DType::F64);
             let (gx, _) = conv2d_backward_reference(&x, &w, &g, &conv);

@@ -15,15 +15,17 @@
 //! Not supported: `ceil_mode` (a last partial window); the output size rounds down.
 //! Read next: autograd's `ops/max_pool2d.rs` and `ops/avg_pool2d.rs`.
 
+use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
 
 use crate::dtype::{DType, Element, Float};
 use crate::error::{Error, ErrorKind, OrRaise};
 use crate::lanes::as_slice;
 use crate::parallel::worth_parallel;
+use crate::sort::index_tensor;
 use crate::tensor::{Tensor, check_float};
 
-use super::{PoolOptions, WindowAxis};
+use super::{ConvOptions, PoolOptions, WindowAxis};
 
 impl PoolOptions {
     /// Check `input` (`[B, C, H, W]`, or `[B, C, L]` for 1-d pooling) against the
@@ -220,12 +222,6 @@ fn four_d(
     options.geometry(op, shape).or_raise()
 }
 
-/// Where each window's max is, as the tree's index dtype: i64, as `argmax` returns and
-/// `gather` reads (PyTorch's `return_indices` gives int64 too).
-fn index_form(positions: impl Iterator<Item = usize>) -> Vec<i64> {
-    positions.map(|at| at as i64).collect()
-}
-
 /// The positions `ih·W + iw` that an index tensor of [`Tensor::max_pool2d`] holds, in
 /// row-major order (what autograd's `ops/max_pool2d` sends each gradient to).
 ///
@@ -302,11 +298,45 @@ fn max_pool<T: Float>(
     });
     let shape = x.shape();
     let values = best.iter().map(|&(v, _)| v).collect();
-    let indices = index_form(best.iter().map(|&(_, at)| at));
-    (
-        output(values, shape, height, width),
-        output(indices, shape, height, width),
-    )
+    let y = output(values, shape, height, width);
+    // where each window's max is, in the crate's index dtype (i64, as PyTorch's
+    // return_indices): `index_tensor` decides it for argsort, topk and this alike
+    let at = best.iter().map(|&(_, at)| at).collect();
+    let at = ArrayD::from_shape_vec(IxDyn(y.shape()), at)
+        .expect("internal error: pooling index shape; this is a bug");
+    (y, index_tensor(at))
+}
+
+/// Average pooling as a convolution, the identity the tests check it with: one filter
+/// per channel (`groups = C`), every one of its `kH·kW` weights `1 / (kH·kW)`, with the
+/// pooling's stride and padding. `x.conv2d(&w, None, &conv)` then equals
+/// `x.avg_pool2d(options)` when `count_include_pad` is on (the default).
+///
+/// # Shapes
+/// The weight `w` is `[C, 1, kH, kW]` for `channels = C`.
+///
+/// # Examples
+/// ```
+/// use ferrograd::tensor::conv::{PoolOptions, pooling};
+/// use ferrograd::tensor::{DType, Tensor};
+/// let x = Tensor::randn(&[1, 2, 4, 4]);
+/// let options = PoolOptions::new(2);
+/// let (w, conv) = pooling::averaging_conv(&options, 2, DType::F32);
+/// let gap = (&x.conv2d(&w, None, &conv) - &x.avg_pool2d(&options)).abs().max().item();
+/// assert!(gap < 1e-6);
+/// ```
+pub fn averaging_conv(
+    options: &PoolOptions,
+    channels: usize,
+    dtype: DType,
+) -> (Tensor, ConvOptions) {
+    let [kh, kw] = options.kernel_size;
+    let weight = Tensor::full_dtype(&[channels, 1, kh, kw], 1.0 / (kh * kw) as f64, dtype);
+    let conv = ConvOptions::default()
+        .stride(options.stride)
+        .padding(options.padding)
+        .groups(channels);
+    (weight, conv)
 }
 
 /// The divisor of an average-pooling window of `kernel` taps whose taps inside the

@@ -132,12 +132,7 @@ fn average_pooling_is_a_depthwise_convolution_with_constant_weights() {
         PoolOptions::new([3, 2]).stride([2, 1]).padding([1, 0]),
     ] {
         let x = randn64(&[2, 3, 7, 6]);
-        let [kh, kw] = opts.kernel_size;
-        let w = Tensor::full_dtype(&[3, 1, kh, kw], 1.0 / (kh * kw) as f64, DType::F64);
-        let conv = ConvOptions::default()
-            .stride(opts.stride)
-            .padding(opts.padding)
-            .groups(3);
+        let (w, conv) = pooling::averaging_conv(&opts, 3, DType::F64);
         assert_close(
             "avg_pool2d",
             &x.avg_pool2d(&opts),
