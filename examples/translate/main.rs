@@ -23,6 +23,7 @@ mod cli;
 
 mod batches;
 mod eval;
+mod inspect;
 mod model;
 mod train;
 mod translate;
@@ -100,52 +101,6 @@ fn validation_loss(model: &Seq2Seq, valid: &[Example], max_tokens: usize) -> f64
         tokens += b.tgt_tokens;
     }
     total / tokens as f64
-}
-
-/// The teacher-forced logits of `examples` in one batch, with its inputs, as
-/// safetensors (`src`, `tgt_in`, `logits`): what `reference.py --check` compares.
-fn dump_logits(model: &Seq2Seq, examples: &[Example], path: &Path) -> cli::Result<()> {
-    let batch = Batch::new(&examples.iter().collect::<Vec<_>>());
-    let logits = no_grad(|| {
-        let memory = model.encode(&batch.src, &batch.src_padding);
-        model.decode(
-            &batch.tgt_in,
-            &batch.tgt_padding,
-            &memory,
-            &batch.src_padding,
-        )
-    });
-    let mut state = StateDict::new();
-    state.insert("src".into(), batch.src);
-    state.insert("tgt_in".into(), batch.tgt_in);
-    state.insert("logits".into(), logits.value());
-    Ok(save_state_dict(&state, path)?)
-}
-
-/// The first `count` training batches of epoch 0 as safetensors (`src.i`, `tgt_in.i`,
-/// `tgt_out.i`): what `reference.py --train-speed` trains PyTorch's twin on, so that both
-/// see the same token ids and batch shapes.
-fn dump_batches(
-    train: &[Example],
-    max_tokens: usize,
-    seed: u64,
-    count: usize,
-    path: &Path,
-) -> cli::Result<()> {
-    let mut state = StateDict::new();
-    for (i, rows) in batches::epoch_batches(train, max_tokens, seed, 0)
-        .iter()
-        .take(count)
-        .enumerate()
-    {
-        let batch = Batch::new(&rows.iter().map(|&r| &train[r]).collect::<Vec<_>>());
-        state.insert(format!("src.{i}"), batch.src);
-        state.insert(format!("tgt_in.{i}"), batch.tgt_in);
-        state.insert(format!("tgt_out.{i}"), batch.tgt_out);
-    }
-    save_state_dict(&state, path)?;
-    println!("{count} training batches written to {}", path.display());
-    Ok(())
 }
 
 fn search_of(args: &cli::Args) -> cli::Result<Search> {
@@ -254,7 +209,7 @@ fn train_command(raw: impl Iterator<Item = String>) -> cli::Result<()> {
         "--dump-batches",
         "N",
         0,
-        "write the first N batches to DIR/batches.safetensors and stop (for reference.py)",
+        "write the initial model and the first N batches (of all epochs) to DIR and stop (for reference.py)",
     )
     .switch("--resume", "continue from DIR/last.safetensors")
     .switch("--quiet", "no progress bar")
@@ -295,16 +250,6 @@ fn train_command(raw: impl Iterator<Item = String>) -> cli::Result<()> {
     };
     let max_tokens: usize = args.get("--max-tokens")?;
     let epochs: usize = args.get("--epochs")?;
-    let dump: usize = args.get("--dump-batches")?;
-    if dump > 0 {
-        return dump_batches(
-            &train,
-            max_tokens,
-            seed,
-            dump,
-            &out.join("batches.safetensors"),
-        );
-    }
     let config = TrainConfig {
         max_tokens,
         lr: args.get("--lr")?,
@@ -343,6 +288,11 @@ fn train_command(raw: impl Iterator<Item = String>) -> cli::Result<()> {
         });
         Trainer::new(model, config)
     };
+    let dump: usize = args.get("--dump-batches")?;
+    if dump > 0 {
+        let count = dump.min(trainer.config.total_steps);
+        return inspect::dump_batches(&trainer.model, &train, &trainer.config, count, &out);
+    }
     println!(
         "{} training pairs, {} validation; model {} parameters; {} steps per epoch",
         train.len(),
@@ -488,18 +438,32 @@ fn translate_command(raw: impl Iterator<Item = String>) -> cli::Result<()> {
         "",
         "also save src, tgt_in and the logits of --count test2016 pairs (for reference.py)",
     )
+    .flag(
+        "--attention",
+        "PNG",
+        "",
+        "draw the last decoder layer's cross-attention for the (first) sentence",
+    )
     .parse_from(raw)?;
     let (model, bpe) = model_and_bpe(&args)?;
+    let picture: String = args.get("--attention")?;
     let dump: String = args.get("--dump-logits")?;
     if !dump.is_empty() {
         let test = load_multi30k(Multi30kSplit::Test2016)?;
         let n = args.get::<usize>("--count")?.min(test.len());
         let examples = encode(&bpe, &test[..n], model.config.max_len);
-        dump_logits(&model, &examples, Path::new(&dump))?;
+        inspect::dump_logits(&model, &examples, Path::new(&dump))?;
     }
     let sentence: String = args.get("--sentence")?;
     let search = search_of(&args)?;
     let max_tokens = args.get("--max-tokens")?;
+    if !picture.is_empty() {
+        let german = match sentence.as_str() {
+            "" => load_multi30k(Multi30kSplit::Test2016)?[0].de.clone(),
+            s => s.to_string(),
+        };
+        inspect::attention_picture(&model, &bpe, &german, search, Path::new(&picture))?;
+    }
     if !sentence.is_empty() {
         println!(
             "{}",
@@ -521,31 +485,69 @@ fn translate_command(raw: impl Iterator<Item = String>) -> cli::Result<()> {
 
 fn eval_command(raw: impl Iterator<Item = String>) -> cli::Result<()> {
     let args = decoding_cli(
-        "translate eval: BLEU on test2016 (cased sacreBLEU and tokenized lower-cased).",
+        "translate eval: BLEU on test2016 or val (cased sacreBLEU and tokenized lower-cased).",
     )
     .flag(
         "--hyp",
         "PATH",
         "",
-        "where the output goes (default: test2016.hyp.en beside the checkpoint)",
+        "where the output goes (default: <split>.hyp.en beside the checkpoint)",
+    )
+    .flag(
+        "--split",
+        "test2016|val",
+        "test2016",
+        "the sentences scored (val: to choose a checkpoint)",
+    )
+    .flag(
+        "--count",
+        "N",
+        0,
+        "score the first N sentences only (0: all)",
+    )
+    .flag(
+        "--dump-ids",
+        "PATH",
+        "",
+        "also save each sentence's source and output ids (src.i, hyp.i; for reference.py --decode)",
     )
     .parse_from(raw)?;
     let (model, bpe) = model_and_bpe(&args)?;
-    let test = load_multi30k(Multi30kSplit::Test2016)?;
+    let split: String = args.get("--split")?;
+    let mut test = match split.as_str() {
+        "test2016" => load_multi30k(Multi30kSplit::Test2016)?,
+        "val" => load_multi30k(Multi30kSplit::Val)?,
+        other => return Err(format!("--split {other}: expected test2016 or val").into()),
+    };
+    let count: usize = args.get("--count")?;
+    if count > 0 {
+        test.truncate(count);
+    }
     let de: Vec<String> = test.iter().map(|p| p.de.clone()).collect();
     let en: Vec<String> = test.iter().map(|p| p.en.clone()).collect();
+    let sources: Vec<Vec<u32>> = de.iter().map(|s| bpe.encode(s)).collect();
     let start = Instant::now();
-    let hyps = eval::translate_text(
+    let outputs = translate::translate_ids(
         &model,
-        &bpe,
-        &de,
+        &sources,
         search_of(&args)?,
         args.get("--max-tokens")?,
     );
     let seconds = start.elapsed().as_secs_f64();
+    let hyps: Vec<String> = outputs.iter().map(|ids| bpe.decode(ids)).collect();
+    let dump: String = args.get("--dump-ids")?;
+    if !dump.is_empty() {
+        let mut state = StateDict::new();
+        for (i, (src, out)) in sources.iter().zip(&outputs).enumerate() {
+            state.insert(format!("src.{i}"), batches::ids_tensor(&[src.clone()]));
+            state.insert(format!("hyp.{i}"), batches::ids_tensor(&[out.clone()]));
+        }
+        save_state_dict(&state, Path::new(&dump))?;
+    }
     let hyp_path: String = args.get("--hyp")?;
     let hyp_path = match hyp_path.as_str() {
-        "" => PathBuf::from(args.get::<String>("--checkpoint")?).with_file_name("test2016.hyp.en"),
+        "" => PathBuf::from(args.get::<String>("--checkpoint")?)
+            .with_file_name(format!("{split}.hyp.en")),
         p => PathBuf::from(p),
     };
     std::fs::write(&hyp_path, hyps.join("\n") + "\n")?;

@@ -23,6 +23,8 @@ use ferrograd::nn::{
 use ferrograd::prelude::*;
 use ferrograd::tensor::io::StateDict;
 
+use crate::batches::padding_mask;
+
 /// Which tables the model shares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Sharing {
@@ -190,6 +192,29 @@ impl Seq2Seq {
             .decoder
             .forward_cached(&x, memory, &masks, cache);
         self.logits(&h)
+    }
+
+    /// Each decoder layer's cross-attention weights (averaged over heads) for the
+    /// target `tgt_in` `[B, T]` teacher-forced against the source `src` `[B, S]`:
+    /// `[B, T, S]` per layer, row `t` the attention of target position `t` over the
+    /// source, what the alignment heat map of `translate --attention` draws.
+    pub fn cross_attention(&self, src: &Tensor, tgt_in: &Tensor) -> Vec<Tensor> {
+        let src_padding = padding_mask(src);
+        let masks = DecoderMasks {
+            tgt_key_padding_mask: None,
+            memory_key_padding_mask: Some(&src_padding),
+            tgt_is_causal: true,
+            ..Default::default()
+        };
+        no_grad(|| {
+            let memory = self.encode(src, &src_padding);
+            let x = self.embed_tokens(self.target_table(), tgt_in, 0);
+            let (_, weights) = self
+                .transformer
+                .decoder
+                .forward_with_cross_attention(&x, &memory, &masks);
+            weights.iter().map(Var::value).collect()
+        })
     }
 
     /// The output layer on decoder states `[B, T, C]` → `[B, T, V]`.

@@ -52,6 +52,32 @@ impl TransformerDecoder {
         final_norm(&self.norm, x)
     }
 
+    /// [`TransformerDecoder::forward`], also returning each layer's cross-attention
+    /// weights averaged over the heads (see
+    /// [`TransformerDecoderLayer::forward_with_cross_attention`]), first layer first.
+    ///
+    /// # Shapes
+    /// Output as `forward`; each weights tensor `[B, T_tgt, T_src]`.
+    ///
+    /// # Panics
+    /// As [`TransformerDecoder::forward`].
+    #[track_caller]
+    pub fn forward_with_cross_attention(
+        &self,
+        tgt: &Var,
+        memory: &Var,
+        masks: &DecoderMasks,
+    ) -> (Var, Vec<Var>) {
+        let mut weights = Vec::with_capacity(self.layers.len());
+        let mut x = tgt.clone();
+        for layer in &self.layers {
+            let (out, w) = layer.forward_with_cross_attention(&x, memory, masks);
+            weights.push(w);
+            x = out;
+        }
+        (final_norm(&self.norm, x), weights)
+    }
+
     /// An empty cache for [`TransformerDecoder::forward_cached`], one per decoding run.
     pub fn new_cache(&self) -> StackCache {
         StackCache::new(self.layers.len())

@@ -106,20 +106,57 @@ impl TransformerDecoderLayer {
     /// differ, or a mask has the wrong shape.
     #[track_caller]
     pub fn forward(&self, tgt: &Var, memory: &Var, masks: &DecoderMasks) -> Var {
+        self.forward_weighted(tgt, memory, masks, false).0
+    }
+
+    /// [`TransformerDecoderLayer::forward`], also returning the cross-attention
+    /// weights averaged over the heads: row `t` is how target position `t` spreads its
+    /// attention over the memory positions (each row sums to 1), what a translation's
+    /// alignment heat map draws.
+    ///
+    /// # Shapes
+    /// Output as `forward`; weights `[B, T_tgt, T_src]` (`[T_tgt, T_src]` unbatched).
+    ///
+    /// # Panics
+    /// As [`TransformerDecoderLayer::forward`].
+    #[track_caller]
+    pub fn forward_with_cross_attention(
+        &self,
+        tgt: &Var,
+        memory: &Var,
+        masks: &DecoderMasks,
+    ) -> (Var, Var) {
+        let (out, weights) = self.forward_weighted(tgt, memory, masks, true);
+        (out, weights.expect("need_weights returns the weights"))
+    }
+
+    /// The layer, with the cross-attention weights when `need_weights`.
+    #[track_caller]
+    fn forward_weighted(
+        &self,
+        tgt: &Var,
+        memory: &Var,
+        masks: &DecoderMasks,
+        need_weights: bool,
+    ) -> (Var, Option<Var>) {
         let (self_options, cross_options) = self.options(tgt, memory, masks);
-        self.layer(
+        let cross_options = MhaOptions {
+            need_weights,
+            ..cross_options
+        };
+        let mut weights = None;
+        let out = self.layer(
             tgt,
             |x| attention_block(&self.self_attn, &self.dropout1, x, x, &self_options),
             |x| {
-                attention_block(
-                    &self.multihead_attn,
-                    &self.dropout2,
-                    x,
-                    memory,
-                    &cross_options,
-                )
+                let (attended, w) = self
+                    .multihead_attn
+                    .forward(x, memory, memory, &cross_options);
+                weights = w;
+                self.dropout2.forward(&attended)
             },
-        )
+        );
+        (out, weights)
     }
 
     /// The layer on new target positions `tgt` only (incremental decoding): the
@@ -292,6 +329,47 @@ mod tests {
         // positions 0 and 1 cannot see position 2; position 2 changes
         assert_eq!(a.to_vec::<f32>()[..8], b.to_vec::<f32>()[..8]);
         assert_ne!(a.to_vec::<f32>()[8..], b.to_vec::<f32>()[8..]);
+    }
+
+    #[test]
+    fn cross_attention_weights_are_those_of_the_query_after_self_attention() {
+        let layer = small(); // Post-LN: the cross-attention's query is norm1(tgt + SA(tgt))
+        let tgt = Var::new(Tensor::randn(&[3, 2, 4]));
+        let memory = Var::new(Tensor::randn(&[5, 2, 4]));
+        let padding =
+            Tensor::from_vec_i64(vec![0, 0, 0, 0, 0, 0, 0, 0, 1, 1], &[2, 5]).eq_scalar(1.0);
+        let masks = DecoderMasks {
+            tgt_is_causal: true,
+            memory_key_padding_mask: Some(&padding),
+            ..Default::default()
+        };
+        let (out, weights) = layer.forward_with_cross_attention(&tgt, &memory, &masks);
+        assert_eq!(
+            out.value().to_vec::<f32>(),
+            layer.forward(&tgt, &memory, &masks).value().to_vec::<f32>()
+        );
+        let self_options = MhaOptions {
+            is_causal: true,
+            ..Default::default()
+        };
+        let (attended, _) = layer.self_attn.forward(&tgt, &tgt, &tgt, &self_options);
+        let query = layer.norm1.forward(&(&tgt + &attended));
+        let cross_options = MhaOptions {
+            key_padding_mask: Some(&padding),
+            ..Default::default()
+        };
+        let (_, expected) = layer
+            .multihead_attn
+            .forward(&query, &memory, &memory, &cross_options);
+        let (weights, expected) = (weights.value(), expected.expect("need_weights").value());
+        assert_eq!(weights.shape(), [2, 3, 5]);
+        assert!((&weights - &expected).abs().max().item() < 1e-6);
+        let row_sums = weights.sum_dim(-1, false).to_vec::<f32>();
+        assert!(
+            row_sums.iter().all(|s| (s - 1.0).abs() < 1e-5),
+            "{row_sums:?}"
+        );
+        assert_eq!(weights.select(0, 1).narrow(1, 3, 2).abs().max().item(), 0.0); // padded keys
     }
 
     #[test]
