@@ -109,7 +109,6 @@ pub fn attention_picture(
         Some(&pieces(&output)),
         Some(&pieces(&source)),
     )
-    .with_axis_labels("German (source)", "English (output)")
     .save_png(path)?;
     println!(
         "{german}\n→ {}\nattention picture: {}",
