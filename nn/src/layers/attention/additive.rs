@@ -105,9 +105,9 @@ impl AdditiveAttention {
     /// float mask added to the scores.
     ///
     /// # Panics
-    /// If the keys came from another layer, the query is not `[B, query_size]`, the
-    /// values are not `[B, S, H_v]` or the mask is not `[B, S]` (all with the keys'
-    /// `B` and `S`).
+    /// If the keys were projected by a layer of another kind or size, the query is
+    /// not `[B, query_size]`, the values are not `[B, S, H_v]` or the mask is not
+    /// `[B, S]` (all with the keys' `B` and `S`).
     #[track_caller]
     pub fn forward(
         &self,

@@ -72,8 +72,8 @@ pub(crate) fn check_keys(op: &'static str, name: &str, keys: &Var, key_size: usi
     }
 }
 
-/// Panics, naming the layer, unless `keys` came from this layer (`name`) and `query`
-/// is `[B, query_size]` with the keys' `B`.
+/// Panics, naming the layer, unless `keys` were projected by a layer described as
+/// `name` (same kind and sizes) and `query` is `[B, query_size]` with the keys' `B`.
 #[track_caller]
 pub(crate) fn check_query(
     op: &'static str,
