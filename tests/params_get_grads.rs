@@ -12,6 +12,9 @@ use ferrograd::prelude::*;
 fn every_parameter_of_every_layer_gets_a_finite_nonzero_gradient() {
     let mut problems = Vec::new();
     for case in layer_cases::all() {
+        if case.module.parameters().is_empty() {
+            continue; // e.g. Luong's dot attention: gradchecked on its inputs only
+        }
         let inputs: Vec<Var> = case
             .inputs
             .iter()

@@ -1,4 +1,4 @@
-//! LSTM, GRU, LSTMCell and GRUCell against PyTorch 2 (float32, CPU), on the fixtures
+//! RNN, LSTM, GRU, RNNCell, LSTMCell and GRUCell against PyTorch 2 (float32, CPU), on the fixtures
 //! written by `tests/fixtures/fixtures_rnn.py`: same weights (loaded with
 //! `load_state_dict`), same inputs; compare every output, and the gradients of
 //! `Σ (output · w).sum()` with respect to every input and every parameter.
@@ -15,7 +15,7 @@ mod pytorch_fixture;
 use std::collections::BTreeMap;
 
 use autograd::Var;
-use nn::{GRU, GRUCell, LSTM, LSTMCell, Module, RnnConfig};
+use nn::{GRU, GRUCell, LSTM, LSTMCell, Module, Nonlinearity, RNN, RNNCell, RnnConfig};
 
 type Run<M> = fn(&M, &BTreeMap<String, Var>) -> BTreeMap<String, Var>;
 
@@ -40,6 +40,15 @@ fn lstm_run(m: &LSTM, x: &BTreeMap<String, Var>) -> BTreeMap<String, Var> {
 fn gru_run(m: &GRU, x: &BTreeMap<String, Var>) -> BTreeMap<String, Var> {
     let (output, h_n) = m.forward(&x["x"], x.get("h_0"));
     outputs([("output", output), ("h_n", h_n)])
+}
+
+fn rnn_run(m: &RNN, x: &BTreeMap<String, Var>) -> BTreeMap<String, Var> {
+    let (output, h_n) = m.forward(&x["x"], x.get("h_0"));
+    outputs([("output", output), ("h_n", h_n)])
+}
+
+fn rnn_cell_run(m: &RNNCell, x: &BTreeMap<String, Var>) -> BTreeMap<String, Var> {
+    outputs([("h", m.forward(&x["x"], x.get("h_0")))])
 }
 
 // The sizes of fixtures_rnn.py: input 3, hidden 4 (B 2, T 5 are in the inputs).
@@ -97,6 +106,34 @@ fn gru_cell_matches_pytorch() {
 }
 
 #[test]
+fn rnn_tanh_with_initial_state_matches_pytorch() {
+    check("rnn_tanh_state", RNN::new(C, H), rnn_run);
+}
+
+#[test]
+fn rnn_relu_2layer_bidirectional_batch_first_with_state_matches_pytorch() {
+    let rnn = RNN::with_config(two_layer_bi_bf()).nonlinearity(Nonlinearity::ReLU);
+    check("rnn_relu_2layer_bi_bf_state", rnn, rnn_run);
+}
+
+#[test]
+fn rnn_2layer_without_bias_matches_pytorch() {
+    let rnn = RNN::with_config(RnnConfig::new(C, H).num_layers(2).bias(false));
+    check("rnn_tanh_2layer_nobias", rnn, rnn_run);
+}
+
+#[test]
+fn rnn_cell_matches_pytorch() {
+    check("rnncell_tanh", RNNCell::new(C, H), rnn_cell_run);
+}
+
+#[test]
+fn rnn_cell_relu_without_bias_and_state_matches_pytorch() {
+    let cell = RNNCell::with_bias(C, H, false).nonlinearity(Nonlinearity::ReLU);
+    check("rnncell_relu_nobias", cell, rnn_cell_run);
+}
+
+#[test]
 fn parameter_counts_equal_pytorchs() {
     // torch.nn.LSTM(100, 128): 4·128·(100 + 128) weights + 2·4·128 biases
     assert_eq!(LSTM::new(100, 128).num_parameters(), 117_760);
@@ -106,4 +143,8 @@ fn parameter_counts_equal_pytorchs() {
     let layer1 = 3 * 128 * (256 + 128) + 2 * 3 * 128;
     assert_eq!(gru.num_parameters(), 2 * (layer0 + layer1));
     assert_eq!(2 * (layer0 + layer1), 473_088);
+    // torch.nn.RNN(100, 128, num_layers=2): 128·(100 + 128) + 128·(128 + 128) + 4·128
+    // = 62,464 (printed by PyTorch 2)
+    let rnn = RNN::with_config(RnnConfig::new(100, 128).num_layers(2));
+    assert_eq!(rnn.num_parameters(), 62_464);
 }

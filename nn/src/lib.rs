@@ -20,7 +20,10 @@ pub use layers::sequential::Sequential;
 pub use module::{Forward, Module};
 pub mod loss;
 pub mod metrics;
+pub use layers::attention::additive::AdditiveAttention;
+pub use layers::attention::multiplicative::{LuongAttention, LuongScore};
 pub use layers::attention::scaled_dot_product::scaled_dot_product_attention;
+pub use layers::attention::seq2seq::ProjectedKeys;
 pub use layers::attention::{causal_mask, multihead::MultiheadAttention};
 pub use layers::attention::{config::MhaConfig, config::MhaOptions};
 pub use layers::batch_norm::{BatchNorm, BatchNorm1d, BatchNorm2d};
@@ -34,7 +37,10 @@ pub use layers::pool::{AdaptiveAvgPool2d, AvgPool2d, MaxPool, MaxPool1d, MaxPool
 pub use layers::positional::apply_rotary;
 pub use layers::positional::{LearnedPositionalEncoding, SinusoidalPositionalEncoding};
 pub use layers::rms_norm::RMSNorm;
-pub use layers::rnn::{RnnConfig, cell::GRUCell, cell::LSTMCell, gru::GRU, lstm::LSTM};
+pub use layers::rnn::rnn::{Nonlinearity, RNN};
+pub use layers::rnn::{
+    RnnConfig, cell::GRUCell, cell::LSTMCell, cell::RNNCell, gru::GRU, lstm::LSTM,
+};
 pub use layers::transformer::decoder_layer::TransformerDecoderLayer;
 pub use layers::transformer::encoder_layer::TransformerEncoderLayer;
 pub use layers::transformer::transformer::{Transformer, TransformerMasks};

@@ -1,16 +1,92 @@
-//! Cases for MultiheadAttention and the positional encodings (RoPE, a function, is
-//! gradchecked in its own unit tests).
+//! Cases for MultiheadAttention, the encoder–decoder attentions (Bahdanau, Luong) and
+//! the positional encodings (RoPE, a function, is gradchecked in its own unit tests).
 
 use ferrograd::nn::layers::attention::causal_mask;
 use ferrograd::nn::layers::attention::multihead::{MhaConfig, MhaOptions, MultiheadAttention};
 use ferrograd::nn::layers::positional::{LearnedPositionalEncoding, SinusoidalPositionalEncoding};
+use ferrograd::nn::{AdditiveAttention, LuongAttention, ProjectedKeys};
 use ferrograd::nn::{Linear, Sequential};
 use ferrograd::prelude::*;
 
 use super::{LayerCase, input, layer_case};
 
-pub fn cases() -> Vec<LayerCase> {
+/// `[B = 3, S = 4]`: row 0 unpadded, row 1 pads its last 2 keys, row 2 all but one.
+fn source_padding() -> Tensor {
+    let rows = [
+        [false; 4],
+        [false, false, true, true],
+        [false, true, true, true],
+    ];
+    Tensor::from_vec_bool(rows.concat(), &[3, 4])
+}
+
+/// One decoder step of an encoder–decoder attention on inputs (query, keys, values):
+/// context and weights, flattened and joined.
+fn source_attention(
+    x: &[Var],
+    precompute: impl Fn(&Var) -> ProjectedKeys,
+    forward: impl Fn(&Var, &ProjectedKeys, &Var, Option<&Tensor>) -> (Var, Var),
+) -> Var {
+    let padding = source_padding();
+    let (context, weights) = forward(&x[0], &precompute(&x[1]), &x[2], Some(&padding));
+    Var::cat(&[context.flatten(0, -1), weights.flatten(0, -1)], 0)
+}
+
+/// (query [3, q], keys [3, 4, k], values [3, 4, 2]) with seeds from `salt`.
+fn source_inputs(query_size: usize, key_size: usize, salt: u64) -> Vec<Tensor> {
     vec![
+        input(&[3, query_size], salt),
+        input(&[3, 4, key_size], salt + 1),
+        input(&[3, 4, 2], salt + 2),
+    ]
+}
+
+pub fn cases() -> Vec<LayerCase> {
+    let luong = |name, attention, query_size, salt| {
+        layer_case(
+            name,
+            attention,
+            source_inputs(query_size, 5, salt),
+            |m: &LuongAttention, x| {
+                source_attention(
+                    x,
+                    |k| m.precompute_keys(k),
+                    |q, k, v, p| m.forward(q, k, v, p),
+                )
+            },
+        )
+    };
+    vec![
+        layer_case(
+            "AdditiveAttention (Bahdanau), key padding",
+            AdditiveAttention::new(3, 5, 4),
+            source_inputs(3, 5, 51),
+            |m, x| {
+                source_attention(
+                    x,
+                    |k| m.precompute_keys(k),
+                    |q, k, v, p| m.forward(q, k, v, p),
+                )
+            },
+        ),
+        luong(
+            "LuongAttention dot, key padding",
+            LuongAttention::dot(5),
+            5,
+            54,
+        ),
+        luong(
+            "LuongAttention general, key padding",
+            LuongAttention::general(3, 5),
+            3,
+            57,
+        ),
+        luong(
+            "LuongAttention concat, key padding",
+            LuongAttention::concat(3, 5, 4),
+            3,
+            60,
+        ),
         layer_case(
             "MultiheadAttention self-attention, key padding + causal, output and weights",
             MultiheadAttention::new(4, 2),

@@ -25,13 +25,20 @@
 //! Files: [`scaled_dot_product`] (the equations above, one function),
 //! [`multihead`] (projections into heads, PyTorch's parameter names), [`config`]
 //! (its options) and [`kv_cache`] (keys and values kept for incremental decoding).
+//! Attention for RNN encoder–decoders, one decoder query at a time, where a learned
+//! function scores each (query, key) pair: [`seq2seq`] (what they share: padding mask,
+//! softmax, context), [`additive`] (Bahdanau) and [`multiplicative`] (Luong's dot,
+//! general and concat scores).
 //! Read [`scaled_dot_product`] first. Read next: [`crate::layers::positional`], then
 //! [`crate::layers::transformer`].
 
+pub mod additive;
 pub mod config;
 pub mod kv_cache;
 pub mod multihead;
+pub mod multiplicative;
 pub mod scaled_dot_product;
+pub mod seq2seq;
 
 pub use kv_cache::KvCache;
 use tensor::error::{Error, ErrorKind};

@@ -1,12 +1,14 @@
-//! `LSTMCell` and `GRUCell`: one time step, as `torch.nn.LSTMCell` / `torch.nn.GRUCell`.
+//! `RNNCell`, `LSTMCell` and `GRUCell`: one time step, as `torch.nn.RNNCell`,
+//! `torch.nn.LSTMCell` and `torch.nn.GRUCell`.
 //!
 //! ```text
+//! RNNCell:  h'       = act(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh)            (act = tanh or relu)
 //! LSTMCell: (h', c') = lstm_step(x·W_ihᵀ + b_ih, h·W_hhᵀ + b_hh, c)   (equations in lstm.rs)
 //! GRUCell:  h'       = gru_step(x·W_ihᵀ + b_ih, h·W_hhᵀ + b_hh, h)     (equations in gru.rs)
 //! ```
 //! The same step functions as the full layers; the caller writes the loop over time
 //! (useful for decoders that feed each output back in). Parameters `weight_ih`
-//! `[G·H, C]`, `weight_hh` `[G·H, H]`, `bias_ih`, `bias_hh` `[G·H]` (G = 4 or 3), all
+//! `[G·H, C]`, `weight_hh` `[G·H, H]`, `bias_ih`, `bias_hh` `[G·H]` (G = 1, 4 or 3), all
 //! drawn from U(−1/√H, 1/√H), as in PyTorch.
 //! Read next: the attention layers.
 
@@ -16,7 +18,37 @@ use tensor::error::{Error, ErrorKind};
 use super::RnnWeights;
 use super::gru::gru_step;
 use super::lstm::lstm_step;
+use super::rnn::{Nonlinearity, rnn_step};
 use crate::module::Module;
+
+/// One Elman RNN step, as `torch.nn.RNNCell`.
+///
+/// # Shapes
+/// input `[B, C]` (or `[C]` unbatched); `h`: `[B, H]` (or `[H]`), zeros if absent;
+/// returns `h'` of the same shape as `h`.
+///
+/// # Examples
+/// ```
+/// use ferrograd::nn::{Nonlinearity, RNNCell};
+/// use ferrograd::autograd::Var;
+/// use ferrograd::tensor::Tensor;
+/// let cell = RNNCell::new(3, 5).nonlinearity(Nonlinearity::ReLU);
+/// let mut h = cell.forward(&Var::new(Tensor::randn(&[2, 3])), None);
+/// for _ in 0..3 {
+///     h = cell.forward(&Var::new(Tensor::randn(&[2, 3])), Some(&h));
+/// }
+/// assert_eq!(h.shape(), vec![2, 5]);
+/// ```
+pub struct RNNCell {
+    /// `weight_ih` `[H, C]`, `weight_hh` `[H, H]`, `bias_ih`, `bias_hh` `[H]`.
+    pub weights: RnnWeights,
+    /// `tanh` (default) or `relu`.
+    pub nonlinearity: Nonlinearity,
+    /// `C`.
+    pub input_size: usize,
+    /// `H`.
+    pub hidden_size: usize,
+}
 
 /// One LSTM step, as `torch.nn.LSTMCell`.
 ///
@@ -68,6 +100,45 @@ pub struct GRUCell {
     pub input_size: usize,
     /// `H`.
     pub hidden_size: usize,
+}
+
+impl RNNCell {
+    /// A tanh cell with biases, every parameter ~ U(−1/√H, 1/√H).
+    pub fn new(input_size: usize, hidden_size: usize) -> RNNCell {
+        RNNCell::with_bias(input_size, hidden_size, true)
+    }
+
+    /// A tanh cell with or without `bias_ih` and `bias_hh`.
+    pub fn with_bias(input_size: usize, hidden_size: usize, bias: bool) -> RNNCell {
+        RNNCell {
+            weights: RnnWeights::new(input_size, hidden_size, 1, bias),
+            nonlinearity: Nonlinearity::Tanh,
+            input_size,
+            hidden_size,
+        }
+    }
+
+    /// The same cell with activation `nonlinearity` (the parameters do not change).
+    pub fn nonlinearity(mut self, nonlinearity: Nonlinearity) -> RNNCell {
+        self.nonlinearity = nonlinearity;
+        self
+    }
+
+    /// `h'` after reading `input` from `h` (zeros if `None`).
+    ///
+    /// # Panics
+    /// If the input is not `[B, input_size]` or `[input_size]`, or `h`'s shape is
+    /// not `[B, hidden_size]` (`[hidden_size]` unbatched).
+    #[track_caller]
+    pub fn forward(&self, input: &Var, h: Option<&Var>) -> Var {
+        let name = format!("RNNCell({}, {})", self.input_size, self.hidden_size);
+        let (x, batched) = cell_input("RNNCell", &name, self.input_size, input);
+        let h = cell_state("RNNCell", &name, "h", h, &x, self.hidden_size);
+        let w = &self.weights;
+        let gates_x = w.project_input(&x);
+        let gates_h = h.linear(&w.weight_hh, w.bias_hh.as_ref());
+        unbatch(rnn_step(self.nonlinearity, &gates_x, &gates_h), batched)
+    }
 }
 
 impl LSTMCell {
@@ -150,6 +221,12 @@ impl GRUCell {
     }
 }
 
+impl Module for RNNCell {
+    fn visit_params(&self, prefix: &str, f: &mut dyn FnMut(&str, &Var)) {
+        self.weights.visit(prefix, "", f);
+    }
+}
+
 impl Module for LSTMCell {
     fn visit_params(&self, prefix: &str, f: &mut dyn FnMut(&str, &Var)) {
         self.weights.visit(prefix, "", f);
@@ -218,6 +295,7 @@ mod tests {
     use crate::layers::rnn::RnnConfig;
     use crate::layers::rnn::gru::GRU;
     use crate::layers::rnn::lstm::LSTM;
+    use crate::layers::rnn::rnn::RNN;
     use tensor::{DType, Tensor};
 
     #[test]
@@ -233,6 +311,7 @@ mod tests {
             80 * 10 + 80 * 20 + 2 * 80
         );
         assert_eq!(GRUCell::with_bias(10, 20, false).num_parameters(), 60 * 30);
+        assert_eq!(RNNCell::new(10, 20).num_parameters(), 20 * 30 + 2 * 20);
     }
 
     fn copy_weights(from: &RnnWeights, to: &RnnWeights) {
@@ -286,6 +365,18 @@ mod tests {
         }
         let (_, h_n) = gru.forward(&Var::new(x.clone()), None);
         close(&h, &h_n, 1e-6);
+
+        for act in [Nonlinearity::Tanh, Nonlinearity::ReLU] {
+            let rnn = RNN::new(4, 3).nonlinearity(act);
+            let cell = RNNCell::new(4, 3).nonlinearity(act);
+            copy_weights(&rnn.weights[0], &cell.weights);
+            let mut h = cell.forward(&step(0), None);
+            for t in 1..3 {
+                h = cell.forward(&step(t), Some(&h));
+            }
+            let (_, h_n) = rnn.forward(&Var::new(x.clone()), None);
+            close(&h, &h_n, 1e-6);
+        }
     }
 
     #[test]

@@ -62,20 +62,9 @@ impl GRU {
     #[track_caller]
     pub fn with_config(config: RnnConfig) -> GRU {
         config.validate("GRU");
-        let dirs = config.num_directions();
-        let weights = (0..config.num_layers * dirs)
-            .map(|k| {
-                let input = if k < dirs {
-                    config.input_size
-                } else {
-                    dirs * config.hidden_size
-                };
-                RnnWeights::new(input, config.hidden_size, 3, config.bias)
-            })
-            .collect();
         GRU {
+            weights: stack::layer_weights(&config, 3),
             config,
-            weights,
             training: true,
         }
     }
@@ -91,8 +80,14 @@ impl GRU {
         let (x, batched) = stack::time_major(&self.config, "GRU", input);
         let at = (x.shape()[1], batched);
         let initial = stack::initial_states(&self.config, "GRU", "h_0", h_0, at, x.dtype());
-        let (output, h_n) =
-            stack::run::<GRU>(&self.config, &self.weights, &x, initial, self.training);
+        let (output, h_n) = stack::run(
+            self,
+            &self.config,
+            &self.weights,
+            &x,
+            initial,
+            self.training,
+        );
         (
             stack::restore_layout(&self.config, output, batched),
             stack::stack_states(&h_n, batched),
@@ -125,6 +120,7 @@ impl Recurrence for GRU {
     }
 
     fn sequence(
+        &self,
         gates_x: &Var,
         w: &RnnWeights,
         hidden_bias: Option<&Var>,
@@ -137,11 +133,7 @@ impl Recurrence for GRU {
 
 impl Module for GRU {
     fn visit_params(&self, prefix: &str, f: &mut dyn FnMut(&str, &Var)) {
-        let dirs = self.config.num_directions();
-        for (k, w) in self.weights.iter().enumerate() {
-            let reverse = if k % dirs == 1 { "_reverse" } else { "" };
-            w.visit(prefix, &format!("_l{}{reverse}", k / dirs), f);
-        }
+        stack::visit_layers(&self.config, &self.weights, prefix, f);
     }
 
     /// Dropout between layers acts only in training.

@@ -66,20 +66,9 @@ impl LSTM {
     #[track_caller]
     pub fn with_config(config: RnnConfig) -> LSTM {
         config.validate("LSTM");
-        let dirs = config.num_directions();
-        let weights = (0..config.num_layers * dirs)
-            .map(|k| {
-                let input = if k < dirs {
-                    config.input_size
-                } else {
-                    dirs * config.hidden_size
-                };
-                RnnWeights::new(input, config.hidden_size, 4, config.bias)
-            })
-            .collect();
         LSTM {
+            weights: stack::layer_weights(&config, 4),
             config,
-            weights,
             training: true,
         }
     }
@@ -98,8 +87,14 @@ impl LSTM {
         let h = stack::initial_states(&self.config, "LSTM", "h_0", h_0, at, x.dtype());
         let c = stack::initial_states(&self.config, "LSTM", "c_0", c_0, at, x.dtype());
         let initial = h.into_iter().zip(c).collect();
-        let (output, finals) =
-            stack::run::<LSTM>(&self.config, &self.weights, &x, initial, self.training);
+        let (output, finals) = stack::run(
+            self,
+            &self.config,
+            &self.weights,
+            &x,
+            initial,
+            self.training,
+        );
         let (h_n, c_n): (Vec<Var>, Vec<Var>) = finals.into_iter().unzip();
         (
             stack::restore_layout(&self.config, output, batched),
@@ -129,15 +124,12 @@ impl Recurrence for LSTM {
 
     /// `(b_ih + b_hh, None)`: only the sum reaches the gates.
     fn biases(w: &RnnWeights) -> (Option<Var>, Option<Var>) {
-        let sum = match (&w.bias_ih, &w.bias_hh) {
-            (Some(b_ih), Some(b_hh)) => Some(b_ih + b_hh),
-            _ => None,
-        };
-        (sum, None)
+        (w.summed_biases(), None)
     }
 
     /// The whole sequence as one op, [`Var::lstm`] (`b_hh` is already in `gates_x`).
     fn sequence(
+        &self,
         gates_x: &Var,
         w: &RnnWeights,
         _hidden_bias: Option<&Var>,
@@ -150,11 +142,7 @@ impl Recurrence for LSTM {
 
 impl Module for LSTM {
     fn visit_params(&self, prefix: &str, f: &mut dyn FnMut(&str, &Var)) {
-        let dirs = self.config.num_directions();
-        for (k, w) in self.weights.iter().enumerate() {
-            let reverse = if k % dirs == 1 { "_reverse" } else { "" };
-            w.visit(prefix, &format!("_l{}{reverse}", k / dirs), f);
-        }
+        stack::visit_layers(&self.config, &self.weights, prefix, f);
     }
 
     /// Dropout between layers acts only in training.

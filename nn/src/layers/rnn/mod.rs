@@ -1,4 +1,4 @@
-//! Recurrent layers, as `torch.nn.{LSTM, GRU, LSTMCell, GRUCell}`.
+//! Recurrent layers, as `torch.nn.{RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell}`.
 //!
 //! A recurrent layer reads a sequence one step at a time, carrying a state:
 //!
@@ -6,13 +6,14 @@
 //! h_t = cell(x_t, h_{t−1})                      t = 0 .. T−1
 //!
 //! every gate is an affine map of x_t plus an affine map of h_{t−1}:
-//!   gates_x = x_t · W_ihᵀ + b_ih        [B, G·H]   (G = 4 gates for LSTM, 3 for GRU)
+//!   gates_x = x_t · W_ihᵀ + b_ih        [B, G·H]   (G = 1 for RNN, 4 for LSTM, 3 for GRU)
 //!   gates_h = h_{t−1} · W_hhᵀ + b_hh    [B, G·H]
 //! ```
 //! `gates_x` does not depend on the state, so a layer computes it for every time step
 //! at once, with one matmul over `[T·B, input_size]`; only `gates_h` (one matmul of
 //! `[B, H]` by `[H, G·H]`) stays inside the loop over time. The gates are then the
-//! `G` column blocks of the sum, in PyTorch's order (LSTM i, f, g, o; GRU r, z, n).
+//! `G` column blocks of the sum, in PyTorch's order (LSTM i, f, g, o; GRU r, z, n;
+//! the plain RNN's one block is the new state before its tanh or relu).
 //!
 //! Stacking and directions (PyTorch's `num_layers`, `bidirectional`):
 //! ```text
@@ -20,13 +21,16 @@
 //! a bidirectional layer runs a second set of weights (suffix `_reverse`) from t = T−1
 //! down to 0, and its output is cat([forward h_t, reverse h_t], features)
 //! ```
-//! Files: [`lstm`] (the LSTM equations), [`gru`], [`cell`] (one step, no loop), and
-//! `stack` (the loop over layers, directions and time that LSTM and GRU share).
-//! Read [`lstm`] first. Read next: the attention layers.
+//! Files: [`rnn`] (the plain RNN, one equation), [`lstm`] (the LSTM equations),
+//! [`gru`], [`cell`] (one step, no loop), and `stack` (the loop over layers,
+//! directions and time that all three share).
+//! Read [`rnn`] first. Read next: the attention layers.
 
 pub mod cell;
 pub mod gru;
 pub mod lstm;
+#[allow(clippy::module_inception)]
+pub mod rnn;
 mod stack;
 
 use autograd::Var;
@@ -34,8 +38,9 @@ use tensor::error::{Error, ErrorKind};
 
 use crate::init;
 
-/// The options of a multi-layer [`lstm::LSTM`] or [`gru::GRU`] (PyTorch's constructor
-/// arguments), built with setters: `RnnConfig::new(10, 20).num_layers(2).bidirectional(true)`.
+/// The options of a multi-layer [`rnn::RNN`], [`lstm::LSTM`] or [`gru::GRU`] (PyTorch's
+/// constructor arguments), built with setters:
+/// `RnnConfig::new(10, 20).num_layers(2).bidirectional(true)`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RnnConfig {
     /// Features per time step of the input (`C`).
@@ -194,6 +199,15 @@ impl RnnWeights {
         }
         if let Some(b) = &self.bias_hh {
             f(&format!("{prefix}bias_hh{suffix}"), b);
+        }
+    }
+
+    /// `b_ih + b_hh` (if the layer has biases): all that reaches the gates of an RNN
+    /// or LSTM, so the layer adds it once to `x · W_ihᵀ` for all steps.
+    pub fn summed_biases(&self) -> Option<Var> {
+        match (&self.bias_ih, &self.bias_hh) {
+            (Some(b_ih), Some(b_hh)) => Some(b_ih + b_hh),
+            _ => None,
         }
     }
 

@@ -14,9 +14,10 @@
 //!     x = cat(out_forward, out_reverse) along features       [T, B, D·H]
 //! output = x,   final states: one per (layer, direction), index k·D + d
 //! ```
-//! What differs between LSTM and GRU (the state, the number of gates, the loop over
-//! time) is the [`Recurrence`] trait, implemented in `lstm.rs` and `gru.rs`. GRU's loop
-//! is [`step_by_step`], a few graph nodes per step; LSTM's is one autograd op for the
+//! What differs between RNN, LSTM and GRU (the state, the number of gates, the loop
+//! over time) is the [`Recurrence`] trait, implemented in `rnn.rs`, `lstm.rs` and
+//! `gru.rs`. RNN's and GRU's loop is [`step_by_step`], a few graph nodes per step;
+//! LSTM's is one autograd op for the
 //! whole sequence (`ferrograd::autograd::ops::lstm`), which also computes `∂L/∂W_hh` as one
 //! product over all steps instead of one per step.
 
@@ -26,20 +27,21 @@ use tensor::error::{Error, ErrorKind};
 
 use super::{RnnConfig, RnnWeights};
 
-/// One recurrent cell type, as the shared loop sees it.
+/// One recurrent cell type, as the shared loop sees it (implemented by the layers).
 pub(crate) trait Recurrence {
-    /// What is carried between steps: `(h, c)` for LSTM, `h` for GRU.
+    /// What is carried between steps: `(h, c)` for LSTM, `h` for RNN and GRU.
     type State: Clone;
-    /// Gates per unit: 4 for LSTM, 3 for GRU.
+    /// Gates per unit: 4 for LSTM, 3 for GRU, 1 for RNN.
     const GATES: usize;
     /// The biases to add to `x·W_ihᵀ` (once, for all steps) and to `h·W_hhᵀ` (at
-    /// every step). An LSTM only uses `b_ih + b_hh`, so it adds both up front.
+    /// every step). RNN and LSTM only use `b_ih + b_hh`, so they add both up front.
     fn biases(w: &RnnWeights) -> (Option<Var>, Option<Var>);
     /// One direction of one layer over the whole sequence, from
     /// `gates_x = x·W_ihᵀ + b_ih` (`[T, B, G·H]`, every step at once) and the initial
     /// state: every step's `h` (`[T, B, H]`, in time order) and the final state.
-    /// GRU runs [`step_by_step`]; LSTM runs the whole-sequence op `Var::lstm`.
+    /// RNN and GRU run [`step_by_step`]; LSTM runs the whole-sequence op `Var::lstm`.
     fn sequence(
+        &self,
         gates_x: &Var,
         w: &RnnWeights,
         hidden_bias: Option<&Var>,
@@ -57,7 +59,7 @@ pub(crate) fn step_by_step(
     hidden_bias: Option<&Var>,
     h_0: Var,
     reverse: bool,
-    step: fn(&Var, &Var, &Var) -> Var,
+    step: impl Fn(&Var, &Var, &Var) -> Var,
 ) -> (Var, Var) {
     let gates_x = split_steps(gates_x);
     let steps = gates_x.len();
@@ -79,10 +81,12 @@ pub(crate) fn step_by_step(
     (Var::stack(&hs, 0), h)
 }
 
-/// Run every layer and direction over a time-major input `[T, B, C]`, starting from
-/// `initial` (one state per layer and direction, index `layer·D + direction`).
-/// Returns the last layer's output `[T, B, D·H]` and the final states, same order.
+/// Run every layer and direction of `recurrence` over a time-major input `[T, B, C]`,
+/// starting from `initial` (one state per layer and direction, index
+/// `layer·D + direction`). Returns the last layer's output `[T, B, D·H]` and the final
+/// states, same order.
 pub(crate) fn run<R: Recurrence>(
+    recurrence: &R,
     config: &RnnConfig,
     weights: &[RnnWeights],
     input: &Var,
@@ -111,7 +115,8 @@ pub(crate) fn run<R: Recurrence>(
             let state = initial
                 .next()
                 .expect("one initial state per layer and direction");
-            let (output, state) = R::sequence(&gates_x, w, hidden_bias.as_ref(), state, reverse);
+            let (output, state) =
+                recurrence.sequence(&gates_x, w, hidden_bias.as_ref(), state, reverse);
             outputs.push(output);
             finals.push(state);
         }
@@ -121,6 +126,38 @@ pub(crate) fn run<R: Recurrence>(
         };
     }
     (x, finals)
+}
+
+/// The parameters of every layer and direction of a stack with `gates` gates per
+/// unit, index `layer·D + direction`: layer 0 reads `input_size` features, the layers
+/// above read both directions of the one below (`D·H`).
+pub(crate) fn layer_weights(config: &RnnConfig, gates: usize) -> Vec<RnnWeights> {
+    let dirs = config.num_directions();
+    (0..config.num_layers * dirs)
+        .map(|k| {
+            let input = if k < dirs {
+                config.input_size
+            } else {
+                dirs * config.hidden_size
+            };
+            RnnWeights::new(input, config.hidden_size, gates, config.bias)
+        })
+        .collect()
+}
+
+/// Visit the parameters of [`layer_weights`] under PyTorch's names: `weight_ih_l{k}`,
+/// .., with suffix `_reverse` for the backward direction.
+pub(crate) fn visit_layers(
+    config: &RnnConfig,
+    weights: &[RnnWeights],
+    prefix: &str,
+    f: &mut dyn FnMut(&str, &Var),
+) {
+    let dirs = config.num_directions();
+    for (k, w) in weights.iter().enumerate() {
+        let reverse = if k % dirs == 1 { "_reverse" } else { "" };
+        w.visit(prefix, &format!("_l{}{reverse}", k / dirs), f);
+    }
 }
 
 /// `[T, B, N]` → T pieces `[B, N]`, split by halves rather than one `narrow` per step:
