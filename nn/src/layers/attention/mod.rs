@@ -24,10 +24,13 @@
 //!
 //! Files: [`scaled_dot_product`] (the equations above, one function),
 //! [`multihead`] (projections into heads, PyTorch's parameter names), [`config`]
-//! (its options) and [`kv_cache`] (keys and values kept for incremental decoding).
+//! (its options), [`kv_cache`] (keys and values kept for incremental decoding) and
+//! [`causal_self_attention`] (decoder-only language models: grouped key/value heads,
+//! RoPE, Hugging Face LLaMA's names).
 //! Read [`scaled_dot_product`] first. Read next: [`crate::layers::positional`], then
 //! [`crate::layers::transformer`].
 
+pub mod causal_self_attention;
 pub mod config;
 pub mod kv_cache;
 pub mod multihead;
