@@ -229,7 +229,7 @@ impl CausalSelfAttention {
         let (k, v) = cache.append(&k.value(), &v.value());
         // one new row sees every key; several see the keys up to their own position
         let mask = (t_new > 1).then(|| causal_after(t_past, t_new, x.dtype()));
-        self.attend(&q, &Var::new(k), &Var::new(v), mask.as_ref(), b, t_new)
+        self.attend(&q, &Var::new(k), &Var::new(v), mask.as_ref(), false, (b, t_new))
     }
 
     /// Queries `[B, G, H/G, T, D]` (grouped by the key/value head they read), keys and
@@ -261,9 +261,17 @@ impl CausalSelfAttention {
         }
     }
 
-    /// `softmax(Q·Kᵀ/√D + mask)·V` per head (causal if `mask` is `None`), heads
-    /// concatenated, then `W_o` and dropout: `[B, T, C]`.
-    fn attend(&self, q: &Var, k: &Var, v: &Var, mask: Option<&Tensor>, b: usize, t: usize) -> Var {
+    /// `softmax(Q·Kᵀ/√D + mask)·V` per head (with SDPA's top-left causal mask if
+    /// `is_causal`), heads concatenated, then `W_o` and dropout: `[B, T, C]`.
+    fn attend(
+        &self,
+        q: &Var,
+        k: &Var,
+        v: &Var,
+        mask: Option<&Tensor>,
+        is_causal: bool,
+        (b, t): (usize, usize),
+    ) -> Var {
         let p = if self.training {
             self.config.dropout
         } else {
@@ -271,7 +279,6 @@ impl CausalSelfAttention {
         };
         // keys [B, G, 1, T_k, D]: the size-1 dim broadcasts over the H/G query heads
         let (k, v) = (k.unsqueeze(2), v.unsqueeze(2));
-        let is_causal = mask.is_none();
         let (heads, _) = scaled_dot_product_attention(q, &k, &v, mask, p, is_causal, self.training);
         // [B, G, H/G, T, D] → [B, T, G, H/G, D] → [B, T, C]: head h = g·(H/G) + j
         let concat = heads
@@ -323,7 +330,7 @@ impl Forward for CausalSelfAttention {
     fn forward(&self, x: &Var) -> Var {
         let (b, t) = self.check_input(x);
         let (q, k, v) = self.heads(x, 0);
-        self.attend(&q, &k, &v, None, b, t)
+        self.attend(&q, &k, &v, None, true, (b, t))
     }
 }
 
