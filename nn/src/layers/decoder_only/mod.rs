@@ -172,3 +172,6 @@ pub(crate) fn init_normal(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
