@@ -26,7 +26,9 @@ use pytorch_fixture::{check, deviation, fixture, outputs, under};
 
 /// Runs a single-input layer on `input.x`.
 fn run_layer<M: Forward>(file: &str, module: &M) {
-    check(file, module, |m, x| outputs([("output", m.forward(&x.vars["x"]))]));
+    check(file, module, |m, x| {
+        outputs([("output", m.forward(&x.vars["x"]))])
+    });
 }
 
 #[test]
@@ -48,7 +50,9 @@ fn grouped_query_attention_with_rope_matches_hugging_face_llama() {
 
 #[test]
 fn multi_query_attention_with_rope_and_biases_matches_pytorch() {
-    let config = CausalAttentionConfig::new(16, 4).num_kv_heads(1).rope(100.0);
+    let config = CausalAttentionConfig::new(16, 4)
+        .num_kv_heads(1)
+        .rope(100.0);
     run_layer(
         "lm_attention_mqa_rope_bias",
         &CausalSelfAttention::new(config),
@@ -104,8 +108,15 @@ fn gpt_matches_nanogpt_with_the_output_tied_to_wte() {
     });
     // PyTorch's state dict has both names of the tied table; parameters() lists it once
     let names: Vec<String> = model.state_dict().keys().cloned().collect();
-    assert!(names.contains(&"lm_head.weight".to_string()) && names.contains(&"wte.weight".to_string()));
-    assert!(!model.named_parameters().iter().any(|(n, _)| n == "lm_head.weight"));
+    assert!(
+        names.contains(&"lm_head.weight".to_string()) && names.contains(&"wte.weight".to_string())
+    );
+    assert!(
+        !model
+            .named_parameters()
+            .iter()
+            .any(|(n, _)| n == "lm_head.weight")
+    );
     let mut cache = model.new_cache();
     cached_steps_match("lm_gpt", |ids| {
         model.forward_cached(ids, &mut cache).value()

@@ -95,7 +95,11 @@ impl MlmMasking {
 /// assert!(labels[5..].iter().all(|&l| l == IGNORE_INDEX)); // padding is never selected
 /// ```
 #[track_caller]
-pub fn mask_tokens(ids: &Tensor, masking: &MlmMasking, generator: &mut Generator) -> (Tensor, Tensor) {
+pub fn mask_tokens(
+    ids: &Tensor,
+    masking: &MlmMasking,
+    generator: &mut Generator,
+) -> (Tensor, Tensor) {
     check(ids, masking);
     let original: Vec<i64> = ids.to_vec();
     let mut inputs = original.clone();
@@ -163,7 +167,13 @@ mod tests {
         let mut draw = Generator::new();
         draw.manual_seed(7);
         let ids: Vec<i64> = (0..b * t)
-            .map(|i| if i % 8 == 7 { 0 } else { 2 + draw.below(V as u64 - 2) as i64 })
+            .map(|i| {
+                if i % 8 == 7 {
+                    0
+                } else {
+                    2 + draw.below(V as u64 - 2) as i64
+                }
+            })
             .collect();
         let ids = Tensor::from_vec_i64(ids, &[b, t]);
         let masking = MlmMasking::new(1, V).special_ids(&[0]);
@@ -198,7 +208,10 @@ mod tests {
         let within = |what: &str, count: usize, n: usize, q: f64| {
             let f = count as f64 / n as f64;
             let bound = 4.0 * (q * (1.0 - q) / n as f64).sqrt();
-            assert!((f - q).abs() <= bound, "{what}: {f} vs {q} ± {bound} (n = {n})");
+            assert!(
+                (f - q).abs() <= bound,
+                "{what}: {f} vs {q} ± {bound} (n = {n})"
+            );
         };
         within("selected", selected, candidates, 0.15);
         // a random draw can hit [MASK] or the original id (1/V each)

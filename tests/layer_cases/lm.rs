@@ -30,11 +30,7 @@ pub fn cases() -> Vec<LayerCase> {
     vec![
         layer_case(
             "CausalSelfAttention GQA (4 heads, 2 kv heads), RoPE, biases",
-            CausalSelfAttention::new(
-                CausalAttentionConfig::new(8, 4)
-                    .num_kv_heads(2)
-                    .rope(10.0),
-            ),
+            CausalSelfAttention::new(CausalAttentionConfig::new(8, 4).num_kv_heads(2).rope(10.0)),
             vec![input(&[2, 3, 8], 81)],
             |m, x| m.forward(&x[0]),
         ),
@@ -68,9 +64,12 @@ pub fn cases() -> Vec<LayerCase> {
             vec![input(&[2, 3, 8], 86)],
             |m, x| m.forward(&x[0]),
         ),
-        layer_case("GPT (tied output)", GPT::new(gpt_config()), vec![], |m, _| {
-            m.forward(&ids())
-        }),
+        layer_case(
+            "GPT (tied output)",
+            GPT::new(gpt_config()),
+            vec![],
+            |m, _| m.forward(&ids()),
+        ),
         layer_case("Llama", Llama::new(llama_config()), vec![], |m, _| {
             m.forward(&ids())
         }),

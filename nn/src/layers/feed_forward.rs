@@ -136,7 +136,8 @@ impl Module for SwiGLU {
     fn visit_params(&self, prefix: &str, f: &mut dyn FnMut(&str, &Var)) {
         self.gate_proj
             .visit_params(&child_prefix(prefix, "gate_proj"), f);
-        self.up_proj.visit_params(&child_prefix(prefix, "up_proj"), f);
+        self.up_proj
+            .visit_params(&child_prefix(prefix, "up_proj"), f);
         self.down_proj
             .visit_params(&child_prefix(prefix, "down_proj"), f);
     }
@@ -186,10 +187,19 @@ mod tests {
         let mut mlp = Mlp::new(2, 3, false).dropout(1.0);
         mlp.to_dtype(DType::F64);
         let x = Var::new(Tensor::from_vec_f64(vec![0.3, -0.7], &[1, 2]));
-        assert!(mlp.forward(&x).value().to_vec::<f64>().iter().all(|&v| v == 0.0));
+        assert!(
+            mlp.forward(&x)
+                .value()
+                .to_vec::<f64>()
+                .iter()
+                .all(|&v| v == 0.0)
+        );
         mlp.eval();
         let expected = mlp.c_proj.forward(&mlp.c_fc.forward(&x).gelu()).value();
-        assert_eq!(mlp.forward(&x).value().to_vec::<f64>(), expected.to_vec::<f64>());
+        assert_eq!(
+            mlp.forward(&x).value().to_vec::<f64>(),
+            expected.to_vec::<f64>()
+        );
         let names: Vec<String> = mlp.named_parameters().into_iter().map(|(n, _)| n).collect();
         assert_eq!(names, ["c_fc.weight", "c_proj.weight"]);
     }

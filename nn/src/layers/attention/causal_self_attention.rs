@@ -31,8 +31,8 @@
 //! Read next: [`crate::layers::feed_forward`], then [`crate::layers::decoder_only`].
 
 use autograd::Var;
-use tensor::error::{Error, ErrorKind};
 use tensor::Tensor;
+use tensor::error::{Error, ErrorKind};
 
 use super::kv_cache::{KvCache, causal_after};
 use super::scaled_dot_product::scaled_dot_product_attention;
@@ -166,7 +166,7 @@ impl CausalSelfAttention {
             ));
         }
         let d = c.embed_dim / c.num_heads;
-        if c.rope_base.is_some() && d % 2 != 0 {
+        if c.rope_base.is_some() && !d.is_multiple_of(2) {
             fail(format!(
                 "{}: RoPE needs an even head dim, got D = {d}",
                 c.describe()
@@ -229,7 +229,14 @@ impl CausalSelfAttention {
         let (k, v) = cache.append(&k.value(), &v.value());
         // one new row sees every key; several see the keys up to their own position
         let mask = (t_new > 1).then(|| causal_after(t_past, t_new, x.dtype()));
-        self.attend(&q, &Var::new(k), &Var::new(v), mask.as_ref(), false, (b, t_new))
+        self.attend(
+            &q,
+            &Var::new(k),
+            &Var::new(v),
+            mask.as_ref(),
+            false,
+            (b, t_new),
+        )
     }
 
     /// Queries `[B, G, H/G, T, D]` (grouped by the key/value head they read), keys and

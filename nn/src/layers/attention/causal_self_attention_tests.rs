@@ -28,7 +28,8 @@ fn gap(a: &Tensor, b: &Tensor) -> f64 {
 fn with_as_many_kv_heads_as_heads_it_is_causal_multihead_attention() {
     for bias in [false, true] {
         let ours = layer(CausalAttentionConfig::new(8, 2).bias(bias));
-        let mha = MultiheadAttention::with_config(MhaConfig::new(8, 2).batch_first(true).bias(bias));
+        let mha =
+            MultiheadAttention::with_config(MhaConfig::new(8, 2).batch_first(true).bias(bias));
         mha.to_dtype(DType::F64);
         let stacked = Tensor::cat(
             &[
@@ -44,7 +45,11 @@ fn with_as_many_kv_heads_as_heads_it_is_causal_multihead_attention() {
             let b = |l: &Linear| l.bias.as_ref().unwrap().value();
             let stacked = Tensor::cat(&[b(&ours.q_proj), b(&ours.k_proj), b(&ours.v_proj)], 0);
             mha.in_proj_bias.as_ref().unwrap().set_value(stacked);
-            mha.out_proj.bias.as_ref().unwrap().set_value(b(&ours.o_proj));
+            mha.out_proj
+                .bias
+                .as_ref()
+                .unwrap()
+                .set_value(b(&ours.o_proj));
         }
         let x = x64(&[2, 5, 8]);
         let causal = MhaOptions {
@@ -62,7 +67,11 @@ fn grouped_heads_equal_an_explicit_repeat_of_the_kv_heads() {
     // The reference has 4 kv heads whose weights repeat the G heads' rows, as Hugging
     // Face's repeat_kv does with the keys and values.
     for g in [2, 1] {
-        let gqa = layer(CausalAttentionConfig::new(16, 4).num_kv_heads(g).rope(100.0));
+        let gqa = layer(
+            CausalAttentionConfig::new(16, 4)
+                .num_kv_heads(g)
+                .rope(100.0),
+        );
         let mha = layer(CausalAttentionConfig::new(16, 4).rope(100.0));
         // rows of kv head ⌊h / (H/G)⌋ for each h, D = 4 rows per head
         let rows: Vec<i64> = (0..4)
@@ -80,7 +89,10 @@ fn grouped_heads_equal_an_explicit_repeat_of_the_kv_heads() {
         copy(&mha.v_proj, &gqa.v_proj, true);
         copy(&mha.o_proj, &gqa.o_proj, false);
         let x = x64(&[2, 6, 16]);
-        assert!(gap(&gqa.forward(&x).value(), &mha.forward(&x).value()) < 1e-12, "G = {g}");
+        assert!(
+            gap(&gqa.forward(&x).value(), &mha.forward(&x).value()) < 1e-12,
+            "G = {g}"
+        );
         assert_eq!(gqa.k_proj.weight.shape(), vec![4 * g, 16]);
     }
 }
@@ -90,7 +102,11 @@ fn rope_scores_depend_only_on_the_distance_between_positions() {
     // ⟨R_m q, R_n k⟩ = ⟨R_(m+s) q, R_(n+s) k⟩: the scores Q·Kᵀ of the same rows placed at
     // positions 0.. and 9.. are equal; without RoPE they are too, trivially, and with
     // RoPE the rows at one position differ from those at another.
-    let attn = layer(CausalAttentionConfig::new(8, 2).num_kv_heads(1).rope(10_000.0));
+    let attn = layer(
+        CausalAttentionConfig::new(8, 2)
+            .num_kv_heads(1)
+            .rope(10_000.0),
+    );
     let x = x64(&[1, 4, 8]);
     let scores = |start: usize| {
         let (q, k, _) = attn.heads(&x, start);
@@ -112,8 +128,13 @@ fn pieces_through_the_kv_cache_equal_one_causal_pass() {
         let mut cache = KvCache::new();
         // a prompt of 3, then one position at a time
         for (start, len) in [(0, 3), (3, 1), (4, 1), (5, 2)] {
-            let y = attn.forward_cached(&x.narrow(1, start, len), &mut cache).value();
-            assert!(gap(&y, &full.narrow(1, start, len)) < 1e-12, "G {g} at {start}");
+            let y = attn
+                .forward_cached(&x.narrow(1, start, len), &mut cache)
+                .value();
+            assert!(
+                gap(&y, &full.narrow(1, start, len)) < 1e-12,
+                "G {g} at {start}"
+            );
         }
         assert_eq!(cache.keys_values().unwrap().0.shape(), &[2, g, 7, 4]);
     }
@@ -131,7 +152,8 @@ fn dropout_acts_only_in_training() {
 
 #[test]
 fn parameter_names_are_hugging_faces() {
-    let attn = CausalSelfAttention::new(CausalAttentionConfig::new(8, 4).num_kv_heads(2).bias(false));
+    let attn =
+        CausalSelfAttention::new(CausalAttentionConfig::new(8, 4).num_kv_heads(2).bias(false));
     let names: Vec<(String, Vec<usize>)> = attn
         .named_parameters()
         .into_iter()
@@ -172,7 +194,8 @@ fn rope_needs_an_even_head_dim() {
 #[test]
 #[should_panic(expected = "input has shape [2, 8], expected [B, T, 8] with T > 0")]
 fn inputs_are_batch_first() {
-    CausalSelfAttention::new(CausalAttentionConfig::new(8, 2)).forward(&Var::new(Tensor::zeros(&[2, 8])));
+    CausalSelfAttention::new(CausalAttentionConfig::new(8, 2))
+        .forward(&Var::new(Tensor::zeros(&[2, 8])));
 }
 
 #[test]

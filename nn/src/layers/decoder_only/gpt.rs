@@ -237,7 +237,12 @@ impl GPT {
             training: true,
         };
         let residual_std = 0.02 / (2.0 * model.config.n_layer as f64).sqrt();
-        init_normal(&model, 0.02, &["o_proj.weight", "c_proj.weight"], residual_std);
+        init_normal(
+            &model,
+            0.02,
+            &["o_proj.weight", "c_proj.weight"],
+            residual_std,
+        );
         model
     }
 
@@ -317,7 +322,9 @@ impl NextTokenModel for GPT {
         GPT::new_cache(self)
     }
     fn next_token_logits(&self, prefixes: &[Vec<usize>], cache: &mut StackCache) -> Tensor {
-        next_token_logits(prefixes, cache, |ids, cache| self.forward_cached(ids, cache))
+        next_token_logits(prefixes, cache, |ids, cache| {
+            self.forward_cached(ids, cache)
+        })
     }
     fn reorder_cache(&self, cache: &mut StackCache, rows: &[usize]) {
         cache.reorder(rows);

@@ -311,7 +311,8 @@ impl Module for Llama {
             block.visit_params(&child_prefix(prefix, &format!("layers.{i}")), f);
         }
         self.norm.visit_params(&child_prefix(prefix, "norm"), f);
-        self.lm_head.visit_params(&child_prefix(prefix, "lm_head"), f);
+        self.lm_head
+            .visit_params(&child_prefix(prefix, "lm_head"), f);
     }
 
     fn set_training(&mut self, training: bool) {
@@ -328,7 +329,9 @@ impl NextTokenModel for Llama {
         Llama::new_cache(self)
     }
     fn next_token_logits(&self, prefixes: &[Vec<usize>], cache: &mut StackCache) -> Tensor {
-        next_token_logits(prefixes, cache, |ids, cache| self.forward_cached(ids, cache))
+        next_token_logits(prefixes, cache, |ids, cache| {
+            self.forward_cached(ids, cache)
+        })
     }
     fn reorder_cache(&self, cache: &mut StackCache, rows: &[usize]) {
         cache.reorder(rows);

@@ -53,6 +53,13 @@ use crate::module::{Forward, Module};
 /// y = h + ffn(norm2(h))
 /// ```
 /// GPT's and LLaMA's blocks are this function with their own norms and feed-forward.
+///
+/// # Shapes
+/// `x` and output `[B, T, C]`; the cache `[B, G, T_cached, D]`.
+///
+/// # Panics
+/// If a part refuses `x` (each names itself), or the cache holds another batch size.
+#[track_caller]
 pub fn pre_norm_block(
     x: &Var,
     norm1: &impl Forward,
@@ -139,7 +146,11 @@ pub(crate) fn next_token_logits(
     let ids: Vec<i64> = prefixes
         .iter()
         .flat_map(|p| {
-            assert_eq!(p.len(), from + t_new, "next_token_logits: prefixes of different lengths");
+            assert_eq!(
+                p.len(),
+                from + t_new,
+                "next_token_logits: prefixes of different lengths"
+            );
             p[from..].iter().map(|&t| t as i64)
         })
         .collect();
@@ -156,12 +167,7 @@ pub(crate) fn next_token_logits(
 /// N(0, std), every bias 0, norms untouched (γ = 1, β = 0); matrices whose name ends
 /// with one of `residual_out` (the projections that write into the residual stream)
 /// from N(0, residual_std) instead.
-pub(crate) fn init_normal(
-    model: &impl Module,
-    std: f64,
-    residual_out: &[&str],
-    residual_std: f64,
-) {
+pub(crate) fn init_normal(model: &impl Module, std: f64, residual_out: &[&str], residual_std: f64) {
     for (name, p) in model.named_parameters() {
         if name.ends_with("bias") {
             p.set_value(init::zeros(&p.shape()));

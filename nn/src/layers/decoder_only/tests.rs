@@ -62,7 +62,10 @@ fn cached_steps_equal_the_uncached_forward_on_the_whole_sequence() {
         // a prompt of 4 tokens, then one token at a time, then 2 at once
         for (start, len) in [(0, 4), (4, 1), (5, 1), (6, 1), (7, 2)] {
             let step = (lm.forward_cached)(&ids.narrow(1, start, len).contiguous(), &mut cache);
-            let gap = (&step.value() - &full.narrow(1, start, len)).abs().max().item();
+            let gap = (&step.value() - &full.narrow(1, start, len))
+                .abs()
+                .max()
+                .item();
             assert!(gap < 1e-12, "{}: positions {start}..: {gap}", lm.name);
         }
         assert_eq!(cache.len(), 9);
@@ -78,7 +81,9 @@ fn generation_with_the_cache_equals_generation_without_it() {
     llama.to_dtype(DType::F64);
     // without a cache: the whole prefix every step, keep the last position's logits
     let last = |logits: Var| {
-        let [b, t, v] = logits.shape()[..] else { unreachable!() };
+        let [b, t, v] = logits.shape()[..] else {
+            unreachable!()
+        };
         logits.value().narrow(1, t - 1, 1).reshape(&[b, v])
     };
     let batch = |prefixes: &[Vec<usize>]| {
@@ -89,7 +94,10 @@ fn generation_with_the_cache_equals_generation_without_it() {
     let gpt_uncached = |p: &[Vec<usize>]| last(gpt.forward(&batch(p)));
     let llama_uncached = |p: &[Vec<usize>]| last(llama.forward(&batch(p)));
     let prompts = [vec![3, 1, 4], vec![1, 5, 9]];
-    assert_eq!(greedy(&gpt, &prompts, 8, None), greedy(&gpt_uncached, &prompts, 8, None));
+    assert_eq!(
+        greedy(&gpt, &prompts, 8, None),
+        greedy(&gpt_uncached, &prompts, 8, None)
+    );
     assert_eq!(
         greedy(&llama, &prompts, 8, None),
         greedy(&llama_uncached, &prompts, 8, None)
