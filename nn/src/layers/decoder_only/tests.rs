@@ -12,14 +12,39 @@ use crate::decoding::{BeamConfig, beam_search, greedy};
 use crate::module::Module;
 
 /// Both models, tiny, in f64 and eval mode, behind one interface.
-struct Lm {
-    name: &'static str,
-    forward: Box<dyn Fn(&Tensor) -> Var>,
-    forward_cached: Box<dyn Fn(&Tensor, &mut StackCache) -> Var>,
-    new_cache: Box<dyn Fn() -> StackCache>,
+enum Lm {
+    Gpt(GPT),
+    Llama(Llama),
 }
 
-fn models() -> Vec<Lm> {
+impl Lm {
+    fn name(&self) -> &'static str {
+        match self {
+            Lm::Gpt(_) => "GPT",
+            Lm::Llama(_) => "Llama",
+        }
+    }
+    fn forward(&self, ids: &Tensor) -> Var {
+        match self {
+            Lm::Gpt(m) => m.forward(ids),
+            Lm::Llama(m) => m.forward(ids),
+        }
+    }
+    fn forward_cached(&self, ids: &Tensor, cache: &mut StackCache) -> Var {
+        match self {
+            Lm::Gpt(m) => m.forward_cached(ids, cache),
+            Lm::Llama(m) => m.forward_cached(ids, cache),
+        }
+    }
+    fn new_cache(&self) -> StackCache {
+        match self {
+            Lm::Gpt(m) => m.new_cache(),
+            Lm::Llama(m) => m.new_cache(),
+        }
+    }
+}
+
+fn models() -> [Lm; 2] {
     let mut gpt = GPT::new(GPTConfig::new(13, 12, 2, 2, 8).dropout(0.1));
     let mut llama = Llama::new(
         LlamaConfig::new(13, 12, 2, 4, 8)
@@ -30,23 +55,7 @@ fn models() -> Vec<Lm> {
     llama.to_dtype(DType::F64);
     gpt.eval();
     llama.eval();
-    let (gpt, llama) = (std::rc::Rc::new(gpt), std::rc::Rc::new(llama));
-    let (g1, g2, g3) = (gpt.clone(), gpt.clone(), gpt);
-    let (l1, l2, l3) = (llama.clone(), llama.clone(), llama);
-    vec![
-        Lm {
-            name: "GPT",
-            forward: Box::new(move |ids| g1.forward(ids)),
-            forward_cached: Box::new(move |ids, c| g2.forward_cached(ids, c)),
-            new_cache: Box::new(move || g3.new_cache()),
-        },
-        Lm {
-            name: "Llama",
-            forward: Box::new(move |ids| l1.forward(ids)),
-            forward_cached: Box::new(move |ids, c| l2.forward_cached(ids, c)),
-            new_cache: Box::new(move || l3.new_cache()),
-        },
-    ]
+    [Lm::Gpt(gpt), Lm::Llama(llama)]
 }
 
 fn ids(b: usize, t: usize) -> Tensor {
@@ -57,16 +66,16 @@ fn ids(b: usize, t: usize) -> Tensor {
 fn cached_steps_equal_the_uncached_forward_on_the_whole_sequence() {
     for lm in models() {
         let ids = ids(2, 9);
-        let full = (lm.forward)(&ids).value();
-        let mut cache = (lm.new_cache)();
+        let full = lm.forward(&ids).value();
+        let mut cache = lm.new_cache();
         // a prompt of 4 tokens, then one token at a time, then 2 at once
         for (start, len) in [(0, 4), (4, 1), (5, 1), (6, 1), (7, 2)] {
-            let step = (lm.forward_cached)(&ids.narrow(1, start, len).contiguous(), &mut cache);
+            let step = lm.forward_cached(&ids.narrow(1, start, len).contiguous(), &mut cache);
             let gap = (&step.value() - &full.narrow(1, start, len))
                 .abs()
                 .max()
                 .item();
-            assert!(gap < 1e-12, "{}: positions {start}..: {gap}", lm.name);
+            assert!(gap < 1e-12, "{}: positions {start}..: {gap}", lm.name());
         }
         assert_eq!(cache.len(), 9);
     }
