@@ -8,6 +8,7 @@
 pub mod attention;
 pub mod basic;
 pub mod conv;
+pub mod lm;
 pub mod norm;
 pub mod rnn;
 pub mod transformer;
@@ -73,5 +74,6 @@ pub fn all() -> Vec<LayerCase> {
     cases.extend(rnn::cases());
     cases.extend(attention::cases());
     cases.extend(transformer::cases());
+    cases.extend(lm::cases());
     cases
 }

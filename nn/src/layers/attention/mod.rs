@@ -24,7 +24,9 @@
 //!
 //! Files: [`scaled_dot_product`] (the equations above, one function),
 //! [`multihead`] (projections into heads, PyTorch's parameter names), [`config`]
-//! (its options) and [`kv_cache`] (keys and values kept for incremental decoding).
+//! (its options), [`kv_cache`] (keys and values kept for incremental decoding) and
+//! [`causal_self_attention`] (decoder-only language models: grouped key/value heads,
+//! RoPE, Hugging Face LLaMA's names).
 //! Attention for RNN encoder–decoders, one decoder query at a time, where a learned
 //! function scores each (query, key) pair: [`seq2seq`] (what they share: padding mask,
 //! softmax, context), [`additive`] (Bahdanau) and [`multiplicative`] (Luong's dot,
@@ -33,6 +35,7 @@
 //! [`crate::layers::transformer`].
 
 pub mod additive;
+pub mod causal_self_attention;
 pub mod config;
 pub mod kv_cache;
 pub mod multihead;
