@@ -1,7 +1,9 @@
-//! German→English translation on Multi30k with a Transformer, trained on this CPU.
+//! German→English translation on Multi30k with a Transformer (or the GRU
+//! encoder–decoders it replaced: `--arch gru|gru-attention`), trained on this CPU.
 //!
 //! ```text
 //! cargo run --release --example translate -- train [--epochs 10 --max-tokens 4096 ...]
+//! cargo run --release --example translate -- train --arch gru-attention --hidden 512 --dropout 0.5
 //! cargo run --release --example translate -- train --resume      # continue after an interruption
 //! cargo run --release --example translate -- translate --sentence "Ein Hund rennt im Schnee."
 //! cargo run --release --example translate -- eval --beam 4       # BLEU on test2016, both protocols
@@ -10,8 +12,10 @@
 //! The pipeline, one file each: `model.rs` (embeddings, positions, nn::Transformer,
 //! tied output) → `batches.rs` (length buckets, padding masks) → `train.rs` (loss,
 //! AdamW, schedule, clipping, resumable checkpoints) → `translate.rs` (greedy and beam
-//! search with the KV cache) → `eval.rs` (BLEU). `reference.py` beside them is the
-//! same model in PyTorch; it loads this example's checkpoints.
+//! search with the KV cache) → `eval.rs` (BLEU). `rnn_model.rs` holds the GRU models,
+//! `arch.rs` the choice between them and the Transformer, `options.rs` the model
+//! flags. `reference.py` beside them is the Transformer in PyTorch; it loads this
+//! example's transformer checkpoints.
 //!
 //! Files written under `--out` (default `target/translate/`): `bpe.txt` (the joint
 //! BPE vocabulary), `last.safetensors` (resumable), `best.safetensors` (best
