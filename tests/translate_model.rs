@@ -225,7 +225,10 @@ fn the_rnn_decoders_cache_gives_the_teacher_forced_logits() {
                 .collect();
             let step = decoder.next_token_logits(&prefixes, &mut cache);
             let want = forced.narrow(1, t, 1).reshape(&[2, 4 + SYMBOLS as usize]);
-            assert!(step.allclose(&want, 1e-5, 1e-5), "attention {attention}, step {t}");
+            assert!(
+                step.allclose(&want, 1e-5, 1e-5),
+                "attention {attention}, step {t}"
+            );
         }
         // reordered rows continue each row's own state: row 1 twice, then row 0
         decoder.reorder_cache(&mut cache, &[1, 1, 0]);
@@ -246,7 +249,10 @@ fn the_rnn_decoders_cache_gives_the_teacher_forced_logits() {
             });
             let want = full.narrow(1, 4, 1).reshape(&[1, 4 + SYMBOLS as usize]);
             let got = step.narrow(0, i, 1);
-            assert!(got.allclose(&want, 1e-4, 1e-4), "attention {attention}, row {i}");
+            assert!(
+                got.allclose(&want, 1e-4, 1e-4),
+                "attention {attention}, row {i}"
+            );
         }
     }
 }
@@ -271,7 +277,10 @@ fn an_rnn_checkpoint_rebuilds_its_model() {
         let mut rebuilt = Model::from_state(&state).unwrap();
         rebuilt.load_state_dict(&model.state_dict(), true).unwrap();
         rebuilt.eval();
-        assert_eq!(rebuilt.arch(), ["gru", "gru-attention"][usize::from(attention)]);
+        assert_eq!(
+            rebuilt.arch(),
+            ["gru", "gru-attention"][usize::from(attention)]
+        );
         let (src, tgt) = two_pairs();
         let examples: Vec<Example> = (0..2)
             .map(|r| Example {

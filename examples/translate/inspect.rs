@@ -9,9 +9,9 @@ use ferrograd::prelude::*;
 use ferrograd::tensor::io::{StateDict, save_state_dict};
 use ferrograd::text::{BOS, Bpe, EOS};
 
+use crate::arch::Model;
 use crate::batches::{self, Batch, Example};
 use crate::cli;
-use crate::arch::Model;
 use crate::train::TrainConfig;
 use crate::translate::{Search, translate_ids};
 
@@ -80,7 +80,9 @@ pub fn attention_picture(
     let tgt_in = batches::ids_tensor(&[[&[BOS], output.as_slice()].concat()]);
     let (weights, title) = match model {
         Model::Transformer(m) => (
-            m.cross_attention(&src, &tgt_in).pop().expect("a decoder layer"),
+            m.cross_attention(&src, &tgt_in)
+                .pop()
+                .expect("a decoder layer"),
             format!("cross-attention, decoder layer {}", m.config.decoder_layers),
         ),
         Model::Rnn(m) => (

@@ -45,8 +45,8 @@ use ferrograd::tensor::io::{StateDict, save_state_dict};
 use ferrograd::text::Bpe;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use batches::{Batch, Example, cut};
 use arch::Model;
+use batches::{Batch, Example, cut};
 use options::{choice, load_model, save_model};
 use train::{Schedule, TrainConfig, Trainer, batch_loss};
 use translate::Search;
@@ -206,7 +206,8 @@ fn train_command(raw: impl Iterator<Item = String>) -> cli::Result<()> {
         max_tokens,
         lr: args.get("--lr")?,
         warmup: args.get("--warmup")?,
-        schedule: [Schedule::Cosine, Schedule::Noam][choice(&args, "--schedule", &["cosine", "noam"])?],
+        schedule: [Schedule::Cosine, Schedule::Noam]
+            [choice(&args, "--schedule", &["cosine", "noam"])?],
         total_steps: epochs * batches::epoch_batches(&train, max_tokens, seed, 0).len(),
         label_smoothing: args.get("--label-smoothing")?,
         clip: args.get("--clip")?,

@@ -32,7 +32,9 @@
 use ferrograd::nn::decoding::NextTokenModel;
 use ferrograd::nn::layers::rnn::RnnConfig;
 use ferrograd::nn::layers::rnn::gru::GRU;
-use ferrograd::nn::{AdditiveAttention, Embedding, Forward, GRUCell, Linear, Module, ProjectedKeys};
+use ferrograd::nn::{
+    AdditiveAttention, Embedding, Forward, GRUCell, Linear, Module, ProjectedKeys,
+};
 use ferrograd::prelude::*;
 
 use crate::batches::{ids_tensor, padding_mask};
@@ -111,7 +113,9 @@ impl RnnSeq2Seq {
             tgt_embed: Embedding::new(config.vocab, e),
             encoder,
             bridge: config.attention.then(|| Linear::new(2 * h, h)),
-            attention: config.attention.then(|| AdditiveAttention::new(h, 2 * h, h)),
+            attention: config
+                .attention
+                .then(|| AdditiveAttention::new(h, 2 * h, h)),
             decoder: GRUCell::new(e + c, h),
             out: Linear::new(h + c + e, config.vocab),
             config,
@@ -141,7 +145,10 @@ impl RnnSeq2Seq {
         let (outputs, _) = self.encoder.forward(&embedded, None); // [B, S, D·H]
         let h = self.config.hidden;
         // →h at each row's last real token: row b's step len_b − 1 of the flattened outputs
-        let lengths = src_padding.logical_not().to_dtype(DType::I64).sum_dim(1, false);
+        let lengths = src_padding
+            .logical_not()
+            .to_dtype(DType::I64)
+            .sum_dim(1, false);
         let last: Vec<i64> = lengths
             .to_vec::<i64>()
             .iter()
@@ -183,8 +190,7 @@ impl RnnSeq2Seq {
     pub fn step(&self, e_t: &Var, s_prev: &Var, source: &Source) -> (Var, Var, Option<Var>) {
         let (context, weights) = match (&self.attention, &source.keys) {
             (Some(attention), Some(keys)) => {
-                let (c, w) =
-                    attention.forward(s_prev, keys, &source.states, Some(&source.padding));
+                let (c, w) = attention.forward(s_prev, keys, &source.states, Some(&source.padding));
                 (c, Some(w))
             }
             _ => (source.states.clone(), None),
@@ -240,8 +246,10 @@ impl RnnSeq2Seq {
 
 impl Module for RnnSeq2Seq {
     fn visit_params(&self, prefix: &str, f: &mut dyn FnMut(&str, &Var)) {
-        self.src_embed.visit_params(&format!("{prefix}src_embed."), f);
-        self.tgt_embed.visit_params(&format!("{prefix}tgt_embed."), f);
+        self.src_embed
+            .visit_params(&format!("{prefix}src_embed."), f);
+        self.tgt_embed
+            .visit_params(&format!("{prefix}tgt_embed."), f);
         self.encoder.visit_params(&format!("{prefix}encoder."), f);
         if let Some(bridge) = &self.bridge {
             bridge.visit_params(&format!("{prefix}bridge."), f);

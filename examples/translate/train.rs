@@ -25,8 +25,8 @@ use ferrograd::tensor::io::{StateDict, load_file, save_state_dict};
 use ferrograd::tensor::{get_rng_state, set_rng_state};
 use ferrograd::text::PAD;
 
-use crate::batches::{Batch, Example, epoch_batches};
 use crate::arch::Model;
+use crate::batches::{Batch, Example, epoch_batches};
 
 /// The learning-rate schedule.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -20,8 +20,8 @@ use ferrograd::nn::layers::transformer::cache::StackCache;
 use ferrograd::prelude::*;
 use ferrograd::text::{BOS, EOS};
 
-use crate::batches::{cut, ids_tensor, padding_mask};
 use crate::arch::Model;
+use crate::batches::{cut, ids_tensor, padding_mask};
 use crate::model::Seq2Seq;
 use crate::rnn_model::RnnDecoder;
 
@@ -165,7 +165,9 @@ pub fn translate_ids(
         let rows: Vec<Vec<u32>> = batch.iter().map(|&i| src[i].clone()).collect();
         let longest = rows.iter().map(Vec::len).max().unwrap_or(0);
         let out = match model {
-            Model::Transformer(m) => search_batch(&Decoder::new(m, &rows), rows.len(), longest, search),
+            Model::Transformer(m) => {
+                search_batch(&Decoder::new(m, &rows), rows.len(), longest, search)
+            }
             Model::Rnn(m) => search_batch(&RnnDecoder::new(m, &rows), rows.len(), longest, search),
         };
         for (&i, o) in batch.iter().zip(out) {
