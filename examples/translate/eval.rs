@@ -13,7 +13,7 @@
 use ferrograd::text::bleu::{Bleu, BleuScore, Tokenize};
 use ferrograd::text::{Bpe, WordTokenizer};
 
-use crate::model::Seq2Seq;
+use crate::arch::Model;
 use crate::translate::{Search, translate_ids};
 
 /// Both BLEU scores of a corpus.
@@ -43,7 +43,7 @@ pub fn score(hypotheses: &[String], references: &[String]) -> Scores {
 
 /// Translate German sentences to English text (the model in eval mode).
 pub fn translate_text(
-    model: &Seq2Seq,
+    model: &Model,
     bpe: &Bpe,
     sentences: &[String],
     search: Search,

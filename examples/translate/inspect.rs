@@ -9,25 +9,17 @@ use ferrograd::prelude::*;
 use ferrograd::tensor::io::{StateDict, save_state_dict};
 use ferrograd::text::{BOS, Bpe, EOS};
 
+use crate::arch::Model;
 use crate::batches::{self, Batch, Example};
 use crate::cli;
-use crate::model::Seq2Seq;
 use crate::train::TrainConfig;
 use crate::translate::{Search, translate_ids};
 
 /// The teacher-forced logits of `examples` in one batch, with its inputs, as
 /// safetensors (`src`, `tgt_in`, `logits`): what `reference.py --check` compares.
-pub fn dump_logits(model: &Seq2Seq, examples: &[Example], path: &Path) -> cli::Result<()> {
+pub fn dump_logits(model: &Model, examples: &[Example], path: &Path) -> cli::Result<()> {
     let batch = Batch::new(&examples.iter().collect::<Vec<_>>());
-    let logits = no_grad(|| {
-        let memory = model.encode(&batch.src, &batch.src_padding);
-        model.decode(
-            &batch.tgt_in,
-            &batch.tgt_padding,
-            &memory,
-            &batch.src_padding,
-        )
-    });
+    let logits = no_grad(|| model.logits(&batch));
     let mut state = StateDict::new();
     state.insert("src".into(), batch.src);
     state.insert("tgt_in".into(), batch.tgt_in);
@@ -41,13 +33,13 @@ pub fn dump_logits(model: &Seq2Seq, examples: &[Example], path: &Path) -> cli::R
 /// trains PyTorch's twin on (`--train-speed`, `--train`), so that both see the same
 /// initial weights, token ids and batch shapes.
 pub fn dump_batches(
-    model: &Seq2Seq,
+    model: &Model,
     train: &[Example],
     config: &TrainConfig,
     count: usize,
     out: &Path,
 ) -> cli::Result<()> {
-    crate::save_model(model, &out.join("init.safetensors"))?;
+    crate::options::save_model(model, &out.join("init.safetensors"))?;
     let mut state = StateDict::new();
     let epochs = (0..).map(|e| {
         (
@@ -72,11 +64,11 @@ pub fn dump_batches(
     Ok(())
 }
 
-/// Translate `german` and draw the last decoder layer's cross-attention as a heat
-/// map: one row per output token (what the row's position predicts), one column per
-/// source token.
+/// Translate `german` and draw the last decoder layer's cross-attention (or the RNN
+/// decoder's Bahdanau attention) as a heat map: one row per output token (what the
+/// row's position predicts), one column per source token.
 pub fn attention_picture(
-    model: &Seq2Seq,
+    model: &Model,
     bpe: &Bpe,
     german: &str,
     search: Search,
@@ -86,10 +78,19 @@ pub fn attention_picture(
     let output = translate_ids(model, std::slice::from_ref(&source), search, usize::MAX).remove(0);
     let src = batches::ids_tensor(&[[source.as_slice(), &[EOS]].concat()]);
     let tgt_in = batches::ids_tensor(&[[&[BOS], output.as_slice()].concat()]);
-    let weights = model
-        .cross_attention(&src, &tgt_in)
-        .pop()
-        .expect("a decoder layer");
+    let (weights, title) = match model {
+        Model::Transformer(m) => (
+            m.cross_attention(&src, &tgt_in)
+                .pop()
+                .expect("a decoder layer"),
+            format!("cross-attention, decoder layer {}", m.config.decoder_layers),
+        ),
+        Model::Rnn(m) => (
+            m.alignment(&src, &tgt_in)
+                .ok_or("--attention: --arch gru has no attention to draw")?,
+            "Bahdanau attention".to_string(),
+        ),
+    };
     let [_, t, s] = weights.shape()[..] else {
         unreachable!("cross_attention returns [B, T, S]")
     };
@@ -99,10 +100,6 @@ pub fn attention_picture(
             .map(|&id| bpe.vocab().id_to_token(id).to_string())
             .collect()
     };
-    let title = format!(
-        "cross-attention, decoder layer {}",
-        model.config.decoder_layers
-    );
     ferrograd::plot::heatmap(
         &title,
         &weights.reshape(&[t, s]),

@@ -1,7 +1,9 @@
-//! German→English translation on Multi30k with a Transformer, trained on this CPU.
+//! German→English translation on Multi30k with a Transformer (or the GRU
+//! encoder–decoders it replaced: `--arch gru|gru-attention`), trained on this CPU.
 //!
 //! ```text
 //! cargo run --release --example translate -- train [--epochs 10 --max-tokens 4096 ...]
+//! cargo run --release --example translate -- train --arch gru-attention --hidden 512 --dropout 0.5
 //! cargo run --release --example translate -- train --resume      # continue after an interruption
 //! cargo run --release --example translate -- translate --sentence "Ein Hund rennt im Schnee."
 //! cargo run --release --example translate -- eval --beam 4       # BLEU on test2016, both protocols
@@ -10,8 +12,10 @@
 //! The pipeline, one file each: `model.rs` (embeddings, positions, nn::Transformer,
 //! tied output) → `batches.rs` (length buckets, padding masks) → `train.rs` (loss,
 //! AdamW, schedule, clipping, resumable checkpoints) → `translate.rs` (greedy and beam
-//! search with the KV cache) → `eval.rs` (BLEU). `reference.py` beside them is the
-//! same model in PyTorch; it loads this example's checkpoints.
+//! search with the KV cache) → `eval.rs` (BLEU). `rnn_model.rs` holds the GRU models,
+//! `arch.rs` the choice between them and the Transformer, `options.rs` the model
+//! flags. `reference.py` beside them is the Transformer in PyTorch; it loads this
+//! example's transformer checkpoints.
 //!
 //! Files written under `--out` (default `target/translate/`): `bpe.txt` (the joint
 //! BPE vocabulary), `last.safetensors` (resumable), `best.safetensors` (best
@@ -21,10 +25,13 @@
 #[path = "../common/cli.rs"]
 mod cli;
 
+mod arch;
 mod batches;
 mod eval;
 mod inspect;
 mod model;
+mod options;
+mod rnn_model;
 mod train;
 mod translate;
 
@@ -34,13 +41,14 @@ use std::time::Instant;
 use ferrograd::data::{Multi30kSplit, load_multi30k};
 use ferrograd::optim::Optimizer;
 use ferrograd::prelude::*;
-use ferrograd::tensor::io::{StateDict, load_file, save_state_dict};
+use ferrograd::tensor::io::{StateDict, save_state_dict};
 use ferrograd::text::Bpe;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use arch::Model;
 use batches::{Batch, Example, cut};
-use model::{ModelConfig, Seq2Seq, Sharing};
-use train::{Schedule, TrainConfig, Trainer, batch_loss, section};
+use options::{choice, load_model, save_model};
+use train::{Schedule, TrainConfig, Trainer, batch_loss};
 use translate::Search;
 
 fn main() -> std::process::ExitCode {
@@ -53,25 +61,6 @@ fn main() -> std::process::ExitCode {
             _ => Err("usage: translate train|translate|eval [flags] (--help after the subcommand lists them)".into()),
         }
     })
-}
-
-/// The best model's weights and config, as `train` saves them.
-fn save_model(model: &Seq2Seq, path: &Path) -> cli::Result<()> {
-    let mut state = StateDict::new();
-    for (name, t) in model.state_dict() {
-        state.insert(format!("model.{name}"), t);
-    }
-    model.config.to_state(&mut state);
-    Ok(save_state_dict(&state, path)?)
-}
-
-/// A model saved by `train` (best or last checkpoint), in eval mode.
-fn load_model(path: &Path) -> cli::Result<Seq2Seq> {
-    let state = load_file(path)?;
-    let mut model = Seq2Seq::new(ModelConfig::from_state(&state)?);
-    model.load_state_dict(&section(&state, "model."), true)?;
-    model.eval();
-    Ok(model)
 }
 
 /// Encode pairs, dropping those longer than the model's positions allow.
@@ -87,7 +76,7 @@ fn encode(bpe: &Bpe, pairs: &[ferrograd::data::SentencePair], max_len: usize) ->
 }
 
 /// Mean validation loss (no label smoothing) and tokens, in eval mode.
-fn validation_loss(model: &Seq2Seq, valid: &[Example], max_tokens: usize) -> f64 {
+fn validation_loss(model: &Model, valid: &[Example], max_tokens: usize) -> f64 {
     let order: Vec<usize> = (0..valid.len()).collect();
     let (mut total, mut tokens) = (0.0, 0);
     for batch in cut(
@@ -116,40 +105,10 @@ fn search_of(args: &cli::Args) -> cli::Result<Search> {
 }
 
 fn train_command(raw: impl Iterator<Item = String>) -> cli::Result<()> {
-    let args = cli::Cli::new(
+    let args = options::model_flags(cli::Cli::new(
         "translate",
-        "translate train: trains the de→en Transformer on Multi30k.",
-    )
-    .flag("--encoder-layers", "N", 3, "encoder layers")
-    .flag("--decoder-layers", "N", 3, "decoder layers")
-    .flag("--d-model", "N", 256, "model width")
-    .flag("--heads", "N", 8, "attention heads")
-    .flag("--ffn", "N", 512, "feed-forward width")
-    .flag("--dropout", "X", 0.1, "dropout")
-    .flag(
-        "--norm",
-        "pre|post",
-        "pre",
-        "LayerNorm before (pre) or after (post) each block",
-    )
-    .flag(
-        "--positions",
-        "learned|sinusoidal",
-        "learned",
-        "positional encoding",
-    )
-    .flag(
-        "--sharing",
-        "all|embeddings|none",
-        "all",
-        "one embedding table for both languages (and the output layer)",
-    )
-    .flag(
-        "--max-len",
-        "N",
-        128,
-        "positions; longer training pairs are dropped",
-    )
+        "translate train: trains a de→en model (Transformer or GRU) on Multi30k.",
+    ))
     .flag(
         "--merges",
         "N",
@@ -241,20 +200,14 @@ fn train_command(raw: impl Iterator<Item = String>) -> cli::Result<()> {
     }
     let train = encode(&bpe, &train_pairs, max_len);
     let valid = encode(&bpe, &valid_pairs, max_len);
-    let choice = |flag: &str, options: &[&str]| -> cli::Result<usize> {
-        let v: String = args.get(flag)?;
-        options
-            .iter()
-            .position(|o| *o == v)
-            .ok_or_else(|| format!("{flag} {v}: expected one of {}", options.join(", ")).into())
-    };
     let max_tokens: usize = args.get("--max-tokens")?;
     let epochs: usize = args.get("--epochs")?;
     let config = TrainConfig {
         max_tokens,
         lr: args.get("--lr")?,
         warmup: args.get("--warmup")?,
-        schedule: [Schedule::Cosine, Schedule::Noam][choice("--schedule", &["cosine", "noam"])?],
+        schedule: [Schedule::Cosine, Schedule::Noam]
+            [choice(&args, "--schedule", &["cosine", "noam"])?],
         total_steps: epochs * batches::epoch_batches(&train, max_tokens, seed, 0).len(),
         label_smoothing: args.get("--label-smoothing")?,
         clip: args.get("--clip")?,
@@ -272,20 +225,7 @@ fn train_command(raw: impl Iterator<Item = String>) -> cli::Result<()> {
         t
     } else {
         manual_seed(seed);
-        let model = Seq2Seq::new(ModelConfig {
-            vocab: bpe.vocab_size(),
-            d_model: args.get("--d-model")?,
-            heads: args.get("--heads")?,
-            encoder_layers: args.get("--encoder-layers")?,
-            decoder_layers: args.get("--decoder-layers")?,
-            ffn: args.get("--ffn")?,
-            dropout: args.get("--dropout")?,
-            pre_norm: choice("--norm", &["post", "pre"])? == 1,
-            learned_positions: choice("--positions", &["sinusoidal", "learned"])? == 1,
-            sharing: [Sharing::All, Sharing::Embeddings, Sharing::None]
-                [choice("--sharing", &["all", "embeddings", "none"])?],
-            max_len,
-        });
+        let model = options::build_model(&args, bpe.vocab_size())?;
         Trainer::new(model, config)
     };
     let dump: usize = args.get("--dump-batches")?;
@@ -294,9 +234,10 @@ fn train_command(raw: impl Iterator<Item = String>) -> cli::Result<()> {
         return inspect::dump_batches(&trainer.model, &train, &trainer.config, count, &out);
     }
     println!(
-        "{} training pairs, {} validation; model {} parameters; {} steps per epoch",
+        "{} training pairs, {} validation; {} model, {} parameters; {} steps per epoch",
         train.len(),
         valid.len(),
+        trainer.model.arch(),
         trainer.model.num_parameters(),
         trainer.config.total_steps / epochs.max(1)
     );
@@ -411,7 +352,7 @@ fn decoding_cli(about: &'static str) -> cli::Cli {
 }
 
 /// The model and vocabulary named by `--checkpoint` and `--bpe`.
-fn model_and_bpe(args: &cli::Args) -> cli::Result<(Seq2Seq, Bpe)> {
+fn model_and_bpe(args: &cli::Args) -> cli::Result<(Model, Bpe)> {
     let checkpoint = PathBuf::from(args.get::<String>("--checkpoint")?);
     let bpe: String = args.get("--bpe")?;
     let bpe = match bpe.as_str() {
@@ -451,7 +392,7 @@ fn translate_command(raw: impl Iterator<Item = String>) -> cli::Result<()> {
     if !dump.is_empty() {
         let test = load_multi30k(Multi30kSplit::Test2016)?;
         let n = args.get::<usize>("--count")?.min(test.len());
-        let examples = encode(&bpe, &test[..n], model.config.max_len);
+        let examples = encode(&bpe, &test[..n], model.max_len());
         inspect::dump_logits(&model, &examples, Path::new(&dump))?;
     }
     let sentence: String = args.get("--sentence")?;

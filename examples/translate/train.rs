@@ -2,7 +2,7 @@
 //! schedule, gradient clipping, and checkpoints a run can resume from.
 //!
 //! ```text
-//! one step:  logits = model.decode(tgt_in, model.encode(src))          [B, T, V]
+//! one step:  logits = model.logits(batch)   (teacher forcing, any --arch)  [B, T, V]
 //!            loss   = CE(logits, tgt_out, ignore <pad>, label smoothing ε)   mean over target tokens
 //!            backward → clip ‖g‖₂ ≤ clip → lr = schedule(step) → AdamW step
 //! ```
@@ -25,8 +25,8 @@ use ferrograd::tensor::io::{StateDict, load_file, save_state_dict};
 use ferrograd::tensor::{get_rng_state, set_rng_state};
 use ferrograd::text::PAD;
 
+use crate::arch::Model;
 use crate::batches::{Batch, Example, epoch_batches};
-use crate::model::{ModelConfig, Seq2Seq};
 
 /// The learning-rate schedule.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -37,7 +37,7 @@ pub enum Schedule {
     Noam,
 }
 
-/// The optimisation settings (the model's shape is a [`ModelConfig`]).
+/// The optimisation settings (the model's shape is in the [`Model`]).
 #[derive(Clone, Debug)]
 pub struct TrainConfig {
     /// Padded tokens per batch (rows × longest side).
@@ -76,7 +76,7 @@ pub struct Progress {
 /// A model, its optimizer and the run's progress.
 pub struct Trainer {
     /// The model being trained.
-    pub model: Seq2Seq,
+    pub model: Model,
     /// AdamW over the model's parameters.
     pub opt: AdamW,
     /// Where the run is.
@@ -86,16 +86,10 @@ pub struct Trainer {
 }
 
 /// Mean cross-entropy (label-smoothed) over the target tokens of `batch`.
-pub fn batch_loss(model: &Seq2Seq, batch: &Batch, label_smoothing: f64) -> Var {
-    let memory = model.encode(&batch.src, &batch.src_padding);
-    let logits = model.decode(
-        &batch.tgt_in,
-        &batch.tgt_padding,
-        &memory,
-        &batch.src_padding,
-    );
+pub fn batch_loss(model: &Model, batch: &Batch, label_smoothing: f64) -> Var {
+    let logits = model.logits(batch);
     let [b, t, v] = logits.shape()[..] else {
-        unreachable!("decode returns [B, T, V]")
+        unreachable!("logits are [B, T, V]")
     };
     let options = CrossEntropyOptions {
         ignore_index: i64::from(PAD),
@@ -110,8 +104,9 @@ pub fn batch_loss(model: &Seq2Seq, batch: &Batch, label_smoothing: f64) -> Var {
 }
 
 impl Trainer {
-    /// A trainer at step 0 for `model`.
-    pub fn new(model: Seq2Seq, config: TrainConfig) -> Trainer {
+    /// A trainer at step 0 for `model` (a `Seq2Seq`, an `RnnSeq2Seq` or a `Model`).
+    pub fn new(model: impl Into<Model>, config: TrainConfig) -> Trainer {
+        let model = model.into();
         let opt = AdamW::new(model.parameters(), config.lr)
             .betas((0.9, 0.98))
             .eps(1e-9)
@@ -132,7 +127,7 @@ impl Trainer {
                 .min_lr(c.lr / 100.0)
                 .lr(step),
             Schedule::Noam => {
-                let d = self.model.config.d_model;
+                let d = self.model.width();
                 let peak = (d as f64).powf(-0.5) * (c.warmup.max(1) as f64).powf(-0.5);
                 Noam::new(d, c.warmup.max(1)).factor(c.lr / peak).lr(step)
             }
@@ -212,7 +207,7 @@ impl Trainer {
             );
         }
         state.insert("rng.state".into(), get_rng_state());
-        self.model.config.to_state(&mut state);
+        self.model.config_to_state(&mut state);
         save_state_dict(&state, path)
     }
 
@@ -222,7 +217,7 @@ impl Trainer {
     /// If the file cannot be read or does not hold a complete checkpoint.
     pub fn resume(path: &Path, config: TrainConfig) -> Result<Trainer, Box<dyn std::error::Error>> {
         let state = load_file(path)?;
-        let model = Seq2Seq::new(ModelConfig::from_state(&state)?);
+        let model = Model::from_state(&state)?;
         model.load_state_dict(&section(&state, "model."), true)?;
         let mut trainer = Trainer::new(model, config);
         trainer.opt.load_state_dict(&section(&state, "optim."))?;

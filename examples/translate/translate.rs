@@ -11,6 +11,8 @@
 //! `StackCache` plus the memory and its padding mask, whose rows beam search reorders
 //! together with the keys and values. Sentences are decoded sorted by length, in
 //! batches of at most `max_tokens` padded source tokens, and returned in input order.
+//! The RNN models' decoder (`rnn_model.rs`) caches the GRU state instead; the search
+//! below is written once for both ([`search_batch`]).
 //! Read next: `eval.rs`.
 
 use ferrograd::nn::decoding::{BeamConfig, NextTokenModel, beam_search, greedy};
@@ -18,8 +20,10 @@ use ferrograd::nn::layers::transformer::cache::StackCache;
 use ferrograd::prelude::*;
 use ferrograd::text::{BOS, EOS};
 
+use crate::arch::Model;
 use crate::batches::{cut, ids_tensor, padding_mask};
 use crate::model::Seq2Seq;
+use crate::rnn_model::RnnDecoder;
 
 /// How to choose each next token.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -114,10 +118,34 @@ fn max_new_tokens(len: usize) -> usize {
     len * 3 / 2 + 10
 }
 
+/// Search from `<bos>` for each of the `rows` encoded sources of `decoder`: the
+/// output of each row (greedy), or of the one row (beam).
+fn search_batch<D: NextTokenModel>(
+    decoder: &D,
+    rows: usize,
+    longest: usize,
+    search: Search,
+) -> Vec<Vec<usize>> {
+    let eos = EOS as usize;
+    match search {
+        Search::Greedy => {
+            let prompts = vec![vec![BOS as usize]; rows];
+            greedy(decoder, &prompts, max_new_tokens(longest), Some(eos))
+        }
+        Search::Beam { width, alpha } => {
+            let config = BeamConfig::new(width, max_new_tokens(longest))
+                .length_penalty(alpha)
+                .eos(eos);
+            let best = beam_search(decoder, &[BOS as usize], &config);
+            vec![best[0].tokens.clone()]
+        }
+    }
+}
+
 /// Translate source sentences given as ids (without `<eos>`); the output ids of
 /// each, without `<bos>`/`<eos>`, in input order.
 pub fn translate_ids(
-    model: &Seq2Seq,
+    model: &Model,
     sources: &[Vec<u32>],
     search: Search,
     max_tokens: usize,
@@ -129,13 +157,6 @@ pub fn translate_ids(
     let mut order: Vec<usize> = (0..src.len()).collect();
     order.sort_by_key(|&i| src[i].len());
     let mut outputs = vec![Vec::new(); src.len()];
-    let strip = |tokens: &[usize]| -> Vec<u32> {
-        tokens
-            .iter()
-            .map(|&t| t as u32)
-            .take_while(|&t| t != EOS)
-            .collect()
-    };
     let batches = match search {
         Search::Greedy => cut(&order, |i| src[i].len(), max_tokens),
         Search::Beam { .. } => order.iter().map(|&i| vec![i]).collect(),
@@ -143,23 +164,18 @@ pub fn translate_ids(
     for batch in batches {
         let rows: Vec<Vec<u32>> = batch.iter().map(|&i| src[i].clone()).collect();
         let longest = rows.iter().map(Vec::len).max().unwrap_or(0);
-        let decoder = Decoder::new(model, &rows);
-        let eos = EOS as usize;
-        match search {
-            Search::Greedy => {
-                let prompts = vec![vec![BOS as usize]; rows.len()];
-                let out = greedy(&decoder, &prompts, max_new_tokens(longest), Some(eos));
-                for (&i, o) in batch.iter().zip(out) {
-                    outputs[i] = strip(&o);
-                }
+        let out = match model {
+            Model::Transformer(m) => {
+                search_batch(&Decoder::new(m, &rows), rows.len(), longest, search)
             }
-            Search::Beam { width, alpha } => {
-                let config = BeamConfig::new(width, max_new_tokens(longest))
-                    .length_penalty(alpha)
-                    .eos(eos);
-                let best = beam_search(&decoder, &[BOS as usize], &config);
-                outputs[batch[0]] = strip(&best[0].tokens);
-            }
+            Model::Rnn(m) => search_batch(&RnnDecoder::new(m, &rows), rows.len(), longest, search),
+        };
+        for (&i, o) in batch.iter().zip(out) {
+            outputs[i] = o
+                .iter()
+                .map(|&t| t as u32)
+                .take_while(|&t| t != EOS)
+                .collect();
         }
     }
     outputs
