@@ -83,7 +83,7 @@ pub fn attention_picture(
     path: &Path,
 ) -> cli::Result<()> {
     let source = bpe.encode(german);
-    let output = translate_ids(model, &[source.clone()], search, usize::MAX).remove(0);
+    let output = translate_ids(model, std::slice::from_ref(&source), search, usize::MAX).remove(0);
     let src = batches::ids_tensor(&[[source.as_slice(), &[EOS]].concat()]);
     let tgt_in = batches::ids_tensor(&[[&[BOS], output.as_slice()].concat()]);
     let weights = model
