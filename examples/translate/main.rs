@@ -539,8 +539,14 @@ fn eval_command(raw: impl Iterator<Item = String>) -> cli::Result<()> {
     if !dump.is_empty() {
         let mut state = StateDict::new();
         for (i, (src, out)) in sources.iter().zip(&outputs).enumerate() {
-            state.insert(format!("src.{i}"), batches::ids_tensor(std::slice::from_ref(src)));
-            state.insert(format!("hyp.{i}"), batches::ids_tensor(std::slice::from_ref(out)));
+            state.insert(
+                format!("src.{i}"),
+                batches::ids_tensor(std::slice::from_ref(src)),
+            );
+            state.insert(
+                format!("hyp.{i}"),
+                batches::ids_tensor(std::slice::from_ref(out)),
+            );
         }
         save_state_dict(&state, Path::new(&dump))?;
     }
