@@ -21,7 +21,7 @@
 //!
 //! Read next: [`kernels`] for the formulas, then [`crate::compare`].
 
-mod erf;
+pub mod erf;
 pub mod kernels;
 pub mod vector_exp;
 pub mod vectorised;
