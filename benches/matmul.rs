@@ -4,17 +4,16 @@
 //!
 //! ```text
 //! flops of [B, m, k] · [k, n] = 2·B·m·k·n        GFLOP/s = flops / seconds / 1e9
-//! peak (one core, f32) = GHz × FLOP per cycle of the tier in use
-//!   AVX-512: 2 FMA units × 16 lanes × 2 = 64 FLOP/cycle   (2.0 GHz: 128 GFLOP/s)
-//!   AVX2:    2 FMA units ×  8 lanes × 2 = 32 FLOP/cycle   (2.0 GHz:  64 GFLOP/s)
+//! peak (one core, f32) = the FMA loop of `fma_peak/mod.rs` at the tier's width,
+//!                        measured before the table, GFLOP per CPU-second
 //! ```
 //!
-//! The clock is an assumption: 2.0 GHz, the nominal clock of the Sapphire Rapids
-//! cloud machine the figures were taken on (lscpu: BogoMIPS 4000 = 2 × the TSC
-//! clock); it may boost higher, and then %pk reads high. Set `PEAK_GHZ` for another
-//! machine (e.g. 3.1 for the Zen 3 dev machine). `MATMUL_TIER=avx512|avx2|fallback`
-//! forces our gemm's tier (`tensor::matmul::force_tier`); the table names the tier
-//! it ran with.
+//! The peak is measured, not computed from a clock: cloud cores run well above the
+//! nominal clock `lscpu` shows (2.0 GHz on the Sapphire Rapids machine, ≈ 3.7 GHz
+//! under AVX-512 load), so GHz × FLOP per cycle at the nominal clock is about half
+//! the real peak and `%pk` would read nearly 2× too high. `PEAK_GFLOPS=x` sets it instead (to compare tables from one machine).
+//! `MATMUL_TIER=avx512|avx2|fallback` forces our gemm's tier
+//! (`tensor::matmul::force_tier`); the table names the tier it ran with.
 //!
 //! `cargo bench --bench matmul` runs criterion (1 thread, elements/s = flop/s) and
 //! then prints the table of `BENCHMARKS.md`; `cargo bench --bench matmul -- table`
@@ -36,18 +35,17 @@
 //! * `2/1`: ours at 2 threads over ours at 1 thread, both best wall-clock times.
 
 mod cpu_clock;
+mod fma_peak;
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use cpu_clock::thread_cpu_seconds;
 use criterion::{BenchmarkId, Criterion, Throughput};
+use fma_peak::Width;
 use ndarray::{ArrayD, Axis, IxDyn};
 use tensor::Tensor;
 use tensor::matmul::{self, Tier};
-
-/// The assumed clock, GHz, unless `PEAK_GHZ` says otherwise (see the module doc).
-const GHZ: f64 = 2.0;
 
 /// Our tier for this run: `MATMUL_TIER` if set, else the fastest the CPU has.
 fn select_tier() -> Tier {
@@ -64,15 +62,19 @@ fn select_tier() -> Tier {
     matmul::tier()
 }
 
-/// One core's f32 peak for `tier`, GFLOP/s: GHz × FLOP per cycle (see the module
-/// doc). The fallback, `matrixmultiply`, uses AVX-512 itself where the CPU has it.
+/// One core's f32 peak for `tier`, GFLOP/s: `PEAK_GFLOPS` if set, else the FMA
+/// loop measured at the tier's width (see the module doc). The fallback,
+/// `matrixmultiply`, uses AVX-512 itself where the CPU has it.
 fn peak(tier: Tier) -> f64 {
-    let ghz = std::env::var("PEAK_GHZ")
+    if let Some(gflops) = std::env::var("PEAK_GFLOPS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(GHZ);
+    {
+        return gflops;
+    }
     let wide = tier == Tier::Avx512 || (tier == Tier::Fallback && Tier::Avx512.is_available());
-    ghz * if wide { 64.0 } else { 32.0 }
+    let width = if wide { Width::Avx512 } else { Width::Avx2 };
+    fma_peak::measure(width, 5).expect("our gemm's tier runs on this CPU, so its FMA width does")
 }
 
 /// One benchmarked product: `batch` copies of `[m, k] · [k, n]`, A row-major or,
@@ -334,7 +336,7 @@ fn measure(case: &Case, transposed: bool, threads: usize, who: &[Who]) -> Vec<(f
 fn print_table(tier: Tier) {
     let peak = peak(tier);
     println!("\nours on tier {tier:?}. f32 GFLOP/s. @1: per CPU-second, 1 thread, best run;");
-    println!("%pk: ours / {peak:.1} (the tier's peak at the assumed clock).");
+    println!("%pk: ours / {peak:.1} (the measured FMA peak of one core at the tier's width).");
     println!("@2: per wall-second on 2 threads, best run; 2/1: ours' wall-clock speed-up.");
     println!(
         "| {:<15} | {:>6} | {:>6} | {:>6} | {:>4} | {:>7} | {:>6} | {:>6} | {:>6} | {:>5} |",

@@ -7,6 +7,7 @@
 //! cargo run --release --example translate -- train --resume      # continue after an interruption
 //! cargo run --release --example translate -- translate --sentence "Ein Hund rennt im Schnee."
 //! cargo run --release --example translate -- eval --beam 4       # BLEU on test2016, both protocols
+//! cargo run --release --example translate -- average --checkpoints a.safetensors,b.safetensors --out avg.safetensors
 //! cargo run --release --example translate -- train --help        # every flag and its default
 //! ```
 //! The pipeline, one file each: `model.rs` (embeddings, positions, nn::Transformer,
@@ -19,7 +20,9 @@
 //!
 //! Files written under `--out` (default `target/translate/`): `bpe.txt` (the joint
 //! BPE vocabulary), `last.safetensors` (resumable), `best.safetensors` (best
-//! validation BLEU; weights and config), `test2016.hyp.en` (eval's output).
+//! validation BLEU; weights and config), `epochK.safetensors` and `averaged.safetensors`
+//! (with `--average N`: the last N epochs' weights and their mean), `test2016.hyp.en`
+//! (eval's output).
 
 #[allow(dead_code)] // each example uses part of the shared flag parser
 #[path = "../common/cli.rs"]
@@ -58,7 +61,8 @@ fn main() -> std::process::ExitCode {
             Some("train") => train_command(args),
             Some("translate") => translate_command(args),
             Some("eval") => eval_command(args),
-            _ => Err("usage: translate train|translate|eval [flags] (--help after the subcommand lists them)".into()),
+            Some("average") => average_command(args),
+            _ => Err("usage: translate train|translate|eval|average [flags] (--help after the subcommand lists them)".into()),
         }
     })
 }
@@ -170,6 +174,12 @@ fn train_command(raw: impl Iterator<Item = String>) -> cli::Result<()> {
         0,
         "write the initial model and the first N batches (of all epochs) to DIR and stop (for reference.py)",
     )
+    .flag(
+        "--average",
+        "N",
+        0,
+        "keep the last N epochs' weights (epochK.safetensors) and save their mean as averaged.safetensors",
+    )
     .switch("--resume", "continue from DIR/last.safetensors")
     .switch("--quiet", "no progress bar")
     .parse_from(raw)?;
@@ -248,6 +258,7 @@ fn train_command(raw: impl Iterator<Item = String>) -> cli::Result<()> {
     let save_every: usize = args.get("--save-every")?;
     let n_bleu: usize = args.get("--valid-bleu")?;
     let quiet = args.is_set("--quiet");
+    let average: usize = args.get("--average")?;
     let start = Instant::now();
     let (mut tokens_seen, mut train_seconds) = (0usize, 0.0);
     while trainer.progress.epoch < epochs && trainer.progress.step < max_steps {
@@ -314,7 +325,23 @@ fn train_command(raw: impl Iterator<Item = String>) -> cli::Result<()> {
             trainer.progress.best_bleu = bleu.tokenized.score;
             save_model(&trainer.model, &out.join("best.safetensors"))?;
         }
+        if epoch + average >= epochs {
+            save_model(
+                &trainer.model,
+                &out.join(format!("epoch{}.safetensors", epoch + 1)),
+            )?;
+        }
         trainer.save(&out.join("last.safetensors"))?;
+    }
+    if average > 0 && trainer.progress.epoch == epochs {
+        let kept: Vec<PathBuf> = (epochs.saturating_sub(average)..epochs)
+            .map(|e| out.join(format!("epoch{}.safetensors", e + 1)))
+            .collect();
+        options::average_checkpoints(&kept, &out.join("averaged.safetensors"))?;
+        println!(
+            "averaged the weights of {} epochs into averaged.safetensors",
+            kept.len()
+        );
     }
     println!(
         "best valid BLEU {:.2} (tokenized, lower-cased); {:.0} training tokens/s ({:.0} s training, {:.0} s in all)",
@@ -512,6 +539,35 @@ fn eval_command(raw: impl Iterator<Item = String>) -> cli::Result<()> {
         hyps.len(),
         hyps.len() as f64 / seconds,
         hyp_path.display()
+    );
+    Ok(())
+}
+
+fn average_command(raw: impl Iterator<Item = String>) -> cli::Result<()> {
+    let args = cli::Cli::new(
+        "translate",
+        "translate average: the mean of the weights of several checkpoints of one model.",
+    )
+    .flag(
+        "--checkpoints",
+        "P1,P2,..",
+        "",
+        "models saved by train (epochK.safetensors, best, ...)",
+    )
+    .flag("--out", "PATH", "target/translate/averaged.safetensors", "")
+    .parse_from(raw)?;
+    let list: String = args.get("--checkpoints")?;
+    let paths: Vec<PathBuf> = list
+        .split(',')
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .collect();
+    let out = PathBuf::from(args.get::<String>("--out")?);
+    options::average_checkpoints(&paths, &out)?;
+    println!(
+        "{} checkpoints averaged into {}",
+        paths.len(),
+        out.display()
     );
     Ok(())
 }

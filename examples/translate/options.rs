@@ -10,7 +10,7 @@
 //! ```
 //! Read next: `train.rs`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use ferrograd::nn::Module;
 use ferrograd::tensor::io::{StateDict, load_file, save_state_dict};
@@ -125,4 +125,27 @@ pub fn load_model(path: &Path) -> cli::Result<Model> {
     model.load_state_dict(&section(&state, "model."), true)?;
     model.eval();
     Ok(model)
+}
+
+/// Checkpoint averaging: the element-wise mean of the weights saved by `save_model`
+/// in `paths` (same architecture), saved with the config to `out`. Averaging the last
+/// epochs of a run smooths the noise of the final SGD steps (Vaswani et al. 2017 average
+/// the last 5 checkpoints) and usually adds a little BLEU at no training cost.
+pub fn average_checkpoints(paths: &[PathBuf], out: &Path) -> cli::Result<()> {
+    let states = paths.iter().map(load_file).collect::<Result<Vec<_>, _>>()?;
+    let (first, rest) = states
+        .split_first()
+        .ok_or("average: no checkpoints to average")?;
+    let mut mean = first.clone();
+    for (name, t) in mean.iter_mut().filter(|(k, _)| k.starts_with("model.")) {
+        let mut sum = t.clone();
+        for (state, path) in rest.iter().zip(&paths[1..]) {
+            let other = state
+                .get(name)
+                .ok_or_else(|| format!("average: {} has no {name}", path.display()))?;
+            sum = sum.add(other);
+        }
+        *t = sum.mul_scalar(1.0 / states.len() as f64);
+    }
+    Ok(save_state_dict(&mean, out)?)
 }

@@ -27,8 +27,10 @@
 //! ```
 //!
 //! (* a disturbed run.) With a deep enough `kc` every tile of 24+ accumulators
-//! reaches the FMA peak (~128 GFLOP/s f32, ~64 f64 at 2 GHz; 16 accumulators fall
-//! short), so the choice is made by the rest of the gemm: 12 rows keep the loads per
+//! reaches ~125 GFLOP/s f32 (~60 f64; 16 accumulators fall short), about half of the
+//! FMA peak measured on that machine later (≈ 240 GFLOP/s f32, `benches/fma.rs`: the
+//! cores ran near 3.7 GHz, not the 2 GHz first assumed). As every shape stops at the
+//! same figure, the choice is made by the rest of the gemm: 12 rows keep the loads per
 //! FMA low (`(2 + 12) / 24`), leave registers spare, and make `MR` a divisor of the
 //! common 12·k row counts; 32 columns are two registers, so B's packing and the edge
 //! tiles stay the same shape as in AVX2. At kc = 128 the 12- and 14-row tiles lose:
