@@ -11,9 +11,17 @@ mod arch;
 #[allow(dead_code)]
 #[path = "../examples/translate/batches.rs"]
 mod batches;
+
+#[allow(dead_code)] // the tests use part of the flag parser
+#[path = "../examples/common/cli.rs"]
+mod cli;
+
 #[allow(dead_code)]
 #[path = "../examples/translate/model.rs"]
 mod model;
+#[allow(dead_code)] // the tests use the checkpoint helpers, not the flags
+#[path = "../examples/translate/options.rs"]
+mod options;
 #[allow(dead_code)]
 #[path = "../examples/translate/rnn_model.rs"]
 mod rnn_model;
@@ -339,4 +347,44 @@ fn resumed_run_repeats(build: fn(f64) -> Model) {
     let whole = run(None);
     assert_eq!(whole, run(Some(5)), "interrupted inside the first epoch");
     assert!(whole[11] < whole[0], "the loss falls: {whole:?}");
+}
+
+/// `average_checkpoints` saves the element-wise mean of the saved weights, with the
+/// config, and the result loads as a model of the same shape.
+#[test]
+fn checkpoint_averaging_is_the_mean_of_the_weights() {
+    let dir = std::env::temp_dir().join(format!("ferrograd-average-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let paths: Vec<_> = (0..3)
+        .map(|i| {
+            manual_seed(10 + i);
+            let path = dir.join(format!("epoch{i}.safetensors"));
+            options::save_model(&tiny_model(0.0), &path).unwrap();
+            path
+        })
+        .collect();
+    let out = dir.join("averaged.safetensors");
+    options::average_checkpoints(&paths, &out).unwrap();
+    let models: Vec<Model> = paths
+        .iter()
+        .map(|p| options::load_model(p).unwrap())
+        .collect();
+    let averaged = options::load_model(&out).unwrap();
+    let states: Vec<StateDict> = models.iter().map(|m| m.state_dict()).collect();
+    let mut compared = 0;
+    for (name, mean) in averaged.state_dict() {
+        let values: Vec<Vec<f64>> = states.iter().map(|s| s[&name].to_vec::<f64>()).collect();
+        for (j, got) in mean.to_vec::<f64>().iter().enumerate() {
+            let want = values.iter().map(|v| v[j]).sum::<f64>() / 3.0;
+            assert!(
+                (got - want).abs() < 1e-6,
+                "{name}[{j}]: {got} vs mean {want}"
+            );
+        }
+        compared += 1;
+    }
+    assert!(compared > 5, "only {compared} tensors compared");
+    let missing = options::average_checkpoints(&[], &out);
+    assert!(missing.is_err(), "averaging no checkpoints must fail");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
