@@ -127,8 +127,9 @@ pub fn load_model(path: &Path) -> cli::Result<Model> {
     Ok(model)
 }
 
-/// Checkpoint averaging: the element-wise mean of the weights saved by `save_model`
-/// in `paths` (same architecture), saved with the config to `out`. Averaging the last
+/// Checkpoint averaging: `w̄ = (1/N) Σᵢ wᵢ` for every weight tensor (each its own
+/// shape, unchanged) of the N models saved by `save_model` in `paths` (same
+/// architecture), saved with the first one's config to `out`. Averaging the last
 /// epochs of a run smooths the noise of the final SGD steps (Vaswani et al. 2017 average
 /// the last 5 checkpoints) and usually adds a little BLEU at no training cost.
 pub fn average_checkpoints(paths: &[PathBuf], out: &Path) -> cli::Result<()> {
