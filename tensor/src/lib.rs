@@ -21,7 +21,8 @@
 //! 8. [`layer_norm`] and [`lstm_cell`]: the forward kernels of two fused autograd ops,
 //!    and [`lanes`], the row and lane loops that fused kernels share;
 //!    [`conv`]: convolution (im2col onto the GEMM) and pooling over images;
-//! 9. [`parallel`] (the one rayon policy) and [`display`];
+//! 9. [`parallel`] (the one rayon policy), [`memory`] (the allocator setting that keeps
+//!    freed memory for the next step) and [`display`];
 //! 10. [`io`]: state dicts and safetensors files (what `nn` and `optim` save).
 
 // The matmul module docs link to its private kernel and packing files, which a reader
@@ -43,6 +44,7 @@ pub mod layer_norm;
 pub mod lstm_cell;
 pub mod masked;
 pub mod matmul;
+pub mod memory;
 pub mod movement;
 pub mod multinomial;
 pub mod parallel;

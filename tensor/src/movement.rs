@@ -71,8 +71,12 @@ fn relayout<T: Element>(a: &ArcArray<T, IxDyn>, view: &View) -> ArcArray<T, IxDy
     }
 }
 
-/// `a` as `shape` in row-major order: a view when `a` is contiguous, else one copy.
+/// `a` as `shape` in row-major order: a view when `a` is contiguous or when `shape`
+/// only adds or drops size-1 dims, else one copy.
 fn reshape_array<T: Element>(a: &ArcArray<T, IxDyn>, shape: &[usize]) -> ArcArray<T, IxDyn> {
+    if let Some(view) = with_unit_dims(a, shape) {
+        return view;
+    }
     // A reshape reinterprets the row-major sequence of elements. On a contiguous array
     // that sequence *is* memory, so new strides suffice; a transposed or sliced array
     // must first be written out row-major (the only copy reshape makes).
@@ -84,6 +88,28 @@ fn reshape_array<T: Element>(a: &ArcArray<T, IxDyn>, shape: &[usize]) -> ArcArra
     standard
         .into_shape_with_order(IxDyn(shape))
         .expect("internal error: reshape of a contiguous array with equal numel; this is a bug")
+}
+
+/// `a` as `shape` by removing and inserting size-1 dims, when `shape` and `a`'s shape
+/// list the same sizes once the 1s are left out (`[B, 1, T, D]` ↔ `[B, T, D]`): a
+/// size-1 dim has no stride that matters, so this is a view whatever `a`'s strides
+/// (a permuted tensor's `unsqueeze` does not copy). `None` otherwise.
+fn with_unit_dims<T: Element>(
+    a: &ArcArray<T, IxDyn>,
+    shape: &[usize],
+) -> Option<ArcArray<T, IxDyn>> {
+    let sizes = |dims: &[usize]| dims.iter().copied().filter(|&n| n != 1).collect::<Vec<_>>();
+    if sizes(a.shape()) != sizes(shape) {
+        return None;
+    }
+    let mut view = a.clone();
+    while let Some(axis) = view.shape().iter().position(|&n| n == 1) {
+        view = view.remove_axis(Axis(axis));
+    }
+    for (axis, _) in shape.iter().enumerate().filter(|&(_, &n)| n == 1) {
+        view = view.insert_axis(Axis(axis));
+    }
+    Some(view)
 }
 
 /// `a` repeated along its size-1 and missing leading dims to `shape` (checked), copied

@@ -37,8 +37,10 @@ pub struct Tensor {
 }
 
 impl Tensor {
-    /// Wrap a storage value.
+    /// Wrap a storage value. Every tensor is built here (the first one also sets the
+    /// allocator to keep freed memory: [`crate::memory`]).
     pub fn from_storage(storage: Storage) -> Tensor {
+        crate::memory::keep_freed_memory();
         Tensor { storage }
     }
 
@@ -315,7 +317,7 @@ impl Tensor {
 
 impl From<Storage> for Tensor {
     fn from(storage: Storage) -> Tensor {
-        Tensor { storage }
+        Tensor::from_storage(storage)
     }
 }
 

@@ -13,14 +13,14 @@
 //! ```
 //! One struct for both forms: they differ only in the kernel pair, chosen by the
 //! `approximate` flag. Saves the input `x`: each derivative is a function of `x`
-//! alone, computed by [`gelu_grad`] / [`gelu_tanh_grad`] (the exact one in f64
-//! through `erf`, as the forward is). A primitive rather than a
+//! alone, computed by [`gelu_grad`] / [`gelu_tanh_grad`] (the exact one on the
+//! vectorised normal CDF and density of the forward: f64 through `erfc`, f32 on vector
+//! code, see `tensor::unary::vector_normal`). A primitive rather than a
 //! composite because the exact form needs `erf`, which has no `Var` op.
 //! Read next: [`crate::ops::clamp`].
 
-use tensor::unary::kernels::{
-    GELU_TANH_CUBIC, SQRT_2_OVER_PI, gelu_tanh_2u, normal_cdf, normal_pdf, sigmoid,
-};
+use tensor::unary::kernels::{GELU_TANH_CUBIC, SQRT_2_OVER_PI, gelu_tanh_2u, sigmoid};
+use tensor::unary::vectorised::Vectorised;
 use tensor::{Float, Tensor};
 
 use crate::function::{Function, record};
@@ -57,15 +57,23 @@ impl Function for Gelu {
         let dy_dx = if self.approximate {
             self.x.map(gelu_tanh_grad)
         } else {
-            self.x.map(gelu_grad)
+            self.x.map_vectorised("gelu backward", gelu_grad, gelu_grad)
         };
         vec![Some(grad_out * &dy_dx)]
     }
 }
 
-/// `gelu'(x) = Φ(x) + x·φ(x)` (in f64 for both dtypes, as `map` computes).
-fn gelu_grad(x: f64) -> f64 {
-    normal_cdf(x) + x * normal_pdf(x)
+/// `dy_dx[i] = gelu'(x[i]) = Φ(x[i]) + x[i]·φ(x[i])` over a slice, vectorised.
+fn gelu_grad<T: Vectorised>(x: &[T], dy_dx: &mut [T]) {
+    T::vectorised(
+        #[inline(always)]
+        || {
+            for (d, &x) in dy_dx.iter_mut().zip(x) {
+                let (cdf, pdf) = x.normal_fast();
+                *d = cdf + x * pdf;
+            }
+        },
+    );
 }
 
 /// The derivative of the tanh approximation, from its σ form `y = x·σ(2u)` (the
@@ -175,8 +183,28 @@ mod tests {
     #[test]
     fn derivative_kernels_match_central_differences() {
         use tensor::unary::kernels::{gelu, gelu_tanh};
-        crate::ops::assert_derivative("gelu", gelu, gelu_grad);
+        let gelu_grad_at = |x: f64| {
+            let mut d = [0.0];
+            gelu_grad(&[x], &mut d);
+            d[0]
+        };
+        crate::ops::assert_derivative("gelu", gelu, gelu_grad_at);
         crate::ops::assert_derivative("gelu_tanh", gelu_tanh, gelu_tanh_grad);
+    }
+
+    #[test]
+    fn f32_derivative_on_vector_code_agrees_with_the_f64_one() {
+        let xs: Vec<f32> = (-480..=480).map(|i| i as f32 * 0.025).collect();
+        let wide: Vec<f64> = xs.iter().map(|&x| x as f64).collect();
+        let (mut d32, mut d64) = (vec![0.0; xs.len()], vec![0.0; xs.len()]);
+        gelu_grad(&xs, &mut d32);
+        gelu_grad(&wide, &mut d64);
+        for ((x, a), b) in xs.iter().zip(d32).zip(d64) {
+            assert!(
+                (a as f64 - b).abs() < 5e-7,
+                "gelu'({x}): f32 {a} vs f64 {b}"
+            );
+        }
     }
 
     #[test]

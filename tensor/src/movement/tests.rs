@@ -32,6 +32,20 @@ fn reshape_is_a_view_when_contiguous_and_copies_otherwise() {
 }
 
 #[test]
+fn reshape_that_only_adds_or_drops_size_one_dims_is_a_view_of_any_layout() {
+    let x = m23(DType::F32);
+    let t = x.t(); // [3, 2], strides [1, 3]
+    let r = t.reshape(&[3, 1, 2, 1]);
+    assert!(r.shares_storage_with(&x));
+    assert_eq!(r.to_vec::<f64>(), vec![0., 3., 1., 4., 2., 5.]);
+    let back = r.reshape(&[1, 3, 2]);
+    assert!(back.shares_storage_with(&x));
+    assert_eq!(back.to_vec::<f64>(), t.to_vec::<f64>());
+    // a reshape that regroups the non-1 sizes of a transposed tensor still copies
+    assert!(!t.reshape(&[2, 3]).shares_storage_with(&x));
+}
+
+#[test]
 #[should_panic(expected = "reshape: cannot reshape [2, 3] (6 elements) into [4] (4 elements)")]
 fn reshape_checks_numel() {
     m23(DType::F32).reshape(&[4]);

@@ -6,8 +6,9 @@
 //! T::vectorised(|| loop { .. T::exp_fast(x) .. })
 //!   f32: the loop is compiled three times (AVX-512F: 16 lanes, AVX2+FMA: 8 lanes,
 //!        plain x86-64) and the widest the CPU supports runs, picked at run time;
-//!        exp_fast / tanh_fast are the branch-free formulas of `vector_exp`
-//!   f64: the loop runs as written, with the C library's exp and tanh
+//!        exp_fast / tanh_fast / normal_fast are the branch-free formulas of
+//!        `vector_exp` and `vector_normal`
+//!   f64: the loop runs as written, with the C library's exp and tanh and `erfc`
 //! ```
 //! A loop only becomes vector code if everything it calls is inlined into it and has
 //! no branches; [`super::vector_exp`] is written that way. Kernels ask for this trait
@@ -15,7 +16,9 @@
 //! uses plain [`Float`](crate::dtype::Float).
 //! Read next: [`super::vector_exp`] for the math of `exp_f32`.
 
+use super::kernels::{normal_cdf, normal_pdf};
 use super::vector_exp::{exp_f32, tanh_f32};
+use super::vector_normal::normal_f32;
 use crate::dtype::Float;
 
 /// A float type whose loops can run on vector instructions: `f32` and `f64`.
@@ -24,6 +27,9 @@ pub trait Vectorised: Float {
     fn exp_fast(self) -> Self;
     /// `tanh x`: f32 by [`tanh_f32`] (within 2 ulp, branch-free), f64 by the C library.
     fn tanh_fast(self) -> Self;
+    /// `(Φ(x), φ(x))`, the standard normal CDF and density: f32 by [`normal_f32`]
+    /// (within 4e-7 relative, branch-free), f64 by `erfc` and `exp` (to 1e-15).
+    fn normal_fast(self) -> (Self, Self);
     /// Run `body` compiled for the widest vectors of this CPU (f32), or as is (f64).
     fn vectorised<R>(body: impl FnOnce() -> R) -> R;
 }
@@ -36,6 +42,10 @@ impl Vectorised for f32 {
     #[inline(always)]
     fn tanh_fast(self) -> f32 {
         tanh_f32(self)
+    }
+    #[inline(always)]
+    fn normal_fast(self) -> (f32, f32) {
+        normal_f32(self)
     }
     fn vectorised<R>(body: impl FnOnce() -> R) -> R {
         #[cfg(target_arch = "x86_64")]
@@ -61,6 +71,10 @@ impl Vectorised for f64 {
     #[inline(always)]
     fn tanh_fast(self) -> f64 {
         self.tanh()
+    }
+    #[inline(always)]
+    fn normal_fast(self) -> (f64, f64) {
+        (normal_cdf(self), normal_pdf(self))
     }
     fn vectorised<R>(body: impl FnOnce() -> R) -> R {
         body()
