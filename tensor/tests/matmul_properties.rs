@@ -121,7 +121,7 @@ proptest! {
 
 #[test]
 fn large_products_take_the_row_split_path() {
-    // 2·300·257·129 ≈ 20 MFLOP ≥ SPLIT_FLOPS (8.4 MFLOP) and m ≥ n: split into row blocks.
+    // 2·300·257·129 ≈ 20 MFLOP ≥ SPLIT_FLOPS (2.1 MFLOP) and m ≥ n: split into row blocks.
     for dtype in [DType::F32, DType::F64] {
         let a = operand(&[300, 257], 1, false, dtype);
         let b = operand(&[257, 129], 2, true, dtype);

@@ -83,11 +83,13 @@ use crate::tensor::{Tensor, check_float, check_same_dtype};
 /// Flops (`2·m·k·n`) from which one product spreads its blocks of C over the rayon
 /// threads.
 ///
-/// Measured on the 2-core dev machine with the earlier `matrixmultiply` path
-/// (`cargo bench --bench matmul -- table` and direct timings): splitting 112³
-/// (2.8 MFLOP) or 128³ (4.2 MFLOP) ran no faster than one thread, 160³ (8.2 MFLOP)
-/// 1.5× faster and 256³ 1.8×. Not yet re-measured for our kernel on an idle machine.
-pub const SPLIT_FLOPS: usize = 1 << 23;
+/// Measured with our kernel on the 2-core AMD EPYC VM (AVX2), quiet, 2026-12-07
+/// (`MATMUL_CASES=64,128,256 cargo bench --bench matmul -- table`, two threads
+/// against one): 128³ (4.2 MFLOP) split runs 1.60× faster (31 → 51 GFLOP/s, MKL
+/// reaches 64), 256³ 1.83×; at the earlier threshold, 2²³ (set with the
+/// `matrixmultiply` path, where 128³ gained nothing), 128³ ran on one thread. 64³
+/// (0.5 MFLOP) stays on one thread: the two halves cost as much as the whole.
+pub const SPLIT_FLOPS: usize = 1 << 21;
 
 /// Total flops of a batch of smaller products from which the products are spread over
 /// the rayon threads, one task per product: 4 products of 64³ (2.1 MFLOP in all) ran
