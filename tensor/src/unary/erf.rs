@@ -24,7 +24,7 @@
 //! `erfc_reference` within 1.3e-13 relative for x < 2 (it is 1 − erf there), and it
 //! keeps that relative accuracy in the far tail, where `1 − erf(x)` would round to 0.
 //!
-//! **The fast version** ([`erf`], [`erfc`], what GELU calls): up to 32 series terms,
+//! **The fast version** ([`erf`], [`erfc`], what GELU calls on f64): up to 32 series terms,
 //! each with a division, cost 42% of a GPT training step. The fast version is the
 //! scheme of Sun's fdlibm `s_erf.c` (1993; the one in FreeBSD's libm, musl and Rust's
 //! `libm` crate), whose minimax coefficients are used below: four intervals of
@@ -45,9 +45,10 @@
 //! 21 mantissa bits, so z² is exact and a² carries no rounding into the exponent.
 //! The result is within ~1 ulp of the true value for erf and erfc everywhere (the
 //! tests check ≤ 4e-16 relative for erf and ≤ 1e-15 for erfc against mpmath at each
-//! interval, and agreement with the reference over a dense grid). For f32 tensors
-//! the same f64 evaluation is rounded once, so f32 results are correctly rounded
-//! except in rare ties. Read next: [`super::kernels`], where GELU uses these.
+//! interval, and agreement with the reference over a dense grid); rounded once to
+//! f32, it is correctly rounded except in rare ties. GELU on f32 tensors runs the
+//! vectorised Φ of [`super::vector_normal`] instead (within 4e-7, tested against
+//! this). Read next: [`super::kernels`], where GELU uses these.
 
 use std::f64::consts::PI;
 
