@@ -308,6 +308,19 @@ fn cases() -> Vec<Case> {
         case("embedding sparse", vec![v(&[6, 3], 77)], |x| {
             Var::embedding(&x[0], &index(&[2, 2, 4], &[3]), true)
         }),
+        case(
+            "embedding_dot sparse",
+            vec![v(&[5, 3], 79), v(&[4, 3], 80)],
+            |x| {
+                Var::embedding_dot(
+                    &x[0],
+                    &index(&[4, 0, 4], &[3]),
+                    &x[1],
+                    &index(&[1, 3, 3], &[3]),
+                    true,
+                )
+            },
+        ),
         case("dropout mask multiply (eval)", vec![v(&[3, 4], 78)], |x| {
             x[0].dropout(0.5, false)
         }),

@@ -10,6 +10,8 @@
 //!   h  = mean_{c ∈ window} W_in[c], one row per triple   CBOW           [N, C]
 //!   u  = W_out[r]                                                    [N, C]
 //!   x  = Σ_C h ⊙ u                     one logit per decision         [N]
+//!        (Var::embedding_dot: the lookups and the dot in one node, h and u never
+//!        written out)
 //!   L  = Σ_N bce_with_logits(x, y) = Σ −y ln σ(x) − (1 − y) ln(1 − σ(x))
 //! backward: ∂L/∂x = σ(x) − y;  ∂L/∂u = (σ(x) − y)·h;  ∂L/∂h = (σ(x) − y)·u
 //!   — exactly word2vec's update, with the embedding lookups giving sparse row
@@ -164,8 +166,13 @@ fn ids(values: &[u32], shape: &[usize]) -> Tensor {
 /// The summed loss of one batch (see the module doc).
 pub fn batch_loss(w_in: &Var, w_out: &Var, batch: &Batch, arch: Arch, window: usize) -> Var {
     let n = batch.len();
-    let h = match arch {
-        Arch::SkipGram => Var::embedding(w_in, &ids(&batch.inputs, &[n]), true),
+    let outputs = ids(&batch.outputs, &[n]);
+    // x[n] = ⟨h[n], u[n]⟩ in one fused node: embedding_dot(A, i, B, j) is
+    // (embedding(A, i) ⊙ embedding(B, j)).sum(−1) without the [N, C] lookups
+    let logits = match arch {
+        Arch::SkipGram => {
+            Var::embedding_dot(w_in, &ids(&batch.inputs, &[n]), w_out, &outputs, true)
+        }
         Arch::Cbow => {
             let (groups, slots) = (batch.groups(), 2 * window);
             let context = Var::embedding(w_in, &ids(&batch.inputs, &[groups, slots]), true);
@@ -173,11 +180,10 @@ pub fn batch_loss(w_in: &Var, w_out: &Var, batch: &Batch, arch: Arch, window: us
             let inv_count = Var::new(Tensor::from_vec(batch.inv_count.clone(), &[groups, 1]));
             let mean = &sum * &inv_count;
             let h_group = &sum - &(&sum - &mean).detach(); // value: mean; gradient: full
-            h_group.index_select(0, &ids(&batch.group_of, &[n]))
+            let group_of = ids(&batch.group_of, &[n]);
+            Var::embedding_dot(&h_group, &group_of, w_out, &outputs, true)
         }
     };
-    let u = Var::embedding(w_out, &ids(&batch.outputs, &[n]), true);
-    let logits = (&h * &u).sum_dim(-1, false); // [N]
     let labels = Tensor::from_vec(batch.labels.clone(), &[n]);
     let options = BceWithLogitsOptions {
         reduction: Reduction::Sum,

@@ -523,6 +523,8 @@ impl Tensor {
     }
 }
 
+mod rows_dot;
+
 // Unit tests live in index/tests.rs to keep this file short.
 #[cfg(test)]
 mod tests;

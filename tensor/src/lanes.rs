@@ -102,6 +102,34 @@ pub fn scale_row<T: Float>(out: &mut [T], x: &[T], w: Option<&[T]>) {
     }
 }
 
+/// Partial sums of [`dot`]: independent chains that the compiler turns into vector
+/// lanes.
+const DOT_LANES: usize = 16;
+
+/// `⟨x, y⟩ = Σₖ x[k]·y[k]` of two equally long slices, in 16 interleaved partial sums
+/// over whole chunks (so the loop vectorises; [`lane_sum`] takes an index closure, whose
+/// bounds checks keep it scalar).
+///
+/// # Examples
+/// ```
+/// # use ferrograd::tensor::lanes::dot;
+/// assert_eq!(dot(&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]), 32.0);
+/// ```
+pub fn dot<T: Float>(x: &[T], y: &[T]) -> T {
+    let mut acc = [T::zero(); DOT_LANES];
+    let (xs, ys) = (x.chunks_exact(DOT_LANES), y.chunks_exact(DOT_LANES));
+    let (x_rest, y_rest) = (xs.remainder(), ys.remainder());
+    for (cx, cy) in xs.zip(ys) {
+        for ((a, &u), &v) in acc.iter_mut().zip(cx).zip(cy) {
+            *a = *a + u * v;
+        }
+    }
+    for ((a, &u), &v) in acc.iter_mut().zip(x_rest).zip(y_rest) {
+        *a = *a + u * v;
+    }
+    acc.iter().fold(T::zero(), |s, &a| s + a)
+}
+
 /// `Σₖ f(k)` for `k` in `0..n`, in 8 interleaved partial sums (so the compiler can keep
 /// them in one SIMD register instead of waiting on one running sum).
 ///

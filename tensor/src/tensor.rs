@@ -199,7 +199,10 @@ impl Tensor {
             a.iter().map(|&x| T::of(x.as_f64())).collect()
         }
         if let Some(a) = T::array_of(&self.storage) {
-            return a.iter().copied().collect(); // the same dtype: a plain copy
+            return match a.as_slice() {
+                Some(slice) => slice.to_vec(),       // row-major: one memcpy
+                None => a.iter().copied().collect(), // the same dtype: a plain copy
+            };
         }
         match &self.storage {
             Storage::F32(a) => values(a),

@@ -11,7 +11,7 @@
 //! of `C` per step. With one row that is a bad trade: packing reads and writes all of
 //! `B` to use it once, and the tile computes `MR` rows of which one is wanted. Here
 //! `B` is read once, in its own order. Any other layout (no unit stride) goes to the
-//! GEMM. Sums use 16 partial sums, as `reduce::sum_slice`, so they vectorise.
+//! GEMM. Dot products are [`crate::lanes::dot`]'s (16 partial sums, so they vectorise).
 //! Read next: [`super::blocking`].
 
 use std::mem::MaybeUninit;
@@ -19,26 +19,7 @@ use std::mem::MaybeUninit;
 use ndarray::{ArrayView1, ArrayView2, ArrayViewMut1};
 
 use crate::dtype::Float;
-
-/// Partial sums of a dot product: independent chains that the compiler turns into
-/// vector lanes.
-const LANES: usize = 16;
-
-/// `⟨x, y⟩` of two equally long slices, in [`LANES`] interleaved partial sums.
-fn dot<T: Float>(x: &[T], y: &[T]) -> T {
-    let mut acc = [T::zero(); LANES];
-    let (xs, ys) = (x.chunks_exact(LANES), y.chunks_exact(LANES));
-    let (x_rest, y_rest) = (xs.remainder(), ys.remainder());
-    for (cx, cy) in xs.zip(ys) {
-        for ((a, &u), &v) in acc.iter_mut().zip(cx).zip(cy) {
-            *a = *a + u * v;
-        }
-    }
-    for ((a, &u), &v) in acc.iter_mut().zip(x_rest).zip(y_rest) {
-        *a = *a + u * v;
-    }
-    acc.iter().fold(T::zero(), |s, &a| s + a)
-}
+use crate::lanes::dot;
 
 /// `c = a · b` for one row `a` if `b` has a unit stride (rows or columns contiguous),
 /// writing every element of `c`; `false` (nothing written) for any other layout.
