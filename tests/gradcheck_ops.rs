@@ -4,6 +4,7 @@
 //! shapes; rows marked `strided` feed a non-contiguous view (a transpose or a slice).
 //! All run in f64 at PyTorch's default tolerances (see `autograd::gradcheck`).
 
+use ferrograd::autograd::ops::embedding_bag::BagMode;
 use ferrograd::prelude::*;
 use ferrograd::tensor::conv::{ConvOptions, Padding, PoolOptions};
 
@@ -319,6 +320,14 @@ fn cases() -> Vec<Case> {
                     &index(&[1, 3, 3], &[3]),
                     true,
                 )
+            },
+        ),
+        case(
+            "embedding_bag mean, padding, sparse",
+            vec![v(&[5, 3], 81)],
+            |x| {
+                let bags = index(&[4, 0, 2, 2, 1, 2], &[3, 2]);
+                Var::embedding_bag(&x[0], &bags, BagMode::Mean, Some(2), true)
             },
         ),
         case("dropout mask multiply (eval)", vec![v(&[3, 4], 78)], |x| {

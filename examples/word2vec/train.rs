@@ -8,6 +8,7 @@
 //! batch    N triples (input, output row r, label y)              (see batch.rs)
 //!   h  = W_in[input]                                  skip-gram      [N, C]
 //!   h  = mean_{c ∈ window} W_in[c], one row per triple   CBOW           [N, C]
+//!        (Var::embedding_bag: each window's rows summed in place)
 //!   u  = W_out[r]                                                    [N, C]
 //!   x  = Σ_C h ⊙ u                     one logit per decision         [N]
 //!        (Var::embedding_dot: the lookups and the dot in one node, h and u never
@@ -25,8 +26,8 @@
 //! every intermediate tensor (1024 × 100 floats) in the L2 cache.
 //!
 //! CBOW windows have 2..2·window words; a batch pads them to 2·window with the
-//! padding row (PyTorch's `padding_idx`): a zero row adds nothing to the sum, and
-//! the update skips it, so it stays zero.
+//! padding row (PyTorch's `padding_idx`): `embedding_bag` leaves it out of the sum
+//! and gives it no gradient row, so it stays zero.
 //!
 //! CBOW detail: word2vec and gensim use the *mean* of the context vectors forward
 //! but add the *whole* error vector to every context word (not 1/count of it). We
@@ -36,6 +37,7 @@
 
 use std::time::Instant;
 
+use ferrograd::autograd::ops::embedding_bag::BagMode;
 use ferrograd::autograd::{Gradient, RowGradient};
 use ferrograd::nn::loss::{BceWithLogitsOptions, Reduction, binary_cross_entropy_with_logits_with};
 use ferrograd::prelude::*;
@@ -175,8 +177,10 @@ pub fn batch_loss(w_in: &Var, w_out: &Var, batch: &Batch, arch: Arch, window: us
         }
         Arch::Cbow => {
             let (groups, slots) = (batch.groups(), 2 * window);
-            let context = Var::embedding(w_in, &ids(&batch.inputs, &[groups, slots]), true);
-            let sum = context.sum_dim(1, false); // [G, C]; padding rows are zero
+            let context = ids(&batch.inputs, &[groups, slots]);
+            let padding_row = Some(w_in.shape()[0] - 1);
+            // Σ of each window's rows in one fused node, the padding row left out
+            let sum = Var::embedding_bag(w_in, &context, BagMode::Sum, padding_row, true); // [G, C]
             let inv_count = Var::new(Tensor::from_vec(batch.inv_count.clone(), &[groups, 1]));
             let mean = &sum * &inv_count;
             let h_group = &sum - &(&sum - &mean).detach(); // value: mean; gradient: full
@@ -229,10 +233,9 @@ pub fn step(tables: &mut Tables, shards: &[Batch], arch: Arch, window: usize, lr
         }),
     };
     let mut loss = 0.0;
-    let padding_row = tables.input.shape()[0] - 1;
     for (value, g_in, g_out) in &results {
-        sgd_rows(&mut tables.input, g_in, lr as f32, Some(padding_row));
-        sgd_rows(&mut tables.output, g_out, lr as f32, None);
+        sgd_rows(&mut tables.input, g_in, lr as f32);
+        sgd_rows(&mut tables.output, g_out, lr as f32);
         loss += value;
     }
     loss
@@ -248,13 +251,13 @@ fn row_gradient(table: &Var) -> RowGradient {
 }
 
 /// Plain SGD on the rows of a sparse gradient, in place: `θ[r] ← θ[r] − lr·g[r]`
-/// (a row looked up twice gets both updates), except the `frozen` row (a padding
-/// row). Nothing else in the table is read or written. (`optim::SGD` does the same update functionally, `θ.index_add(..)`,
+/// (a row looked up twice gets both updates). Nothing else in the table is read or
+/// written (CBOW's padding row never has a gradient row: `embedding_bag` leaves it out). (`optim::SGD` does the same update functionally, `θ.index_add(..)`,
 /// which copies the whole [V, C] table every step: 20 MB per batch here.)
 ///
 /// # Panics
 /// If the table is not f32 or not contiguous.
-pub fn sgd_rows(table: &mut Tensor, grad: &RowGradient, lr: f32, frozen: Option<usize>) {
+pub fn sgd_rows(table: &mut Tensor, grad: &RowGradient, lr: f32) {
     // Take sole ownership of the storage so the write below cannot trigger a copy.
     let mut storage = table.storage().clone();
     *table = Tensor::scalar(0.0);
@@ -268,9 +271,6 @@ pub fn sgd_rows(table: &mut Tensor, grad: &RowGradient, lr: f32, frozen: Option<
     let rows = grad.rows.contiguous();
     let g = rows.array::<f32>().as_slice().expect("contiguous rows");
     for (k, &r) in grad.indices.iter().enumerate() {
-        if Some(r) == frozen {
-            continue;
-        }
         let (row, g_row) = (
             &mut theta[r * dim..(r + 1) * dim],
             &g[k * dim..(k + 1) * dim],

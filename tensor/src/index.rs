@@ -523,6 +523,7 @@ impl Tensor {
     }
 }
 
+mod bag;
 mod rows_dot;
 
 // Unit tests live in index/tests.rs to keep this file short.

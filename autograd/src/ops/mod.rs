@@ -63,6 +63,7 @@ pub mod max_pool2d;
 
 // ---- fused for speed (each: its reference composite first, then the fused op)
 pub mod dropout; // x ⊙ mask without a mask tensor: the mask is redrawn from its seed
+pub mod embedding_bag; // a bag's rows summed in place, without the [G, S, C] lookup (CBOW)
 pub mod embedding_dot; // word2vec's logit ⟨A[i], B[j]⟩ without two [N, C] lookups and their product
 pub mod layer_norm; // ~11 nodes and full-size buffers become one node, one pass each way
 pub mod linear; // x·Wᵀ + b: the bias is added into the product, no broadcast copy
