@@ -107,8 +107,8 @@ pub fn scale_row<T: Float>(out: &mut [T], x: &[T], w: Option<&[T]>) {
 const DOT_LANES: usize = 16;
 
 /// `⟨x, y⟩ = Σₖ x[k]·y[k]` of two equally long slices, in 16 interleaved partial sums
-/// over whole chunks (so the loop vectorises; [`lane_sum`] takes an index closure, whose
-/// bounds checks keep it scalar).
+/// over whole chunks of both slices, so the loop vectorises without bounds checks
+/// (the GEMV's and `rows_dot`'s inner product).
 ///
 /// # Examples
 /// ```
