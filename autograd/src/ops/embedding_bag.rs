@@ -35,16 +35,16 @@ pub enum BagMode {
     Mean,
 }
 
-/// The weight of every slot of `indices: [G, S]`, row-major: 0 at `padding_idx`, 1
-/// (sum) or one over the bag's non-padding count (mean). Checks the shapes, dtype and
-/// `padding_idx < num_rows`; the index values are checked by the lookup.
+/// The index and the weight of every slot of `indices: [G, S]`, row-major: weight 0 at
+/// `padding_idx`, 1 (sum) or one over the bag's non-padding count (mean). Checks the
+/// shapes, dtype and `padding_idx < num_rows`; the index values are checked by the lookup.
 #[track_caller]
 fn slot_weights(
     indices: &Tensor,
     num_rows: usize,
     mode: BagMode,
     padding_idx: Option<usize>,
-) -> Vec<f64> {
+) -> (Vec<i64>, Vec<f64>) {
     check_index_dtype("embedding_bag", "indices", indices).or_raise();
     let (&[_, s], true) = (indices.shape(), padding_idx.is_none_or(|p| p < num_rows)) else {
         Error::new(
@@ -58,12 +58,13 @@ fn slot_weights(
         )
         .raise();
     };
-    let kept: Vec<bool> = indices
-        .to_vec::<i64>()
-        .into_iter()
-        .map(|i| padding_idx.is_none_or(|p| i != p as i64))
+    let values = indices.to_vec::<i64>();
+    let kept: Vec<bool> = values
+        .iter()
+        .map(|&i| padding_idx.is_none_or(|p| i != p as i64))
         .collect();
-    kept.chunks(s.max(1))
+    let weights = kept
+        .chunks(s.max(1))
         .flat_map(|bag| {
             let count = bag.iter().filter(|&&k| k).count().max(1) as f64;
             let w = if mode == BagMode::Mean {
@@ -73,7 +74,8 @@ fn slot_weights(
             };
             bag.iter().map(move |&k| if k { w } else { 0.0 })
         })
-        .collect()
+        .collect();
+    (values, weights)
 }
 
 /// The bag of `weight`'s rows at `indices` from primitive ops, the definition the fused
@@ -103,7 +105,7 @@ pub fn embedding_bag_reference(
     sparse: bool,
 ) -> Var {
     let num_rows = weight.shape()[0];
-    let w = slot_weights(indices, num_rows, mode, padding_idx);
+    let (_, w) = slot_weights(indices, num_rows, mode, padding_idx);
     let (g, s) = (indices.shape()[0], indices.shape()[1]);
     let w = Tensor::from_vec_f64(w, &[g, s, 1]).to_dtype(weight.value().dtype());
     (&Var::embedding(weight, indices, sparse) * &Var::new(w)).sum_dim(1, false)
@@ -129,11 +131,12 @@ impl EmbeddingBag {
         sparse: bool,
     ) -> (Tensor, EmbeddingBag) {
         let num_rows = weight.shape().first().copied().unwrap_or(0);
-        let slots = slot_weights(indices, num_rows, mode, padding_idx);
+        let (values, slot_weights) = slot_weights(indices, num_rows, mode, padding_idx);
         let s = indices.shape()[1];
         let (mut rows, mut bags, mut weights) = (Vec::new(), Vec::new(), Vec::new());
-        for (slot, (i, w)) in indices.to_vec::<i64>().into_iter().zip(slots).enumerate() {
-            if padding_idx.is_none_or(|p| i != p as i64) {
+        for (slot, (i, w)) in values.into_iter().zip(slot_weights).enumerate() {
+            if w != 0.0 {
+                // a kept slot (padding slots, and only they, weigh 0)
                 rows.push(i);
                 bags.push((slot / s) as i64);
                 weights.push(w);

@@ -11,10 +11,11 @@
 //! then adds them; here each row is read in place and added into its bag's sum.
 
 use super::index_values;
+use super::rows_dot::rows_of;
 use crate::dtype::{DType, Float};
 use crate::error::{Error, ErrorKind, OrRaise};
 use crate::lanes::as_slice;
-use crate::tensor::{Tensor, check_float, check_same_dtype};
+use crate::tensor::{Tensor, check_same_dtype};
 
 /// `out[bags[m]] += weights[m] · w[rows[m]]` over a contiguous table of `c` columns.
 fn sums<T: Float>(
@@ -50,25 +51,15 @@ impl Tensor {
         num_bags: usize,
     ) -> Result<Tensor, Error> {
         let op = "bag_sum";
-        check_float(op, self)?;
+        let r = rows_of(op, self, rows)?; // a float [V, C] table, rows in 0..V
         check_same_dtype(op, self, weights)?;
-        let (&[v, c], [m]) = (self.shape(), rows.shape()) else {
+        let (m, c) = (r.len(), self.shape()[1]);
+        if rows.dims() != 1 || bags.shape() != [m] || weights.shape() != [m] {
             return Err(Error::new(
                 op,
                 ErrorKind::Shape,
                 format!(
-                    "needs a 2-D table [V, C] and 1-D rows [M], got table {:?} and rows {:?}",
-                    self.shape(),
-                    rows.shape()
-                ),
-            ));
-        };
-        if bags.shape() != [*m] || weights.shape() != [*m] {
-            return Err(Error::new(
-                op,
-                ErrorKind::Shape,
-                format!(
-                    "needs one bag and one weight per row, got rows {:?}, bags {:?}, weights {:?}",
+                    "needs 1-D rows [M] with one bag and one weight each, got rows {:?}, bags {:?}, weights {:?}",
                     rows.shape(),
                     bags.shape(),
                     weights.shape()
@@ -76,7 +67,6 @@ impl Tensor {
             ));
         }
         let shapes = || format!("table shape {:?}, {m} entries", self.shape());
-        let r = index_values(op, rows, v, &|| format!("a table of {v} rows"), &shapes)?;
         let b = index_values(op, bags, num_bags, &|| format!("{num_bags} bags"), &shapes)?;
         let w = self.contiguous();
         Ok(match self.dtype() {
@@ -158,7 +148,7 @@ mod tests {
             .try_bag_sum(&ids(&[0, 1]), &ids(&[0]), &Tensor::ones(&[2]), 2)
             .unwrap_err();
         assert!(
-            err.to_string().contains("one bag and one weight per row"),
+            err.to_string().contains("with one bag and one weight each"),
             "{err}"
         );
     }

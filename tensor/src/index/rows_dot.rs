@@ -23,8 +23,12 @@ use crate::lanes::{as_slice, dot};
 use crate::tensor::{Tensor, check_float, check_same_dtype};
 
 /// Check that `table` is a float `[V, C]` table and return the values of `index` as
-/// row numbers in `0..V` (`op` names the caller in errors).
-fn rows_of(op: &'static str, table: &Tensor, index: &Tensor) -> Result<Vec<usize>, Error> {
+/// row numbers in `0..V` (`op` names the caller in errors; `bag_sum` shares it).
+pub(super) fn rows_of(
+    op: &'static str,
+    table: &Tensor,
+    index: &Tensor,
+) -> Result<Vec<usize>, Error> {
     check_float(op, table)?;
     let &[rows, _] = table.shape() else {
         return Err(Error::new(
